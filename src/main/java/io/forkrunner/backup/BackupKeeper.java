@@ -1,0 +1,228 @@
+package io.forkrunner.backup;
+
+import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Archive;
+import io.forkrunner.engine.BaseBackup;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.Engines;
+import io.forkrunner.system.AdvisoryLock;
+import io.forkrunner.system.DirectoryTree;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Home;
+import io.forkrunner.system.Secrets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps each service's backups: takes verified base backups into the service's backup store (apart from the service),
+ * prunes them to {@code backups.keep} with the WAL no kept backup needs, and tells the point-in-time window.
+ */
+@Component
+public class BackupKeeper {
+
+    private static final Logger log = LoggerFactory.getLogger(BackupKeeper.class);
+    private static final DateTimeFormatter ID =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private final Home home;
+    private final Definitions definitions;
+    private final Engines engines;
+    private final BackupCatalog catalog;
+    private final ArchiverRecords archivers;
+    private final Secrets secrets;
+    private final DataSource dataSource;
+    private final Clock clock;
+
+    BackupKeeper(
+            Home home,
+            Definitions definitions,
+            Engines engines,
+            BackupCatalog catalog,
+            ArchiverRecords archivers,
+            Secrets secrets,
+            DataSource dataSource,
+            Clock clock) {
+        this.home = home;
+        this.definitions = definitions;
+        this.engines = engines;
+        this.catalog = catalog;
+        this.archivers = archivers;
+        this.secrets = secrets;
+        this.dataSource = dataSource;
+        this.clock = clock;
+    }
+
+    public Path archiveDirectory(String service) {
+        return home.backups(service).resolve("wal");
+    }
+
+    Path logFile(String service, String what) {
+        return home.logs().resolve(what + "-" + service + ".log");
+    }
+
+    /** Takes a base backup of the service now, verifies and records it, then prunes to {@code keep}. */
+    public StoredBackup backup(String serviceName) {
+        ServiceDefinition service = definitions.requireService(serviceName);
+        Engine engine = engines.of(service);
+        Endpoint source = Endpoint.of(service, secrets);
+        try (AdvisoryLock ignored = AdvisoryLock.tryAcquire(dataSource, "forkrunner.backup." + service.name())
+                .orElseThrow(() -> new ForkrunnerException(
+                        "a backup of " + service.name() + " is running in another process; wait for it to end"))) {
+            abandonUnfinished(service.name());
+            String id = newId(service.name());
+            Path directory = home.backups(service.name()).resolve("base").resolve(id);
+            catalog.started(service.name(), id, directory, clock.instant());
+            log.info("backing up {} ({}) into {}", service.name(), source, home.relative(directory));
+            try {
+                BaseBackup backup = engine.backup(service, source, directory, logFile(service.name(), "backup"));
+                catalog.verified(service.name(), id, backup);
+                log.info(
+                        "backup {} of {} verified: {} bytes, WAL {} to {}",
+                        id,
+                        service.name(),
+                        backup.sizeBytes(),
+                        backup.startPosition(),
+                        backup.endPosition());
+            } catch (RuntimeException e) {
+                catalog.failed(service.name(), id, e.getMessage(), clock.instant());
+                DirectoryTree.delete(directory);
+                throw e;
+            }
+            prune(service);
+            return catalog.list(service.name()).stream()
+                    .filter(backup -> backup.id().equals(id))
+                    .findFirst()
+                    .orElseThrow();
+        }
+    }
+
+    /** Backups left RUNNING by a process that died: nobody holds their lock, since this process does. */
+    private void abandonUnfinished(String service) {
+        for (StoredBackup backup : catalog.list(service)) {
+            if (backup.state() == StoredBackup.State.RUNNING) {
+                log.warn(
+                        "backup {} of {} was left unfinished by a process that ended; discarding it",
+                        backup.id(),
+                        service);
+                DirectoryTree.delete(backup.directory());
+                catalog.failed(service, backup.id(), "unfinished: the process taking it ended", clock.instant());
+            }
+        }
+    }
+
+    private String newId(String service) {
+        String base = ID.format(clock.instant());
+        List<String> taken =
+                catalog.list(service).stream().map(StoredBackup::id).toList();
+        String id = base;
+        for (int n = 2; taken.contains(id); n++) {
+            id = base + "-" + n;
+        }
+        return id;
+    }
+
+    /**
+     * Keeps the newest {@code keep} verified backups and removes older ones, with the failed attempts before them, and
+     * the WAL segments older than the oldest kept backup's start: never WAL that a kept backup needs.
+     */
+    void prune(ServiceDefinition service) {
+        List<StoredBackup> verified = verified(service.name());
+        if (verified.isEmpty()) {
+            return;
+        }
+        List<StoredBackup> kept =
+                verified.subList(Math.max(0, verified.size() - service.backups().keep()), verified.size());
+        StoredBackup oldestKept = kept.get(0);
+        for (StoredBackup backup : catalog.list(service.name())) {
+            boolean older = backup.startedAt().isBefore(oldestKept.startedAt());
+            if (older && backup.state() != StoredBackup.State.RUNNING) {
+                DirectoryTree.delete(backup.directory());
+                catalog.remove(service.name(), backup.id());
+                log.info(
+                        "removed backup {} of {} (keep {})",
+                        backup.id(),
+                        service.name(),
+                        service.backups().keep());
+            }
+        }
+        if (service.backups().wal() == ServiceDefinition.Wal.STREAM) {
+            Archive archive = engines.of(service).archive(archiveDirectory(service.name()));
+            int removed = archive.pruneBefore(oldestKept.startPosition());
+            if (removed > 0) {
+                log.info(
+                        "removed {} WAL segments of {} older than backup {}", removed, service.name(), oldestKept.id());
+            }
+        }
+    }
+
+    private List<StoredBackup> verified(String service) {
+        return catalog.list(service).stream()
+                .filter(backup -> backup.state() == StoredBackup.State.VERIFIED)
+                .sorted(Comparator.comparing(StoredBackup::startedAt))
+                .toList();
+    }
+
+    /** The service's backups, archive and point-in-time window. */
+    public BackupReport report(String serviceName) {
+        ServiceDefinition service = definitions.requireService(serviceName);
+        List<StoredBackup> verified = verified(service.name());
+        BackupReport.ArchiveView archiveView = null;
+        BackupReport.Window window = null;
+        if (service.backups().wal() == ServiceDefinition.Wal.STREAM) {
+            Archive archive = engines.of(service).archive(archiveDirectory(service.name()));
+            String from = verified.isEmpty() ? null : verified.get(0).startPosition();
+            Optional<Instant> newestCommit = archive.newestCommit();
+            archiveView = new BackupReport.ArchiveView(
+                    archive.segmentCount(),
+                    archive.sizeBytes(),
+                    archive.oldestSegment().orElse(null),
+                    archive.newestSegment().orElse(null),
+                    newestCommit.orElse(null),
+                    from == null ? List.of() : archive.gapsFrom(from),
+                    archivers.find(service.name()).orElse(null));
+            window = window(verified, archive, newestCommit);
+        } else if (!verified.isEmpty()) {
+            Instant newest = verified.get(verified.size() - 1).endedAt();
+            window = new BackupReport.Window(newest, newest);
+        }
+        return new BackupReport(
+                service.name(),
+                service.backups().wal().name().toLowerCase(),
+                catalog.list(service.name()),
+                window,
+                archiveView);
+    }
+
+    /**
+     * From the end of the oldest backup whose WAL the archive holds without a gap, to the newest archived commit (or
+     * the newest backup's end when nothing was committed since).
+     */
+    private static BackupReport.Window window(
+            List<StoredBackup> verified, Archive archive, Optional<Instant> newestCommit) {
+        if (verified.isEmpty()) {
+            return null;
+        }
+        StoredBackup newest = verified.get(verified.size() - 1);
+        Optional<StoredBackup> anchored = verified.stream()
+                .filter(backup -> archive.continuousFrom(backup.startPosition()))
+                .findFirst();
+        if (anchored.isEmpty()) {
+            return new BackupReport.Window(newest.endedAt(), newest.endedAt());
+        }
+        Instant to =
+                newestCommit.filter(commit -> commit.isAfter(newest.endedAt())).orElse(newest.endedAt());
+        return new BackupReport.Window(anchored.get().endedAt(), to);
+    }
+}

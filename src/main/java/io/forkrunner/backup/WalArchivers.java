@@ -1,0 +1,167 @@
+package io.forkrunner.backup;
+
+import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.ArchiveStream;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Engines;
+import io.forkrunner.system.ChildProcess;
+import io.forkrunner.system.Secrets;
+import jakarta.annotation.PreDestroy;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Under {@code serve}: one supervised archiver per service with {@code wal: stream}. When the streaming process dies
+ * it is restarted with a growing back-off (1 s doubling to 30 s, reset after a minute of health); its state, restarts
+ * and lag are recorded for {@code backups} to show.
+ */
+@Component
+public class WalArchivers {
+
+    private static final Logger log = LoggerFactory.getLogger(WalArchivers.class);
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration HEALTHY = Duration.ofMinutes(1);
+    private static final Duration REPORT_EVERY = Duration.ofSeconds(2);
+
+    private final Definitions definitions;
+    private final Engines engines;
+    private final BackupKeeper keeper;
+    private final ArchiverRecords records;
+    private final Secrets secrets;
+    private final Clock clock;
+    private final List<Thread> threads = new ArrayList<>();
+
+    WalArchivers(
+            Definitions definitions,
+            Engines engines,
+            BackupKeeper keeper,
+            ArchiverRecords records,
+            Secrets secrets,
+            Clock clock) {
+        this.definitions = definitions;
+        this.engines = engines;
+        this.keeper = keeper;
+        this.records = records;
+        this.secrets = secrets;
+        this.clock = clock;
+    }
+
+    public synchronized void start() {
+        for (ServiceDefinition service : definitions.streamingServices()) {
+            Thread thread = new Thread(() -> supervise(service), "wal-archiver-" + service.name());
+            thread.setDaemon(true);
+            thread.start();
+            threads.add(thread);
+        }
+    }
+
+    @PreDestroy
+    public synchronized void stop() {
+        threads.forEach(Thread::interrupt);
+        for (Thread thread : threads) {
+            try {
+                thread.join(Duration.ofSeconds(20).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        threads.clear();
+    }
+
+    private void supervise(ServiceDefinition service) {
+        String node = node();
+        int restarts = 0;
+        Duration backoff = FIRST_BACKOFF;
+        String lastError = null;
+        while (!Thread.currentThread().isInterrupted()) {
+            Instant started = clock.instant();
+            try (ArchiveStream stream = engines.of(service)
+                    .archiveStream(
+                            service,
+                            Endpoint.of(service, secrets),
+                            keeper.archiveDirectory(service.name()),
+                            keeper.logFile(service.name(), "archive"))) {
+                ChildProcess child = stream.start();
+                log.info("archiving WAL of {} (pid {})", service.name(), child.pid());
+                try {
+                    while (child.isAlive()) {
+                        OptionalLong lag = stream.lagBytes();
+                        save(service, node, child.pid(), "RUNNING", started, restarts, lastError, lag);
+                        Thread.sleep(REPORT_EVERY.toMillis());
+                    }
+                    lastError = "pg_receivewal ended with exit code " + child.awaitExit();
+                } catch (InterruptedException e) {
+                    child.end();
+                    save(service, node, null, "STOPPED", started, restarts, lastError, OptionalLong.empty());
+                    log.info("stopped archiving WAL of {}", service.name());
+                    return;
+                }
+            } catch (RuntimeException e) {
+                lastError = e.getMessage();
+            }
+            restarts++;
+            backoff = Duration.between(started, clock.instant()).compareTo(HEALTHY) > 0 ? FIRST_BACKOFF : backoff;
+            log.warn(
+                    "WAL archiver of {} stopped ({}); restart {} in {} s",
+                    service.name(),
+                    lastError,
+                    restarts,
+                    backoff.toSeconds());
+            save(service, node, null, "RESTARTING", started, restarts, lastError, OptionalLong.empty());
+            try {
+                Thread.sleep(backoff.toMillis());
+            } catch (InterruptedException e) {
+                save(service, node, null, "STOPPED", started, restarts, lastError, OptionalLong.empty());
+                return;
+            }
+            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+    }
+
+    private void save(
+            ServiceDefinition service,
+            String node,
+            Long pid,
+            String state,
+            Instant started,
+            int restarts,
+            String error,
+            OptionalLong lag) {
+        try {
+            records.save(new ArchiverStatus(
+                    service.name(),
+                    node,
+                    pid,
+                    state,
+                    started,
+                    restarts,
+                    error,
+                    lag.isPresent() ? lag.getAsLong() : null,
+                    clock.instant()));
+        } catch (RuntimeException e) {
+            log.warn("cannot record the WAL archiver state of {}: {}", service.name(), e.getMessage());
+        }
+    }
+
+    private static String node() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + ":" + ProcessHandle.current().pid();
+    }
+}

@@ -1,0 +1,85 @@
+package io.forkrunner.cli;
+
+import io.forkrunner.backup.BackupKeeper;
+import io.forkrunner.backup.BackupReport;
+import io.forkrunner.backup.StoredBackup;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "backups", description = "Lists the backups of SERVICE and its point-in-time window.")
+final class BackupsCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Cli cli;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "SERVICE")
+    String service;
+
+    @Option(names = "--json", description = "print one JSON document")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        try (Runtime runtime = Runtime.boot(cli.home(), false)) {
+            BackupReport report = runtime.bean(BackupKeeper.class).report(service);
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.write(report));
+                return Cli.DONE;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            rows.add(List.of("BACKUP", "STATE", "STARTED", "ENDED", "WAL FROM", "WAL TO", "SIZE"));
+            for (StoredBackup backup : report.backups()) {
+                rows.add(List.of(
+                        backup.id(),
+                        backup.state().name(),
+                        Tables.time(backup.startedAt()),
+                        Tables.time(backup.endedAt()),
+                        Tables.text(backup.startPosition()),
+                        Tables.text(backup.endPosition()),
+                        Tables.bytes(backup.sizeBytes())));
+            }
+            out.print(Tables.render(rows));
+            BackupReport.Window window = report.window();
+            out.println(
+                    window == null
+                            ? "point-in-time window: none (no verified backup: take one with forkrunner backup "
+                                    + service + ")"
+                            : "point-in-time window: " + Tables.time(window.from()) + " to "
+                                    + Tables.time(window.to()));
+            BackupReport.ArchiveView archive = report.archive();
+            if (archive != null) {
+                String archiver = archive.archiver() == null
+                        ? "no archiver has run (forkrunner serve runs one)"
+                        : "archiver " + archive.archiver().state() + " on "
+                                + archive.archiver().node() + ", "
+                                + archive.archiver().restarts() + " restarts, lag "
+                                + Tables.bytes(archive.archiver().lagBytes()) + " at "
+                                + Tables.time(archive.archiver().updatedAt());
+                out.printf(
+                        "WAL archive: %d segments (%s), %s to %s, newest commit %s, %s%n",
+                        archive.segments(),
+                        Tables.bytes(archive.sizeBytes()),
+                        Tables.text(archive.oldestSegment()),
+                        Tables.text(archive.newestSegment()),
+                        Tables.time(archive.newestCommit()),
+                        archiver);
+                if (!archive.gaps().isEmpty()) {
+                    out.println("WAL archive gaps: " + String.join(", ", archive.gaps()));
+                }
+            }
+            return Cli.DONE;
+        }
+    }
+}

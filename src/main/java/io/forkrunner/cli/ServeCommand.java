@@ -1,0 +1,47 @@
+package io.forkrunner.cli;
+
+import io.forkrunner.backup.WalArchivers;
+import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.ServiceDefinition;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.springframework.context.event.ContextClosedEvent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", description = "Runs the WAL archivers until stopped (SIGTERM or Ctrl-C).")
+final class ServeCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Cli cli;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Runtime runtime = Runtime.boot(cli.home(), false);
+        CountDownLatch closed = new CountDownLatch(1);
+        runtime.context().addApplicationListener(event -> {
+            if (event instanceof ContextClosedEvent) {
+                closed.countDown();
+            }
+        });
+        runtime.context().registerShutdownHook();
+        runtime.bean(WalArchivers.class).start();
+        Definitions definitions = runtime.bean(Definitions.class);
+        spec.commandLine()
+                .getErr()
+                .printf(
+                        "serving %s: archiving WAL of %s%n",
+                        definitions.home().root(),
+                        definitions.streamingServices().stream()
+                                .map(ServiceDefinition::name)
+                                .toList());
+        spec.commandLine().getErr().flush();
+        closed.await();
+        return Cli.DONE;
+    }
+}

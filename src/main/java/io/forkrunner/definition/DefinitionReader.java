@@ -1,0 +1,609 @@
+package io.forkrunner.definition;
+
+import io.forkrunner.definition.JobDefinition.Integration;
+import io.forkrunner.definition.ServiceDefinition.Backups;
+import io.forkrunner.definition.ServiceDefinition.Pool;
+import io.forkrunner.definition.ServiceDefinition.PoolMode;
+import io.forkrunner.definition.ServiceDefinition.Wal;
+import io.forkrunner.system.Home;
+import io.forkrunner.system.Problem;
+import io.forkrunner.system.SecretRef;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.quartz.CronExpression;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads {@code config/forkrunner.yml}, {@code config/services.yml} and {@code jobs/*.yml} into validated
+ * {@link Definitions}, or reports every problem at once, each naming file, field, value and valid examples.
+ */
+public final class DefinitionReader {
+
+    static final List<String> ENGINES = List.of("postgresql");
+    private static final List<String> PLANNED_ENGINES = List.of("mysql", "mariadb", "redis", "aiven");
+    private static final List<String> PROVISIONERS = List.of("local");
+    private static final List<String> CRON_EXAMPLES =
+            List.of("\"0 30 2 * * ?\"", "\"0 0 */6 * * ?\"", "\"0 0 3 ? * MON\"");
+
+    private final Home home;
+    private final Map<String, String> environment;
+    private final Problems problems = new Problems();
+
+    public DefinitionReader(Home home, Map<String, String> environment) {
+        this.home = home;
+        this.environment = environment;
+    }
+
+    /** Reads the home's definitions with the process environment for {@code ${env:...}} secrets. */
+    public static Definitions read(Home home) {
+        return new DefinitionReader(home, System.getenv()).read();
+    }
+
+    public Definitions read() {
+        Settings settings = readSettings();
+        Map<String, Region> regions = new LinkedHashMap<>();
+        Map<String, ServiceDefinition> services = new LinkedHashMap<>();
+        readServices(regions, services);
+        Map<String, JobDefinition> jobs = readJobs(regions, services);
+        problems.throwIfAny();
+        return new Definitions(home, settings, regions, services, jobs);
+    }
+
+    private Settings readSettings() {
+        String file = "config/forkrunner.yml";
+        Section root = load(home.config().resolve("forkrunner.yml"), file);
+        Settings.Metadata metadata = new Settings.Metadata(Settings.DEFAULT_METADATA_URL, "postgres", null, false);
+        if (root.has("metadata")) {
+            Section section = root.section("metadata");
+            Value url = section.value("url");
+            if (url.present() && !url.text().startsWith("jdbc:postgresql://")) {
+                problems.add(url, "must be a PostgreSQL JDBC URL", List.of(Settings.DEFAULT_METADATA_URL));
+            }
+            Value user = section.value("user");
+            metadata = new Settings.Metadata(
+                    url.present() ? url.text() : Settings.DEFAULT_METADATA_URL,
+                    user.present() ? user.text() : "postgres",
+                    secret(section.value("password")),
+                    true);
+            section.finish();
+        }
+        Section api = root.section("api");
+        int port = api.has("port") ? port(api.value("port")) : 8080;
+        List<Settings.Token> tokens = new ArrayList<>();
+        for (Section token : api.sections("tokens")) {
+            Value name = token.required("name", List.of("ci", "wall"));
+            Settings.Role role = choice(token.required("role", List.of("viewer", "operator")), Settings.Role.class);
+            SecretRef secret = secret(token.required("secret", SecretRef.EXAMPLES));
+            token.finish();
+            if (name.present() && role != null && secret != null) {
+                tokens.add(new Settings.Token(name.text(), role, secret));
+            }
+        }
+        api.finish();
+        root.finish();
+        return new Settings(metadata, new Settings.Api(port, tokens));
+    }
+
+    private void readServices(Map<String, Region> regions, Map<String, ServiceDefinition> services) {
+        String file = "config/services.yml";
+        Section root = load(home.config().resolve("services.yml"), file);
+        Section regionsSection = root.section("regions");
+        regionsSection.namedSections().forEach((name, section) -> {
+            Region region = region(regionsSection.keyOf(name), section);
+            if (region != null) {
+                regions.values().stream()
+                        .filter(other -> other.ports().overlaps(region.ports()))
+                        .forEach(other -> problems.add(
+                                section.value("ports"),
+                                "overlaps the ports of region " + other.name() + " (" + other.ports() + ")",
+                                PortRange.EXAMPLES));
+                regions.put(name, region);
+            }
+        });
+        Section servicesSection = root.section("services");
+        servicesSection.namedSections().forEach((name, section) -> {
+            ServiceDefinition service = service(servicesSection.keyOf(name), section, regions);
+            if (service != null) {
+                services.put(name, service);
+            }
+        });
+        root.finish();
+    }
+
+    private Region region(Value name, Section section) {
+        boolean valid = checkName(name);
+        Value provisioner = section.required("provisioner", PROVISIONERS);
+        if (provisioner.present() && !PROVISIONERS.contains(provisioner.text())) {
+            problems.add(provisioner, "is not a known provisioner", PROVISIONERS);
+        }
+        Value root = section.required("root", List.of("var/regions/" + name.text()));
+        Value portsValue = section.required("ports", PortRange.EXAMPLES);
+        Optional<PortRange> ports = portsValue.present() ? PortRange.parse(portsValue.text()) : Optional.empty();
+        if (portsValue.present() && ports.isEmpty()) {
+            problems.add(portsValue, "is not a port range FIRST-LAST within 1024-65535", PortRange.EXAMPLES);
+        }
+        section.finish();
+        if (!valid || !provisioner.present() || !root.present() || ports.isEmpty()) {
+            return null;
+        }
+        return new Region(name.text(), provisioner.text(), home.resolve(root.text()), ports.get());
+    }
+
+    private ServiceDefinition service(Value name, Section section, Map<String, Region> regions) {
+        boolean valid = checkName(name);
+        Value engine = section.required("engine", ENGINES);
+        if (engine.present() && !ENGINES.contains(engine.text())) {
+            String why = PLANNED_ENGINES.contains(engine.text()) ? "is not supported yet" : "is not a known engine";
+            problems.add(engine, why, ENGINES);
+        }
+        Value region = section.required("region", List.copyOf(regions.keySet()));
+        checkDeclared(region, regions, "region", "config/services.yml regions");
+        Value host = section.required("host", List.of("127.0.0.1", "db.example.internal"));
+        Value portValue = section.required("port", List.of("5432"));
+        int port = portValue.present() ? port(portValue) : 0;
+        Value user = section.required("user", List.of("postgres", "forkrunner"));
+        SecretRef password = secret(section.value("password"));
+        Backups backups = backups(section.section("backups"));
+        List<Pool> pools = section.sections("pools").stream().map(this::pool).toList();
+        section.finish();
+        boolean complete = valid
+                && engine.present()
+                && region.present()
+                && regions.containsKey(region.text())
+                && host.present()
+                && port > 0
+                && user.present()
+                && backups != null
+                && !pools.contains(null);
+        return complete
+                ? new ServiceDefinition(
+                        name.text(),
+                        engine.text(),
+                        region.text(),
+                        host.text(),
+                        port,
+                        user.text(),
+                        password,
+                        backups,
+                        pools)
+                : null;
+    }
+
+    private Backups backups(Section section) {
+        Duration every = section.has("every") ? duration(section.value("every")) : null;
+        int keep = section.has("keep") ? positive(section.value("keep"), List.of("7", "3")) : 7;
+        Wal wal = section.has("wal") ? choice(section.value("wal"), Wal.class) : Wal.STREAM;
+        section.finish();
+        return keep > 0 && wal != null ? new Backups(every, keep, wal) : null;
+    }
+
+    private Pool pool(Section section) {
+        Value name = section.required("name", List.of("app"));
+        boolean valid = name.present() && checkName(name);
+        Value database = section.required("database", List.of("shop"));
+        Value user = section.required("user", List.of("app"));
+        PoolMode mode = section.has("mode") ? choice(section.value("mode"), PoolMode.class) : PoolMode.TRANSACTION;
+        int size = section.has("size") ? positive(section.value("size"), List.of("20")) : 20;
+        section.finish();
+        return valid && database.present() && user.present() && mode != null && size > 0
+                ? new Pool(name.text(), database.text(), user.text(), mode, size)
+                : null;
+    }
+
+    private Map<String, JobDefinition> readJobs(Map<String, Region> regions, Map<String, ServiceDefinition> services) {
+        Map<String, JobDefinition> jobs = new LinkedHashMap<>();
+        if (!Files.isDirectory(home.jobs())) {
+            return jobs;
+        }
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(home.jobs())) {
+            files = listing.filter(path -> path.getFileName().toString().endsWith(".yml"))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            problems.add(new Problem(
+                    "jobs/", 0, "(directory)", home.jobs().toString(), "cannot be listed: " + e, List.of()));
+            return jobs;
+        }
+        for (Path path : files) {
+            String fileName = path.getFileName().toString();
+            String file = "jobs/" + fileName;
+            String name = fileName.substring(0, fileName.length() - ".yml".length());
+            Section root = load(path, file);
+            if (!Names.valid(name)) {
+                problems.add(new Problem(
+                        file, 0, "(file name)", name, "is not a valid job name: " + Names.RULE_TEXT, Names.EXAMPLES));
+            }
+            JobDefinition job = job(name, root, regions, services);
+            if (job != null) {
+                jobs.put(name, job);
+            }
+        }
+        return jobs;
+    }
+
+    private JobDefinition job(
+            String name, Section root, Map<String, Region> regions, Map<String, ServiceDefinition> services) {
+        Value description = root.value("description");
+        Value source = root.required("source", List.copyOf(services.keySet()));
+        checkDeclared(source, services, "service", "config/services.yml services");
+        JobDefinition.Target target = target(name, root.section("target"), regions, services.get(source.text()));
+        PointInTime from = root.has("from") ? pointInTime(root.value("from")) : new PointInTime.Latest();
+        JobDefinition.Schedule schedule = root.has("schedule") ? schedule(root.section("schedule")) : null;
+        Boolean users = root.has("users") ? copyOrNone(root.value("users")) : Boolean.TRUE;
+        Boolean pools = root.has("pools") ? copyOrNone(root.value("pools")) : Boolean.TRUE;
+        List<Integration> integrations =
+                root.sections("integrations").stream().map(this::integration).toList();
+        List<String> checks = root.values("checks").stream()
+                .filter(Value::present)
+                .map(Value::text)
+                .toList();
+        JobDefinition.Retention retention = retention(root.section("retention"));
+        root.finish();
+        boolean complete = Names.valid(name)
+                && source.present()
+                && services.containsKey(source.text())
+                && target != null
+                && from != null
+                && (schedule != null || !root.has("schedule"))
+                && users != null
+                && pools != null
+                && !integrations.contains(null)
+                && retention != null;
+        return complete
+                ? new JobDefinition(
+                        name,
+                        description.text(),
+                        source.text(),
+                        target,
+                        from,
+                        schedule,
+                        users,
+                        pools,
+                        integrations,
+                        checks,
+                        retention)
+                : null;
+    }
+
+    private JobDefinition.Target target(
+            String job, Section section, Map<String, Region> regions, ServiceDefinition source) {
+        Value nameValue = section.required("name", List.of("shop-dev-{date}", "{job}-{run}"));
+        String name = nameValue.present() ? targetName(job, nameValue) : null;
+        Value regionValue = section.value("region");
+        String region = null;
+        if (regionValue.present()) {
+            region = checkDeclared(regionValue, regions, "region", "config/services.yml regions")
+                    ? regionValue.text()
+                    : null;
+        } else if (source != null) {
+            region = source.region();
+        }
+        Integer version = null;
+        if (section.has("version")) {
+            Value versionValue = section.value("version");
+            version = integer(versionValue);
+            if (version != null && (version < 10 || version > 30)) {
+                problems.add(versionValue, "is not a PostgreSQL major version", List.of("15", "17"));
+                version = null;
+            }
+        }
+        section.finish();
+        boolean complete = name != null && region != null && (version != null || !section.has("version"));
+        return complete ? new JobDefinition.Target(name, region, version) : null;
+    }
+
+    private String targetName(String job, Value value) {
+        String sample = value.text()
+                .replace("{job}", job)
+                .replace("{date}", "20261126")
+                .replace("{time}", "023000")
+                .replace("{run}", "42");
+        if (sample.contains("{") || sample.contains("}")) {
+            problems.add(
+                    value,
+                    "has an unknown placeholder; the placeholders are {job} {date} {time} {run}",
+                    List.of("shop-dev-{date}", "{job}-{date}-{time}", "{job}-{run}"));
+            return null;
+        }
+        if (!Names.valid(sample)) {
+            problems.add(
+                    value,
+                    "gives names like \"" + sample + "\", which " + Names.RULE_TEXT,
+                    List.of("shop-dev-{date}", "{job}-{run}"));
+            return null;
+        }
+        return value.text();
+    }
+
+    private JobDefinition.Schedule schedule(Section section) {
+        Value cron = section.required("cron", CRON_EXAMPLES);
+        boolean cronValid = false;
+        if (cron.present()) {
+            try {
+                CronExpression.validateExpression(cron.text());
+                cronValid = true;
+            } catch (ParseException e) {
+                problems.add(
+                        cron,
+                        "is not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week): "
+                                + e.getMessage(),
+                        CRON_EXAMPLES);
+            }
+        }
+        ZoneId zone = ZoneId.of("UTC");
+        Value zoneValue = section.value("zone");
+        if (zoneValue.present()) {
+            try {
+                zone = ZoneId.of(zoneValue.text());
+            } catch (RuntimeException e) {
+                problems.add(zoneValue, "is not a time zone", List.of("Europe/Helsinki", "UTC", "America/New_York"));
+                zone = null;
+            }
+        }
+        JobDefinition.Misfire misfire = section.has("misfire")
+                ? choice(section.value("misfire"), JobDefinition.Misfire.class)
+                : JobDefinition.Misfire.RUN_ONCE;
+        JobDefinition.Overlap overlap = section.has("overlap")
+                ? choice(section.value("overlap"), JobDefinition.Overlap.class)
+                : JobDefinition.Overlap.SKIP;
+        section.finish();
+        return cronValid && zone != null && misfire != null && overlap != null
+                ? new JobDefinition.Schedule(cron.text(), zone, misfire, overlap)
+                : null;
+    }
+
+    private Integration integration(Section section) {
+        List<String> types = List.of("sql", "webhook", "prometheus", "command");
+        Value type = section.required("type", types);
+        Integration integration = null;
+        if (type.present()) {
+            switch (type.text()) {
+                case "sql" -> {
+                    Path file = existingFile(section.required("file", List.of("jobs/sql/mask-customers.sql")));
+                    integration = file == null ? null : new JobDefinition.SqlIntegration(file);
+                }
+                case "webhook" -> {
+                    URI url = url(section.required("url", List.of("http://127.0.0.1:8089/forks")));
+                    integration = url == null ? null : new JobDefinition.WebhookIntegration(url);
+                }
+                case "prometheus" -> {
+                    Value file = section.required("file", List.of("var/prometheus/forks.json"));
+                    integration =
+                            file.present() ? new JobDefinition.PrometheusIntegration(home.resolve(file.text())) : null;
+                }
+                case "command" -> {
+                    List<String> argv = section.values("argv").stream()
+                            .filter(Value::present)
+                            .map(Value::text)
+                            .toList();
+                    if (argv.isEmpty()) {
+                        problems.add(
+                                section.value("argv"),
+                                "must list the program and its arguments",
+                                List.of("[\"/usr/local/bin/announce-fork\", \"--quiet\"]"));
+                    } else {
+                        integration = new JobDefinition.CommandIntegration(argv);
+                    }
+                }
+                default -> problems.add(type, "is not a known integration type", types);
+            }
+        }
+        // every key of every type is known here; keys that do not belong to the type are reported below
+        for (String key : List.of("file", "url", "argv")) {
+            if (section.has(key) && !belongs(type.text(), key)) {
+                problems.add(section.keyOf(key), "is not a key of integrations of type " + type.text(), types);
+            }
+        }
+        section.finish();
+        return integration;
+    }
+
+    private static boolean belongs(String type, String key) {
+        return switch (key) {
+            case "file" -> "sql".equals(type) || "prometheus".equals(type);
+            case "url" -> "webhook".equals(type);
+            default -> "command".equals(type);
+        };
+    }
+
+    private JobDefinition.Retention retention(Section section) {
+        Integer keep = section.has("keep") ? positive(section.value("keep"), List.of("3", "7")) : null;
+        Duration ttl = section.has("ttl") ? duration(section.value("ttl")) : null;
+        section.finish();
+        boolean valid = (keep == null || keep > 0) && (ttl != null || !section.has("ttl"));
+        return valid ? new JobDefinition.Retention(keep, ttl) : null;
+    }
+
+    // ---- scalar checks, each reporting its own problem and returning null (or 0) when the value is bad
+
+    private Section load(Path path, String file) {
+        if (!Files.exists(path)) {
+            return Section.of(file, "", null, problems);
+        }
+        try (Reader reader = Files.newBufferedReader(path)) {
+            Node node = new Yaml(new SafeConstructor(new LoaderOptions())).compose(reader);
+            return Section.of(file, "", node, problems);
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+            problems.add(new Problem(file, line, "(syntax)", null, "is not valid YAML: " + e.getProblem(), List.of()));
+        } catch (IOException | RuntimeException e) {
+            problems.add(
+                    new Problem(file, 0, "(file)", path.toString(), "cannot be read: " + e.getMessage(), List.of()));
+        }
+        return Section.of(file, "", null, problems);
+    }
+
+    private boolean checkName(Value name) {
+        if (!Names.valid(name.text())) {
+            problems.add(name, Names.RULE_TEXT, Names.EXAMPLES);
+            return false;
+        }
+        return true;
+    }
+
+    private boolean checkDeclared(Value value, Map<String, ?> declared, String what, String where) {
+        if (!value.present()) {
+            return false;
+        }
+        if (!declared.containsKey(value.text())) {
+            problems.add(
+                    value,
+                    "is not a " + what + " declared in " + where,
+                    declared.keySet().stream().sorted().toList());
+            return false;
+        }
+        return true;
+    }
+
+    private SecretRef secret(Value value) {
+        if (!value.present()) {
+            return null;
+        }
+        Optional<SecretRef> reference = SecretRef.parse(value.text());
+        if (reference.isEmpty()) {
+            // the value may be a password written in clear: never repeat it
+            problems.add(new Problem(
+                    value.file(),
+                    value.line(),
+                    value.field(),
+                    "(hidden)",
+                    "must be a secret reference, not a value written in the file",
+                    SecretRef.EXAMPLES));
+            return null;
+        }
+        SecretRef.Resolution resolution = reference.get().resolve(home, environment);
+        if (!resolution.found()) {
+            problems.add(value, "cannot be resolved: " + resolution.missing(), SecretRef.EXAMPLES);
+            return null;
+        }
+        return reference.get();
+    }
+
+    private int port(Value value) {
+        Integer port = integer(value);
+        if (port != null && (port < 1 || port > 65535)) {
+            problems.add(value, "is not a TCP port (1-65535)", List.of("5432", "8080"));
+            return 0;
+        }
+        return port == null ? 0 : port;
+    }
+
+    private int positive(Value value, List<String> examples) {
+        Integer number = integer(value);
+        if (number != null && number < 1) {
+            problems.add(value, "must be at least 1", examples);
+            return 0;
+        }
+        return number == null ? 0 : number;
+    }
+
+    private Integer integer(Value value) {
+        try {
+            return Integer.valueOf(value.text().strip());
+        } catch (NumberFormatException e) {
+            problems.add(value, "is not a whole number", List.of("5432", "7"));
+            return null;
+        }
+    }
+
+    private Duration duration(Value value) {
+        return report(value, Durations.parse(value.text()), "is not a duration", Durations.EXAMPLES);
+    }
+
+    private PointInTime pointInTime(Value value) {
+        return report(
+                value,
+                PointInTime.parse(value.text()),
+                "is not latest, a time with a zone offset, or -DURATION",
+                PointInTime.EXAMPLES);
+    }
+
+    private Boolean copyOrNone(Value value) {
+        return switch (value.text()) {
+            case "copy" -> Boolean.TRUE;
+            case "none" -> Boolean.FALSE;
+            default -> {
+                problems.add(value, "must be copy or none", List.of("copy", "none"));
+                yield null;
+            }
+        };
+    }
+
+    private <E extends Enum<E>> E choice(Value value, Class<E> type) {
+        if (!value.present()) {
+            return null;
+        }
+        Function<E, String> spelling =
+                constant -> constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        for (E constant : type.getEnumConstants()) {
+            if (spelling.apply(constant).equals(value.text())) {
+                return constant;
+            }
+        }
+        problems.add(
+                value,
+                "is not one of the choices",
+                Arrays.stream(type.getEnumConstants()).map(spelling).toList());
+        return null;
+    }
+
+    private Path existingFile(Value value) {
+        if (!value.present()) {
+            return null;
+        }
+        Path path = home.resolve(value.text());
+        if (!Files.isRegularFile(path)) {
+            problems.add(
+                    value,
+                    "is not a file (paths are relative to the home " + home.root() + ")",
+                    List.of("jobs/sql/mask-customers.sql"));
+            return null;
+        }
+        return path;
+    }
+
+    private URI url(Value value) {
+        if (!value.present()) {
+            return null;
+        }
+        try {
+            URI url = new URI(value.text());
+            if (("http".equals(url.getScheme()) || "https".equals(url.getScheme())) && url.getHost() != null) {
+                return url;
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        problems.add(value, "is not an http or https URL", List.of("http://127.0.0.1:8089/forks"));
+        return null;
+    }
+
+    private <T> T report(Value value, Optional<T> parsed, String message, List<String> examples) {
+        if (parsed.isEmpty()) {
+            problems.add(value, message, examples);
+            return null;
+        }
+        return parsed.get();
+    }
+}

@@ -1,0 +1,25 @@
+package io.forkrunner.engine;
+
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.system.ForkrunnerException;
+import java.util.List;
+import org.springframework.stereotype.Component;
+
+/** The engine adapters, found by the name a service declares. */
+@Component
+public class Engines {
+
+    private final List<Engine> engines;
+
+    Engines(List<Engine> engines) {
+        this.engines = List.copyOf(engines);
+    }
+
+    public Engine of(ServiceDefinition service) {
+        return engines.stream()
+                .filter(engine -> engine.name().equals(service.engine()))
+                .findFirst()
+                .orElseThrow(() -> new ForkrunnerException(
+                        "no adapter for engine " + service.engine() + " of service " + service.name()));
+    }
+}

@@ -1,0 +1,56 @@
+package io.forkrunner.engine.postgresql;
+
+import io.forkrunner.system.ForkrunnerException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The PostgreSQL programs of one major version. */
+public record PostgresBinaries(int version, Path directory) {
+
+    private static final Path DEBIAN = Path.of("/usr/lib/postgresql");
+
+    public Path program(String name) {
+        return directory.resolve(name);
+    }
+
+    public String path(String name) {
+        return program(name).toString();
+    }
+
+    /** The majors installed on this host, newest first. */
+    public static List<Integer> installed() {
+        if (!Files.isDirectory(DEBIAN)) {
+            return List.of();
+        }
+        try (Stream<Path> versions = Files.list(DEBIAN)) {
+            return versions.map(path -> path.getFileName().toString())
+                    .filter(name -> name.matches("[0-9]+"))
+                    .map(Integer::valueOf)
+                    .filter(version -> Files.isExecutable(DEBIAN.resolve(version + "/bin/postgres")))
+                    .sorted((a, b) -> b - a)
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    public static PostgresBinaries of(int version) {
+        Path directory = DEBIAN.resolve(version + "/bin");
+        if (!Files.isExecutable(directory.resolve("postgres"))) {
+            throw new ForkrunnerException("PostgreSQL " + version + " is not installed here (no " + directory
+                    + "/postgres); installed: " + installed());
+        }
+        return new PostgresBinaries(version, directory);
+    }
+
+    public static PostgresBinaries newest() {
+        List<Integer> versions = installed();
+        if (versions.isEmpty()) {
+            throw new ForkrunnerException("no PostgreSQL is installed under " + DEBIAN + "; install postgresql");
+        }
+        return of(versions.get(0));
+    }
+}

@@ -1,0 +1,158 @@
+package io.forkrunner.engine.postgresql;
+
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Archive;
+import io.forkrunner.engine.ArchiveStream;
+import io.forkrunner.engine.BaseBackup;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Engine;
+import io.forkrunner.system.Command;
+import io.forkrunner.system.DirectoryTree;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Home;
+import io.forkrunner.system.Passfile;
+import io.forkrunner.system.ProcessRunner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** PostgreSQL: base backups with pg_basebackup and pg_verifybackup, a WAL archive with pg_receivewal. */
+@Component
+public class PostgresEngine implements Engine {
+
+    private static final Pattern LABEL_START = Pattern.compile("START WAL LOCATION: ([0-9A-F]+/[0-9A-F]+)");
+    private static final Pattern LABEL_TIMELINE = Pattern.compile("START TIMELINE: (\\d+)");
+
+    private final ProcessRunner runner;
+    private final Home home;
+    private final Clock clock;
+
+    PostgresEngine(ProcessRunner runner, Home home, Clock clock) {
+        this.runner = runner;
+        this.home = home;
+        this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return "postgresql";
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return Set.of(Capability.POINT_IN_TIME, Capability.POOLS);
+    }
+
+    /** The client tools: the newest installed, which read every older server. */
+    PostgresBinaries tools() {
+        return PostgresBinaries.newest();
+    }
+
+    @Override
+    public BaseBackup backup(ServiceDefinition service, Endpoint source, Path directory, Path log) {
+        if (Files.exists(directory)) {
+            throw new ForkrunnerException("backup directory " + directory + " exists already");
+        }
+        runner.serviceUser().privateDirectory(directory.getParent());
+        Instant startedAt = clock.instant();
+        try (Passfile passfile = passfile(source)) {
+            runner.run(clientCommand(
+                            source,
+                            passfile,
+                            "pg_basebackup",
+                            "-D",
+                            directory.toString(),
+                            "--format=plain",
+                            "--wal-method=stream",
+                            "--checkpoint=fast",
+                            "--label=forkrunner " + directory.getFileName(),
+                            "--progress",
+                            "--verbose")
+                    .loggingTo(log));
+        }
+        Instant endedAt = clock.instant();
+        runner.run(Command.of(tools().path("pg_verifybackup"), "--quiet", directory.toString())
+                .asServiceUser()
+                .loggingTo(log)
+                .withTimeout(Duration.ofHours(6)));
+        return describe(directory, startedAt, endedAt);
+    }
+
+    private BaseBackup describe(Path directory, Instant startedAt, Instant endedAt) {
+        try {
+            String label = Files.readString(directory.resolve("backup_label"));
+            JsonNode manifest = JsonMapper.builder()
+                    .build()
+                    .readTree(directory.resolve("backup_manifest").toFile());
+            JsonNode range = manifest.path("WAL-Ranges").path(0);
+            return new BaseBackup(
+                    startedAt,
+                    endedAt,
+                    Integer.parseInt(find(LABEL_TIMELINE, label, 1)),
+                    find(LABEL_START, label, 1),
+                    range.path("End-LSN").asText(),
+                    DirectoryTree.size(directory));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the backup label or manifest in " + directory, e);
+        }
+    }
+
+    private static String find(Pattern pattern, String text, int group) {
+        Matcher matcher = pattern.matcher(text);
+        if (!matcher.find()) {
+            throw new ForkrunnerException("backup_label lacks " + pattern.pattern());
+        }
+        return matcher.group(group);
+    }
+
+    @Override
+    public ArchiveStream archiveStream(ServiceDefinition service, Endpoint source, Path archive, Path log) {
+        return new PostgresArchiveStream(this, service, source, archive, log);
+    }
+
+    @Override
+    public Archive archive(Path directory) {
+        return new PostgresWalArchive(directory, runner, tools());
+    }
+
+    /** A client tool's command: connects to {@code source} with its password in a passfile. */
+    Command clientCommand(Endpoint source, Passfile passfile, String program, String... arguments) {
+        List<String> argv = new ArrayList<>(List.of(
+                tools().path(program),
+                "--host=" + source.host(),
+                "--port=" + source.port(),
+                "--username=" + source.user(),
+                "--no-password"));
+        argv.addAll(List.of(arguments));
+        return Command.of(argv).asServiceUser().withPassfile(passfile).withEnvironment("PGCONNECT_TIMEOUT", "30");
+    }
+
+    /** A passfile for the source's password, or null when it has none. */
+    Passfile passfile(Endpoint source) {
+        return source.password() == null
+                ? null
+                : Passfile.write(
+                        home.run(),
+                        runner.serviceUser(),
+                        source.host(),
+                        source.port(),
+                        source.user(),
+                        source.password());
+    }
+
+    ProcessRunner runner() {
+        return runner;
+    }
+}

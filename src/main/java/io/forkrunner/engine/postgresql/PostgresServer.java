@@ -1,0 +1,169 @@
+package io.forkrunner.engine.postgresql;
+
+import io.forkrunner.system.ChildProcess;
+import io.forkrunner.system.Command;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Passfile;
+import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.Secret;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One PostgreSQL server in a directory of its own: {@code data/} (its PGDATA), {@code log/}. Runs as the service user.
+ * Listens on 127.0.0.1 only, on TCP only.
+ */
+public final class PostgresServer {
+
+    static final String SETTINGS_FILE = "forkrunner.conf";
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(10);
+
+    private final ProcessRunner runner;
+    private final PostgresBinaries binaries;
+    private final Path directory;
+
+    public PostgresServer(ProcessRunner runner, PostgresBinaries binaries, Path directory) {
+        this.runner = runner;
+        this.binaries = binaries;
+        this.directory = directory;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public Path dataDirectory() {
+        return directory.resolve("data");
+    }
+
+    public Path logDirectory() {
+        return directory.resolve("log");
+    }
+
+    public PostgresBinaries binaries() {
+        return binaries;
+    }
+
+    /**
+     * Creates the cluster with {@code initdb}: superuser {@code postgres}, trust on 127.0.0.1 when no password is given,
+     * otherwise scram-sha-256 with that password.
+     */
+    public void initialize(int port, Secret superuserPassword, Map<String, String> settings) {
+        runner.serviceUser().privateDirectory(directory);
+        runner.serviceUser().privateDirectory(logDirectory());
+        List<String> argv = new ArrayList<>(List.of(
+                binaries.path("initdb"),
+                "-D",
+                dataDirectory().toString(),
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--auth-local=trust"));
+        Passfile passwordFile = null;
+        try {
+            if (superuserPassword == null) {
+                argv.add("--auth-host=trust");
+            } else {
+                passwordFile = Passfile.plain(directory.resolve("run"), runner.serviceUser(), superuserPassword);
+                argv.add("--auth-host=scram-sha-256");
+                argv.add("--pwfile=" + passwordFile.path());
+            }
+            runner.run(Command.of(argv)
+                    .asServiceUser()
+                    .loggingTo(logDirectory().resolve("initdb.log"))
+                    .withTimeout(Duration.ofMinutes(5)));
+        } finally {
+            if (passwordFile != null) {
+                passwordFile.close();
+            }
+        }
+        includeSettingsFile();
+        writeSettings(port, settings);
+    }
+
+    /** Makes postgresql.conf read forkrunner's own settings file last, so that its settings win. */
+    void includeSettingsFile() {
+        Path conf = dataDirectory().resolve("postgresql.conf");
+        try {
+            String text = Files.exists(conf) ? Files.readString(conf) : "";
+            String include = "include_if_exists = '" + SETTINGS_FILE + "'";
+            if (!text.contains(include)) {
+                Files.writeString(conf, "\n" + include + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot edit " + conf, e);
+        }
+    }
+
+    /** Writes the port, the listen address and {@code settings} to forkrunner's settings file of this server. */
+    public void writeSettings(int port, Map<String, String> settings) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("port", String.valueOf(port));
+        all.put("listen_addresses", "'127.0.0.1'");
+        all.put("unix_socket_directories", "''");
+        all.putAll(settings);
+        StringBuilder text = new StringBuilder("# written by forkrunner\n");
+        all.forEach(
+                (name, value) -> text.append(name).append(" = ").append(value).append('\n'));
+        Path file = dataDirectory().resolve(SETTINGS_FILE);
+        try {
+            Files.writeString(file, text);
+            runner.serviceUser().own(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    public void start() {
+        runner.run(Command.of(
+                        binaries.path("pg_ctl"),
+                        "-D",
+                        dataDirectory().toString(),
+                        "-l",
+                        logDirectory().resolve("postgresql.log").toString(),
+                        "-w",
+                        "-t",
+                        String.valueOf(START_TIMEOUT.toSeconds()),
+                        "start")
+                .asServiceUser()
+                .loggingTo(logDirectory().resolve("pg_ctl.log"))
+                .withTimeout(START_TIMEOUT.plusMinutes(1)));
+    }
+
+    public void stop() {
+        if (!isRunning()) {
+            return;
+        }
+        runner.run(Command.of(binaries.path("pg_ctl"), "-D", dataDirectory().toString(), "-m", "fast", "-w", "stop")
+                .asServiceUser()
+                .loggingTo(logDirectory().resolve("pg_ctl.log"))
+                .withTimeout(Duration.ofMinutes(5)));
+    }
+
+    public boolean isRunning() {
+        if (!Files.exists(dataDirectory().resolve("postmaster.pid"))) {
+            return false;
+        }
+        ChildProcess status = runner.start(Command.of(
+                        binaries.path("pg_ctl"), "status", "-D", dataDirectory().toString())
+                .asServiceUser()
+                .withTimeout(Duration.ofMinutes(1)));
+        try {
+            return status.awaitExit() == 0;
+        } catch (InterruptedException e) {
+            status.end();
+            Thread.currentThread().interrupt();
+            throw new ForkrunnerException("interrupted while asking whether " + directory + " runs");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.forkrunner.provision;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/** An instance a provisioner made: where it lives and listens. */
+public record Instance(
+        String name,
+        String region,
+        String engine,
+        int version,
+        String host,
+        int port,
+        Path directory,
+        State state,
+        Instant createdAt) {
+
+    public enum State {
+        /** Port and directory are reserved; nothing is there yet. */
+        RESERVED,
+        /** Created and meant to run. */
+        RUNNING,
+        /** Created and stopped on purpose. */
+        STOPPED
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    }
+}

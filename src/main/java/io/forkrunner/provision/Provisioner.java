@@ -1,0 +1,32 @@
+package io.forkrunner.provision;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where instances run: reserves a port and a place in a region, creates, starts, stops and drops instances, and tells
+ * where they listen. Reservations live in the metadata store, so that two processes never take the same port or
+ * directory, and instances are found again after forkrunner restarts.
+ */
+public interface Provisioner {
+
+    /** Reserves a port and a directory for {@code spec}, creates the instance there and starts it. */
+    Instance create(InstanceSpec spec);
+
+    /** Reserves a port and a directory without creating anything in it; {@link #drop} releases them. */
+    Instance reserve(InstanceSpec spec);
+
+    void start(String name);
+
+    void stop(String name);
+
+    /** Stops the instance and removes every trace of it: processes, directory, reservations, records. */
+    void drop(String name);
+
+    Optional<Instance> find(String name);
+
+    List<Instance> list();
+
+    /** Whether the instance's server process runs now. */
+    boolean isRunning(String name);
+}

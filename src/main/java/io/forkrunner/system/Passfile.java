@@ -1,0 +1,66 @@
+package io.forkrunner.system;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * A file that hands one password to a child process: mode 0600, owned by the user the child runs as, deleted on
+ * close. Children find a libpq passfile through {@code PGPASSFILE}, which names the file; the password itself never
+ * reaches argv or the environment.
+ */
+public final class Passfile implements AutoCloseable {
+
+    private final Path path;
+
+    private Passfile(Path path) {
+        this.path = path;
+    }
+
+    /** A libpq passfile with one line: the password of {@code login} at {@code host:port}, for any database. */
+    public static Passfile write(Path directory, ServiceUser user, String host, int port, String login, Secret secret) {
+        String line = String.join(":", escape(host), String.valueOf(port), "*", escape(login), escape(secret.reveal()));
+        return create(directory, user, line);
+    }
+
+    /** A file holding just the password, as {@code initdb --pwfile} reads it. */
+    public static Passfile plain(Path directory, ServiceUser user, Secret secret) {
+        return create(directory, user, secret.reveal());
+    }
+
+    private static Passfile create(Path directory, ServiceUser user, String content) {
+        try {
+            user.privateDirectory(directory);
+            Path path = Files.createTempFile(
+                    directory,
+                    "pass",
+                    "",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(path, content + "\n", StandardCharsets.UTF_8);
+            user.own(path);
+            return new Passfile(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a passfile in " + directory, e);
+        }
+    }
+
+    private static String escape(String field) {
+        return field.replace("\\", "\\\\").replace(":", "\\:");
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public void close() {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete passfile " + path, e);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.forkrunner.testing;
+
+import io.forkrunner.cli.Cli;
+import io.forkrunner.engine.postgresql.PostgresBinaries;
+import io.forkrunner.engine.postgresql.PostgresServer;
+import io.forkrunner.system.Home;
+import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.ServiceUser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A forkrunner home for one test: a folder under {@code target/test-homes} (open to the service user), its own
+ * metadata database, and helpers to run commands in-process or as child processes. Closing it ends everything it
+ * started: forkrunner processes, PostgreSQL servers under it, the metadata database.
+ */
+public final class TestHome implements AutoCloseable {
+
+    private final Path root;
+    private final MetadataDatabases.Database metadata;
+    private final List<Process> processes = new ArrayList<>();
+    private final List<PostgresServer> servers = new ArrayList<>();
+
+    private TestHome(Path root, MetadataDatabases.Database metadata) {
+        this.root = root;
+        this.metadata = metadata;
+    }
+
+    public static TestHome create(String name) {
+        Path root = Path.of(
+                        "target",
+                        "test-homes",
+                        name + "-" + UUID.randomUUID().toString().substring(0, 8))
+                .toAbsolutePath();
+        try {
+            Files.createDirectories(root.resolve("config"));
+            Files.createDirectories(root.resolve("jobs"));
+            for (Path path = root;
+                    path.getParent() != null && !path.equals(Path.of("").toAbsolutePath());
+                    path = path.getParent()) {
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        MetadataDatabases.Database metadata = MetadataDatabases.create();
+        TestHome home = new TestHome(root, metadata);
+        StringBuilder settings =
+                new StringBuilder("metadata:\n  url: " + metadata.url() + "\n  user: " + metadata.user() + "\n");
+        if (metadata.password() != null) {
+            settings.append("  password: ${file:var/secrets/metadata}\n");
+            home.write("var/secrets/metadata", metadata.password());
+        }
+        home.write("config/forkrunner.yml", settings.toString());
+        return home;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Home home() {
+        return new Home(root);
+    }
+
+    public Path path(String relative) {
+        return root.resolve(relative);
+    }
+
+    public MetadataDatabases.Database metadata() {
+        return metadata;
+    }
+
+    public TestHome write(String relative, String text) {
+        Path file = root.resolve(relative);
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** Runs one command line in this JVM. */
+    public CliResult cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of("--home", root.toString()));
+        all.addAll(List.of(args));
+        int exit;
+        try (PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            exit = Cli.execute(all.toArray(String[]::new), outStream, errStream);
+        }
+        return new CliResult(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Starts forkrunner as a child process of its own, output to {@code var/log/NAME.out}. */
+    public Process start(String logName, Map<String, String> environment, String... args) {
+        try {
+            String classpath = "target/classes" + java.io.File.pathSeparator
+                    + Files.readString(Path.of("target/runtime-classpath.txt")).strip();
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp",
+                    classpath,
+                    "io.forkrunner.ForkrunnerApplication",
+                    "--home",
+                    root.toString()));
+            command.addAll(List.of(args));
+            Path log = root.resolve("var/log/" + logName + ".out");
+            Files.createDirectories(log.getParent());
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(environment);
+            Process process = builder.start();
+            processes.add(process);
+            return process;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String read(String relative) {
+        try {
+            return Files.readString(root.resolve(relative));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A connection to this home's metadata database. */
+    public Connection metadataConnection() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", metadata.user());
+        if (metadata.password() != null) {
+            properties.setProperty("password", metadata.password());
+        }
+        return DriverManager.getConnection(metadata.url(), properties);
+    }
+
+    void adopt(PostgresServer server) {
+        servers.add(server);
+    }
+
+    @Override
+    public void close() {
+        for (Process process : processes) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        stopServersUnder(root);
+        MetadataDatabases.drop(metadata);
+    }
+
+    /** Stops every PostgreSQL server whose data directory lies under {@code directory}. */
+    private void stopServersUnder(Path directory) {
+        ProcessRunner runner = new ProcessRunner(ServiceUser.detect());
+        try (Stream<Path> tree = Files.walk(directory)) {
+            for (Path pid : tree.filter(path -> path.getFileName().toString().equals("postmaster.pid"))
+                    .toList()) {
+                Path data = pid.getParent();
+                String version = Files.readString(data.resolve("PG_VERSION")).strip();
+                new PostgresServer(runner, PostgresBinaries.of(Integer.parseInt(version)), data.getParent()).stop();
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("cleanup of " + directory + ": " + e);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.forkrunner.testing;
+
+import io.forkrunner.engine.postgresql.PostgresBinaries;
+import io.forkrunner.engine.postgresql.PostgresServer;
+import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.Secret;
+import io.forkrunner.system.ServiceUser;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A real PostgreSQL server that tests use as a source service: {@code wal_level = replica}, the superuser
+ * {@code postgres} with a password (scram-sha-256 on 127.0.0.1), under the test home's {@code var/sources/NAME}.
+ */
+public final class TestSource {
+
+    private static final int FIRST_PORT = 17000;
+
+    private final String name;
+    private final PostgresServer server;
+    private final int port;
+    private final String password;
+
+    private TestSource(String name, PostgresServer server, int port, String password) {
+        this.name = name;
+        this.server = server;
+        this.port = port;
+        this.password = password;
+    }
+
+    public static TestSource start(TestHome home, String name, String password) {
+        int port = freePort();
+        PostgresServer server = new PostgresServer(
+                new ProcessRunner(ServiceUser.detect()), PostgresBinaries.newest(), home.path("var/sources/" + name));
+        server.initialize(
+                port,
+                new Secret(password),
+                Map.of(
+                        "wal_level", "replica",
+                        "max_wal_senders", "10",
+                        "max_replication_slots", "10",
+                        "fsync", "off"));
+        server.start();
+        home.adopt(server);
+        home.write("var/secrets/" + name, password);
+        return new TestSource(name, server, port, password);
+    }
+
+    private static synchronized int freePort() {
+        for (int port = FIRST_PORT; port < FIRST_PORT + 1000; port++) {
+            try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // next
+            }
+        }
+        throw new IllegalStateException("no free port for a test source");
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public PostgresServer server() {
+        return server;
+    }
+
+    /** The declaration of this source as service NAME in {@code config/services.yml}; its password in a file. */
+    public String serviceYaml(String region, String backups) {
+        return "  " + name + ":\n    engine: postgresql\n    region: " + region + "\n    host: 127.0.0.1\n    port: "
+                + port + "\n    user: postgres\n    password: ${file:var/secrets/" + name + "}\n    backups: " + backups
+                + "\n";
+    }
+
+    public Connection connect(String database) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", "postgres");
+        properties.setProperty("password", password);
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, properties);
+    }
+
+    /** Runs SQL on the {@code postgres} database and returns the first column of the first row, or null. */
+    public String sql(String sql) {
+        try (Connection connection = connect("postgres");
+                Statement statement = connection.createStatement()) {
+            if (!statement.execute(sql)) {
+                return null;
+            }
+            try (ResultSet rows = statement.getResultSet()) {
+                return rows.next() ? rows.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed on the test source: " + sql + ": " + e.getMessage(), e);
+        }
+    }
+}
