@@ -1,5 +1,6 @@
 package io.forkrunner.cli;
 
+import io.forkrunner.Forkrunner;
 import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.backup.StoredBackup;
 import java.io.PrintWriter;
@@ -28,7 +29,7 @@ final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Runtime runtime = Runtime.boot(cli.home(), false)) {
+        try (Forkrunner runtime = Forkrunner.boot(cli.home(), false)) {
             StoredBackup backup = runtime.bean(BackupKeeper.class).backup(service);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

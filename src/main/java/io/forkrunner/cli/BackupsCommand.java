@@ -1,5 +1,6 @@
 package io.forkrunner.cli;
 
+import io.forkrunner.Forkrunner;
 import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.backup.BackupReport;
 import io.forkrunner.backup.StoredBackup;
@@ -31,7 +32,7 @@ final class BackupsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Runtime runtime = Runtime.boot(cli.home(), false)) {
+        try (Forkrunner runtime = Forkrunner.boot(cli.home(), false)) {
             BackupReport report = runtime.bean(BackupKeeper.class).report(service);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

@@ -1,5 +1,6 @@
 package io.forkrunner.cli;
 
+import io.forkrunner.Forkrunner;
 import io.forkrunner.backup.WalArchivers;
 import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.ServiceDefinition;
@@ -22,7 +23,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Runtime runtime = Runtime.boot(cli.home(), false);
+        Forkrunner runtime = Forkrunner.boot(cli.home(), false);
         CountDownLatch closed = new CountDownLatch(1);
         runtime.context().addApplicationListener(event -> {
             if (event instanceof ContextClosedEvent) {

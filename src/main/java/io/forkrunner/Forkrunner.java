@@ -1,6 +1,5 @@
-package io.forkrunner.cli;
+package io.forkrunner;
 
-import io.forkrunner.ForkrunnerApplication;
 import io.forkrunner.definition.DefinitionReader;
 import io.forkrunner.definition.Definitions;
 import io.forkrunner.system.Home;
@@ -19,15 +18,15 @@ import org.springframework.context.ConfigurableApplicationContext;
  * Forkrunner started for one command: definitions read and validated first (bad input changes nothing), then the
  * metadata store found or started, then the Spring context.
  */
-final class Runtime implements AutoCloseable {
+public final class Forkrunner implements AutoCloseable {
 
     private final ConfigurableApplicationContext context;
 
-    private Runtime(ConfigurableApplicationContext context) {
+    private Forkrunner(ConfigurableApplicationContext context) {
         this.context = context;
     }
 
-    static Runtime boot(Home home, boolean web) {
+    public static Forkrunner boot(Home home, boolean web) {
         Definitions definitions = DefinitionReader.read(home);
         ServiceUser serviceUser = ServiceUser.detect();
         ProcessRunner runner = new ProcessRunner(serviceUser);
@@ -57,14 +56,14 @@ final class Runtime implements AutoCloseable {
             beans.registerSingleton("processRunner", runner);
             beans.registerSingleton("secrets", secrets);
         });
-        return new Runtime(application.run());
+        return new Forkrunner(application.run());
     }
 
-    <T> T bean(Class<T> type) {
+    public <T> T bean(Class<T> type) {
         return context.getBean(type);
     }
 
-    ConfigurableApplicationContext context() {
+    public ConfigurableApplicationContext context() {
         return context;
     }
 
