@@ -91,16 +91,21 @@ public final class TestSource {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, properties);
     }
 
-    /** Runs SQL on the {@code postgres} database and returns the first column of the first row, or null. */
+    /** Runs SQL on the {@code postgres} database and returns the first column of the last result's first row, or null. */
     public String sql(String sql) {
         try (Connection connection = connect("postgres");
                 Statement statement = connection.createStatement()) {
-            if (!statement.execute(sql)) {
-                return null;
+            String value = null;
+            boolean isResult = statement.execute(sql);
+            while (isResult || statement.getUpdateCount() != -1) {
+                if (isResult) {
+                    try (ResultSet rows = statement.getResultSet()) {
+                        value = rows.next() ? rows.getString(1) : null;
+                    }
+                }
+                isResult = statement.getMoreResults();
             }
-            try (ResultSet rows = statement.getResultSet()) {
-                return rows.next() ? rows.getString(1) : null;
-            }
+            return value;
         } catch (SQLException e) {
             throw new IllegalStateException("SQL failed on the test source: " + sql + ": " + e.getMessage(), e);
         }
