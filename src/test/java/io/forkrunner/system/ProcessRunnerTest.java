@@ -1,6 +1,7 @@
 package io.forkrunner.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
@@ -116,6 +117,13 @@ class ProcessRunnerTest {
         assertThat(failure.processExitCode()).isEqualTo(5);
         assertThat(failure.getMessage()).contains("exited with code 5", "on-stdout", "on-stderr", log.toString());
         assertThat(log).content().contains("on-stdout", "on-stderr");
+    }
+
+    @Test
+    void aProgramThatCannotStartFailsNamingIt() {
+        assertThatThrownBy(() -> runner.run(Command.of("/nonexistent/forkrunner-no-such-program")))
+                .isInstanceOf(ProcessFailedException.class)
+                .hasMessageContaining("cannot start forkrunner-no-such-program");
     }
 
     @Test

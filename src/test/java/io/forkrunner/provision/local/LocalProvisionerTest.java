@@ -201,6 +201,18 @@ class LocalProvisionerTest {
     }
 
     @Test
+    void aPortThatAnotherProgramListensOnIsNotGivenOut() throws Exception {
+        Provisioner provisioner = forkrunner.bean(Provisioner.class);
+        int port = forkrunner.bean(Definitions.class).region("tiny").ports().first();
+
+        try (ServerSocket other = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> provisioner.reserve(spec("squatted", "tiny")))
+                    .isInstanceOf(NoFreePortException.class);
+        }
+        assertThat(metadataCount("select count(*) from port_reservations")).isZero();
+    }
+
+    @Test
     void reservingANameThatExistsIsRefusedAndTheExistingInstanceKeepsItsPlace() throws Exception {
         Provisioner provisioner = forkrunner.bean(Provisioner.class);
         Instance reserved = provisioner.reserve(spec("taken", "eu-local"));
