@@ -1,0 +1,316 @@
+package io.forkrunner.provision.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.forkrunner.Forkrunner;
+import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.Region;
+import io.forkrunner.engine.postgresql.PostgresBinaries;
+import io.forkrunner.provision.Instance;
+import io.forkrunner.provision.InstanceSpec;
+import io.forkrunner.provision.NoFreePortException;
+import io.forkrunner.provision.Provisioner;
+import io.forkrunner.system.Command;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.ServiceUser;
+import io.forkrunner.testing.TestHome;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LocalProvisionerTest {
+
+    private static final int VERSION = PostgresBinaries.newest().version();
+
+    private TestHome testHome;
+    private Forkrunner forkrunner;
+
+    @BeforeEach
+    void bootWithTwoRegions() {
+        testHome = TestHome.create("local-provisioner");
+        testHome.write(
+                "config/services.yml",
+                "regions:\n"
+                        + "  eu-local: { provisioner: local, root: var/regions/eu, ports: 18100-18119 }\n"
+                        + "  tiny: { provisioner: local, root: var/regions/tiny, ports: " + lonePort() + " }\n"
+                        + "services: {}\n");
+        forkrunner = Forkrunner.boot(testHome.home(), false);
+    }
+
+    @AfterEach
+    void closeAll() {
+        if (forkrunner != null) {
+            forkrunner.close();
+        }
+        testHome.close();
+    }
+
+    @Test
+    void twoInstancesCreatedAtOnceFromTwoThreadsGetTheirOwnPortAndDirectoryAndDropRemovesEveryTrace() throws Exception {
+        Provisioner provisioner = forkrunner.bean(Provisioner.class);
+        CyclicBarrier together = new CyclicBarrier(2);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        List<Instance> created;
+        try {
+            Future<Instance> one = threads.submit(() -> {
+                together.await();
+                return provisioner.create(spec("one", "eu-local"));
+            });
+            Future<Instance> two = threads.submit(() -> {
+                together.await();
+                return provisioner.create(spec("two", "eu-local"));
+            });
+            created = List.of(one.get(5, TimeUnit.MINUTES), two.get(5, TimeUnit.MINUTES));
+        } finally {
+            threads.shutdownNow();
+        }
+
+        Path regionRoot = testHome.path("var/regions/eu");
+        assertThat(created)
+                .extracting(Instance::port)
+                .doesNotHaveDuplicates()
+                .allMatch(port -> port >= 18100 && port <= 18119);
+        assertThat(created)
+                .extracting(Instance::directory)
+                .doesNotHaveDuplicates()
+                .allMatch(directory -> directory.startsWith(regionRoot));
+        for (Instance instance : created) {
+            assertThat(instance.state()).isEqualTo(Instance.State.RUNNING);
+            assertThat(sql(instance, "show port")).isEqualTo(String.valueOf(instance.port()));
+            assertThat(Path.of(sql(instance, "show data_directory")))
+                    .isEqualTo(instance.directory().resolve("data"));
+        }
+        assertThat(metadataCount("select count(*) from port_reservations where port in (?, ?)", portsOf(created)))
+                .isEqualTo(2);
+
+        for (Instance instance : created) {
+            provisioner.drop(instance.name());
+
+            assertNoTraceOf(instance);
+        }
+        assertThat(provisioner.list()).isEmpty();
+    }
+
+    @Test
+    void reservationsRacingFromManyThreadsNeverShareAPortOrADirectory() throws Exception {
+        Provisioner provisioner = forkrunner.bean(Provisioner.class);
+        int racers = 8;
+        CyclicBarrier together = new CyclicBarrier(racers);
+        ExecutorService threads = Executors.newFixedThreadPool(racers);
+        List<Instance> reserved = new ArrayList<>();
+        try {
+            List<Future<Instance>> results = new ArrayList<>();
+            for (int i = 0; i < racers; i++) {
+                String name = "racer-" + i;
+                results.add(threads.submit(() -> {
+                    together.await();
+                    return provisioner.reserve(spec(name, "eu-local"));
+                }));
+            }
+            for (Future<Instance> result : results) {
+                reserved.add(result.get(1, TimeUnit.MINUTES));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        assertThat(reserved).extracting(Instance::port).doesNotHaveDuplicates();
+        assertThat(reserved).extracting(Instance::directory).doesNotHaveDuplicates();
+        assertThat(metadataCount("select count(distinct port) from port_reservations"))
+                .isEqualTo(racers);
+        for (Instance instance : reserved) {
+            provisioner.drop(instance.name());
+        }
+        assertThat(metadataCount("select count(*) from port_reservations")).isZero();
+    }
+
+    @Test
+    void anInstanceOutlivesARestartOfForkrunnerAndIsFoundAgain() throws Exception {
+        Instance created = forkrunner.bean(Provisioner.class).create(spec("kept", "eu-local"));
+
+        forkrunner.close();
+        forkrunner = Forkrunner.boot(testHome.home(), false);
+        Provisioner provisioner = forkrunner.bean(Provisioner.class);
+
+        Instance found = provisioner.find("kept").orElseThrow();
+        assertThat(found.port()).isEqualTo(created.port());
+        assertThat(found.directory()).isEqualTo(created.directory());
+        assertThat(found.state()).isEqualTo(Instance.State.RUNNING);
+        assertThat(provisioner.isRunning("kept")).isTrue();
+        assertThat(sql(found, "select 1")).isEqualTo("1");
+    }
+
+    @Test
+    void recoverStartsAnInstanceThatShouldRunButWasStoppedBehindForkrunnersBack() throws Exception {
+        LocalProvisioner provisioner = forkrunner.bean(LocalProvisioner.class);
+        Instance running = provisioner.create(spec("meant-to-run", "eu-local"));
+        Instance stopped = provisioner.create(spec("stopped-on-purpose", "eu-local"));
+        provisioner.stop(stopped.name());
+        stopWithPgCtl(running);
+        assertThat(provisioner.isRunning(running.name())).isFalse();
+
+        provisioner.recover();
+
+        assertThat(provisioner.isRunning(running.name())).isTrue();
+        assertThat(sql(running, "select 1")).isEqualTo("1");
+        assertThat(provisioner.isRunning(stopped.name())).isFalse();
+        assertThat(provisioner.find(stopped.name()).orElseThrow().state()).isEqualTo(Instance.State.STOPPED);
+    }
+
+    @Test
+    void aRegionWithNoFreePortRefusesTheInstanceWithAdviceAndLeavesNothingOfIt() throws Exception {
+        Provisioner provisioner = forkrunner.bean(Provisioner.class);
+        Instance first = provisioner.create(spec("first", "tiny"));
+
+        NoFreePortException refused =
+                catchThrowableOfType(NoFreePortException.class, () -> provisioner.create(spec("second", "tiny")));
+
+        assertThat(refused).isNotNull();
+        assertThat(refused.getMessage())
+                .contains("tiny", "no free port", "forkrunner drop", "widen its ports in config/services.yml");
+        assertThat(provisioner.find("second")).isEmpty();
+        assertThat(metadataCount("select count(*) from instances where name = ?", "second"))
+                .isZero();
+        assertThat(metadataCount("select count(*) from port_reservations where owner = ?", "second"))
+                .isZero();
+        assertThat(testHome.path("var/regions/tiny/second")).doesNotExist();
+        assertThat(provisioner.isRunning(first.name())).isTrue();
+    }
+
+    @Test
+    void aPortThatAnotherProgramListensOnIsNotGivenOut() throws Exception {
+        Provisioner provisioner = forkrunner.bean(Provisioner.class);
+        int port = forkrunner.bean(Definitions.class).region("tiny").ports().first();
+
+        try (ServerSocket other = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> provisioner.reserve(spec("squatted", "tiny")))
+                    .isInstanceOf(NoFreePortException.class);
+        }
+        assertThat(metadataCount("select count(*) from port_reservations")).isZero();
+    }
+
+    @Test
+    void reservingANameThatExistsIsRefusedAndTheExistingInstanceKeepsItsPlace() throws Exception {
+        Provisioner provisioner = forkrunner.bean(Provisioner.class);
+        Instance reserved = provisioner.reserve(spec("taken", "eu-local"));
+        assertThat(reserved.state()).isEqualTo(Instance.State.RESERVED);
+        assertThat(reserved.directory()).isDirectory();
+
+        assertThatThrownBy(() -> provisioner.reserve(spec("taken", "tiny")))
+                .isInstanceOf(ForkrunnerException.class)
+                .hasMessageContaining("taken")
+                .hasMessageContaining("exists already");
+        assertThatThrownBy(() -> provisioner.create(spec("taken", "eu-local")))
+                .isInstanceOf(ForkrunnerException.class)
+                .hasMessageContaining("exists already");
+
+        assertThat(provisioner.find("taken")).contains(reserved);
+        assertThat(reserved.directory()).isDirectory();
+        assertThat(metadataCount("select count(*) from port_reservations where owner = ?", "taken"))
+                .isEqualTo(1);
+        assertThat(testHome.path("var/regions/tiny/taken")).doesNotExist();
+
+        provisioner.drop("taken");
+
+        assertNoTraceOf(reserved);
+    }
+
+    private InstanceSpec spec(String name, String region) {
+        Region declared = forkrunner.bean(Definitions.class).region(region);
+        return new InstanceSpec(name, declared, VERSION, null, Map.of("fsync", "off"));
+    }
+
+    private void assertNoTraceOf(Instance instance) throws Exception {
+        assertThat(instance.directory()).doesNotExist();
+        assertThat(metadataCount("select count(*) from instances where name = ?", instance.name()))
+                .isZero();
+        assertThat(metadataCount(
+                        "select count(*) from port_reservations where owner = ? or port = ?",
+                        instance.name(),
+                        instance.port()))
+                .isZero();
+        assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), instance.port()).close())
+                .as("nothing listens on port %d", instance.port())
+                .isInstanceOf(ConnectException.class);
+        assertThat(ProcessHandle.allProcesses())
+                .as("no server process for %s", instance.directory())
+                .noneMatch(process -> process.info()
+                        .commandLine()
+                        .filter(line -> line.contains(instance.directory().toString()))
+                        .isPresent());
+    }
+
+    /** Stops the server the way an operator would, without telling forkrunner. */
+    private static void stopWithPgCtl(Instance instance) {
+        new ProcessRunner(ServiceUser.detect())
+                .run(Command.of(
+                                PostgresBinaries.of(instance.version()).path("pg_ctl"),
+                                "-D",
+                                instance.directory().resolve("data").toString(),
+                                "-m",
+                                "fast",
+                                "-w",
+                                "stop")
+                        .asServiceUser());
+    }
+
+    private static String sql(Instance instance, String sql) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(instance.jdbcUrl("postgres"), "postgres", null);
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(sql)) {
+            return rows.next() ? rows.getString(1) : null;
+        }
+    }
+
+    private long metadataCount(String sql, Object... parameters) throws SQLException {
+        try (Connection connection = testHome.metadataConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    private static Object[] portsOf(List<Instance> instances) {
+        return instances.stream().map(Instance::port).toArray();
+    }
+
+    /** One port that is free now, outside the other region's range, for a region that can hold one instance. */
+    private static String lonePort() {
+        for (int port = 18120; port < 18200; port++) {
+            try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port + "-" + port;
+            } catch (IOException taken) {
+                // the next one
+            }
+        }
+        throw new IllegalStateException("no free port in 18120-18199 for the test region");
+    }
+}
