@@ -2,6 +2,9 @@ package io.forkrunner.engine;
 
 import io.forkrunner.definition.ServiceDefinition;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,6 +29,51 @@ public interface Engine {
 
     /** The archive in {@code directory} as it is now. */
     Archive archive(Path directory);
+
+    // ---- forks
+
+    /**
+     * Lays a base backup down as the data of the instance at {@code place}. Resumable: what was laid down whole is
+     * kept. {@code bytesPerSecond} limits the rate; 0 for no limit.
+     */
+    void layDown(Path backup, Place place, long bytesPerSecond, Progress progress);
+
+    /**
+     * Replays the archive over the laid-down backup to {@code target}, starts the fork on a timeline of its own, and
+     * makes the subscriptions it carried harmless before anyone else connects. Resumable.
+     *
+     * @param backupStart the position where the backup's replay begins
+     * @param admin how forkrunner logs in to the fork: the source's login, which the fork carries
+     */
+    Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress);
+
+    /** The source's non-default settings, less host-specific ones (port, addresses, paths, archiving, replication). */
+    Map<String, String> settings(Endpoint source);
+
+    /** Applies settings read by {@link #settings} on the fork, then restarts it. */
+    void applySettings(Place place, Map<String, String> settings);
+
+    /** The roles of a server, with digests of their verifiers and their memberships, sorted by name. */
+    List<Role> roles(Endpoint endpoint);
+
+    /** Starts (or restarts) a pooler in front of the fork with these pools; it authenticates against the fork's roles. */
+    void startPools(Place place, Endpoint admin, Pools pools);
+
+    void stopPools(Place place);
+
+    boolean poolsRunning(Place place);
+
+    /** Runs a SQL file on a database of the fork; output to {@code log}. */
+    void runSql(Endpoint endpoint, String database, Path file, Path log);
+
+    /** Whether {@code sql} returns true on the database. */
+    boolean check(Endpoint endpoint, String database, String sql);
+
+    /** Reads every table of every database and counts its rows. */
+    List<TableCount> tableCounts(Endpoint endpoint);
+
+    /** The databases of a server that accept connections. */
+    List<String> databases(Endpoint endpoint);
 
     enum Capability {
         POINT_IN_TIME,

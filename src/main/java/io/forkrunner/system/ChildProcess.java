@@ -97,8 +97,7 @@ public final class ChildProcess {
 
     /** Ends the child and all its descendants: SIGTERM, then SIGKILL after a grace period. */
     public void end() {
-        List<ProcessHandle> tree = process.descendants().toList();
-        tree.forEach(ProcessHandle::destroy);
+        process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {
             if (!process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -108,7 +107,8 @@ public final class ChildProcess {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        // the tree as it is now: a child may have started another process while it was being ended
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
     }
 
     private void joinReaders() {

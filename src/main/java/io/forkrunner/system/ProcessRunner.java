@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 public final class ProcessRunner {
 
     private static final Logger log = LoggerFactory.getLogger(ProcessRunner.class);
-    private static final Map<String, String> BASE_ENVIRONMENT =
-            Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "LANG", "C.UTF-8", "TZ", "UTC");
+    private static final Map<String, String> BASE_ENVIRONMENT = Map.of(
+            "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG", "C.UTF-8", "TZ", "UTC");
 
     private final ServiceUser serviceUser;
 

@@ -6,6 +6,12 @@ import io.forkrunner.engine.ArchiveStream;
 import io.forkrunner.engine.BaseBackup;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Pools;
+import io.forkrunner.engine.Progress;
+import io.forkrunner.engine.Restored;
+import io.forkrunner.engine.Role;
+import io.forkrunner.engine.TableCount;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
@@ -16,11 +22,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -125,6 +136,92 @@ public class PostgresEngine implements Engine {
     @Override
     public Archive archive(Path directory) {
         return new PostgresWalArchive(directory, runner, tools());
+    }
+
+    @Override
+    public void layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
+        new PostgresRestore(this).layDown(backup, place, bytesPerSecond, progress);
+    }
+
+    @Override
+    public Restored recover(
+            Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress) {
+        return new PostgresRestore(this).recover(place, archive, backupStart, target, admin, progress);
+    }
+
+    @Override
+    public Map<String, String> settings(Endpoint source) {
+        return new PostgresSettings(this).read(source);
+    }
+
+    @Override
+    public void applySettings(Place place, Map<String, String> settings) {
+        new PostgresSettings(this).apply(place, settings);
+    }
+
+    @Override
+    public List<Role> roles(Endpoint endpoint) {
+        return new PostgresCatalog(this).roles(endpoint);
+    }
+
+    @Override
+    public void startPools(Place place, Endpoint admin, Pools pools) {
+        new PgBouncer(this).start(place, admin, pools);
+    }
+
+    @Override
+    public void stopPools(Place place) {
+        new PgBouncer(this).stop(place);
+    }
+
+    @Override
+    public boolean poolsRunning(Place place) {
+        return new PgBouncer(this).isRunning(place);
+    }
+
+    @Override
+    public void runSql(Endpoint endpoint, String database, Path file, Path log) {
+        try (Passfile passfile = passfile(endpoint)) {
+            runner.run(clientCommand(
+                            endpoint,
+                            passfile,
+                            "psql",
+                            "--dbname=" + database,
+                            "--no-psqlrc",
+                            "--quiet",
+                            "--set=ON_ERROR_STOP=1",
+                            "--file=" + file)
+                    .loggingTo(log)
+                    .withTimeout(Duration.ofHours(6)));
+        }
+    }
+
+    @Override
+    public boolean check(Endpoint endpoint, String database, String sql) {
+        return new PostgresCatalog(this).check(endpoint, database, sql);
+    }
+
+    @Override
+    public List<TableCount> tableCounts(Endpoint endpoint) {
+        return new PostgresCatalog(this).tableCounts(endpoint);
+    }
+
+    @Override
+    public List<String> databases(Endpoint endpoint) {
+        return new PostgresCatalog(this).databases(endpoint);
+    }
+
+    /** A JDBC connection to a database of {@code endpoint}; its password goes in the connection's properties only. */
+    Connection connect(Endpoint endpoint, String database) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", endpoint.user());
+        if (endpoint.password() != null) {
+            properties.setProperty("password", endpoint.password().reveal());
+        }
+        properties.setProperty("connectTimeout", "30");
+        properties.setProperty("ApplicationName", "forkrunner");
+        return DriverManager.getConnection(
+                "jdbc:postgresql://" + endpoint.host() + ":" + endpoint.port() + "/" + database, properties);
     }
 
     /** A client tool's command: connects to {@code source} with its password in a passfile. */

@@ -4,6 +4,7 @@ import io.forkrunner.system.ChildProcess;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Passfile;
+import io.forkrunner.system.ProcessFailedException;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
 import java.io.IOException;
@@ -24,6 +25,9 @@ import java.util.Map;
 public final class PostgresServer {
 
     static final String SETTINGS_FILE = "forkrunner.conf";
+    /** The source's settings on a fork, read before {@link #SETTINGS_FILE} so that this server's own win. */
+    static final String SOURCE_SETTINGS_FILE = "source.conf";
+
     private static final Duration START_TIMEOUT = Duration.ofMinutes(10);
 
     private final ProcessRunner runner;
@@ -125,19 +129,49 @@ public final class PostgresServer {
     }
 
     public void start() {
-        runner.run(Command.of(
-                        binaries.path("pg_ctl"),
-                        "-D",
-                        dataDirectory().toString(),
-                        "-l",
-                        logDirectory().resolve("postgresql.log").toString(),
-                        "-w",
-                        "-t",
-                        String.valueOf(START_TIMEOUT.toSeconds()),
-                        "start")
-                .asServiceUser()
-                .loggingTo(logDirectory().resolve("pg_ctl.log"))
-                .withTimeout(START_TIMEOUT.plusMinutes(1)));
+        start(START_TIMEOUT);
+    }
+
+    /**
+     * Starts the server and waits until it accepts connections, for as long as {@code timeout} (a recovery may take
+     * long). A failed start names the server's own last log lines.
+     */
+    public void start(Duration timeout) {
+        Path serverLog = logDirectory().resolve("postgresql.log");
+        try {
+            runner.run(Command.of(
+                            binaries.path("pg_ctl"),
+                            "-D",
+                            dataDirectory().toString(),
+                            "-l",
+                            serverLog.toString(),
+                            "-w",
+                            "-t",
+                            String.valueOf(timeout.toSeconds()),
+                            "start")
+                    .asServiceUser()
+                    .loggingTo(logDirectory().resolve("pg_ctl.log"))
+                    .withTimeout(timeout.plusMinutes(1)));
+        } catch (ProcessFailedException e) {
+            throw new ProcessFailedException(
+                    e.getMessage() + "\nServer log " + serverLog + ":\n  "
+                            + String.join("\n  ", lastLines(serverLog, 10)),
+                    e.processExitCode());
+        }
+    }
+
+    public void restart() {
+        stop();
+        start();
+    }
+
+    private static List<String> lastLines(Path file, int count) {
+        try {
+            List<String> lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
+            return lines.subList(Math.max(0, lines.size() - count), lines.size());
+        } catch (IOException e) {
+            return List.of("(cannot read: " + e.getMessage() + ")");
+        }
     }
 
     public void stop() {

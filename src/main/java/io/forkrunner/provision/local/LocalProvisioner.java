@@ -102,7 +102,12 @@ class LocalProvisioner implements Provisioner {
                     .update();
             return find(spec.name()).orElseThrow();
         });
-        runner.serviceUser().privateDirectory(directory);
+        try {
+            runner.serviceUser().privateDirectory(directory);
+        } catch (RuntimeException e) {
+            drop(spec.name());
+            throw e;
+        }
         return instance;
     }
 

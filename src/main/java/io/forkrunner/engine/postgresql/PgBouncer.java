@@ -1,0 +1,176 @@
+package io.forkrunner.engine.postgresql;
+
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Pools;
+import io.forkrunner.system.Command;
+import io.forkrunner.system.ForkrunnerException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A PgBouncer in front of a fork, in the fork's directory under {@code pgbouncer/}. It knows no password: its
+ * {@code auth_file} (mode 0600) holds the fork's SCRAM verifiers, against which it checks clients, and it logs in to
+ * the fork with the client's SCRAM keys. Runs as the service user, daemonized, with a pidfile.
+ */
+final class PgBouncer {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final PostgresEngine engine;
+
+    PgBouncer(PostgresEngine engine) {
+        this.engine = engine;
+    }
+
+    static Path directory(Place place) {
+        return place.directory().resolve("pgbouncer");
+    }
+
+    void start(Place place, Endpoint admin, Pools pools) {
+        stop(place);
+        Path directory = engine.runner().serviceUser().privateDirectory(directory(place));
+        writeAuthFile(directory.resolve("userlist.txt"), admin);
+        Path ini = directory.resolve("pgbouncer.ini");
+        write(ini, configuration(place, directory, pools));
+        engine.runner().serviceUser().own(directory);
+        engine.runner()
+                .run(Command.of("pgbouncer", "-d", ini.toString())
+                        .asServiceUser()
+                        .loggingTo(directory.resolve("pgbouncer.out"))
+                        .withTimeout(Duration.ofMinutes(1)));
+        awaitListening(pools.port());
+    }
+
+    private String configuration(Place place, Path directory, Pools pools) {
+        StringBuilder text = new StringBuilder("; written by forkrunner\n[databases]\n");
+        for (ServiceDefinition.Pool pool : pools.pools()) {
+            text.append(pool.name())
+                    .append(" = host=127.0.0.1 port=")
+                    .append(place.port())
+                    .append(" dbname=")
+                    .append(pool.database())
+                    .append(" pool_size=")
+                    .append(pool.size())
+                    .append(" pool_mode=")
+                    .append(pool.mode().name().toLowerCase(Locale.ROOT))
+                    .append('\n');
+        }
+        text.append("\n[pgbouncer]\n")
+                .append("listen_addr = 127.0.0.1\n")
+                .append("listen_port = ")
+                .append(pools.port())
+                .append('\n')
+                .append("unix_socket_dir =\n")
+                .append("auth_type = scram-sha-256\n")
+                .append("auth_file = ")
+                .append(directory.resolve("userlist.txt"))
+                .append('\n')
+                .append("pidfile = ")
+                .append(directory.resolve("pgbouncer.pid"))
+                .append('\n')
+                .append("logfile = ")
+                .append(directory.resolve("pgbouncer.log"))
+                .append('\n')
+                .append("max_client_conn = 500\n")
+                .append("ignore_startup_parameters = extra_float_digits,options\n");
+        return text.toString();
+    }
+
+    /** The fork's login roles with their SCRAM verifiers, as PgBouncer's auth_file wants them. */
+    private void writeAuthFile(Path file, Endpoint admin) {
+        StringBuilder text = new StringBuilder();
+        try (Connection connection = engine.connect(admin, "postgres");
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("select rolname, rolpassword from pg_authid"
+                        + " where rolcanlogin and rolpassword like 'SCRAM-SHA-256$%' order by rolname")) {
+            while (rows.next()) {
+                text.append('"')
+                        .append(rows.getString(1).replace("\"", "\"\""))
+                        .append("\" \"")
+                        .append(rows.getString(2))
+                        .append("\"\n");
+            }
+        } catch (SQLException e) {
+            throw new ForkrunnerException("cannot read the fork's roles for its pools: " + e.getMessage(), e);
+        }
+        try {
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static void awaitListening(int port) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return;
+            } catch (IOException notYet) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ForkrunnerException("interrupted while waiting for PgBouncer on port " + port);
+                }
+            }
+        }
+        throw new ForkrunnerException("PgBouncer does not listen on port " + port + " after "
+                + START_TIMEOUT.toSeconds() + " s; see its log");
+    }
+
+    boolean isRunning(Place place) {
+        return process(place).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    void stop(Place place) {
+        Optional<ProcessHandle> process = process(place);
+        if (process.isEmpty() || !process.get().isAlive()) {
+            return;
+        }
+        process.get().destroy();
+        try {
+            process.get().onExit().get(START_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.get().destroyForcibly();
+        }
+    }
+
+    private static Optional<ProcessHandle> process(Place place) {
+        Path pidfile = directory(place).resolve("pgbouncer.pid");
+        try {
+            if (!Files.exists(pidfile)) {
+                return Optional.empty();
+            }
+            long pid = Long.parseLong(Files.readString(pidfile).strip());
+            return ProcessHandle.of(pid)
+                    .filter(handle -> handle.info().command().orElse("").endsWith("pgbouncer"));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}

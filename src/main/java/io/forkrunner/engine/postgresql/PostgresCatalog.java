@@ -1,0 +1,136 @@
+package io.forkrunner.engine.postgresql;
+
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Role;
+import io.forkrunner.engine.TableCount;
+import io.forkrunner.system.ForkrunnerException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/** What forkrunner reads from a server's catalogs: roles, databases, tables; and checks run there. */
+final class PostgresCatalog {
+
+    private final PostgresEngine engine;
+
+    PostgresCatalog(PostgresEngine engine) {
+        this.engine = engine;
+    }
+
+    List<Role> roles(Endpoint endpoint) {
+        String sql = "select r.rolname, r.rolsuper, r.rolcanlogin, r.rolcreatedb, r.rolcreaterole, r.rolreplication,"
+                + " r.rolbypassrls, r.rolconnlimit, r.rolpassword,"
+                + " array(select g.rolname from pg_auth_members m join pg_roles g on g.oid = m.roleid"
+                + " where m.member = r.oid order by 1) as member_of"
+                + " from pg_authid r where r.rolname !~ '^pg_' order by r.rolname";
+        List<Role> roles = new ArrayList<>();
+        try (Connection connection = engine.connect(endpoint, "postgres");
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(sql)) {
+            while (rows.next()) {
+                roles.add(new Role(
+                        rows.getString(1),
+                        rows.getBoolean(2),
+                        rows.getBoolean(3),
+                        rows.getBoolean(4),
+                        rows.getBoolean(5),
+                        rows.getBoolean(6),
+                        rows.getBoolean(7),
+                        rows.getInt(8),
+                        digest(rows.getString(9)),
+                        Arrays.asList((String[]) rows.getArray(10).getArray())));
+            }
+        } catch (SQLException e) {
+            throw new ForkrunnerException(
+                    "cannot read the roles of " + endpoint + " (forkrunner needs a superuser login " + "there): "
+                            + e.getMessage(),
+                    e);
+        }
+        return roles;
+    }
+
+    private static String digest(String verifier) {
+        if (verifier == null) {
+            return null;
+        }
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    List<String> databases(Endpoint endpoint) {
+        List<String> names = new ArrayList<>();
+        try (Connection connection = engine.connect(endpoint, "postgres");
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(
+                        "select datname from pg_database where datallowconn and not datistemplate order by datname")) {
+            while (rows.next()) {
+                names.add(rows.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new ForkrunnerException("cannot list the databases of " + endpoint + ": " + e.getMessage(), e);
+        }
+        return names;
+    }
+
+    boolean check(Endpoint endpoint, String database, String sql) {
+        try (Connection connection = engine.connect(endpoint, database);
+                Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery(sql)) {
+            return row.next() && row.getBoolean(1);
+        } catch (SQLException e) {
+            throw new ForkrunnerException(
+                    "check \"" + sql + "\" failed on database " + database + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Counts the rows of every table of every database: each table must read. */
+    List<TableCount> tableCounts(Endpoint endpoint) {
+        List<TableCount> counts = new ArrayList<>();
+        for (String database : databases(endpoint)) {
+            try (Connection connection = engine.connect(endpoint, database);
+                    Statement statement = connection.createStatement()) {
+                List<String[]> tables = new ArrayList<>();
+                try (ResultSet rows = statement.executeQuery("select n.nspname, c.relname, c.relpersistence = 'u'"
+                        + " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                        + " where c.relkind in ('r', 'p', 'm') and n.nspname <> 'information_schema'"
+                        + " and n.nspname !~ '^pg_' order by 1, 2")) {
+                    while (rows.next()) {
+                        tables.add(new String[] {rows.getString(1), rows.getString(2), rows.getString(3)});
+                    }
+                }
+                for (String[] table : tables) {
+                    String qualified = quote(table[0]) + "." + quote(table[1]);
+                    try (ResultSet row = statement.executeQuery("select count(*) from " + qualified)) {
+                        row.next();
+                        counts.add(new TableCount(database, table[0], table[1], row.getLong(1), table[2].equals("t")));
+                    } catch (SQLException e) {
+                        throw new ForkrunnerException(
+                                "table " + database + "." + table[0] + "." + table[1] + " does not read on the fork: "
+                                        + e.getMessage(),
+                                e);
+                    }
+                }
+            } catch (SQLException e) {
+                throw new ForkrunnerException(
+                        "cannot read database " + database + " of " + endpoint + ": " + e.getMessage(), e);
+            }
+        }
+        return counts;
+    }
+
+    static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+}

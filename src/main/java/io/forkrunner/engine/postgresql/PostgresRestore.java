@@ -1,0 +1,343 @@
+package io.forkrunner.engine.postgresql;
+
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Progress;
+import io.forkrunner.engine.Restored;
+import io.forkrunner.system.DirectoryTree;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.ProcessRunner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restores a fork from a base backup and the WAL archive: lays the backup down, replays a private copy of the archive
+ * (the newest partial segment offered under its full name) to the target, promotes to a timeline of the fork's own,
+ * and disables the logical-replication subscriptions it carried before anyone else can connect.
+ */
+final class PostgresRestore {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresRestore.class);
+    private static final DateTimeFormatter TARGET =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(ZoneOffset.UTC);
+    private static final long REPORT_EVERY_BYTES = 8L * 1024 * 1024;
+
+    private final PostgresEngine engine;
+    private final ProcessRunner runner;
+
+    PostgresRestore(PostgresEngine engine) {
+        this.engine = engine;
+        this.runner = engine.runner();
+    }
+
+    /**
+     * Copies the backup into the place's data directory. Resumes: a file already there with the backup's size was
+     * laid down whole and is kept. {@code bytesPerSecond} limits the rate; 0 for no limit.
+     */
+    void layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
+        PostgresServer server = server(place);
+        runner.serviceUser().privateDirectory(place.directory());
+        runner.serviceUser().privateDirectory(server.logDirectory());
+        List<Path> files;
+        try (Stream<Path> tree = Files.walk(backup)) {
+            files = tree.sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the backup " + backup, e);
+        }
+        long total = files.stream()
+                .filter(Files::isRegularFile)
+                .mapToLong(path -> path.toFile().length())
+                .sum();
+        long done = 0;
+        long reported = 0;
+        long started = System.nanoTime();
+        Path data = server.dataDirectory();
+        try {
+            for (Path source : files) {
+                Path target = data.resolve(backup.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                    continue;
+                }
+                long size = source.toFile().length();
+                if (!Files.exists(target) || target.toFile().length() != size) {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                    throttle(done + size, bytesPerSecond, started);
+                }
+                done += size;
+                if (done - reported >= REPORT_EVERY_BYTES || done == total) {
+                    progress.report("bytes laid down", done, total);
+                    reported = done;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lay the backup " + backup + " down in " + data, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ForkrunnerException("laying the backup down was stopped");
+        }
+        progress.report("bytes laid down", total, total);
+        runner.serviceUser().privateDirectory(data);
+        runner.serviceUser().own(data);
+    }
+
+    private static void throttle(long copied, long bytesPerSecond, long startedNanos) throws InterruptedException {
+        if (bytesPerSecond <= 0) {
+            return;
+        }
+        long due = startedNanos + copied * 1_000_000_000L / bytesPerSecond;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException();
+        }
+    }
+
+    /**
+     * Replays the archive over the laid-down backup to {@code target}, promotes, and disables subscriptions. When
+     * nothing in the archive was committed after the target, the whole archive is replayed: the result is the same and
+     * recovery does not wait for a commit that never comes. Resumes: a server already promoted is not recovered again.
+     */
+    Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress) {
+        PostgresServer server = server(place);
+        Path data = server.dataDirectory();
+        Path started = place.directory().resolve("recovery-started");
+        boolean stoppedAtTarget;
+        if (!Files.exists(started)) {
+            writeConfiguration(server);
+            Path staged = stageArchive(place, archive, backupStart);
+            Optional<Instant> newestStaged = engine.archive(staged).newestCommit();
+            stoppedAtTarget = newestStaged.isPresent() && newestStaged.get().isAfter(target);
+            Map<String, String> recovery = new LinkedHashMap<>(RECOVERY_SETTINGS);
+            recovery.put("restore_command", "'cp \"" + staged + "/%f\" \"%p\"'");
+            if (stoppedAtTarget) {
+                recovery.put("recovery_target_time", "'" + TARGET.format(target) + "'");
+                recovery.put("recovery_target_action", "'promote'");
+                recovery.put("recovery_target_inclusive", "on");
+            }
+            server.writeSettings(place.port(), recovery);
+            touch(data.resolve("recovery.signal"));
+            writeMarker(started, stoppedAtTarget);
+        } else {
+            stoppedAtTarget = readMarker(started);
+        }
+        if (Files.exists(data.resolve("recovery.signal"))) {
+            // not promoted yet: a fresh recovery, or one left by a runner that died, which PostgreSQL resumes
+            if (server.isRunning()) {
+                server.stop();
+            }
+            Path staged = place.directory().resolve("restore-wal");
+            long segments = countSegments(staged);
+            log.info(
+                    "recovering {} from {} WAL segments to {}",
+                    place.directory().getFileName(),
+                    segments,
+                    stoppedAtTarget ? TARGET.format(target) : "the end of the archive");
+            ReplayWatcher watcher =
+                    new ReplayWatcher(server.logDirectory().resolve("postgresql.log"), segments, progress);
+            watcher.start();
+            try {
+                server.start(Duration.ofHours(24));
+            } finally {
+                watcher.stop();
+            }
+        } else if (!server.isRunning()) {
+            server.start();
+        }
+        int timeline;
+        int disabled;
+        try (Connection connection = engine.connect(admin, "postgres")) {
+            timeline = checkPromoted(connection);
+            disabled = disableSubscriptions(admin, databases(connection));
+        } catch (SQLException e) {
+            throw new ForkrunnerException("the restored fork does not answer as " + admin + ": " + e.getMessage(), e);
+        }
+        server.writeSettings(place.port(), Map.of("archive_mode", "off"));
+        server.restart();
+        DirectoryTree.delete(place.directory().resolve("restore-wal"));
+        return new Restored(timeline, stoppedAtTarget, disabled);
+    }
+
+    /** While recovering: no archiving, no standby connections, no subscription workers, nothing from the source's host. */
+    private static final Map<String, String> RECOVERY_SETTINGS =
+            Map.of("archive_mode", "off", "hot_standby", "off", "max_logical_replication_workers", "0");
+
+    /** Our own postgresql.conf and pg_hba.conf; the source's files are kept aside as {@code *.source}. */
+    private void writeConfiguration(PostgresServer server) {
+        Path data = server.dataDirectory();
+        try {
+            for (String name : List.of("postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf")) {
+                Path file = data.resolve(name);
+                Path kept = data.resolve(name + ".source");
+                if (Files.exists(file) && !Files.exists(kept)) {
+                    Files.move(file, kept);
+                }
+            }
+            write(
+                    server,
+                    "postgresql.conf",
+                    "# written by forkrunner: the source's settings, then this fork's own\n"
+                            + "include_if_exists = '" + PostgresServer.SOURCE_SETTINGS_FILE + "'\n"
+                            + "include_if_exists = '" + PostgresServer.SETTINGS_FILE + "'\n");
+            write(server, "postgresql.auto.conf", "# settings changed by ALTER SYSTEM on the fork\n");
+            write(
+                    server,
+                    "pg_hba.conf",
+                    "# written by forkrunner: TCP on 127.0.0.1 with SCRAM passwords\n"
+                            + "host all all 127.0.0.1/32 scram-sha-256\n"
+                            + "host replication all 127.0.0.1/32 scram-sha-256\n");
+            write(server, "pg_ident.conf", "");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the configuration of " + data, e);
+        }
+    }
+
+    private void write(PostgresServer server, String name, String text) throws IOException {
+        Path file = server.dataDirectory().resolve(name);
+        Files.writeString(file, text);
+        runner.serviceUser().own(file);
+    }
+
+    private static void writeMarker(Path marker, boolean stoppedAtTarget) {
+        try {
+            Files.writeString(marker, stoppedAtTarget ? "target\n" : "end\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + marker, e);
+        }
+    }
+
+    private static boolean readMarker(Path marker) {
+        try {
+            return Files.readString(marker).strip().equals("target");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + marker, e);
+        }
+    }
+
+    private void touch(Path file) {
+        try {
+            if (!Files.exists(file)) {
+                Files.createFile(file);
+            }
+            runner.serviceUser().own(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file, e);
+        }
+    }
+
+    /**
+     * A private copy of the archive from the backup's start: recovery reads only this copy, so the fork never touches
+     * the source's archive. The partial segment is copied under its full name, as recovery asks for it.
+     */
+    private Path stageArchive(Place place, Path archive, String backupStart) {
+        Path staged = place.directory().resolve("restore-wal");
+        DirectoryTree.delete(staged);
+        runner.serviceUser().privateDirectory(staged);
+        long first = Lsn.parse(backupStart).segment(PostgresWalArchive.DEFAULT_SEGMENT_SIZE);
+        try (Stream<Path> files = Files.list(archive)) {
+            for (Path file : files.sorted().toList()) {
+                String name = file.getFileName().toString();
+                Optional<WalSegment> segment = WalSegment.of(file, PostgresWalArchive.DEFAULT_SEGMENT_SIZE);
+                if (segment.isPresent() && segment.get().number() >= first) {
+                    Path target = staged.resolve(segment.get().name(PostgresWalArchive.DEFAULT_SEGMENT_SIZE));
+                    if (!segment.get().partial() || !Files.exists(target)) {
+                        Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } else if (name.endsWith(".history")) {
+                    Files.copy(file, staged.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy the WAL archive " + archive + " for recovery", e);
+        }
+        runner.serviceUser().own(staged);
+        return staged;
+    }
+
+    private static long countSegments(Path staged) {
+        try (Stream<Path> files = Files.list(staged)) {
+            return files.filter(path -> path.getFileName().toString().matches("[0-9A-F]{24}"))
+                    .count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static int checkPromoted(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery(
+                        "select pg_is_in_recovery(), ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int")) {
+            row.next();
+            if (row.getBoolean(1)) {
+                throw new ForkrunnerException("the fork is still in recovery after it started");
+            }
+            return row.getInt(2);
+        } catch (SQLException e) {
+            if (e.getMessage().contains("recovery is in progress")) {
+                throw new ForkrunnerException("the fork is still in recovery after it started", e);
+            }
+            throw e;
+        }
+    }
+
+    private static List<String> databases(Connection connection) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(
+                        "select datname from pg_database where datallowconn and not datistemplate order by datname")) {
+            while (rows.next()) {
+                names.add(rows.getString(1));
+            }
+        }
+        return names;
+    }
+
+    /** Disables each subscription and detaches it from its slot, so that dropping it can never drop the source's. */
+    private int disableSubscriptions(Endpoint admin, List<String> databases) throws SQLException {
+        int disabled = 0;
+        for (String database : databases) {
+            try (Connection connection = engine.connect(admin, database);
+                    Statement statement = connection.createStatement()) {
+                List<String> subscriptions = new ArrayList<>();
+                try (ResultSet rows = statement.executeQuery("select quote_ident(subname) from pg_subscription"
+                        + " where subdbid = (select oid from pg_database where datname = current_database())")) {
+                    while (rows.next()) {
+                        subscriptions.add(rows.getString(1));
+                    }
+                }
+                for (String subscription : subscriptions) {
+                    statement.execute("alter subscription " + subscription + " disable");
+                    statement.execute("alter subscription " + subscription + " set (slot_name = none)");
+                    log.info("disabled subscription {} in database {} of the fork", subscription, database);
+                    disabled++;
+                }
+            }
+        }
+        return disabled;
+    }
+
+    private PostgresServer server(Place place) {
+        return new PostgresServer(runner, PostgresBinaries.of(place.version()), place.directory());
+    }
+}

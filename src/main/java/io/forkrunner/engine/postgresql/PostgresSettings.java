@@ -1,0 +1,99 @@
+package io.forkrunner.engine.postgresql;
+
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Place;
+import io.forkrunner.system.ForkrunnerException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** The source's own settings, carried to a fork less what belongs to the source's host. */
+final class PostgresSettings {
+
+    /** Settings that name the source's host, files or replication peers, or that would tie the fork to the source. */
+    static final Set<String> HOST_SPECIFIC = Set.of(
+            "port",
+            "listen_addresses",
+            "unix_socket_directories",
+            "unix_socket_group",
+            "unix_socket_permissions",
+            "data_directory",
+            "config_file",
+            "hba_file",
+            "ident_file",
+            "external_pid_file",
+            "archive_mode",
+            "archive_command",
+            "archive_library",
+            "archive_cleanup_command",
+            "archive_timeout",
+            "restore_command",
+            "primary_conninfo",
+            "primary_slot_name",
+            "promote_trigger_file",
+            "recovery_end_command",
+            "recovery_min_apply_delay",
+            "synchronous_standby_names",
+            "cluster_name",
+            "hot_standby",
+            "hot_standby_feedback",
+            "logging_collector",
+            "log_directory",
+            "log_filename",
+            "stats_temp_directory",
+            "krb_server_keyfile",
+            "ssl",
+            "event_source",
+            "bonjour_name",
+            "max_logical_replication_workers");
+
+    private final PostgresEngine engine;
+
+    PostgresSettings(PostgresEngine engine) {
+        this.engine = engine;
+    }
+
+    Map<String, String> read(Endpoint source) {
+        Map<String, String> settings = new TreeMap<>();
+        try (Connection connection = engine.connect(source, "postgres");
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("select name, current_setting(name) from pg_settings"
+                        + " where source in ('configuration file', 'command line') and context <> 'internal'")) {
+            while (rows.next()) {
+                String name = rows.getString(1);
+                if (!HOST_SPECIFIC.contains(name) && !name.startsWith("ssl_") && !name.startsWith("recovery_target")) {
+                    settings.put(name, rows.getString(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new ForkrunnerException("cannot read the settings of " + source + ": " + e.getMessage(), e);
+        }
+        return settings;
+    }
+
+    void apply(Place place, Map<String, String> settings) {
+        PostgresServer server =
+                new PostgresServer(engine.runner(), PostgresBinaries.of(place.version()), place.directory());
+        StringBuilder text = new StringBuilder("# the source's settings, copied by forkrunner\n");
+        settings.forEach((name, value) -> text.append(name)
+                .append(" = '")
+                .append(value.replace("'", "''"))
+                .append("'\n"));
+        Path file = server.dataDirectory().resolve(PostgresServer.SOURCE_SETTINGS_FILE);
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        engine.runner().serviceUser().own(file);
+        server.restart();
+    }
+}
