@@ -97,7 +97,8 @@ public final class ChildProcess {
 
     /** Ends the child and all its descendants: SIGTERM, then SIGKILL after a grace period. */
     public void end() {
-        process.descendants().forEach(ProcessHandle::destroy);
+        List<ProcessHandle> tree = process.descendants().toList();
+        tree.forEach(ProcessHandle::destroy);
         process.destroy();
         try {
             if (!process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -107,7 +108,8 @@ public final class ChildProcess {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        // the tree as it is now: a child may have started another process while it was being ended
+        // the tree as it was (orphans leave it) and as it is now (a child may have started another process meanwhile)
+        tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         process.descendants().forEach(ProcessHandle::destroyForcibly);
     }
 
