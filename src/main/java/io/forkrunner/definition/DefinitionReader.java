@@ -519,6 +519,9 @@ public final class DefinitionReader {
     }
 
     private Integer integer(Value value) {
+        if (!value.present()) {
+            return null;
+        }
         try {
             return Integer.valueOf(value.text().strip());
         } catch (NumberFormatException e) {
@@ -528,18 +531,25 @@ public final class DefinitionReader {
     }
 
     private Duration duration(Value value) {
-        return report(value, Durations.parse(value.text()), "is not a duration", Durations.EXAMPLES);
+        return value.present()
+                ? report(value, Durations.parse(value.text()), "is not a duration", Durations.EXAMPLES)
+                : null;
     }
 
     private PointInTime pointInTime(Value value) {
-        return report(
-                value,
-                PointInTime.parse(value.text()),
-                "is not latest, a time with a zone offset, or -DURATION",
-                PointInTime.EXAMPLES);
+        return value.present()
+                ? report(
+                        value,
+                        PointInTime.parse(value.text()),
+                        "is not latest, a time with a zone offset, or -DURATION",
+                        PointInTime.EXAMPLES)
+                : null;
     }
 
     private Boolean copyOrNone(Value value) {
+        if (!value.present()) {
+            return null;
+        }
         return switch (value.text()) {
             case "copy" -> Boolean.TRUE;
             case "none" -> Boolean.FALSE;

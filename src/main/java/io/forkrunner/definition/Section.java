@@ -96,7 +96,7 @@ final class Section {
     /** The scalar under {@code key}, reported when missing. */
     Value required(String key, List<String> examples) {
         Value value = value(key);
-        if (!value.present()) {
+        if (!has(key)) {
             problems.add(value, "is required", examples);
         }
         return value;
@@ -170,10 +170,14 @@ final class Section {
         }
     }
 
+    /** The node as a value for messages; a list or mapping is shown by its shape, never by what it holds. */
     private Value valueOf(Node node, String field) {
-        String text = node instanceof ScalarNode scalar
-                ? scalar.getValue()
-                : node.getNodeId().name();
+        String text;
+        if (node instanceof ScalarNode scalar) {
+            text = scalar.getValue();
+        } else {
+            text = node instanceof SequenceNode ? "[...]" : "{...}";
+        }
         return new Value(file, lineOf(node), field, text);
     }
 
