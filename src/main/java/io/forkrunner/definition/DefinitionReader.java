@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.quartz.CronExpression;
@@ -48,6 +50,11 @@ public final class DefinitionReader {
     private final Home home;
     private final Map<String, String> environment;
     private final Problems problems = new Problems();
+    // the names written in config/services.yml, valid or not: naming an invalid one is not also "undeclared"
+    private final Set<String> declaredRegions = new TreeSet<>();
+    private final Set<String> declaredServices = new TreeSet<>();
+    // false when config/services.yml is not valid YAML: what it declares is unknown, so nothing is "undeclared"
+    private boolean servicesRead = true;
 
     public DefinitionReader(Home home, Map<String, String> environment) {
         this.home = home;
@@ -71,7 +78,7 @@ public final class DefinitionReader {
 
     private Settings readSettings() {
         String file = "config/forkrunner.yml";
-        Section root = load(home.config().resolve("forkrunner.yml"), file);
+        Section root = load(home.config().resolve("forkrunner.yml"), file).orElseGet(() -> empty(file));
         Settings.Metadata metadata = new Settings.Metadata(Settings.DEFAULT_METADATA_URL, "postgres", null, false);
         if (root.has("metadata")) {
             Section section = root.section("metadata");
@@ -106,9 +113,16 @@ public final class DefinitionReader {
 
     private void readServices(Map<String, Region> regions, Map<String, ServiceDefinition> services) {
         String file = "config/services.yml";
-        Section root = load(home.config().resolve("services.yml"), file);
+        Optional<Section> loaded = load(home.config().resolve("services.yml"), file);
+        if (loaded.isEmpty()) {
+            servicesRead = false;
+            return;
+        }
+        Section root = loaded.get();
         Section regionsSection = root.section("regions");
-        regionsSection.namedSections().forEach((name, section) -> {
+        Map<String, Section> regionSections = regionsSection.namedSections();
+        declaredRegions.addAll(regionSections.keySet());
+        regionSections.forEach((name, section) -> {
             Region region = region(regionsSection.keyOf(name), section);
             if (region != null) {
                 regions.values().stream()
@@ -121,7 +135,9 @@ public final class DefinitionReader {
             }
         });
         Section servicesSection = root.section("services");
-        servicesSection.namedSections().forEach((name, section) -> {
+        Map<String, Section> serviceSections = servicesSection.namedSections();
+        declaredServices.addAll(serviceSections.keySet());
+        serviceSections.forEach((name, section) -> {
             ServiceDefinition service = service(servicesSection.keyOf(name), section, regions);
             if (service != null) {
                 services.put(name, service);
@@ -157,7 +173,7 @@ public final class DefinitionReader {
             problems.add(engine, why, ENGINES);
         }
         Value region = section.required("region", List.copyOf(regions.keySet()));
-        checkDeclared(region, regions, "region", "config/services.yml regions");
+        checkDeclared(region, declaredRegions, "region", "config/services.yml regions");
         Value host = section.required("host", List.of("127.0.0.1", "db.example.internal"));
         Value portValue = section.required("port", List.of("5432"));
         int port = portValue.present() ? port(portValue) : 0;
@@ -229,15 +245,11 @@ public final class DefinitionReader {
             String fileName = path.getFileName().toString();
             String file = "jobs/" + fileName;
             String name = fileName.substring(0, fileName.length() - ".yml".length());
-            Section root = load(path, file);
             if (!Names.valid(name)) {
                 problems.add(new Problem(
                         file, 0, "(file name)", name, "is not a valid job name: " + Names.RULE_TEXT, Names.EXAMPLES));
             }
-            JobDefinition job = job(name, root, regions, services);
-            if (job != null) {
-                jobs.put(name, job);
-            }
+            load(path, file).map(root -> job(name, root, regions, services)).ifPresent(job -> jobs.put(name, job));
         }
         return jobs;
     }
@@ -246,7 +258,7 @@ public final class DefinitionReader {
             String name, Section root, Map<String, Region> regions, Map<String, ServiceDefinition> services) {
         Value description = root.value("description");
         Value source = root.required("source", List.copyOf(services.keySet()));
-        checkDeclared(source, services, "service", "config/services.yml services");
+        checkDeclared(source, declaredServices, "service", "config/services.yml services");
         JobDefinition.Target target = target(name, root.section("target"), regions, services.get(source.text()));
         PointInTime from = root.has("from") ? pointInTime(root.value("from")) : new PointInTime.Latest();
         JobDefinition.Schedule schedule = root.has("schedule") ? schedule(root.section("schedule")) : null;
@@ -293,7 +305,7 @@ public final class DefinitionReader {
         Value regionValue = section.value("region");
         String region = null;
         if (regionValue.present()) {
-            region = checkDeclared(regionValue, regions, "region", "config/services.yml regions")
+            region = checkDeclared(regionValue, declaredRegions, "region", "config/services.yml regions")
                     ? regionValue.text()
                     : null;
         } else if (source != null) {
@@ -302,7 +314,7 @@ public final class DefinitionReader {
         Integer version = null;
         if (section.has("version")) {
             Value versionValue = section.value("version");
-            version = integer(versionValue);
+            version = integer(versionValue, List.of("15", "17"));
             if (version != null && (version < 10 || version > 30)) {
                 problems.add(versionValue, "is not a PostgreSQL major version", List.of("15", "17"));
                 version = null;
@@ -393,37 +405,38 @@ public final class DefinitionReader {
                             file.present() ? new JobDefinition.PrometheusIntegration(home.resolve(file.text())) : null;
                 }
                 case "command" -> {
-                    List<String> argv = section.values("argv").stream()
-                            .filter(Value::present)
-                            .map(Value::text)
-                            .toList();
-                    if (argv.isEmpty()) {
-                        problems.add(
-                                section.value("argv"),
-                                "must list the program and its arguments",
-                                List.of("[\"/usr/local/bin/announce-fork\", \"--quiet\"]"));
-                    } else {
-                        integration = new JobDefinition.CommandIntegration(argv);
-                    }
+                    List<String> argv =
+                            section
+                                    .requiredValues("argv", List.of("[\"/usr/local/bin/announce-fork\", \"--quiet\"]"))
+                                    .stream()
+                                    .filter(Value::present)
+                                    .map(Value::text)
+                                    .toList();
+                    integration = argv.isEmpty() ? null : new JobDefinition.CommandIntegration(argv);
                 }
                 default -> problems.add(type, "is not a known integration type", types);
             }
         }
-        // every key of every type is known here; keys that do not belong to the type are reported below
+        // every key of every type is known here; keys of another type are reported when the type itself is right
+        boolean knownType = type.present() && types.contains(type.text());
         for (String key : List.of("file", "url", "argv")) {
-            if (section.has(key) && !belongs(type.text(), key)) {
-                problems.add(section.keyOf(key), "is not a key of integrations of type " + type.text(), types);
+            if (section.has(key) && knownType && !key.equals(keyOf(type.text()))) {
+                problems.add(
+                        section.keyOf(key),
+                        "is not a key of integrations of type " + type.text(),
+                        List.of("type", keyOf(type.text())));
             }
         }
         section.finish();
         return integration;
     }
 
-    private static boolean belongs(String type, String key) {
-        return switch (key) {
-            case "file" -> "sql".equals(type) || "prometheus".equals(type);
-            case "url" -> "webhook".equals(type);
-            default -> "command".equals(type);
+    /** The key an integration of {@code type} has besides its type. */
+    private static String keyOf(String type) {
+        return switch (type) {
+            case "sql", "prometheus" -> "file";
+            case "webhook" -> "url";
+            default -> "argv";
         };
     }
 
@@ -437,13 +450,14 @@ public final class DefinitionReader {
 
     // ---- scalar checks, each reporting its own problem and returning null (or 0) when the value is bad
 
-    private Section load(Path path, String file) {
+    /** The file's top section: empty when the file is missing; none, after reporting, when it cannot be read. */
+    private Optional<Section> load(Path path, String file) {
         if (!Files.exists(path)) {
-            return Section.of(file, "", null, problems);
+            return Optional.of(empty(file));
         }
         try (Reader reader = Files.newBufferedReader(path)) {
             Node node = new Yaml(new SafeConstructor(new LoaderOptions())).compose(reader);
-            return Section.of(file, "", node, problems);
+            return Optional.of(Section.of(file, "", node, problems));
         } catch (MarkedYAMLException e) {
             int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
             problems.add(new Problem(file, line, "(syntax)", null, "is not valid YAML: " + e.getProblem(), List.of()));
@@ -451,6 +465,10 @@ public final class DefinitionReader {
             problems.add(
                     new Problem(file, 0, "(file)", path.toString(), "cannot be read: " + e.getMessage(), List.of()));
         }
+        return Optional.empty();
+    }
+
+    private Section empty(String file) {
         return Section.of(file, "", null, problems);
     }
 
@@ -462,15 +480,15 @@ public final class DefinitionReader {
         return true;
     }
 
-    private boolean checkDeclared(Value value, Map<String, ?> declared, String what, String where) {
+    private boolean checkDeclared(Value value, Set<String> declared, String what, String where) {
         if (!value.present()) {
             return false;
         }
-        if (!declared.containsKey(value.text())) {
+        if (servicesRead && !declared.contains(value.text())) {
             problems.add(
                     value,
                     "is not a " + what + " declared in " + where,
-                    declared.keySet().stream().sorted().toList());
+                    declared.stream().filter(Names::valid).toList());
             return false;
         }
         return true;
@@ -501,7 +519,7 @@ public final class DefinitionReader {
     }
 
     private int port(Value value) {
-        Integer port = integer(value);
+        Integer port = integer(value, List.of("5432", "8080"));
         if (port != null && (port < 1 || port > 65535)) {
             problems.add(value, "is not a TCP port (1-65535)", List.of("5432", "8080"));
             return 0;
@@ -510,7 +528,7 @@ public final class DefinitionReader {
     }
 
     private int positive(Value value, List<String> examples) {
-        Integer number = integer(value);
+        Integer number = integer(value, examples);
         if (number != null && number < 1) {
             problems.add(value, "must be at least 1", examples);
             return 0;
@@ -518,28 +536,38 @@ public final class DefinitionReader {
         return number == null ? 0 : number;
     }
 
-    private Integer integer(Value value) {
+    private Integer integer(Value value, List<String> examples) {
+        if (!value.present()) {
+            return null;
+        }
         try {
             return Integer.valueOf(value.text().strip());
         } catch (NumberFormatException e) {
-            problems.add(value, "is not a whole number", List.of("5432", "7"));
+            problems.add(value, "is not a whole number", examples);
             return null;
         }
     }
 
     private Duration duration(Value value) {
-        return report(value, Durations.parse(value.text()), "is not a duration", Durations.EXAMPLES);
+        return value.present()
+                ? report(value, Durations.parse(value.text()), "is not a duration", Durations.EXAMPLES)
+                : null;
     }
 
     private PointInTime pointInTime(Value value) {
-        return report(
-                value,
-                PointInTime.parse(value.text()),
-                "is not latest, a time with a zone offset, or -DURATION",
-                PointInTime.EXAMPLES);
+        return value.present()
+                ? report(
+                        value,
+                        PointInTime.parse(value.text()),
+                        "is not latest, a time with a zone offset, or -DURATION",
+                        PointInTime.EXAMPLES)
+                : null;
     }
 
     private Boolean copyOrNone(Value value) {
+        if (!value.present()) {
+            return null;
+        }
         return switch (value.text()) {
             case "copy" -> Boolean.TRUE;
             case "none" -> Boolean.FALSE;

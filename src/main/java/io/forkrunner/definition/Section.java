@@ -26,6 +26,8 @@ final class Section {
     private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
     private final Set<String> known = new LinkedHashSet<>();
     private final Problems problems;
+    /** The node was not a mapping, which was reported: its keys are not also reported missing. */
+    private boolean reported;
 
     private Section(String file, String path, int line, Problems problems) {
         this.file = file;
@@ -42,7 +44,11 @@ final class Section {
             return section;
         }
         if (!(node instanceof MappingNode mapping)) {
-            problems.add(section.valueOf(node, path), "must be a mapping of keys to values", List.of());
+            problems.add(
+                    section.valueOf(node, path.isEmpty() ? "(file)" : path),
+                    "must be a mapping of keys to values",
+                    List.of());
+            section.reported = true;
             return section;
         }
         for (NodeTuple tuple : mapping.getValue()) {
@@ -96,7 +102,7 @@ final class Section {
     /** The scalar under {@code key}, reported when missing. */
     Value required(String key, List<String> examples) {
         Value value = value(key);
-        if (!value.present()) {
+        if (!has(key) && !reported) {
             problems.add(value, "is required", examples);
         }
         return value;
@@ -105,7 +111,9 @@ final class Section {
     Section section(String key) {
         known.add(key);
         NodeTuple tuple = entries.get(key);
-        return of(file, field(key), tuple == null ? null : tuple.getValueNode(), problems);
+        Section section = of(file, field(key), tuple == null ? null : tuple.getValueNode(), problems);
+        section.reported |= reported;
+        return section;
     }
 
     /** The keys of this mapping, each with its section: for maps keyed by name, such as {@code services}. */
@@ -140,6 +148,21 @@ final class Section {
         return values;
     }
 
+    /** The items of a list of scalars under {@code key}, reported when the list is missing or empty. */
+    List<Value> requiredValues(String key, List<String> examples) {
+        List<Value> values = values(key);
+        NodeTuple tuple = entries.get(key);
+        if (!has(key)) {
+            if (!reported) {
+                problems.add(value(key), "is required", examples);
+            }
+        } else if (tuple.getValueNode() instanceof SequenceNode sequence
+                && sequence.getValue().isEmpty()) {
+            problems.add(new Value(file, lineOf(sequence), field(key), "[]"), "must not be empty", examples);
+        }
+        return values;
+    }
+
     Optional<List<Value>> optionalValues(String key) {
         return has(key) ? Optional.of(values(key)) : Optional.empty();
     }
@@ -170,10 +193,14 @@ final class Section {
         }
     }
 
+    /** The node as a value for messages; a list or mapping is shown by its shape, never by what it holds. */
     private Value valueOf(Node node, String field) {
-        String text = node instanceof ScalarNode scalar
-                ? scalar.getValue()
-                : node.getNodeId().name();
+        String text;
+        if (node instanceof ScalarNode scalar) {
+            text = scalar.getValue();
+        } else {
+            text = node instanceof SequenceNode ? "[...]" : "{...}";
+        }
         return new Value(file, lineOf(node), field, text);
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -63,7 +64,7 @@ public record SecretRef(Kind kind, String name) {
 
     @Override
     public String toString() {
-        return "${" + kind.name().toLowerCase() + ":" + name + "}";
+        return "${" + kind.name().toLowerCase(Locale.ROOT) + ":" + name + "}";
     }
 
     /** A secret, or why it is missing. */

@@ -1,0 +1,72 @@
+package io.forkrunner.definition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.forkrunner.system.Problem;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code config/forkrunner.yml}: the metadata store and the API. */
+class SettingsValidationTest {
+
+    private final DefinitionHome home = DefinitionHome.create();
+
+    @Test
+    void aMetadataUrlThatIsNotPostgresqlJdbcIsRefused() {
+        home.settings("metadata:\n  url: jdbc:mysql://127.0.0.1:3306/forkrunner\n");
+
+        assertThat(home.problem())
+                .extracting(Problem::file, Problem::line, Problem::field, Problem::value, Problem::examples)
+                .containsExactly(
+                        "config/forkrunner.yml",
+                        2,
+                        "metadata.url",
+                        "jdbc:mysql://127.0.0.1:3306/forkrunner",
+                        List.of(Settings.DEFAULT_METADATA_URL));
+    }
+
+    @Test
+    void aMetadataSectionWithOnlyAUserKeepsTheDefaultUrlAndCountsAsConfigured() {
+        home.settings("metadata:\n  user: forkrunner\n");
+
+        assertThat(home.read().settings().metadata())
+                .isEqualTo(new Settings.Metadata(Settings.DEFAULT_METADATA_URL, "forkrunner", null, true));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "65536", "http"})
+    void anApiPortOutside1To65535IsRefused(String port) {
+        home.settings("api:\n  port: " + port + "\n");
+
+        assertThat(home.problem())
+                .extracting(Problem::line, Problem::field, Problem::value)
+                .containsExactly(2, "api.port", port);
+    }
+
+    @Test
+    void aTokenNeedsANameAKnownRoleAndASecret() {
+        home.settings("""
+                api:
+                  tokens:
+                    - { name: ci, role: admin, secret: "${env:CI_TOKEN}" }
+                    - { role: viewer }
+                """).env("CI_TOKEN", "t");
+
+        List<Problem> problems = home.problems();
+
+        assertThat(problems)
+                .as(DefinitionHome.describe(problems))
+                .extracting(Problem::line, Problem::field, Problem::value, Problem::examples)
+                .containsExactlyInAnyOrder(
+                        tuple(3, "api.tokens[0].role", "admin", List.of("viewer", "operator")),
+                        tuple(4, "api.tokens[1].name", null, List.of("ci", "wall")),
+                        tuple(
+                                4,
+                                "api.tokens[1].secret",
+                                null,
+                                List.of("${env:SHOP_PASSWORD}", "${file:/run/secrets/shop}")));
+    }
+}
