@@ -174,6 +174,25 @@ public class BackupKeeper {
                 .toList();
     }
 
+    /**
+     * The backup to restore for {@code target}: the newest verified one that ended by then and whose WAL the archive
+     * holds without a gap from its start (for {@code wal: none}, the newest that ended by then).
+     */
+    public StoredBackup backupFor(String serviceName, Instant target) {
+        ServiceDefinition service = definitions.requireService(serviceName);
+        List<StoredBackup> verified = verified(service.name());
+        boolean stream = service.backups().wal() == ServiceDefinition.Wal.STREAM;
+        Archive archive = stream ? engines.of(service).archive(archiveDirectory(service.name())) : null;
+        for (int i = verified.size() - 1; i >= 0; i--) {
+            StoredBackup backup = verified.get(i);
+            if (!backup.endedAt().isAfter(target) && (!stream || archive.continuousFrom(backup.startPosition()))) {
+                return backup;
+            }
+        }
+        throw new ForkrunnerException("no backup of " + service.name() + " reaches " + target
+                + " without a gap in its WAL archive; see forkrunner backups " + service.name());
+    }
+
     /** The service's backups, archive and point-in-time window. */
     public BackupReport report(String serviceName) {
         ServiceDefinition service = definitions.requireService(serviceName);

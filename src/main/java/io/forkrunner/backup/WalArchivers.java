@@ -6,10 +6,9 @@ import io.forkrunner.engine.ArchiveStream;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engines;
 import io.forkrunner.system.ChildProcess;
+import io.forkrunner.system.Node;
 import io.forkrunner.system.Secrets;
 import jakarta.annotation.PreDestroy;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,7 +80,7 @@ public class WalArchivers {
     }
 
     private void supervise(ServiceDefinition service) {
-        String node = node();
+        String node = Node.current();
         int restarts = 0;
         Duration backoff = FIRST_BACKOFF;
         String lastError = null;
@@ -153,15 +152,5 @@ public class WalArchivers {
         } catch (RuntimeException e) {
             log.warn("cannot record the WAL archiver state of {}: {}", service.name(), e.getMessage());
         }
-    }
-
-    private static String node() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "localhost";
-        }
-        return host + ":" + ProcessHandle.current().pid();
     }
 }

@@ -16,7 +16,10 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "forkrunner 0.1.0",
         description = "Forks of database services, restored from their backups, as restartable batch jobs.",
-        subcommands = {ValidateCommand.class, BackupCommand.class, BackupsCommand.class, ServeCommand.class})
+        subcommands = {
+            ValidateCommand.class, BackupCommand.class, BackupsCommand.class, RunCommand.class, RestartCommand.class,
+            StopCommand.class, StatusCommand.class, ForksCommand.class, DropCommand.class, ServeCommand.class
+        })
 public final class Cli {
 
     static final int DONE = 0;

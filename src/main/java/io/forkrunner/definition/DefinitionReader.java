@@ -107,8 +107,14 @@ public final class DefinitionReader {
             }
         }
         api.finish();
+        Section runsSection = root.section("runs");
+        Duration lease =
+                runsSection.has("lease") ? duration(runsSection.value("lease")) : Settings.Runs.DEFAULTS.lease();
+        long copyRate = runsSection.has("copy-rate") ? bytes(runsSection.value("copy-rate")) : 0;
+        runsSection.finish();
         root.finish();
-        return new Settings(metadata, new Settings.Api(port, tokens));
+        Settings.Runs runs = new Settings.Runs(lease == null ? Settings.Runs.DEFAULTS.lease() : lease, copyRate);
+        return new Settings(metadata, new Settings.Api(port, tokens), runs);
     }
 
     private void readServices(Map<String, Region> regions, Map<String, ServiceDefinition> services) {
@@ -259,11 +265,18 @@ public final class DefinitionReader {
         Value description = root.value("description");
         Value source = root.required("source", List.copyOf(services.keySet()));
         checkDeclared(source, declaredServices, "service", "config/services.yml services");
+        Value database = root.value("database");
         JobDefinition.Target target = target(name, root.section("target"), regions, services.get(source.text()));
         PointInTime from = root.has("from") ? pointInTime(root.value("from")) : new PointInTime.Latest();
         JobDefinition.Schedule schedule = root.has("schedule") ? schedule(root.section("schedule")) : null;
         Boolean users = root.has("users") ? copyOrNone(root.value("users")) : Boolean.TRUE;
         Boolean pools = root.has("pools") ? copyOrNone(root.value("pools")) : Boolean.TRUE;
+        if (Boolean.FALSE.equals(users) && Boolean.TRUE.equals(pools) && root.has("pools")) {
+            problems.add(
+                    root.value("pools"),
+                    "needs users: copy, since the pools log in with the source's roles",
+                    List.of("copy", "none"));
+        }
         List<Integration> integrations =
                 root.sections("integrations").stream().map(this::integration).toList();
         List<String> checks = root.values("checks").stream()
@@ -287,6 +300,7 @@ public final class DefinitionReader {
                         name,
                         description.text(),
                         source.text(),
+                        database.text(),
                         target,
                         from,
                         schedule,
@@ -546,6 +560,22 @@ public final class DefinitionReader {
             problems.add(value, "is not a whole number", examples);
             return null;
         }
+    }
+
+    private long bytes(Value value) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("([0-9]{1,12})\\s*(B|kB|MB|GB)?")
+                .matcher(value.text().strip());
+        if (!matcher.matches()) {
+            problems.add(value, "is not a number of bytes", List.of("0", "50MB", "512kB"));
+            return 0;
+        }
+        long unit = switch (matcher.group(2) == null ? "B" : matcher.group(2)) {
+            case "kB" -> 1024L;
+            case "MB" -> 1024L * 1024;
+            case "GB" -> 1024L * 1024 * 1024;
+            default -> 1L;
+        };
+        return Long.parseLong(matcher.group(1)) * unit;
     }
 
     private Duration duration(Value value) {

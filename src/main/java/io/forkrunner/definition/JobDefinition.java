@@ -7,11 +7,17 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Objects;
 
-/** One file {@code jobs/NAME.yml}: what to fork, where to, when, and what to do after. */
+/**
+ * One file {@code jobs/NAME.yml}: what to fork, where to, when, and what to do after.
+ *
+ * @param database where checks and sql integrations run on the fork; null for the first pool's database of the source,
+ *     or {@code postgres}
+ */
 public record JobDefinition(
         String name,
         String description,
         String source,
+        String database,
         Target target,
         PointInTime from,
         Schedule schedule,

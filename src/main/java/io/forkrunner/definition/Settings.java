@@ -1,10 +1,11 @@
 package io.forkrunner.definition;
 
 import io.forkrunner.system.SecretRef;
+import java.time.Duration;
 import java.util.List;
 
 /** {@code config/forkrunner.yml}: forkrunner's own settings. */
-public record Settings(Metadata metadata, Api api) {
+public record Settings(Metadata metadata, Api api, Runs runs) {
 
     public static final String DEFAULT_METADATA_URL = "jdbc:postgresql://127.0.0.1:5432/forkrunner";
 
@@ -16,6 +17,17 @@ public record Settings(Metadata metadata, Api api) {
     public record Metadata(String url, String user, SecretRef password, boolean configured) {}
 
     public record Api(int port, List<Token> tokens) {}
+
+    /**
+     * How runs behave.
+     *
+     * @param lease how long a run stays claimed by a process that stopped renewing it before another may recover it
+     * @param copyBytesPerSecond the rate at which backups are laid down; 0 for no limit
+     */
+    public record Runs(Duration lease, long copyBytesPerSecond) {
+
+        public static final Runs DEFAULTS = new Runs(Duration.ofSeconds(60), 0);
+    }
 
     public record Token(String name, Role role, SecretRef secret) {}
 

@@ -15,6 +15,13 @@ public class Engines {
         this.engines = List.copyOf(engines);
     }
 
+    public Engine named(String name) {
+        return engines.stream()
+                .filter(engine -> engine.name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new ForkrunnerException("no adapter for engine " + name));
+    }
+
     public Engine of(ServiceDefinition service) {
         return engines.stream()
                 .filter(engine -> engine.name().equals(service.engine()))

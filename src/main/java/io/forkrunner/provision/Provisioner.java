@@ -1,5 +1,6 @@
 package io.forkrunner.provision;
 
+import io.forkrunner.definition.Region;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,6 +16,15 @@ public interface Provisioner {
 
     /** Reserves a port and a directory without creating anything in it; {@link #drop} releases them. */
     Instance reserve(InstanceSpec spec);
+
+    /**
+     * Reserves one more port in the region for {@code owner} (an instance), e.g. for its pools; the same port again
+     * when one is reserved for that purpose already. {@link #drop} releases it with the instance.
+     */
+    int reservePort(String owner, Region region, String purpose);
+
+    /** The port reserved for {@code owner} and {@code purpose}, if any. */
+    Optional<Integer> portOf(String owner, String purpose);
 
     void start(String name);
 

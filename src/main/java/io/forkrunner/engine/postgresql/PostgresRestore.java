@@ -125,7 +125,7 @@ final class PostgresRestore {
         Path started = place.directory().resolve("recovery-started");
         boolean stoppedAtTarget;
         if (!Files.exists(started)) {
-            writeConfiguration(server);
+            writeConfiguration(server, admin);
             Path staged = stageArchive(place, archive, backupStart);
             Optional<Instant> newestStaged = engine.archive(staged).newestCommit();
             stoppedAtTarget = newestStaged.isPresent() && newestStaged.get().isAfter(target);
@@ -184,7 +184,7 @@ final class PostgresRestore {
             Map.of("archive_mode", "off", "hot_standby", "off", "max_logical_replication_workers", "0");
 
     /** Our own postgresql.conf and pg_hba.conf; the source's files are kept aside as {@code *.source}. */
-    private void writeConfiguration(PostgresServer server) {
+    private void writeConfiguration(PostgresServer server, Endpoint admin) {
         Path data = server.dataDirectory();
         try {
             for (String name : List.of("postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf")) {
@@ -205,6 +205,8 @@ final class PostgresRestore {
                     server,
                     "pg_hba.conf",
                     "# written by forkrunner: TCP on 127.0.0.1 with SCRAM passwords\n"
+                            // a source that needs no password for forkrunner's login: neither does its fork
+                            + (admin.password() == null ? "host all " + admin.user() + " 127.0.0.1/32 trust\n" : "")
                             + "host all all 127.0.0.1/32 scram-sha-256\n"
                             + "host replication all 127.0.0.1/32 scram-sha-256\n");
             write(server, "pg_ident.conf", "");

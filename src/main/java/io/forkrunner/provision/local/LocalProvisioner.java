@@ -111,6 +111,40 @@ class LocalProvisioner implements Provisioner {
         return instance;
     }
 
+    @Override
+    public int reservePort(String owner, Region region, String purpose) {
+        return transactions.execute(status -> {
+            jdbc.sql("select pg_advisory_xact_lock(hashtext(:key))")
+                    .param("key", "forkrunner.ports." + HOST)
+                    .query()
+                    .singleValue();
+            Optional<Integer> reserved = portOf(owner, purpose);
+            if (reserved.isPresent()) {
+                return reserved.get();
+            }
+            int port = freePort(region);
+            jdbc.sql("insert into port_reservations (host, port, region, owner, purpose, reserved_at)"
+                            + " values (:host, :port, :region, :owner, :purpose, :now)")
+                    .param("host", HOST)
+                    .param("port", port)
+                    .param("region", region.name())
+                    .param("owner", owner)
+                    .param("purpose", purpose)
+                    .param("now", Timestamp.from(clock.instant()))
+                    .update();
+            return port;
+        });
+    }
+
+    @Override
+    public Optional<Integer> portOf(String owner, String purpose) {
+        return jdbc.sql("select port from port_reservations where owner = :owner and purpose = :purpose")
+                .param("owner", owner)
+                .param("purpose", purpose)
+                .query(Integer.class)
+                .optional();
+    }
+
     private int freePort(Region region) {
         List<Integer> reserved = jdbc.sql("select port from port_reservations where host = :host")
                 .param("host", HOST)

@@ -1,0 +1,184 @@
+package io.forkrunner.cli;
+
+import io.forkrunner.Forkrunner;
+import io.forkrunner.report.RunReports;
+import io.forkrunner.report.RunView;
+import io.forkrunner.run.Operator;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "run", description = "Launches one run of JOB and waits for it, unless detached.")
+final class RunCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Cli cli;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "JOB")
+    String job;
+
+    @Option(
+            names = "--at",
+            paramLabel = "latest|TIME|-DURATION",
+            description = "the point in time, instead of the job's from")
+    String at;
+
+    @Option(names = "--detach", description = "start the run in the background and print its id")
+    boolean detach;
+
+    @Option(names = "--json", description = "print the finished run as one JSON document")
+    boolean json;
+
+    @Option(names = "--trigger", hidden = true, description = "the run's trigger (used by --detach)")
+    String trigger;
+
+    @Override
+    public Integer call() throws Exception {
+        String runTrigger = trigger == null ? Operator.manualTrigger() : trigger;
+        try (Forkrunner forkrunner = Forkrunner.boot(cli.home(), false)) {
+            if (detach) {
+                return detach(forkrunner, runTrigger);
+            }
+            Thread progress = Progress.start(
+                    forkrunner, job, runTrigger, spec.commandLine().getErr());
+            long run;
+            try {
+                run = forkrunner.bean(Operator.class).launch(job, at, runTrigger);
+            } finally {
+                Progress.stop(progress);
+            }
+            return Finished.print(
+                    forkrunner.bean(RunReports.class).run(run),
+                    json,
+                    spec.commandLine().getOut());
+        }
+    }
+
+    private int detach(Forkrunner forkrunner, String runTrigger) throws IOException, InterruptedException {
+        Path log = cli.home().logs().resolve("runs").resolve(runTrigger.replace(':', '-') + ".log");
+        Files.createDirectories(log.getParent());
+        List<String> command = new ArrayList<>(javaCommand());
+        command.addAll(List.of("--home", cli.home().root().toString(), "run", job, "--trigger", runTrigger));
+        if (at != null) {
+            command.addAll(List.of("--at", at));
+        }
+        new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+        JobRepository repository = forkrunner.bean(JobRepository.class);
+        var parameters = new JobParametersBuilder()
+                .addString("job", job)
+                .addString("trigger", runTrigger)
+                .toJobParameters();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            JobInstance instance = repository.getJobInstance(job, parameters);
+            if (instance != null) {
+                PrintWriter out = spec.commandLine().getOut();
+                if (json) {
+                    out.println(Json.write(java.util.Map.of("run", instance.getInstanceId(), "log", log.toString())));
+                } else {
+                    out.printf("run %d of %s started in the background; log: %s%n", instance.getInstanceId(), job, log);
+                }
+                return Cli.DONE;
+            }
+            Thread.sleep(250);
+        }
+        spec.commandLine().getErr().println("the detached run did not start within a minute; see " + log);
+        return Cli.FAILED;
+    }
+
+    /** How to start this same forkrunner again: the jar, or the classpath it runs from. */
+    private static List<String> javaCommand() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("java.class.path");
+        if (classpath.endsWith(".jar") && !classpath.contains(File.pathSeparator)) {
+            return List.of(java, "-jar", classpath);
+        }
+        return List.of(java, "-cp", classpath, "io.forkrunner.ForkrunnerApplication");
+    }
+
+    /** The end of a run, printed; the exit code says whether it completed. */
+    static final class Finished {
+
+        private Finished() {}
+
+        static int print(RunView view, boolean json, PrintWriter out) {
+            if (json) {
+                out.println(Json.write(view));
+            } else {
+                RunPrinter.print(view, out);
+            }
+            out.flush();
+            return "COMPLETED".equals(view.state()) ? Cli.DONE : Cli.FAILED;
+        }
+    }
+
+    /** A progress line on a terminal while the run executes in this process. */
+    static final class Progress {
+
+        private Progress() {}
+
+        static Thread start(Forkrunner forkrunner, String job, String trigger, PrintWriter err) {
+            if (System.console() == null) {
+                return null;
+            }
+            RunReports reports = forkrunner.bean(RunReports.class);
+            JobRepository repository = forkrunner.bean(JobRepository.class);
+            var parameters = new JobParametersBuilder()
+                    .addString("job", job)
+                    .addString("trigger", trigger)
+                    .toJobParameters();
+            Thread thread = new Thread(
+                    () -> {
+                        while (!Thread.currentThread().isInterrupted()) {
+                            try {
+                                JobInstance instance = repository.getJobInstance(job, parameters);
+                                if (instance != null) {
+                                    String line = RunPrinter.progressLine(reports.run(instance.getInstanceId()));
+                                    err.print("\r\033[K" + line);
+                                    err.flush();
+                                }
+                                Thread.sleep(1000);
+                            } catch (InterruptedException e) {
+                                return;
+                            } catch (RuntimeException e) {
+                                // the next tick tries again
+                            }
+                        }
+                    },
+                    "progress");
+            thread.setDaemon(true);
+            thread.start();
+            return thread;
+        }
+
+        static void stop(Thread thread) {
+            if (thread != null) {
+                thread.interrupt();
+                System.console().writer().print("\r\033[K");
+                System.console().flush();
+            }
+        }
+    }
+}

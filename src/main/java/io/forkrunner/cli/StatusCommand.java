@@ -1,0 +1,71 @@
+package io.forkrunner.cli;
+
+import io.forkrunner.Forkrunner;
+import io.forkrunner.report.RunReports;
+import io.forkrunner.report.RunView;
+import io.forkrunner.run.Operator;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "status",
+        description = "Lists runs, or shows one run's steps with state, duration, checkpoint and error.")
+final class StatusCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Cli cli;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "RUN", arity = "0..1")
+    Long run;
+
+    @Option(names = "--json", description = "print one JSON document")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        try (Forkrunner forkrunner = Forkrunner.boot(cli.home(), false)) {
+            forkrunner.bean(Operator.class).recoverDeadRuns();
+            RunReports reports = forkrunner.bean(RunReports.class);
+            PrintWriter out = spec.commandLine().getOut();
+            if (run != null) {
+                RunView view = reports.run(run);
+                if (json) {
+                    out.println(Json.write(view));
+                } else {
+                    RunPrinter.print(view, out);
+                }
+                return Cli.DONE;
+            }
+            List<RunView> runs = reports.runs();
+            if (json) {
+                out.println(Json.write(runs));
+                return Cli.DONE;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            rows.add(List.of("RUN", "JOB", "STATE", "STARTED", "ENDED", "FORK", "POINT IN TIME"));
+            for (RunView view : runs) {
+                rows.add(List.of(
+                        String.valueOf(view.run()),
+                        view.job(),
+                        view.state(),
+                        Tables.time(view.startedAt()),
+                        Tables.time(view.endedAt()),
+                        Tables.text(view.fork()),
+                        Tables.time(view.pointInTime())));
+            }
+            out.print(Tables.render(rows));
+            return Cli.DONE;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.forkrunner.fork;
+
+import java.util.Map;
+import java.util.TreeMap;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Step 4: the source's non-default settings, less host-specific ones, applied on the fork; recorded for a restart. */
+@Component
+class CopyConfiguration extends ForkStep {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    CopyConfiguration(ForkServices services) {
+        super("copy-configuration", services);
+    }
+
+    @Override
+    void execute(Run run) {
+        ForkPlan plan = run.plan();
+        String recorded = run.reported("settings");
+        Map<String, String> settings = recorded == null
+                ? new TreeMap<>(services.engine(plan).settings(services.sourceEndpoint(plan)))
+                : JSON.readValue(recorded, new TypeReference<TreeMap<String, String>>() {});
+        if (recorded == null) {
+            run.report("settings", JSON.writeValueAsString(settings));
+        }
+        services.engine(plan).applySettings(services.place(plan), settings);
+    }
+}

@@ -1,0 +1,67 @@
+package io.forkrunner.fork;
+
+import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.Pools;
+import io.forkrunner.engine.Role;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Step 5: the fork carries the source's roles with their verifiers and memberships (a physical restore brings them:
+ * this step checks it), and a pooler in front of the fork serves the source's pools.
+ */
+@Component
+class CopyUsersAndPools extends ForkStep {
+
+    private static final Logger log = LoggerFactory.getLogger(CopyUsersAndPools.class);
+
+    CopyUsersAndPools(ForkServices services) {
+        super("copy-users-and-pools", services);
+    }
+
+    @Override
+    void execute(Run run) {
+        ForkPlan plan = run.plan();
+        JobDefinition job = run.job();
+        Engine engine = services.engine(plan);
+        if (job.copyUsers()) {
+            List<Role> fork = engine.roles(services.forkEndpoint(plan));
+            List<String> differences = differences(engine.roles(services.sourceEndpoint(plan)), fork);
+            run.report("roles", String.valueOf(fork.size()));
+            if (!differences.isEmpty()) {
+                // roles changed on the source after the point in time: the fork holds them as they were then
+                log.warn("roles of fork {} differ from the source's now: {}", plan.fork(), differences);
+                run.report("roles-changed-since", String.join(", ", differences));
+            }
+        }
+        ServiceDefinition source = services.source(plan);
+        Integer poolPort = services.provisioner().portOf(plan.fork(), "pools").orElse(null);
+        if (job.copyPools() && !source.pools().isEmpty() && poolPort != null) {
+            engine.startPools(services.place(plan), services.forkEndpoint(plan), new Pools(poolPort, source.pools()));
+            run.report("pools", String.valueOf(source.pools().size()));
+        }
+    }
+
+    private static List<String> differences(List<Role> source, List<Role> fork) {
+        Map<String, Role> forkByName = new HashMap<>();
+        fork.forEach(role -> forkByName.put(role.name(), role));
+        List<String> differences = new ArrayList<>();
+        for (Role role : source) {
+            Role other = forkByName.remove(role.name());
+            if (other == null) {
+                differences.add(role.name() + " (missing on the fork)");
+            } else if (!other.equals(role)) {
+                differences.add(role.name());
+            }
+        }
+        forkByName.keySet().forEach(name -> differences.add(name + " (only on the fork)"));
+        return differences;
+    }
+}

@@ -1,0 +1,76 @@
+package io.forkrunner.fork;
+
+import io.forkrunner.definition.JobDefinition;
+import java.util.List;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.builder.SimpleJobBuilder;
+import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
+import org.springframework.stereotype.Component;
+
+/**
+ * The Spring Batch job of a forkrunner job: the eight steps of a fork, named after it. Steps run outside a database
+ * transaction, so each checkpoint they record is saved at once and survives a killed process.
+ */
+@Component
+public class ForkJobs {
+
+    /** The steps of every fork run, in order. */
+    public static final List<String> STEPS = List.of(
+            "pick-backup",
+            "provision",
+            "restore-data",
+            "copy-configuration",
+            "copy-users-and-pools",
+            "reapply-integrations",
+            "verify",
+            "register");
+
+    private final JobRepository repository;
+    private final List<Step> steps;
+    private final List<JobExecutionListener> listeners;
+
+    ForkJobs(
+            JobRepository repository,
+            PickBackup pickBackup,
+            Provision provision,
+            RestoreData restoreData,
+            CopyConfiguration copyConfiguration,
+            CopyUsersAndPools copyUsersAndPools,
+            ReapplyIntegrations reapplyIntegrations,
+            Verify verify,
+            Register register,
+            List<JobExecutionListener> listeners) {
+        this.repository = repository;
+        this.listeners = List.copyOf(listeners);
+        this.steps = List.of(
+                        pickBackup,
+                        provision,
+                        restoreData,
+                        copyConfiguration,
+                        copyUsersAndPools,
+                        reapplyIntegrations,
+                        verify,
+                        register)
+                .stream()
+                .map(this::step)
+                .toList();
+    }
+
+    private Step step(ForkStep tasklet) {
+        return new StepBuilder(tasklet.name(), repository)
+                .tasklet(tasklet, new ResourcelessTransactionManager())
+                .build();
+    }
+
+    public Job job(JobDefinition definition) {
+        SimpleJobBuilder builder = new JobBuilder(definition.name(), repository).start(steps.get(0));
+        steps.subList(1, steps.size()).forEach(builder::next);
+        listeners.forEach(builder::listener);
+        return builder.build();
+    }
+}

@@ -1,0 +1,44 @@
+package io.forkrunner.fork;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Objects;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * What a run restores, resolved once by the pick-backup step and recorded in the run: a restart reuses it, so the fork
+ * is always the one the run first chose.
+ *
+ * @param requested the point in time as asked for: {@code latest}, a time, or {@code -DURATION}
+ * @param target the recovery target: the newest archived commit for {@code latest}
+ * @param backupStart where replay from the backup begins
+ */
+public record ForkPlan(
+        String job,
+        String source,
+        String fork,
+        String region,
+        int version,
+        String requested,
+        Instant target,
+        String backupId,
+        Path backupDirectory,
+        String backupStart,
+        Instant pickedAt) {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    public ForkPlan {
+        Objects.requireNonNull(fork, "fork");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(backupDirectory, "backupDirectory");
+    }
+
+    String toJson() {
+        return JSON.writeValueAsString(this);
+    }
+
+    static ForkPlan fromJson(String json) {
+        return JSON.readValue(json, ForkPlan.class);
+    }
+}

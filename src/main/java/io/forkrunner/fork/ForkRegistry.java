@@ -1,0 +1,138 @@
+package io.forkrunner.fork;
+
+import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.engine.Engines;
+import io.forkrunner.engine.Place;
+import io.forkrunner.provision.Instance;
+import io.forkrunner.provision.Provisioner;
+import io.forkrunner.system.ForkrunnerException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/** The forks that exist, each a service forkrunner made; dropping one removes every trace of it. */
+@Component
+public class ForkRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(ForkRegistry.class);
+
+    private final JdbcClient jdbc;
+    private final Provisioner provisioner;
+    private final Engines engines;
+    private final Clock clock;
+
+    ForkRegistry(JdbcClient jdbc, Provisioner provisioner, Engines engines, Clock clock) {
+        this.jdbc = jdbc;
+        this.provisioner = provisioner;
+        this.engines = engines;
+        this.clock = clock;
+    }
+
+    void register(ForkRecord fork) {
+        jdbc.sql("insert into forks (name, job, run_id, source, region, engine, version, point_in_time, backup_id,"
+                        + " host, port, pool_port, created_at) values (:name, :job, :run, :source, :region, :engine,"
+                        + " :version, :pit, :backup, :host, :port, :poolPort, :created) on conflict (name) do nothing")
+                .param("name", fork.name())
+                .param("job", fork.job())
+                .param("run", fork.runId())
+                .param("source", fork.source())
+                .param("region", fork.region())
+                .param("engine", fork.engine())
+                .param("version", fork.version())
+                .param("pit", Timestamp.from(fork.pointInTime()))
+                .param("backup", fork.backupId())
+                .param("host", fork.host())
+                .param("port", fork.port())
+                .param("poolPort", fork.poolPort())
+                .param("created", Timestamp.from(fork.createdAt()))
+                .update();
+        log.info(
+                "fork {} of {} registered: 127.0.0.1:{}{}",
+                fork.name(),
+                fork.source(),
+                fork.port(),
+                fork.poolPort() == null ? "" : ", pools on " + fork.poolPort());
+    }
+
+    public List<ForkRecord> list() {
+        return jdbc.sql("select * from forks order by created_at, name")
+                .query(ForkRegistry::fork)
+                .list();
+    }
+
+    public Optional<ForkRecord> find(String name) {
+        return jdbc.sql("select * from forks where name = :name")
+                .param("name", name)
+                .query(ForkRegistry::fork)
+                .optional();
+    }
+
+    /**
+     * Removes a fork: its pooler, its instance (server, directory, reservations) and its record. Also removes an
+     * instance whose run never registered it.
+     */
+    public void drop(String name) {
+        Optional<ForkRecord> fork = find(name);
+        Optional<Instance> instance = provisioner.find(name);
+        if (fork.isEmpty() && instance.isEmpty()) {
+            throw new ForkrunnerException("there is no fork named " + name + "; forkrunner forks lists them");
+        }
+        instance.ifPresent(found -> {
+            engines.named(found.engine()).stopPools(new Place(found.directory(), found.port(), found.version()));
+            provisioner.drop(name);
+        });
+        jdbc.sql("delete from forks where name = :name").param("name", name).update();
+        log.info("dropped fork {}", name);
+    }
+
+    /**
+     * Drops this job's forks beyond {@code retention.keep} (oldest first) and those older than {@code retention.ttl},
+     * never {@code keeping}; returns their names.
+     */
+    List<String> applyRetention(JobDefinition job, String keeping) {
+        List<ForkRecord> forks = jdbc.sql("select * from forks where job = :job order by created_at desc, name desc")
+                .param("job", job.name())
+                .query(ForkRegistry::fork)
+                .list();
+        Instant now = clock.instant();
+        List<String> dropped = new ArrayList<>();
+        for (int index = 0; index < forks.size(); index++) {
+            ForkRecord fork = forks.get(index);
+            boolean beyondKeep =
+                    job.retention().keep() != null && index >= job.retention().keep();
+            boolean expired = job.retention().ttl() != null
+                    && fork.createdAt().plus(job.retention().ttl()).isBefore(now);
+            if (!fork.name().equals(keeping) && (beyondKeep || expired)) {
+                drop(fork.name());
+                dropped.add(fork.name());
+            }
+        }
+        return dropped;
+    }
+
+    private static ForkRecord fork(ResultSet row, int index) throws SQLException {
+        return new ForkRecord(
+                row.getString("name"),
+                row.getString("job"),
+                row.getLong("run_id"),
+                row.getString("source"),
+                row.getString("region"),
+                row.getString("engine"),
+                row.getInt("version"),
+                row.getTimestamp("point_in_time").toInstant(),
+                row.getString("backup_id"),
+                row.getString("host"),
+                row.getInt("port"),
+                (Integer) row.getObject("pool_port"),
+                row.getTimestamp("created_at").toInstant());
+    }
+}

@@ -1,0 +1,121 @@
+package io.forkrunner.fork;
+
+import io.forkrunner.backup.BackupKeeper;
+import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.Engines;
+import io.forkrunner.engine.Place;
+import io.forkrunner.provision.Instance;
+import io.forkrunner.provision.Provisioner;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Home;
+import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.Secrets;
+import java.time.Clock;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.stereotype.Component;
+
+/** What the steps of a fork run work with: the definitions, the engines, the provisioner, the backups, the registry. */
+@Component
+class ForkServices {
+
+    private final Home home;
+    private final Definitions definitions;
+    private final Engines engines;
+    private final Provisioner provisioner;
+    private final BackupKeeper backups;
+    private final ForkRegistry registry;
+    private final Secrets secrets;
+    private final ProcessRunner runner;
+    private final JobRepository jobRepository;
+    private final Clock clock;
+
+    ForkServices(
+            Home home,
+            Definitions definitions,
+            Engines engines,
+            Provisioner provisioner,
+            BackupKeeper backups,
+            ForkRegistry registry,
+            Secrets secrets,
+            ProcessRunner runner,
+            JobRepository jobRepository,
+            Clock clock) {
+        this.home = home;
+        this.definitions = definitions;
+        this.engines = engines;
+        this.provisioner = provisioner;
+        this.backups = backups;
+        this.registry = registry;
+        this.secrets = secrets;
+        this.runner = runner;
+        this.jobRepository = jobRepository;
+        this.clock = clock;
+    }
+
+    Home home() {
+        return home;
+    }
+
+    Definitions definitions() {
+        return definitions;
+    }
+
+    Provisioner provisioner() {
+        return provisioner;
+    }
+
+    BackupKeeper backups() {
+        return backups;
+    }
+
+    ForkRegistry registry() {
+        return registry;
+    }
+
+    ProcessRunner runner() {
+        return runner;
+    }
+
+    JobRepository jobRepository() {
+        return jobRepository;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    ServiceDefinition source(ForkPlan plan) {
+        return definitions
+                .service(plan.source())
+                .orElseThrow(() -> new ForkrunnerException("service " + plan.source() + " is no longer declared"));
+    }
+
+    Engine engine(ForkPlan plan) {
+        return engines.of(source(plan));
+    }
+
+    Endpoint sourceEndpoint(ForkPlan plan) {
+        return Endpoint.of(source(plan), secrets);
+    }
+
+    Instance instance(ForkPlan plan) {
+        return provisioner
+                .find(plan.fork())
+                .orElseThrow(() -> new ForkrunnerException("the instance of fork " + plan.fork() + " is gone"));
+    }
+
+    Place place(ForkPlan plan) {
+        Instance instance = instance(plan);
+        return new Place(instance.directory(), instance.port(), instance.version());
+    }
+
+    /** How forkrunner logs in to the fork: with the source's login, which the restored fork carries. */
+    Endpoint forkEndpoint(ForkPlan plan) {
+        Endpoint source = sourceEndpoint(plan);
+        Instance instance = instance(plan);
+        return new Endpoint(instance.host(), instance.port(), source.user(), source.password());
+    }
+}

@@ -1,0 +1,173 @@
+package io.forkrunner.fork;
+
+import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.engine.Progress;
+import io.forkrunner.system.ForkrunnerException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInterruptedException;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+/**
+ * One step of a fork run. It reads the run's plan, records checkpoints in its step's context as it goes (each saved at
+ * once, so that a run killed mid-step resumes from the last one), and reports progress. When the run is stopped, the
+ * step's thread is interrupted; the step then ends STOPPED, not FAILED.
+ */
+abstract class ForkStep implements Tasklet {
+
+    static final String PLAN = "plan";
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
+
+    private final String name;
+    protected final ForkServices services;
+
+    ForkStep(String name, ForkServices services) {
+        this.name = name;
+        this.services = services;
+    }
+
+    String name() {
+        return name;
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunk) throws Exception {
+        Run run = new Run(chunk.getStepContext().getStepExecution(), services);
+        try {
+            execute(run);
+        } catch (Exception e) {
+            if (Thread.interrupted() || interruption(e)) {
+                throw new JobInterruptedException("step " + name + " was stopped: " + e.getMessage());
+            }
+            run.report("error", e.getMessage() == null ? e.toString() : e.getMessage());
+            throw e;
+        }
+        if (Thread.interrupted()) {
+            throw new JobInterruptedException("step " + name + " was stopped");
+        }
+        return RepeatStatus.FINISHED;
+    }
+
+    private static boolean interruption(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InterruptedException
+                    || cause instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    abstract void execute(Run run) throws Exception;
+
+    /** What a step sees of its run: the job, the plan, its checkpoints and progress. */
+    static final class Run {
+
+        private final StepExecution step;
+        private final ForkServices services;
+        private Instant lastProgress = Instant.EPOCH;
+
+        Run(StepExecution step, ForkServices services) {
+            this.step = step;
+            this.services = services;
+        }
+
+        JobExecution execution() {
+            return step.getJobExecution();
+        }
+
+        long runId() {
+            return step.getJobExecution().getJobInstance().getInstanceId();
+        }
+
+        String jobName() {
+            return step.getJobExecution().getJobInstance().getJobName();
+        }
+
+        String parameter(String name) {
+            Object value = step.getJobExecution().getJobParameters().getString(name);
+            return value == null ? null : value.toString();
+        }
+
+        JobDefinition job() {
+            Definitions definitions = services.definitions();
+            JobDefinition job = definitions.jobs().get(jobName());
+            if (job == null) {
+                throw new ForkrunnerException("job " + jobName() + " is no longer declared in jobs/");
+            }
+            return job;
+        }
+
+        ForkPlan plan() {
+            String json = step.getJobExecution().getExecutionContext().getString(PLAN, null);
+            if (json == null) {
+                throw new IllegalStateException("run " + runId() + " has no plan: pick backup did not complete");
+            }
+            return ForkPlan.fromJson(json);
+        }
+
+        boolean hasPlan() {
+            return step.getJobExecution().getExecutionContext().containsKey(PLAN);
+        }
+
+        void plan(ForkPlan plan) {
+            step.getJobExecution().getExecutionContext().putString(PLAN, plan.toJson());
+            repository().updateExecutionContext(step.getJobExecution());
+        }
+
+        boolean reached(String checkpoint) {
+            return context().containsKey("checkpoint." + checkpoint);
+        }
+
+        /** Records that the step got this far; saved at once. */
+        void checkpoint(String checkpoint) {
+            context().putString("checkpoint." + checkpoint, clock().instant().toString());
+            repository().updateExecutionContext(step);
+        }
+
+        /** A value the step reports (shown by {@code status}); saved at once. */
+        void report(String key, String value) {
+            context().putString("report." + key, value);
+            repository().updateExecutionContext(step);
+        }
+
+        String reported(String key) {
+            return context().getString("report." + key, null);
+        }
+
+        Progress progress() {
+            return (what, done, total) -> {
+                Instant now = clock().instant();
+                if (done < total && Duration.between(lastProgress, now).compareTo(PROGRESS_EVERY) < 0) {
+                    return;
+                }
+                lastProgress = now;
+                context().putString("progress", what + ": " + done + (total > 0 ? " of " + total : ""));
+                context().putLong("progress.done", done);
+                context().putLong("progress.total", total);
+                repository().updateExecutionContext(step);
+            };
+        }
+
+        private ExecutionContext context() {
+            return step.getExecutionContext();
+        }
+
+        private JobRepository repository() {
+            return services.jobRepository();
+        }
+
+        private Clock clock() {
+            return services.clock();
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.forkrunner.fork;
+
+import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.definition.JobDefinition.CommandIntegration;
+import io.forkrunner.definition.JobDefinition.Integration;
+import io.forkrunner.definition.JobDefinition.PrometheusIntegration;
+import io.forkrunner.definition.JobDefinition.SqlIntegration;
+import io.forkrunner.definition.JobDefinition.WebhookIntegration;
+import io.forkrunner.provision.Instance;
+import io.forkrunner.system.Command;
+import io.forkrunner.system.ForkrunnerException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The integrations a job reapplies on each fork: sql, webhook, prometheus and command. None of them sees a secret. */
+@Component
+class Integrations {
+
+    private static final Logger log = LoggerFactory.getLogger(Integrations.class);
+    private static final JsonMapper JSON =
+            JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    private static final int WEBHOOK_ATTEMPTS = 5;
+    private static final Duration WEBHOOK_FIRST_BACKOFF = Duration.ofSeconds(1);
+
+    private final ForkServices services;
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    Integrations(ForkServices services) {
+        this.services = services;
+    }
+
+    void apply(Integration integration, int index, JobDefinition job, ForkPlan plan, long runId) {
+        Path log = services.home().logs().resolve("runs").resolve(runId + "-integration-" + (index + 1) + ".log");
+        if (integration instanceof SqlIntegration sql) {
+            String database = ForkDatabase.of(job, services.source(plan));
+            Integrations.log.info("fork {}: running {} on database {}", plan.fork(), sql.file(), database);
+            services.engine(plan).runSql(services.forkEndpoint(plan), database, sql.file(), log);
+        } else if (integration instanceof WebhookIntegration webhook) {
+            post(webhook, describe(plan, runId));
+        } else if (integration instanceof PrometheusIntegration prometheus) {
+            writeTargets(prometheus.file(), forksListing(prometheus.file(), plan));
+        } else if (integration instanceof CommandIntegration command) {
+            services.runner()
+                    .run(environment(Command.of(command.argv()), plan, runId)
+                            .loggingTo(log)
+                            .withTimeout(Duration.ofMinutes(30)));
+        }
+    }
+
+    /** What a webhook receives about a fork: names and endpoints, never a secret. */
+    private Map<String, Object> describe(ForkPlan plan, long runId) {
+        Instance instance = services.instance(plan);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("event", "fork.ready");
+        body.put("job", plan.job());
+        body.put("run", runId);
+        body.put("fork", plan.fork());
+        body.put("source", plan.source());
+        body.put("region", plan.region());
+        body.put("pointInTime", plan.target().toString());
+        body.put("server", Map.of("host", instance.host(), "port", instance.port()));
+        services.provisioner()
+                .portOf(plan.fork(), "pools")
+                .ifPresent(port -> body.put("pools", Map.of("host", instance.host(), "port", port)));
+        return body;
+    }
+
+    private void post(WebhookIntegration webhook, Map<String, Object> body) {
+        HttpRequest request = HttpRequest.newBuilder(webhook.url())
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                .build();
+        Duration backoff = WEBHOOK_FIRST_BACKOFF;
+        String last = null;
+        for (int attempt = 1; attempt <= WEBHOOK_ATTEMPTS; attempt++) {
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() / 100 == 2) {
+                    return;
+                }
+                last = "HTTP " + response.statusCode();
+            } catch (IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ForkrunnerException("webhook " + webhook.url() + " was cancelled");
+            }
+            log.warn("webhook {} attempt {} of {} failed: {}", webhook.url(), attempt, WEBHOOK_ATTEMPTS, last);
+            if (attempt < WEBHOOK_ATTEMPTS) {
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2);
+            }
+        }
+        throw new ForkrunnerException("webhook " + webhook.url() + " did not answer 2xx after " + WEBHOOK_ATTEMPTS
+                + " attempts (last: " + last + ")");
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ForkrunnerException("cancelled while waiting to retry a webhook");
+        }
+    }
+
+    private Command environment(Command command, ForkPlan plan, long runId) {
+        Instance instance = services.instance(plan);
+        Command withFork = command.withEnvironment("FORK_NAME", plan.fork())
+                .withEnvironment("FORK_JOB", plan.job())
+                .withEnvironment("FORK_RUN", String.valueOf(runId))
+                .withEnvironment("FORK_SOURCE", plan.source())
+                .withEnvironment("FORK_REGION", plan.region())
+                .withEnvironment("FORK_POINT_IN_TIME", plan.target().toString())
+                .withEnvironment("FORK_HOST", instance.host())
+                .withEnvironment("FORK_PORT", String.valueOf(instance.port()));
+        return services.provisioner()
+                .portOf(plan.fork(), "pools")
+                .map(port -> withFork.withEnvironment("FORK_POOL_PORT", String.valueOf(port)))
+                .orElse(withFork);
+    }
+
+    /** The registered forks of every job that keeps this file, and the fork being made. */
+    private List<Map<String, Object>> forksListing(Path file, ForkPlan current) {
+        List<Map<String, Object>> targets = new ArrayList<>();
+        for (ForkRecord fork : services.registry().list()) {
+            if (keepsFile(fork.job(), file) && !fork.name().equals(current.fork())) {
+                targets.add(target(fork.name(), fork.job(), fork.source(), fork.region(), fork.host(), fork.port()));
+            }
+        }
+        Instance instance = services.instance(current);
+        targets.add(target(
+                current.fork(), current.job(), current.source(), current.region(), instance.host(), instance.port()));
+        return targets;
+    }
+
+    /** Rewrites the prometheus files of a job from the registry, e.g. after retention dropped forks. */
+    void refreshForkLists(JobDefinition job) {
+        for (Integration integration : job.integrations()) {
+            if (integration instanceof PrometheusIntegration prometheus) {
+                List<Map<String, Object>> targets = services.registry().list().stream()
+                        .filter(fork -> keepsFile(fork.job(), prometheus.file()))
+                        .map(fork ->
+                                target(fork.name(), fork.job(), fork.source(), fork.region(), fork.host(), fork.port()))
+                        .toList();
+                writeTargets(prometheus.file(), targets);
+            }
+        }
+    }
+
+    private boolean keepsFile(String jobName, Path file) {
+        Definitions definitions = services.definitions();
+        JobDefinition job = definitions.jobs().get(jobName);
+        return job != null
+                && job.integrations().stream()
+                        .anyMatch(integration -> integration instanceof PrometheusIntegration prometheus
+                                && Objects.equals(prometheus.file(), file));
+    }
+
+    private static Map<String, Object> target(
+            String fork, String job, String source, String region, String host, int port) {
+        return Map.of(
+                "targets", List.of(host + ":" + port),
+                "labels", Map.of("fork", fork, "job", job, "source", source, "region", region));
+    }
+
+    private static void writeTargets(Path file, List<Map<String, Object>> targets) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(temporary, JSON.writeValueAsString(targets));
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

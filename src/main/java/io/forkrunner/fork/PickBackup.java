@@ -1,0 +1,98 @@
+package io.forkrunner.fork;
+
+import io.forkrunner.backup.BackupReport;
+import io.forkrunner.backup.StoredBackup;
+import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.definition.PointInTime;
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.system.ForkrunnerException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import org.springframework.stereotype.Component;
+
+/**
+ * Step 1: resolves {@code from} (or {@code run --at}) to one base backup and one recovery target, and records them in
+ * the run. A restart reuses them. Refuses a source without a backup, or a time outside its window, saying what to do.
+ */
+@Component
+class PickBackup extends ForkStep {
+
+    private static final DateTimeFormatter DATE =
+            DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HHmmss").withZone(ZoneOffset.UTC);
+
+    PickBackup(ForkServices services) {
+        super("pick-backup", services);
+    }
+
+    @Override
+    void execute(Run run) {
+        if (run.hasPlan()) {
+            return;
+        }
+        JobDefinition job = run.job();
+        ServiceDefinition source = services.definitions().requireService(job.source());
+        Instant now = services.clock().instant();
+        String at = run.parameter("at");
+        PointInTime point = at == null
+                ? job.from()
+                : PointInTime.parse(at).orElseThrow(() -> new ForkrunnerException("--at " + at + " is not a time"));
+        BackupReport report = services.backups().report(source.name());
+        if (report.window() == null) {
+            throw new ForkrunnerException("service " + source.name() + " has no backup to fork from: take one with"
+                    + " `forkrunner backup " + source.name() + "`, and keep `forkrunner serve` running for"
+                    + " point-in-time forks");
+        }
+        BackupReport.Window window = report.window();
+        Instant target = point.resolve(now).orElse(window.to());
+        if (target.isBefore(window.from()) || target.isAfter(window.to())) {
+            throw new ForkrunnerException(point + " (" + target + ") is outside the point-in-time window of "
+                    + source.name() + ": " + window.from() + " to " + window.to() + ". Fork to a time inside it"
+                    + " (run " + job.name() + " --at TIME), or to latest");
+        }
+        StoredBackup backup = services.backups().backupFor(source.name(), target);
+        String fork = forkName(job, run.runId(), now);
+        if (services.provisioner().find(fork).isPresent()
+                || services.registry().find(fork).isPresent()) {
+            throw new ForkrunnerException(
+                    "a fork or instance named " + fork + " exists already: drop it (forkrunner" + " drop " + fork
+                            + ") or make target.name of jobs/" + job.name() + ".yml unique with {time} or {run}");
+        }
+        int version =
+                job.target().version() == null ? majorOf(backup) : job.target().version();
+        run.plan(new ForkPlan(
+                job.name(),
+                source.name(),
+                fork,
+                job.target().region(),
+                version,
+                point.toString(),
+                target,
+                backup.id(),
+                backup.directory(),
+                backup.startPosition(),
+                now));
+    }
+
+    static String forkName(JobDefinition job, long runId, Instant at) {
+        return job.target()
+                .name()
+                .replace("{job}", job.name())
+                .replace("{date}", DATE.format(at))
+                .replace("{time}", TIME.format(at))
+                .replace("{run}", String.valueOf(runId));
+    }
+
+    private static int majorOf(StoredBackup backup) {
+        try {
+            return Integer.parseInt(
+                    Files.readString(backup.directory().resolve("PG_VERSION")).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new ForkrunnerException("cannot read the PostgreSQL version of backup " + backup.id() + ": " + e);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.forkrunner.fork;
+
+import io.forkrunner.provision.Instance;
+import org.springframework.stereotype.Component;
+
+/** Step 8: the fork becomes a service in the registry; retention then drops this job's oldest forks beyond keep. */
+@Component
+class Register extends ForkStep {
+
+    private final Integrations integrations;
+
+    Register(ForkServices services, Integrations integrations) {
+        super("register", services);
+        this.integrations = integrations;
+    }
+
+    @Override
+    void execute(Run run) {
+        ForkPlan plan = run.plan();
+        Instance instance = services.instance(plan);
+        Integer poolPort = services.provisioner().portOf(plan.fork(), "pools").orElse(null);
+        services.registry()
+                .register(new ForkRecord(
+                        plan.fork(),
+                        plan.job(),
+                        run.runId(),
+                        plan.source(),
+                        plan.region(),
+                        instance.engine(),
+                        plan.version(),
+                        plan.target(),
+                        plan.backupId(),
+                        instance.host(),
+                        instance.port(),
+                        poolPort,
+                        services.clock().instant()));
+        run.checkpoint("registered");
+        var dropped = services.registry().applyRetention(run.job(), plan.fork());
+        if (!dropped.isEmpty()) {
+            run.report("dropped", String.join(", ", dropped));
+        }
+        integrations.refreshForkLists(run.job());
+    }
+}
