@@ -40,6 +40,7 @@ final class PostgresRestore {
     private static final DateTimeFormatter TARGET =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(ZoneOffset.UTC);
     private static final long REPORT_EVERY_BYTES = 8L * 1024 * 1024;
+    private static final Duration RECOVERY_TIMEOUT = Duration.ofHours(24);
 
     private final PostgresEngine engine;
     private final ProcessRunner runner;
@@ -158,7 +159,8 @@ final class PostgresRestore {
                     new ReplayWatcher(server.logDirectory().resolve("postgresql.log"), segments, progress);
             watcher.start();
             try {
-                server.start(Duration.ofHours(24));
+                server.start(RECOVERY_TIMEOUT);
+                server.awaitReady(RECOVERY_TIMEOUT);
             } finally {
                 watcher.stop();
             }
