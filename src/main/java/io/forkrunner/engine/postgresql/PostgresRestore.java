@@ -52,9 +52,15 @@ final class PostgresRestore {
 
     /**
      * Copies the backup into the place's data directory. Resumes: a file already there with the backup's size was
-     * laid down whole and is kept. {@code bytesPerSecond} limits the rate; 0 for no limit.
+     * laid down whole and is kept. Once recovery has started the data directory is no longer the backup's, and
+     * nothing is copied: a file of the backup over it would break the fork. {@code bytesPerSecond} limits the rate; 0
+     * for no limit.
      */
     void layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
+        if (Files.exists(recoveryStarted(place))) {
+            log.info("{} is recovered from its backup already; not laying it down again", place.directory());
+            return;
+        }
         PostgresServer server = server(place);
         runner.serviceUser().privateDirectory(place.directory());
         runner.serviceUser().privateDirectory(server.logDirectory());
@@ -123,7 +129,7 @@ final class PostgresRestore {
     Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress) {
         PostgresServer server = server(place);
         Path data = server.dataDirectory();
-        Path started = place.directory().resolve("recovery-started");
+        Path started = recoveryStarted(place);
         boolean stoppedAtTarget;
         if (!Files.exists(started)) {
             writeConfiguration(server);
@@ -337,6 +343,11 @@ final class PostgresRestore {
             }
         }
         return disabled;
+    }
+
+    /** Marks a data directory that recovery has changed; it says whether recovery stops at the target. */
+    private static Path recoveryStarted(Place place) {
+        return place.directory().resolve("recovery-started");
     }
 
     private PostgresServer server(Place place) {
