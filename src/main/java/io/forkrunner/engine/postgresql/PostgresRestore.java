@@ -212,9 +212,10 @@ final class PostgresRestore {
             write(
                     server,
                     "pg_hba.conf",
-                    "# written by forkrunner: TCP on 127.0.0.1 with SCRAM passwords\n"
-                            + "host all all 127.0.0.1/32 scram-sha-256\n"
-                            + "host replication all 127.0.0.1/32 scram-sha-256\n");
+                    "# written by forkrunner: TCP on 127.0.0.1 with passwords. md5 asks for SCRAM where a role\n"
+                            + "# has a SCRAM verifier, and lets roles carried with MD5 passwords log in as on the source\n"
+                            + "host all all 127.0.0.1/32 md5\n"
+                            + "host replication all 127.0.0.1/32 md5\n");
             write(server, "pg_ident.conf", "");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the configuration of " + data, e);
