@@ -70,6 +70,7 @@ class PostgresForkTest {
     private static final int LAST_PORT = 18379;
     private static final Path PG_BIN = Path.of("/usr/lib/postgresql/15/bin");
     private static final String APP_PASSWORD = "App-pw-5d02";
+    private static final String LEGACY_PASSWORD = "Legacy-pw-8a3c";
     private static final String ROWS_A = "a1,a2,a3";
     private static final String ROWS_ALL = "a1,a2,a3,b4,b5,c6";
     /** The publisher's walsenders with the slot each one holds: pid, application, client port, slot. */
@@ -272,6 +273,14 @@ class PostgresForkTest {
         List<String> sourceMembers = column(sourceAdmin, "postgres", members);
         assertThat(sourceMembers).contains("readers app postgres false", "readers builder postgres true");
         assertThat(column(pointInTimeAdmin, "postgres", members)).isEqualTo(sourceMembers);
+
+        assertThat(sourceRoles).anyMatch(line -> line.startsWith("legacy md5"));
+        for (Endpoint server : List.of(sourceAdmin, pointInTimeAdmin)) {
+            Endpoint legacy = new Endpoint("127.0.0.1", server.port(), "legacy", new Secret(LEGACY_PASSWORD));
+            assertThat(value(legacy, "postgres", "select current_user"))
+                    .as("a role with an MD5 password logs in at port %d", server.port())
+                    .isEqualTo("legacy");
+        }
     }
 
     @Test
@@ -478,6 +487,8 @@ class PostgresForkTest {
                 + " create role app login password '" + APP_PASSWORD + "' connection limit 10 in role readers;"
                 + " create role builder login createdb createrole password 'Builder-pw-19e4' valid until 'infinity';"
                 + " grant readers to builder with admin option");
+        source.sql("set password_encryption = 'md5'; create role legacy login password '" + LEGACY_PASSWORD + "'");
+        allowMd5Login("legacy");
         source.sql("create database shop");
         source.sql("create database inbox");
         try (Connection connection = source.connect("shop");
@@ -521,6 +532,13 @@ class PostgresForkTest {
                 .until(
                         () -> column(publisherAdmin(), "postgres", "select application_name from pg_stat_replication"),
                         senders -> senders.equals(List.of("sub_items")));
+    }
+
+    /** Lets {@code role} log in to the source with its MD5 password, as a source upgraded from MD5 would. */
+    private static void allowMd5Login(String role) throws IOException {
+        Path hba = source.server().dataDirectory().resolve("pg_hba.conf");
+        Files.writeString(hba, "host all " + role + " 127.0.0.1/32 md5\n" + Files.readString(hba));
+        source.sql("select pg_reload_conf()");
     }
 
     private static void commitRows(String... items) throws SQLException {
