@@ -34,7 +34,8 @@ public interface Engine {
 
     /**
      * Lays a base backup down as the data of the instance at {@code place}. Resumable: what was laid down whole is
-     * kept. {@code bytesPerSecond} limits the rate; 0 for no limit.
+     * kept, and once {@link #recover} has begun nothing is laid down again. {@code bytesPerSecond} limits the rate; 0
+     * for no limit.
      */
     void layDown(Path backup, Place place, long bytesPerSecond, Progress progress);
 

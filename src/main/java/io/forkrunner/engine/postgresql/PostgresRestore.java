@@ -40,6 +40,7 @@ final class PostgresRestore {
     private static final DateTimeFormatter TARGET =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(ZoneOffset.UTC);
     private static final long REPORT_EVERY_BYTES = 8L * 1024 * 1024;
+    private static final Duration RECOVERY_TIMEOUT = Duration.ofHours(24);
 
     private final PostgresEngine engine;
     private final ProcessRunner runner;
@@ -51,9 +52,15 @@ final class PostgresRestore {
 
     /**
      * Copies the backup into the place's data directory. Resumes: a file already there with the backup's size was
-     * laid down whole and is kept. {@code bytesPerSecond} limits the rate; 0 for no limit.
+     * laid down whole and is kept. Once recovery has started the data directory is no longer the backup's, and
+     * nothing is copied: a file of the backup over it would break the fork. {@code bytesPerSecond} limits the rate; 0
+     * for no limit.
      */
     void layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
+        if (Files.exists(recoveryStarted(place))) {
+            log.info("{} is recovered from its backup already; not laying it down again", place.directory());
+            return;
+        }
         PostgresServer server = server(place);
         runner.serviceUser().privateDirectory(place.directory());
         runner.serviceUser().privateDirectory(server.logDirectory());
@@ -122,7 +129,7 @@ final class PostgresRestore {
     Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress) {
         PostgresServer server = server(place);
         Path data = server.dataDirectory();
-        Path started = place.directory().resolve("recovery-started");
+        Path started = recoveryStarted(place);
         boolean stoppedAtTarget;
         if (!Files.exists(started)) {
             writeConfiguration(server, admin);
@@ -158,7 +165,8 @@ final class PostgresRestore {
                     new ReplayWatcher(server.logDirectory().resolve("postgresql.log"), segments, progress);
             watcher.start();
             try {
-                server.start(Duration.ofHours(24));
+                server.start(RECOVERY_TIMEOUT);
+                server.awaitReady(RECOVERY_TIMEOUT);
             } finally {
                 watcher.stop();
             }
@@ -204,11 +212,12 @@ final class PostgresRestore {
             write(
                     server,
                     "pg_hba.conf",
-                    "# written by forkrunner: TCP on 127.0.0.1 with SCRAM passwords\n"
+                    "# written by forkrunner: TCP on 127.0.0.1 with passwords. md5 asks for SCRAM where a role\n"
+                            + "# has a SCRAM verifier, and lets roles carried with MD5 passwords log in as on the source\n"
                             // a source that needs no password for forkrunner's login: neither does its fork
                             + (admin.password() == null ? "host all " + admin.user() + " 127.0.0.1/32 trust\n" : "")
-                            + "host all all 127.0.0.1/32 scram-sha-256\n"
-                            + "host replication all 127.0.0.1/32 scram-sha-256\n");
+                            + "host all all 127.0.0.1/32 md5\n"
+                            + "host replication all 127.0.0.1/32 md5\n");
             write(server, "pg_ident.conf", "");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the configuration of " + data, e);
@@ -337,6 +346,11 @@ final class PostgresRestore {
             }
         }
         return disabled;
+    }
+
+    /** Marks a data directory that recovery has changed; it says whether recovery stops at the target. */
+    private static Path recoveryStarted(Place place) {
+        return place.directory().resolve("recovery-started");
     }
 
     private PostgresServer server(Place place) {

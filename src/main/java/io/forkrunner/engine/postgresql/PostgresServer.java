@@ -29,6 +29,8 @@ public final class PostgresServer {
     static final String SOURCE_SETTINGS_FILE = "source.conf";
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(10);
+    /** The postmaster's status in {@code postmaster.pid} (0-based line): starting, standby, ready or stopping. */
+    private static final int PID_FILE_STATUS_LINE = 7;
 
     private final ProcessRunner runner;
     private final PostgresBinaries binaries;
@@ -163,6 +165,52 @@ public final class PostgresServer {
     public void restart() {
         stop();
         start();
+    }
+
+    /**
+     * Waits until the postmaster reports itself ready for connections, for as long as {@code timeout}. Needed after a
+     * start into archive recovery without hot standby: {@code pg_ctl -w} returns as soon as recovery begins, while the
+     * server accepts connections only once recovery has ended. A server that stops meanwhile (a failed recovery) is
+     * named with its own last log lines.
+     */
+    public void awaitReady(Duration timeout) {
+        Path pidfile = dataDirectory().resolve("postmaster.pid");
+        Path serverLog = logDirectory().resolve("postgresql.log");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<String> lines = postmasterLines(pidfile);
+            boolean alive = !lines.isEmpty()
+                    && ProcessHandle.of(Long.parseLong(lines.get(0).strip()))
+                            .map(ProcessHandle::isAlive)
+                            .orElse(false);
+            if (!alive) {
+                throw new ForkrunnerException(
+                        "the server in " + directory + " stopped before it was ready.\nServer log " + serverLog
+                                + ":\n  " + String.join("\n  ", lastLines(serverLog, 10)));
+            }
+            if (lines.size() > PID_FILE_STATUS_LINE
+                    && lines.get(PID_FILE_STATUS_LINE).strip().equals("ready")) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ForkrunnerException(
+                        "the server in " + directory + " is not ready after " + timeout + "; see its log " + serverLog);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ForkrunnerException("interrupted while waiting for the server in " + directory);
+            }
+        }
+    }
+
+    private static List<String> postmasterLines(Path pidfile) {
+        try {
+            return Files.exists(pidfile) ? Files.readAllLines(pidfile) : List.of();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private static List<String> lastLines(Path file, int count) {

@@ -61,12 +61,21 @@ final class PostgresSettings {
         this.engine = engine;
     }
 
+    /**
+     * The settings the source's files and command line give. A setting this connection itself sent at its start
+     * (the JDBC driver sends {@code TimeZone} and {@code DateStyle}) shows its session value and source
+     * {@code client}: for those, the value the files give is taken from {@code pg_file_settings}.
+     */
     Map<String, String> read(Endpoint source) {
         Map<String, String> settings = new TreeMap<>();
         try (Connection connection = engine.connect(source, "postgres");
                 Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("select name, current_setting(name) from pg_settings"
-                        + " where source in ('configuration file', 'command line') and context <> 'internal'")) {
+                ResultSet rows = statement.executeQuery("select s.name,"
+                        + " case when s.source = 'client' then f.setting else current_setting(s.name) end"
+                        + " from pg_settings s left join pg_file_settings f"
+                        + " on lower(f.name) = lower(s.name) and f.applied and s.source = 'client'"
+                        + " where s.context <> 'internal' and (s.source in ('configuration file', 'command line')"
+                        + " or f.setting is not null)")) {
             while (rows.next()) {
                 String name = rows.getString(1);
                 if (!HOST_SPECIFIC.contains(name) && !name.startsWith("ssl_") && !name.startsWith("recovery_target")) {
