@@ -173,7 +173,15 @@ public final class TestHome implements AutoCloseable {
             }
         }
         stopServersUnder(root);
+        endProcessesMentioning(root);
         MetadataDatabases.drop(metadata);
+    }
+
+    /** Ends what else runs from this home, e.g. PgBouncers in front of forks. */
+    private static void endProcessesMentioning(Path directory) {
+        ProcessHandle.allProcesses()
+                .filter(process -> process.info().commandLine().orElse("").contains(directory.toString()))
+                .forEach(ProcessHandle::destroyForcibly);
     }
 
     /** Stops every PostgreSQL server whose data directory lies under {@code directory}. */

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * A real PostgreSQL server that tests use as a source service: {@code wal_level = replica}, the superuser
+ * A real PostgreSQL server that tests use as a source service: {@code wal_level = logical}, the superuser
  * {@code postgres} with a password (scram-sha-256 on 127.0.0.1), under the test home's {@code var/sources/NAME}.
  */
 public final class TestSource {
@@ -44,7 +44,7 @@ public final class TestSource {
                 port,
                 new Secret(password),
                 Map.of(
-                        "wal_level", "replica",
+                        "wal_level", "logical",
                         "max_wal_senders", "10",
                         "max_replication_slots", "10",
                         "fsync", "off"));

@@ -273,7 +273,7 @@ final class PostgresRestore {
                 if (segment.isPresent() && segment.get().number() >= first) {
                     Path target = staged.resolve(segment.get().name(PostgresWalArchive.DEFAULT_SEGMENT_SIZE));
                     if (!segment.get().partial() || !Files.exists(target)) {
-                        Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+                        copySegment(file, archive.resolve(target.getFileName()), target);
                     }
                 } else if (name.endsWith(".history")) {
                     Files.copy(file, staged.resolve(name), StandardCopyOption.REPLACE_EXISTING);
@@ -284,6 +284,15 @@ final class PostgresRestore {
         }
         runner.serviceUser().own(staged);
         return staged;
+    }
+
+    /** Copies a segment; a partial one that pg_receivewal completed meanwhile is copied under its full name. */
+    private static void copySegment(Path file, Path completed, Path target) throws IOException {
+        try {
+            Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.nio.file.NoSuchFileException renamed) {
+            Files.copy(completed, target, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     private static long countSegments(Path staged) {

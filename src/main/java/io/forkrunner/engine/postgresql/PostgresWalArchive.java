@@ -28,7 +28,6 @@ import java.util.stream.Stream;
 final class PostgresWalArchive implements Archive {
 
     static final long DEFAULT_SEGMENT_SIZE = 16L * 1024 * 1024;
-    private static final int SEGMENTS_SEARCHED_FOR_COMMIT = 8;
     private static final Pattern COMMIT =
             Pattern.compile("desc: COMMIT (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?) UTC");
     private static final DateTimeFormatter WALDUMP_TIME = new DateTimeFormatterBuilder()
@@ -124,12 +123,12 @@ final class PostgresWalArchive implements Archive {
         return missing;
     }
 
+    /** The newest commit: segments are read from the newest back until one holds a commit. */
     @Override
     public Optional<Instant> newestCommit() {
-        int searched = 0;
         for (WalSegment segment : segments.descendingMap().values()) {
             Optional<Instant> commit = newestCommitIn(segment);
-            if (commit.isPresent() || ++searched >= SEGMENTS_SEARCHED_FOR_COMMIT) {
+            if (commit.isPresent()) {
                 return commit;
             }
         }
