@@ -3,6 +3,7 @@ package io.forkrunner.cli;
 import io.forkrunner.Forkrunner;
 import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.backup.StoredBackup;
+import io.forkrunner.report.Text;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,7 +41,7 @@ final class BackupCommand implements Callable<Integer> {
                         backup.id(),
                         backup.service(),
                         backup.verified() ? "verified" : backup.state(),
-                        Tables.bytes(backup.sizeBytes()),
+                        Text.bytes(backup.sizeBytes()),
                         backup.startPosition(),
                         backup.endPosition(),
                         backup.directory());

@@ -4,6 +4,7 @@ import io.forkrunner.Forkrunner;
 import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.backup.BackupReport;
 import io.forkrunner.backup.StoredBackup;
+import io.forkrunner.report.Text;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,20 +46,19 @@ final class BackupsCommand implements Callable<Integer> {
                 rows.add(List.of(
                         backup.id(),
                         backup.state().name(),
-                        Tables.time(backup.startedAt()),
-                        Tables.time(backup.endedAt()),
-                        Tables.text(backup.startPosition()),
-                        Tables.text(backup.endPosition()),
-                        Tables.bytes(backup.sizeBytes())));
+                        Text.time(backup.startedAt()),
+                        Text.time(backup.endedAt()),
+                        Text.text(backup.startPosition()),
+                        Text.text(backup.endPosition()),
+                        Text.bytes(backup.sizeBytes())));
             }
-            out.print(Tables.render(rows));
+            out.print(Text.render(rows));
             BackupReport.Window window = report.window();
             out.println(
                     window == null
                             ? "point-in-time window: none (no verified backup: take one with forkrunner backup "
                                     + service + ")"
-                            : "point-in-time window: " + Tables.time(window.from()) + " to "
-                                    + Tables.time(window.to()));
+                            : "point-in-time window: " + Text.time(window.from()) + " to " + Text.time(window.to()));
             BackupReport.ArchiveView archive = report.archive();
             if (archive != null) {
                 String archiver = archive.archiver() == null
@@ -66,15 +66,15 @@ final class BackupsCommand implements Callable<Integer> {
                         : "archiver " + archive.archiver().state() + " on "
                                 + archive.archiver().node() + ", "
                                 + archive.archiver().restarts() + " restarts, lag "
-                                + Tables.bytes(archive.archiver().lagBytes()) + " at "
-                                + Tables.time(archive.archiver().updatedAt());
+                                + Text.bytes(archive.archiver().lagBytes()) + " at "
+                                + Text.time(archive.archiver().updatedAt());
                 out.printf(
                         "WAL archive: %d segments (%s), %s to %s, newest commit %s, %s%n",
                         archive.segments(),
-                        Tables.bytes(archive.sizeBytes()),
-                        Tables.text(archive.oldestSegment()),
-                        Tables.text(archive.newestSegment()),
-                        Tables.time(archive.newestCommit()),
+                        Text.bytes(archive.sizeBytes()),
+                        Text.text(archive.oldestSegment()),
+                        Text.text(archive.newestSegment()),
+                        Text.time(archive.newestCommit()),
                         archiver);
                 if (!archive.gaps().isEmpty()) {
                     out.println("WAL archive gaps: " + String.join(", ", archive.gaps()));

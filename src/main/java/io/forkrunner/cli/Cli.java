@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
         description = "Forks of database services, restored from their backups, as restartable batch jobs.",
         subcommands = {
             ValidateCommand.class, BackupCommand.class, BackupsCommand.class, RunCommand.class, RestartCommand.class,
-            StopCommand.class, StatusCommand.class, ForksCommand.class, DropCommand.class, ServeCommand.class
+            StopCommand.class, StatusCommand.class, ForksCommand.class, DropCommand.class, ServeCommand.class,
+            DemoCommand.class
         })
 public final class Cli {
 
@@ -65,7 +66,10 @@ public final class Cli {
             errors.flush();
             return FAILED;
         });
-        return commandLine.execute(args);
+        int exit = commandLine.execute(args);
+        commandLine.getOut().flush();
+        commandLine.getErr().flush();
+        return exit;
     }
 
     /** The forkrunner exception behind {@code exception}, which Spring may have wrapped. */

@@ -3,6 +3,8 @@ package io.forkrunner.cli;
 import io.forkrunner.Forkrunner;
 import io.forkrunner.fork.ForkRecord;
 import io.forkrunner.fork.ForkRegistry;
+import io.forkrunner.report.RunText;
+import io.forkrunner.report.Text;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,14 +49,13 @@ final class ForksCommand implements Callable<Integer> {
                         fork.job(),
                         String.valueOf(fork.runId()),
                         fork.source(),
-                        Tables.time(fork.pointInTime()),
+                        Text.time(fork.pointInTime()),
                         fork.region(),
                         String.valueOf(fork.port()),
                         fork.poolPort() == null ? "-" : String.valueOf(fork.poolPort()),
-                        RunPrinter.duration(
-                                Duration.between(fork.createdAt(), now).toMillis())));
+                        RunText.duration(Duration.between(fork.createdAt(), now).toMillis())));
             }
-            out.print(Tables.render(rows));
+            out.print(Text.render(rows));
             return Cli.DONE;
         }
     }

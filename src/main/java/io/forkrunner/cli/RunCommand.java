@@ -2,6 +2,7 @@ package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
 import io.forkrunner.report.RunReports;
+import io.forkrunner.report.RunText;
 import io.forkrunner.report.RunView;
 import io.forkrunner.run.Operator;
 import java.io.File;
@@ -127,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
             if (json) {
                 out.println(Json.write(view));
             } else {
-                RunPrinter.print(view, out);
+                RunText.print(view, out);
             }
             out.flush();
             return "COMPLETED".equals(view.state()) ? Cli.DONE : Cli.FAILED;
@@ -155,7 +156,7 @@ final class RunCommand implements Callable<Integer> {
                             try {
                                 JobInstance instance = repository.getJobInstance(job, parameters);
                                 if (instance != null) {
-                                    String line = RunPrinter.progressLine(reports.run(instance.getInstanceId()));
+                                    String line = RunText.progressLine(reports.run(instance.getInstanceId()));
                                     err.print("\r\033[K" + line);
                                     err.flush();
                                 }

@@ -2,7 +2,9 @@ package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
 import io.forkrunner.report.RunReports;
+import io.forkrunner.report.RunText;
 import io.forkrunner.report.RunView;
+import io.forkrunner.report.Text;
 import io.forkrunner.run.Operator;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -43,7 +45,7 @@ final class StatusCommand implements Callable<Integer> {
                 if (json) {
                     out.println(Json.write(view));
                 } else {
-                    RunPrinter.print(view, out);
+                    RunText.print(view, out);
                 }
                 return Cli.DONE;
             }
@@ -59,12 +61,12 @@ final class StatusCommand implements Callable<Integer> {
                         String.valueOf(view.run()),
                         view.job(),
                         view.state(),
-                        Tables.time(view.startedAt()),
-                        Tables.time(view.endedAt()),
-                        Tables.text(view.fork()),
-                        Tables.time(view.pointInTime())));
+                        Text.time(view.startedAt()),
+                        Text.time(view.endedAt()),
+                        Text.text(view.fork()),
+                        Text.time(view.pointInTime())));
             }
-            out.print(Tables.render(rows));
+            out.print(Text.render(rows));
             return Cli.DONE;
         }
     }

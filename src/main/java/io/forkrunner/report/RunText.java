@@ -1,18 +1,16 @@
-package io.forkrunner.cli;
+package io.forkrunner.report;
 
-import io.forkrunner.report.RunView;
-import io.forkrunner.report.StepView;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /** A run as people read it: its state, its fork, and a table of its steps. */
-final class RunPrinter {
+public final class RunText {
 
-    private RunPrinter() {}
+    private RunText() {}
 
-    static void print(RunView run, PrintWriter out) {
+    public static void print(RunView run, PrintWriter out) {
         out.printf(
                 "run %d of %s: %s%s%n",
                 run.run(),
@@ -22,7 +20,7 @@ final class RunPrinter {
         if (run.fork() != null) {
             out.printf(
                     "fork %s of %s at %s, from backup %s%n",
-                    run.fork(), run.source(), Tables.time(run.pointInTime()), run.backup());
+                    run.fork(), run.source(), Text.time(run.pointInTime()), run.backup());
         }
         List<List<String>> rows = new ArrayList<>();
         rows.add(List.of("STEP", "STATE", "DURATION", "CHECKPOINT", "DETAIL"));
@@ -31,10 +29,10 @@ final class RunPrinter {
                     step.name(),
                     step.state(),
                     duration(step.durationMillis()),
-                    Tables.text(step.checkpoint()),
+                    Text.text(step.checkpoint()),
                     detail(step)));
         }
-        out.print(Tables.render(rows));
+        out.print(Text.render(rows));
         if (run.error() != null) {
             out.println("error: " + run.error());
         }
@@ -61,7 +59,7 @@ final class RunPrinter {
         return String.join(", ", parts);
     }
 
-    static String duration(Long millis) {
+    public static String duration(Long millis) {
         if (millis == null) {
             return "-";
         }
@@ -71,7 +69,7 @@ final class RunPrinter {
     }
 
     /** One line for a terminal: the step running now and its progress. */
-    static String progressLine(RunView run) {
+    public static String progressLine(RunView run) {
         return run.steps().stream()
                 .filter(step -> "STARTED".equals(step.state()))
                 .findFirst()

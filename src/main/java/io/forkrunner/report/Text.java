@@ -1,4 +1,4 @@
-package io.forkrunner.cli;
+package io.forkrunner.report;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -6,14 +6,14 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /** Plain text tables and values for people. */
-final class Tables {
+public final class Text {
 
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
-    private Tables() {}
+    private Text() {}
 
-    static String render(List<List<String>> rows) {
+    public static String render(List<List<String>> rows) {
         int columns = rows.get(0).size();
         int[] widths = new int[columns];
         for (List<String> row : rows) {
@@ -31,15 +31,15 @@ final class Tables {
         return text.toString();
     }
 
-    static String time(Instant instant) {
+    public static String time(Instant instant) {
         return instant == null ? "-" : TIME.format(instant);
     }
 
-    static String text(String value) {
+    public static String text(String value) {
         return value == null ? "-" : value;
     }
 
-    static String bytes(Long bytes) {
+    public static String bytes(Long bytes) {
         if (bytes == null) {
             return "-";
         }
