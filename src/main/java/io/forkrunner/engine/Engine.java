@@ -57,6 +57,9 @@ public interface Engine {
     /** The roles of a server, with digests of their verifiers and their memberships, sorted by name. */
     List<Role> roles(Endpoint endpoint);
 
+    /** Removes the passwords of the server's roles, all but the one {@code admin} logs in with. */
+    void removePasswords(Endpoint admin);
+
     /** Starts (or restarts) a pooler in front of the fork with these pools; it authenticates against the fork's roles. */
     void startPools(Place place, Endpoint admin, Pools pools);
 

@@ -40,8 +40,12 @@ class CopyUsersAndPools extends ForkStep {
                 log.warn("roles of fork {} differ from the source's now: {}", plan.fork(), differences);
                 run.report("roles-changed-since", String.join(", ", differences));
             }
+        } else {
+            engine.removePasswords(services.forkEndpoint(plan));
+            run.report("passwords", "removed: users: none");
         }
         ServiceDefinition source = services.source(plan);
+
         Integer poolPort = services.provisioner().portOf(plan.fork(), "pools").orElse(null);
         if (job.copyPools() && !source.pools().isEmpty() && poolPort != null) {
             engine.startPools(services.place(plan), services.forkEndpoint(plan), new Pools(poolPort, source.pools()));

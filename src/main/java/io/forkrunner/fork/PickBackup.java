@@ -62,8 +62,14 @@ class PickBackup extends ForkStep {
                     "a fork or instance named " + fork + " exists already: drop it (forkrunner" + " drop " + fork
                             + ") or make target.name of jobs/" + job.name() + ".yml unique with {time} or {run}");
         }
-        int version =
-                job.target().version() == null ? majorOf(backup) : job.target().version();
+        int version = majorOf(backup);
+        if (job.target().version() != null && job.target().version() != version) {
+            throw new ForkrunnerException("jobs/" + job.name() + ".yml asks for PostgreSQL "
+                    + job.target().version()
+                    + " but the backup of " + source.name() + " is PostgreSQL " + version + ": forks into another major"
+                    + " version need a logical restore, which forkrunner does not do yet; leave target.version out");
+        }
+
         run.plan(new ForkPlan(
                 job.name(),
                 source.name(),

@@ -59,7 +59,19 @@ class JobValidationTest {
     }
 
     @Test
+    void poolsCopiedWithoutUsersAreRefused() {
+        home.job("shop-dev", DefinitionHome.JOB + "users: none\npools: copy\n");
+
+        Problem problem = home.problem();
+
+        assertThat(problem.field()).isEqualTo("pools");
+        assertThat(problem.value()).isEqualTo("copy");
+        assertThat(problem.message()).contains("needs users: copy");
+    }
+
+    @Test
     void aJobNamingAnUndeclaredServiceIsRefused() {
+
         home.job("shop-dev", DefinitionHome.JOB.replace("source: shop", "source: shopp"));
 
         Problem problem = home.problem();

@@ -36,6 +36,25 @@ class SettingsValidationTest {
                 .isEqualTo(new Settings.Metadata(Settings.DEFAULT_METADATA_URL, "forkrunner", null, true));
     }
 
+    @Test
+    void runsTakeALeaseAndACopyRateWithDefaults() {
+        assertThat(home.read().settings().runs()).isEqualTo(Settings.Runs.DEFAULTS);
+
+        home.settings("runs:\n  lease: 15s\n  copy-rate: 20MB\n");
+
+        assertThat(home.read().settings().runs())
+                .isEqualTo(new Settings.Runs(java.time.Duration.ofSeconds(15), 20L * 1024 * 1024));
+    }
+
+    @Test
+    void aCopyRateThatIsNotBytesIsRefused() {
+        home.settings("runs:\n  copy-rate: fast\n");
+
+        assertThat(home.problem())
+                .extracting(Problem::line, Problem::field, Problem::value)
+                .containsExactly(2, "runs.copy-rate", "fast");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"0", "65536", "http"})
     void anApiPortOutside1To65535IsRefused(String port) {

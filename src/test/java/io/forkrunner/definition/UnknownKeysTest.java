@@ -28,6 +28,7 @@ class UnknownKeysTest {
                         "sorce",
                         "description",
                         "source",
+                        "database",
                         "target",
                         "from",
                         "schedule",
@@ -105,7 +106,7 @@ class UnknownKeysTest {
                         "user",
                         "mode",
                         "size"),
-                unknown(SETTINGS, "metdata:\n  user: postgres\n", 1, "metdata", "metadata", "api"),
+                unknown(SETTINGS, "metdata:\n  user: postgres\n", 1, "metdata", "metadata", "api", "runs"),
                 unknown(
                         SETTINGS,
                         "metadata:\n  username: postgres\n",

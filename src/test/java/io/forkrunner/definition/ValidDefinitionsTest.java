@@ -33,6 +33,7 @@ class ValidDefinitionsTest {
                 .job("shop-dev", """
                         description: Nightly copy of shop for developers
                         source: shop
+                        database: shop
                         target:
                           name: shop-dev-{date}
                           region: us-local
@@ -43,8 +44,8 @@ class ValidDefinitionsTest {
                           zone: Europe/Helsinki
                           misfire: skip
                           overlap: queue
-                        users: none
-                        pools: copy
+                        users: copy
+                        pools: none
                         integrations:
                           - { type: sql, file: jobs/sql/mask-customers.sql }
                           - { type: webhook, url: "https://hooks.example.com/forks" }
@@ -68,8 +69,10 @@ class ValidDefinitionsTest {
         assertThat(job.schedule())
                 .isEqualTo(new JobDefinition.Schedule(
                         "0 30 2 * * ?", ZoneId.of("Europe/Helsinki"), Misfire.SKIP, Overlap.QUEUE));
-        assertThat(job.copyUsers()).isFalse();
-        assertThat(job.copyPools()).isTrue();
+        assertThat(job.database()).isEqualTo("shop");
+        assertThat(job.copyUsers()).isTrue();
+        assertThat(job.copyPools()).isFalse();
+
         assertThat(job.integrations())
                 .containsExactly(
                         new SqlIntegration(home.root().resolve("jobs/sql/mask-customers.sql")),

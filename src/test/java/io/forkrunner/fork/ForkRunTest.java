@@ -62,6 +62,7 @@ class ForkRunTest {
                         + "checks:\n  - select count(*) >= 0 from orders\n");
         home.write("jobs/clone-us.yml", "source: shop\ntarget:\n  name: clone-{run}\n  region: us-local\n");
         home.write("jobs/orphan.yml", "source: nobackup\ntarget:\n  name: orphan-{run}\n");
+        home.write("jobs/bare.yml", "source: shop\ntarget:\n  name: bare-{run}\nusers: none\npools: none\n");
         home.write("jobs/crowded.yml", "source: shop\ntarget:\n  name: crowded-{run}\n  region: full\n");
         home.write(
                 "jobs/flaky.yml",
@@ -158,7 +159,22 @@ class ForkRunTest {
     }
 
     @Test
+    void withUsersNoneTheForksRolesLoseTheirPasswordsButForkrunnersLogin() throws Exception {
+        JsonNode run = run("bare");
+        assertThat(run.path("state").asText()).isEqualTo("COMPLETED");
+        try (Connection fork = fork(run, "postgres")) {
+            assertThat(rows(fork, "select rolname from pg_authid where rolpassword is not null"))
+                    .containsExactly("postgres");
+            assertThat(rows(fork, "select rolname from pg_roles where rolname in ('app', 'readers') order by 1"))
+                    .containsExactly("app", "readers");
+        }
+        assertThat(forkRecord(run.path("fork").asText()).path("poolPort").isNull())
+                .isTrue();
+    }
+
+    @Test
     void aFailingIntegrationFailsTheRunAndARestartDoesNotRedoTheEarlierSteps() throws Exception {
+
         CliResult failed = home.cli("run", "flaky", "--json");
         assertThat(failed.exitCode()).as(failed.toString()).isEqualTo(1);
         JsonNode run = JSON.readTree(failed.out());

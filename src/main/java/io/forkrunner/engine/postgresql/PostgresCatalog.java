@@ -133,7 +133,26 @@ final class PostgresCatalog {
         return counts;
     }
 
+    void removePasswords(Endpoint admin) {
+        try (Connection connection = engine.connect(admin, "postgres");
+                Statement statement = connection.createStatement()) {
+            List<String> roles = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery(
+                    "select rolname from pg_authid where rolpassword is not null and rolname <> current_user")) {
+                while (rows.next()) {
+                    roles.add(rows.getString(1));
+                }
+            }
+            for (String role : roles) {
+                statement.execute("alter role " + quote(role) + " password null");
+            }
+        } catch (SQLException e) {
+            throw new ForkrunnerException("cannot remove the passwords of the fork's roles: " + e.getMessage(), e);
+        }
+    }
+
     static String quote(String identifier) {
+
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 }

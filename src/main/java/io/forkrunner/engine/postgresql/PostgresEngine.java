@@ -165,6 +165,11 @@ public class PostgresEngine implements Engine {
     }
 
     @Override
+    public void removePasswords(Endpoint admin) {
+        new PostgresCatalog(this).removePasswords(admin);
+    }
+
+    @Override
     public void startPools(Place place, Endpoint admin, Pools pools) {
         new PgBouncer(this).start(place, admin, pools);
     }
