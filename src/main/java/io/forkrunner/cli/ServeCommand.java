@@ -4,6 +4,8 @@ import io.forkrunner.Forkrunner;
 import io.forkrunner.backup.WalArchivers;
 import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.fork.ForkRegistry;
+import io.forkrunner.run.Operator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.springframework.context.event.ContextClosedEvent;
@@ -12,7 +14,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "serve", description = "Runs the WAL archivers until stopped (SIGTERM or Ctrl-C).")
+@Command(
+        name = "serve",
+        description = "Starts forks that should run, then runs the WAL archivers until stopped (SIGTERM or Ctrl-C).")
 final class ServeCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -31,6 +35,8 @@ final class ServeCommand implements Callable<Integer> {
             }
         });
         runtime.context().registerShutdownHook();
+        runtime.bean(ForkRegistry.class).recover();
+        runtime.bean(Operator.class).recoverDeadRuns();
         runtime.bean(WalArchivers.class).start();
         Definitions definitions = runtime.bean(Definitions.class);
         spec.commandLine()

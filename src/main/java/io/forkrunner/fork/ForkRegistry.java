@@ -1,11 +1,17 @@
 package io.forkrunner.fork;
 
+import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Engines;
 import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Pools;
 import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.Provisioner;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Secrets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -28,12 +34,22 @@ public class ForkRegistry {
     private final JdbcClient jdbc;
     private final Provisioner provisioner;
     private final Engines engines;
+    private final Definitions definitions;
+    private final Secrets secrets;
     private final Clock clock;
 
-    ForkRegistry(JdbcClient jdbc, Provisioner provisioner, Engines engines, Clock clock) {
+    ForkRegistry(
+            JdbcClient jdbc,
+            Provisioner provisioner,
+            Engines engines,
+            Definitions definitions,
+            Secrets secrets,
+            Clock clock) {
         this.jdbc = jdbc;
         this.provisioner = provisioner;
         this.engines = engines;
+        this.definitions = definitions;
+        this.secrets = secrets;
         this.clock = clock;
     }
 
@@ -94,8 +110,34 @@ public class ForkRegistry {
         log.info("dropped fork {}", name);
     }
 
+    /** Starts the servers and pools of registered forks that do not run, e.g. after the host restarted. */
+    public void recover() {
+        provisioner.recover();
+        for (ForkRecord fork : list()) {
+            Optional<Instance> instance = provisioner.find(fork.name());
+            Optional<ServiceDefinition> source = definitions.service(fork.source());
+            if (instance.isEmpty() || fork.poolPort() == null || source.isEmpty()) {
+                continue;
+            }
+            Place place = new Place(
+                    instance.get().directory(),
+                    instance.get().port(),
+                    instance.get().version());
+            Engine engine = engines.named(fork.engine());
+            if (!engine.poolsRunning(place)) {
+                log.info("the pools of fork {} do not run: starting them", fork.name());
+                Endpoint login = Endpoint.of(source.get(), secrets);
+                engine.startPools(
+                        place,
+                        new Endpoint(fork.host(), fork.port(), login.user(), login.password()),
+                        new Pools(fork.poolPort(), source.get().pools()));
+            }
+        }
+    }
+
     /**
-     * Drops this job's forks beyond {@code retention.keep} (oldest first) and those older than {@code retention.ttl},
+     * Drops this job's forks
+     * beyond {@code retention.keep} (oldest first) and those older than {@code retention.ttl},
      * never {@code keeping}; returns their names.
      */
     List<String> applyRetention(JobDefinition job, String keeping) {

@@ -173,6 +173,47 @@ class ForkRunTest {
     }
 
     @Test
+    void serveStartsAForkAndItsPoolsThatStoppedBehindItsBack() throws Exception {
+        JsonNode run = run("copy");
+        JsonNode fork = forkRecord(run.path("fork").asText());
+        Path directory = home.path("var/regions/eu/" + fork.path("name").asText());
+        ProcessBuilder stop = new ProcessBuilder(
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                "/usr/lib/postgresql/15/bin/pg_ctl",
+                "-D",
+                directory.resolve("data").toString(),
+                "-m",
+                "fast",
+                "stop");
+        assertThat(stop.inheritIO().start().waitFor()).isZero();
+        long pooler = Long.parseLong(
+                Files.readString(directory.resolve("pgbouncer/pgbouncer.pid")).strip());
+        ProcessHandle.of(pooler).ifPresent(ProcessHandle::destroy);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        !ProcessHandle.of(pooler).map(ProcessHandle::isAlive).orElse(false));
+
+        home.start("serve-again", Map.of(), "serve");
+        int poolPort = fork.path("poolPort").asInt();
+        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() -> {
+            try (Connection server = fork(run, "shop")) {
+                assertThat(scalar(server, "select 1")).isEqualTo("1");
+            }
+            Properties app = new Properties();
+            app.setProperty("user", "app");
+            app.setProperty("password", "App-pw-77");
+            app.setProperty("preferQueryMode", "simple");
+            try (Connection pooled =
+                    DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + poolPort + "/app", app)) {
+                assertThat(scalar(pooled, "select current_user")).isEqualTo("app");
+            }
+        });
+    }
+
+    @Test
     void aFailingIntegrationFailsTheRunAndARestartDoesNotRedoTheEarlierSteps() throws Exception {
 
         CliResult failed = home.cli("run", "flaky", "--json");

@@ -224,8 +224,9 @@ class LocalProvisioner implements Provisioner {
         return server(require(name)).isRunning();
     }
 
-    /** Starts the instances meant to run that are not running, e.g. after the host restarted. */
+    @Override
     public void recover() {
+
         for (Instance instance : list()) {
             if (instance.state() == Instance.State.RUNNING && !server(instance).isRunning()) {
                 log.info("instance {} should run but does not: starting it", instance.name());
