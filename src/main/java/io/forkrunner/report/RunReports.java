@@ -2,8 +2,7 @@ package io.forkrunner.report;
 
 import io.forkrunner.definition.Definitions;
 import io.forkrunner.fork.ForkJobs;
-import io.forkrunner.system.BadInputException;
-import io.forkrunner.system.Problem;
+import io.forkrunner.run.NoSuchRunException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,14 +54,9 @@ public class RunReports {
     public RunView run(long runId) {
         JobInstance instance = repository.getJobInstance(runId);
         if (instance == null) {
-            throw new BadInputException(new Problem(
-                    "command line",
-                    0,
-                    "RUN",
-                    String.valueOf(runId),
-                    "is not a run; forkrunner status lists them",
-                    List.of()));
+            throw new NoSuchRunException(runId);
         }
+
         return view(instance);
     }
 

@@ -232,14 +232,9 @@ public class Operator {
     private JobInstance requireRun(long runId) {
         JobInstance instance = repository.getJobInstance(runId);
         if (instance == null) {
-            throw new BadInputException(new Problem(
-                    "command line",
-                    0,
-                    "RUN",
-                    String.valueOf(runId),
-                    "is not a run; forkrunner status lists them",
-                    List.of()));
+            throw new NoSuchRunException(runId);
         }
+
         return instance;
     }
 
