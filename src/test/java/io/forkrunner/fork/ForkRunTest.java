@@ -34,6 +34,7 @@ class ForkRunTest {
     static TestHome home;
     static TestSource source;
     static ServerSocket occupied;
+    static final int WEBHOOK_PORT = 18290;
 
     @BeforeAll
     static void sourceWithBackupAndArchive() throws Exception {
@@ -63,6 +64,15 @@ class ForkRunTest {
         home.write("jobs/clone-us.yml", "source: shop\ntarget:\n  name: clone-{run}\n  region: us-local\n");
         home.write("jobs/orphan.yml", "source: nobackup\ntarget:\n  name: orphan-{run}\n");
         home.write("jobs/bare.yml", "source: shop\ntarget:\n  name: bare-{run}\nusers: none\npools: none\n");
+        home.write(
+                "jobs/doubtful.yml",
+                "source: shop\ntarget:\n  name: doubtful-{run}\nchecks:\n"
+                        + "  - select count(*) >= 0 from orders\n  - select count(*) < 0 from orders\n");
+        home.write(
+                "jobs/announced.yml",
+                "source: shop\ntarget:\n  name: announced-{run}\nintegrations:\n"
+                        + "  - { type: webhook, url: \"http://127.0.0.1:" + WEBHOOK_PORT + "/forks\" }\n"
+                        + "  - { type: prometheus, file: var/prometheus/forks.json }\nretention:\n  keep: 1\n");
         home.write("jobs/crowded.yml", "source: shop\ntarget:\n  name: crowded-{run}\n  region: full\n");
         home.write(
                 "jobs/flaky.yml",
@@ -211,6 +221,63 @@ class ForkRunTest {
                 assertThat(scalar(pooled, "select current_user")).isEqualTo("app");
             }
         });
+    }
+
+    @Test
+    void aCheckThatIsNotTrueFailsTheRunAtVerify() {
+        CliResult result = home.cli("run", "doubtful", "--json");
+        assertThat(result.exitCode()).isEqualTo(1);
+        JsonNode run = JSON.readTree(result.out());
+        assertThat(step(run, "verify").path("state").asText()).isEqualTo("FAILED");
+        assertThat(run.path("error").asText()).contains("check failed", "select count(*) < 0 from orders");
+        assertThat(step(run, "register").path("state").asText()).isEqualTo("PENDING");
+    }
+
+    @Test
+    void theSameRunNeverRunsTwice() {
+        CliResult first = home.cli("run", "bare", "--trigger", "schedule:2026-11-26T02:30:00Z");
+        assertThat(first.exitCode()).as(first.toString()).isZero();
+        CliResult again = home.cli("run", "bare", "--trigger", "schedule:2026-11-26T02:30:00Z");
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("completed already; it never runs twice");
+    }
+
+    @Test
+    void aWebhookIsRetriedUntilItAnswersAndPrometheusListsTheForks() throws Exception {
+        List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer receiver =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", WEBHOOK_PORT), 0);
+        receiver.createContext("/forks", exchange -> {
+            bodies.add(new String(exchange.getRequestBody().readAllBytes()));
+            int status = calls.incrementAndGet() < 3 ? 503 : 204; // answers on the third attempt
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            JsonNode first = run("announced");
+            assertThat(first.path("state").asText()).isEqualTo("COMPLETED");
+            assertThat(calls.get()).isEqualTo(3);
+            JsonNode payload = JSON.readTree(bodies.get(2));
+            assertThat(payload.path("job").asText()).isEqualTo("announced");
+            assertThat(payload.path("run").asLong()).isEqualTo(first.path("run").asLong());
+            assertThat(payload.path("fork").asText())
+                    .isEqualTo(first.path("fork").asText());
+            assertThat(payload.path("server").path("port").asInt()).isPositive();
+            assertThat(payload.path("pools").path("port").asInt()).isPositive();
+            assertThat(bodies).allMatch(body -> !body.contains(source.password()) && !body.contains("App-pw-77"));
+
+            JsonNode second = run("announced");
+            JsonNode targets = JSON.readTree(home.read("var/prometheus/forks.json"));
+            assertThat(targets).hasSize(1); // keep: 1 dropped the first fork, and the list follows
+            assertThat(targets.path(0).path("labels").path("fork").asText())
+                    .isEqualTo(second.path("fork").asText());
+            int port = forkRecord(second.path("fork").asText()).path("port").asInt();
+            assertThat(targets.path(0).path("targets").path(0).asText()).isEqualTo("127.0.0.1:" + port);
+        } finally {
+            receiver.stop(0);
+        }
     }
 
     @Test
