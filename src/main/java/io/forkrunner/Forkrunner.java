@@ -2,6 +2,7 @@ package io.forkrunner;
 
 import io.forkrunner.definition.DefinitionReader;
 import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.MetadataStore;
 import io.forkrunner.system.ProcessRunner;
@@ -51,7 +52,7 @@ public final class Forkrunner implements AutoCloseable {
         application.addInitializers(context -> {
             var beans = context.getBeanFactory();
             beans.registerSingleton("home", home);
-            beans.registerSingleton("definitions", definitions);
+            beans.registerSingleton("definitions", new LiveDefinitions(definitions));
             beans.registerSingleton("serviceUser", serviceUser);
             beans.registerSingleton("processRunner", runner);
             beans.registerSingleton("secrets", secrets);

@@ -1,6 +1,6 @@
 package io.forkrunner.backup;
 
-import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Archive;
 import io.forkrunner.engine.BaseBackup;
@@ -37,7 +37,7 @@ public class BackupKeeper {
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final Home home;
-    private final Definitions definitions;
+    private final LiveDefinitions definitions;
     private final Engines engines;
     private final BackupCatalog catalog;
     private final ArchiverRecords archivers;
@@ -47,7 +47,7 @@ public class BackupKeeper {
 
     BackupKeeper(
             Home home,
-            Definitions definitions,
+            LiveDefinitions definitions,
             Engines engines,
             BackupCatalog catalog,
             ArchiverRecords archivers,
@@ -74,7 +74,7 @@ public class BackupKeeper {
 
     /** Takes a base backup of the service now, verifies and records it, then prunes to {@code keep}. */
     public StoredBackup backup(String serviceName) {
-        ServiceDefinition service = definitions.requireService(serviceName);
+        ServiceDefinition service = definitions.current().requireService(serviceName);
         Engine engine = engines.of(service);
         Endpoint source = Endpoint.of(service, secrets);
         try (AdvisoryLock ignored = AdvisoryLock.tryAcquire(dataSource, "forkrunner.backup." + service.name())
@@ -179,7 +179,7 @@ public class BackupKeeper {
      * holds without a gap from its start (for {@code wal: none}, the newest that ended by then).
      */
     public StoredBackup backupFor(String serviceName, Instant target) {
-        ServiceDefinition service = definitions.requireService(serviceName);
+        ServiceDefinition service = definitions.current().requireService(serviceName);
         List<StoredBackup> verified = verified(service.name());
         boolean stream = service.backups().wal() == ServiceDefinition.Wal.STREAM;
         Archive archive = stream ? engines.of(service).archive(archiveDirectory(service.name())) : null;
@@ -195,7 +195,7 @@ public class BackupKeeper {
 
     /** The service's backups, archive and point-in-time window. */
     public BackupReport report(String serviceName) {
-        ServiceDefinition service = definitions.requireService(serviceName);
+        ServiceDefinition service = definitions.current().requireService(serviceName);
         List<StoredBackup> verified = verified(service.name());
         BackupReport.ArchiveView archiveView = null;
         BackupReport.Window window = null;

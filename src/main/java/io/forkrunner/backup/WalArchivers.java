@@ -1,6 +1,6 @@
 package io.forkrunner.backup;
 
-import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.ArchiveStream;
 import io.forkrunner.engine.Endpoint;
@@ -33,7 +33,7 @@ public class WalArchivers {
     private static final Duration HEALTHY = Duration.ofMinutes(1);
     private static final Duration REPORT_EVERY = Duration.ofSeconds(2);
 
-    private final Definitions definitions;
+    private final LiveDefinitions definitions;
     private final Engines engines;
     private final BackupKeeper keeper;
     private final ArchiverRecords records;
@@ -42,7 +42,7 @@ public class WalArchivers {
     private final List<Thread> threads = new ArrayList<>();
 
     WalArchivers(
-            Definitions definitions,
+            LiveDefinitions definitions,
             Engines engines,
             BackupKeeper keeper,
             ArchiverRecords records,
@@ -57,7 +57,7 @@ public class WalArchivers {
     }
 
     public synchronized void start() {
-        for (ServiceDefinition service : definitions.streamingServices()) {
+        for (ServiceDefinition service : definitions.current().streamingServices()) {
             Thread thread = new Thread(() -> supervise(service), "wal-archiver-" + service.name());
             thread.setDaemon(true);
             thread.start();

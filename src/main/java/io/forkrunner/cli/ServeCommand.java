@@ -3,6 +3,7 @@ package io.forkrunner.cli;
 import io.forkrunner.Forkrunner;
 import io.forkrunner.backup.WalArchivers;
 import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.fork.ForkRegistry;
 import io.forkrunner.run.Operator;
@@ -38,7 +39,7 @@ final class ServeCommand implements Callable<Integer> {
         runtime.bean(ForkRegistry.class).recover();
         runtime.bean(Operator.class).recoverDeadRuns();
         runtime.bean(WalArchivers.class).start();
-        Definitions definitions = runtime.bean(Definitions.class);
+        Definitions definitions = runtime.bean(LiveDefinitions.class).current();
         spec.commandLine()
                 .getErr()
                 .printf(

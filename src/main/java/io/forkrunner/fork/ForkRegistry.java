@@ -1,7 +1,7 @@
 package io.forkrunner.fork;
 
-import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
@@ -34,7 +34,7 @@ public class ForkRegistry {
     private final JdbcClient jdbc;
     private final Provisioner provisioner;
     private final Engines engines;
-    private final Definitions definitions;
+    private final LiveDefinitions definitions;
     private final Secrets secrets;
     private final Clock clock;
 
@@ -42,7 +42,7 @@ public class ForkRegistry {
             JdbcClient jdbc,
             Provisioner provisioner,
             Engines engines,
-            Definitions definitions,
+            LiveDefinitions definitions,
             Secrets secrets,
             Clock clock) {
         this.jdbc = jdbc;
@@ -115,7 +115,7 @@ public class ForkRegistry {
         provisioner.recover();
         for (ForkRecord fork : list()) {
             Optional<Instance> instance = provisioner.find(fork.name());
-            Optional<ServiceDefinition> source = definitions.service(fork.source());
+            Optional<ServiceDefinition> source = definitions.current().service(fork.source());
             if (instance.isEmpty() || fork.poolPort() == null || source.isEmpty()) {
                 continue;
             }

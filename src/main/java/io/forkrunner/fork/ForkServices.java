@@ -2,6 +2,7 @@ package io.forkrunner.fork;
 
 import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
@@ -22,7 +23,7 @@ import org.springframework.stereotype.Component;
 class ForkServices {
 
     private final Home home;
-    private final Definitions definitions;
+    private final LiveDefinitions definitions;
     private final Engines engines;
     private final Provisioner provisioner;
     private final BackupKeeper backups;
@@ -34,7 +35,7 @@ class ForkServices {
 
     ForkServices(
             Home home,
-            Definitions definitions,
+            LiveDefinitions definitions,
             Engines engines,
             Provisioner provisioner,
             BackupKeeper backups,
@@ -60,7 +61,7 @@ class ForkServices {
     }
 
     Definitions definitions() {
-        return definitions;
+        return definitions.current();
     }
 
     Provisioner provisioner() {
@@ -89,6 +90,7 @@ class ForkServices {
 
     ServiceDefinition source(ForkPlan plan) {
         return definitions
+                .current()
                 .service(plan.source())
                 .orElseThrow(() -> new ForkrunnerException("service " + plan.source() + " is no longer declared"));
     }

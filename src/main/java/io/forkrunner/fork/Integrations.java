@@ -1,6 +1,5 @@
 package io.forkrunner.fork;
 
-import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.JobDefinition.CommandIntegration;
 import io.forkrunner.definition.JobDefinition.Integration;
@@ -169,8 +168,8 @@ class Integrations {
     }
 
     private boolean keepsFile(String jobName, Path file) {
-        Definitions definitions = services.definitions();
-        JobDefinition job = definitions.jobs().get(jobName);
+        JobDefinition job = services.definitions().jobs().get(jobName);
+
         return job != null
                 && job.integrations().stream()
                         .anyMatch(integration -> integration instanceof PrometheusIntegration prometheus

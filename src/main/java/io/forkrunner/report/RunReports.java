@@ -1,6 +1,6 @@
 package io.forkrunner.report;
 
-import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.fork.ForkJobs;
 import io.forkrunner.run.NoSuchRunException;
 import java.time.Clock;
@@ -30,10 +30,10 @@ public class RunReports {
     private static final int RUNS_PER_JOB = 50;
 
     private final JobRepository repository;
-    private final Definitions definitions;
+    private final LiveDefinitions definitions;
     private final Clock clock;
 
-    RunReports(JobRepository repository, Definitions definitions, Clock clock) {
+    RunReports(JobRepository repository, LiveDefinitions definitions, Clock clock) {
         this.repository = repository;
         this.definitions = definitions;
         this.clock = clock;
@@ -42,7 +42,7 @@ public class RunReports {
     /** The newest runs of every job, newest first. */
     public List<RunView> runs() {
         List<RunView> runs = new ArrayList<>();
-        for (String job : definitions.jobs().keySet()) {
+        for (String job : definitions.current().jobs().keySet()) {
             for (JobInstance instance : repository.getJobInstances(job, 0, RUNS_PER_JOB)) {
                 runs.add(view(instance));
             }

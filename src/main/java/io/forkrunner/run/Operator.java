@@ -1,7 +1,7 @@
 package io.forkrunner.run;
 
-import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.PointInTime;
 import io.forkrunner.fork.ForkJobs;
 import io.forkrunner.system.AdvisoryLock;
@@ -45,7 +45,7 @@ public class Operator {
     private final JobOperator jobOperator;
     private final JobRepository repository;
     private final ForkJobs forkJobs;
-    private final Definitions definitions;
+    private final LiveDefinitions definitions;
     private final DataSource dataSource;
     private final RunLeases leases;
     private final Clock clock;
@@ -54,7 +54,7 @@ public class Operator {
             JobOperator jobOperator,
             JobRepository repository,
             ForkJobs forkJobs,
-            Definitions definitions,
+            LiveDefinitions definitions,
             DataSource dataSource,
             RunLeases leases,
             Clock clock) {
@@ -190,7 +190,7 @@ public class Operator {
 
     /** Marks FAILED every run left running by a process that died (lock free, lease expired); returns their ids. */
     public List<Long> recoverDeadRuns() {
-        return definitions.jobs().keySet().stream()
+        return definitions.current().jobs().keySet().stream()
                 .flatMap(job -> repository.findRunningJobExecutions(job).stream())
                 .filter(this::recoverIfDead)
                 .map(execution -> execution.getJobInstance().getInstanceId())
@@ -216,7 +216,7 @@ public class Operator {
     }
 
     private JobDefinition requireJob(String name) {
-        JobDefinition job = definitions.jobs().get(name);
+        JobDefinition job = definitions.current().jobs().get(name);
         if (job == null) {
             throw new BadInputException(new Problem(
                     "command line",
@@ -224,7 +224,7 @@ public class Operator {
                     "JOB",
                     name,
                     "is not a job in jobs/",
-                    definitions.jobs().keySet().stream().sorted().toList()));
+                    definitions.current().jobs().keySet().stream().sorted().toList()));
         }
         return job;
     }

@@ -1,6 +1,6 @@
 package io.forkrunner.run;
 
-import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.system.Node;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -51,11 +51,15 @@ class RunLeases implements JobExecutionListener, SmartLifecycle {
     private volatile boolean started;
 
     RunLeases(
-            JdbcClient jdbc, JobRepository repository, JobOperator jobOperator, Definitions definitions, Clock clock) {
+            JdbcClient jdbc,
+            JobRepository repository,
+            JobOperator jobOperator,
+            LiveDefinitions definitions,
+            Clock clock) {
         this.jdbc = jdbc;
         this.repository = repository;
         this.jobOperator = jobOperator;
-        this.lease = definitions.settings().runs().lease();
+        this.lease = definitions.current().settings().runs().lease();
         this.clock = clock;
         this.node = Node.current();
     }
