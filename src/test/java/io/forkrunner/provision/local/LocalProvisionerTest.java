@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.forkrunner.Forkrunner;
-import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.Region;
 import io.forkrunner.engine.postgresql.PostgresBinaries;
 import io.forkrunner.provision.Instance;
@@ -203,7 +203,12 @@ class LocalProvisionerTest {
     @Test
     void aPortThatAnotherProgramListensOnIsNotGivenOut() throws Exception {
         Provisioner provisioner = forkrunner.bean(Provisioner.class);
-        int port = forkrunner.bean(Definitions.class).region("tiny").ports().first();
+        int port = forkrunner
+                .bean(LiveDefinitions.class)
+                .current()
+                .region("tiny")
+                .ports()
+                .first();
 
         try (ServerSocket other = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             assertThatThrownBy(() -> provisioner.reserve(spec("squatted", "tiny")))
@@ -239,7 +244,7 @@ class LocalProvisionerTest {
     }
 
     private InstanceSpec spec(String name, String region) {
-        Region declared = forkrunner.bean(Definitions.class).region(region);
+        Region declared = forkrunner.bean(LiveDefinitions.class).current().region(region);
         return new InstanceSpec(name, declared, VERSION, null, Map.of("fsync", "off"));
     }
 
