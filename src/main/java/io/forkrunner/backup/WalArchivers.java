@@ -13,7 +13,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,7 @@ public class WalArchivers {
     private final ArchiverRecords records;
     private final Secrets secrets;
     private final Clock clock;
-    private final List<Thread> threads = new ArrayList<>();
+    private final Map<String, Archiver> running = new HashMap<>();
 
     WalArchivers(
             LiveDefinitions definitions,
@@ -56,27 +57,48 @@ public class WalArchivers {
         this.clock = clock;
     }
 
+    /** Starts an archiver for every service with {@code wal: stream}. */
     public synchronized void start() {
-        for (ServiceDefinition service : definitions.current().streamingServices()) {
-            Thread thread = new Thread(() -> supervise(service), "wal-archiver-" + service.name());
+        reconcile();
+    }
+
+    /**
+     * Makes the archivers match the current definitions: starts those of new streaming services, stops those of
+     * services gone or no longer streaming, and restarts those whose service changed.
+     */
+    public synchronized void reconcile() {
+        Map<String, ServiceDefinition> wanted = new HashMap<>();
+        definitions.current().streamingServices().forEach(service -> wanted.put(service.name(), service));
+        for (String name : new ArrayList<>(running.keySet())) {
+            Archiver archiver = running.get(name);
+            if (!archiver.service().equals(wanted.get(name))) {
+                end(archiver);
+                running.remove(name);
+            }
+        }
+        wanted.forEach((name, service) -> running.computeIfAbsent(name, key -> {
+            Thread thread = new Thread(() -> supervise(service), "wal-archiver-" + name);
             thread.setDaemon(true);
             thread.start();
-            threads.add(thread);
-        }
+            return new Archiver(service, thread);
+        }));
     }
 
     @PreDestroy
     public synchronized void stop() {
-        threads.forEach(Thread::interrupt);
-        for (Thread thread : threads) {
-            try {
-                thread.join(Duration.ofSeconds(20).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        running.values().forEach(WalArchivers::end);
+        running.clear();
+    }
+
+    private record Archiver(ServiceDefinition service, Thread thread) {}
+
+    private static void end(Archiver archiver) {
+        archiver.thread().interrupt();
+        try {
+            archiver.thread().join(Duration.ofSeconds(20).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        threads.clear();
     }
 
     private void supervise(ServiceDefinition service) {

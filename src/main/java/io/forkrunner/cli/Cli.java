@@ -1,5 +1,7 @@
 package io.forkrunner.cli;
 
+import io.forkrunner.Forkrunner;
+import io.forkrunner.schedule.Schedules;
 import io.forkrunner.system.BadInputException;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
@@ -8,7 +10,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code ./forkrunner [--home DIR] COMMAND}. Exit codes: 0 done, 1 the work failed, 2 bad input (nothing changed). */
 @Command(
@@ -19,7 +24,7 @@ import picocli.CommandLine.Option;
         subcommands = {
             ValidateCommand.class, BackupCommand.class, BackupsCommand.class, RunCommand.class, RestartCommand.class,
             StopCommand.class, StatusCommand.class, ForksCommand.class, DropCommand.class, ServeCommand.class,
-            DemoCommand.class
+            DemoCommand.class, SchedulesCommand.class
         })
 public final class Cli {
 
@@ -30,12 +35,38 @@ public final class Cli {
     @Option(names = "--home", paramLabel = "DIR", description = "the home: a folder with config/, jobs/ and var/")
     Path home;
 
+    @Spec
+    CommandSpec spec;
+
     Home home() {
         if (home != null) {
             return new Home(home);
         }
         String fromEnvironment = System.getenv("FORKRUNNER_HOME");
         return new Home(Path.of(fromEnvironment == null || fromEnvironment.isBlank() ? "." : fromEnvironment));
+    }
+
+    @Command(name = "pause", description = "Pauses the schedule of JOB across the cluster.")
+    int pause(@Parameters(paramLabel = "JOB") String job) {
+        return setSchedule(job, true);
+    }
+
+    @Command(name = "resume", description = "Resumes the schedule of JOB across the cluster.")
+    int resume(@Parameters(paramLabel = "JOB") String job) {
+        return setSchedule(job, false);
+    }
+
+    private int setSchedule(String job, boolean paused) {
+        try (Forkrunner forkrunner = Forkrunner.boot(home(), false)) {
+            Schedules schedules = forkrunner.bean(Schedules.class);
+            if (paused) {
+                schedules.pause(job);
+            } else {
+                schedules.resume(job);
+            }
+            spec.commandLine().getOut().printf("schedule of %s: %s%n", job, paused ? "paused" : "resumed");
+            return DONE;
+        }
     }
 
     /** Runs one command line; returns its exit code. */

@@ -1,12 +1,10 @@
 package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
-import io.forkrunner.backup.WalArchivers;
 import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.ServiceDefinition;
-import io.forkrunner.fork.ForkRegistry;
-import io.forkrunner.run.Operator;
+import io.forkrunner.schedule.Serving;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.springframework.context.event.ContextClosedEvent;
@@ -17,7 +15,8 @@ import picocli.CommandLine.Spec;
 
 @Command(
         name = "serve",
-        description = "Starts forks that should run, then runs the WAL archivers until stopped (SIGTERM or Ctrl-C).")
+        description =
+                "Runs the schedules (a node of the cluster), the WAL archivers and the forks that should run, until stopped (SIGTERM or Ctrl-C).")
 final class ServeCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -36,14 +35,12 @@ final class ServeCommand implements Callable<Integer> {
             }
         });
         runtime.context().registerShutdownHook();
-        runtime.bean(ForkRegistry.class).recover();
-        runtime.bean(Operator.class).recoverDeadRuns();
-        runtime.bean(WalArchivers.class).start();
+        runtime.bean(Serving.class).start();
         Definitions definitions = runtime.bean(LiveDefinitions.class).current();
         spec.commandLine()
                 .getErr()
                 .printf(
-                        "serving %s: archiving WAL of %s%n",
+                        "serving %s: schedules started; archiving WAL of %s%n",
                         definitions.home().root(),
                         definitions.streamingServices().stream()
                                 .map(ServiceDefinition::name)

@@ -8,10 +8,12 @@ import org.springframework.stereotype.Component;
 class Register extends ForkStep {
 
     private final Integrations integrations;
+    private final ForkRetention retention;
 
-    Register(ForkServices services, Integrations integrations) {
+    Register(ForkServices services, Integrations integrations, ForkRetention retention) {
         super("register", services);
         this.integrations = integrations;
+        this.retention = retention;
     }
 
     @Override
@@ -35,7 +37,7 @@ class Register extends ForkStep {
                         poolPort,
                         services.clock().instant()));
         run.checkpoint("registered");
-        var dropped = services.registry().applyRetention(run.job(), plan.fork());
+        var dropped = retention.apply(run.job(), plan.fork());
         if (!dropped.isEmpty()) {
             run.report("dropped", String.join(", ", dropped));
         }

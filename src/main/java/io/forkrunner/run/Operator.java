@@ -11,6 +11,7 @@ import io.forkrunner.system.Problem;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -28,19 +29,23 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.stereotype.Component;
 
 /**
- * The one place where runs change state: launch, restart, stop, and recover runs whose process died. The CLI, the REST
- * API and the schedules all call it.
+ * The one place where runs change state: launch, restart, stop, and recover runs whose process died. The CLI, the
+ * schedules (and later the REST API) all call it.
  *
  * <p>A run is one job instance: its job plus its trigger (a scheduled fire time or the id of a manual launch); a
- * restart continues the same run. The process executing a run holds its lock (an advisory lock in the metadata store)
- * and renews its lease; a run is dead only when its lock is free and its lease expired, so a live process's run is
- * never marked failed by another, and two restarts of one run never both execute.
+ * restart continues the same run. The process executing a run holds two locks in the metadata store, its job's (so
+ * that a job never runs twice at once, whatever launched it: the job's {@code overlap} says whether a launch meanwhile
+ * is skipped or queued) and its run's; and renews the run's lease. A run is dead only when its run lock is free and
+ * its lease expired, so a live process's run is never marked failed by another, and two restarts of one run never both
+ * execute.
  */
 @Component
 public class Operator {
 
     private static final Logger log = LoggerFactory.getLogger(Operator.class);
     private static final Duration STOP_WAIT = Duration.ofSeconds(120);
+    private static final Duration QUEUE_POLL = Duration.ofSeconds(2);
+    private static final String SCHEDULED = "schedule:";
 
     private final JobOperator jobOperator;
     private final JobRepository repository;
@@ -48,6 +53,7 @@ public class Operator {
     private final LiveDefinitions definitions;
     private final DataSource dataSource;
     private final RunLeases leases;
+    private final SkippedFires skippedFires;
     private final Clock clock;
 
     Operator(
@@ -57,6 +63,7 @@ public class Operator {
             LiveDefinitions definitions,
             DataSource dataSource,
             RunLeases leases,
+            SkippedFires skippedFires,
             Clock clock) {
         this.jobOperator = jobOperator;
         this.repository = repository;
@@ -64,12 +71,18 @@ public class Operator {
         this.definitions = definitions;
         this.dataSource = dataSource;
         this.leases = leases;
+        this.skippedFires = skippedFires;
         this.clock = clock;
     }
 
     /** The trigger of a launch by hand: a fresh id, so that every manual launch is a run of its own. */
     public static String manualTrigger() {
         return "manual:" + UUID.randomUUID();
+    }
+
+    /** The trigger of a scheduled fire: its fire time, so that the same fire never runs twice. */
+    public static String scheduledTrigger(Instant fireTime) {
+        return SCHEDULED + fireTime;
     }
 
     /** Runs job {@code name} to its end in this thread and returns its run id. {@code at} overrides the job's from. */
@@ -90,10 +103,15 @@ public class Operator {
             parameters.addString("at", at, false);
         }
         JobParameters identity = parameters.toJobParameters();
-        try (AdvisoryLock ignored = AdvisoryLock.tryAcquire(dataSource, lockKey(job.name(), trigger))
-                .orElseThrow(() -> new ForkrunnerException(
-                        "run " + trigger + " of " + job.name() + " is executing in another process"))) {
-            JobExecution execution = jobOperator.start(forkJobs.job(job), identity);
+        JobInstance existing = repository.getJobInstance(job.name(), identity);
+        if (existing != null && repository.getLastJobExecution(existing).getStatus() == BatchStatus.COMPLETED) {
+            throw new ForkrunnerException(
+                    "run " + trigger + " of " + job.name() + " completed already; it never runs twice");
+        }
+        try (AdvisoryLock jobLock = jobLock(job, trigger);
+                AdvisoryLock runLock = runLock(job.name(), trigger)) {
+            JobExecution execution =
+                    leases.holding(List.of(jobLock, runLock), () -> jobOperator.start(forkJobs.job(job), identity));
             return execution.getJobInstance().getInstanceId();
         } catch (JobInstanceAlreadyCompleteException e) {
             throw new ForkrunnerException(
@@ -105,14 +123,48 @@ public class Operator {
         }
     }
 
+    /**
+     * The job's lock: never two runs of one job at once. When another run holds it, {@code overlap: queue} waits for
+     * it and {@code overlap: skip} refuses, recording a skipped fire for a scheduled trigger.
+     */
+    private AdvisoryLock jobLock(JobDefinition job, String trigger) {
+        String key = "forkrunner.job." + job.name();
+        Optional<AdvisoryLock> lock = AdvisoryLock.tryAcquire(dataSource, key, leases.lease());
+        if (lock.isPresent()) {
+            return lock.get();
+        }
+        if (job.schedule() != null && job.schedule().overlap() == JobDefinition.Overlap.QUEUE) {
+            log.info("a run of {} is in progress: {} waits for it (overlap: queue)", job.name(), trigger);
+            while (lock.isEmpty()) {
+                sleep(QUEUE_POLL);
+                lock = AdvisoryLock.tryAcquire(dataSource, key, leases.lease());
+            }
+            return lock.get();
+        }
+        String reason = "a run of " + job.name() + " is in progress (overlap: skip)";
+        if (trigger.startsWith(SCHEDULED)) {
+            skippedFires.record(job.name(), Instant.parse(trigger.substring(SCHEDULED.length())), reason);
+        }
+        throw new OverlapException(reason + "; this launch was skipped");
+    }
+
+    private AdvisoryLock runLock(String job, String trigger) {
+        return AdvisoryLock.tryAcquire(dataSource, runLockKey(job, trigger), leases.lease())
+                .orElseThrow(() -> new ForkrunnerException(
+                        "run " + trigger + " of " + job + " is executing or being restarted in another process"));
+    }
+
     /** Resumes a failed or stopped run (or one whose process died) at the step where it stopped, in this thread. */
     public long restart(long runId) {
         JobInstance instance = requireRun(runId);
         JobExecution last = repository.getLastJobExecution(instance);
         String trigger = last.getJobParameters().getString("trigger");
-        try (AdvisoryLock ignored = AdvisoryLock.tryAcquire(dataSource, lockKey(instance.getJobName(), trigger))
-                .orElseThrow(() -> new ForkrunnerException("run " + runId + " is executing or being restarted in"
-                        + " another process; forkrunner status " + runId + " shows it"))) {
+        JobDefinition job = requireJob(instance.getJobName());
+        List<AdvisoryLock> locks = new ArrayList<>();
+        try {
+            locks.add(AdvisoryLock.tryAcquire(dataSource, runLockKey(job.name(), trigger), leases.lease())
+                    .orElseThrow(() -> new ForkrunnerException("run " + runId + " is executing or being restarted in"
+                            + " another process; forkrunner status " + runId + " shows it")));
             last = repository.getLastJobExecution(instance);
             if (last.getStatus() == BatchStatus.COMPLETED) {
                 throw new ForkrunnerException("run " + runId + " is complete: there is nothing to restart");
@@ -125,24 +177,31 @@ public class Operator {
                 throw new ForkrunnerException(
                         "run " + runId + " is " + last.getStatus() + "; only a FAILED or STOPPED run restarts");
             }
-            log.info("restarting run {} of {}", runId, instance.getJobName());
-            jobOperator.start(forkJobs.job(requireJob(instance.getJobName())), last.getJobParameters());
+            locks.add(
+                    0,
+                    AdvisoryLock.tryAcquire(dataSource, "forkrunner.job." + job.name(), leases.lease())
+                            .orElseThrow(() -> new ForkrunnerException("another run of " + job.name()
+                                    + " is in progress: restart run " + runId + " after it")));
+            log.info("restarting run {} of {}", runId, job.name());
+            JobParameters parameters = last.getJobParameters();
+            leases.holding(locks, () -> jobOperator.start(forkJobs.job(job), parameters));
             return runId;
         } catch (ForkrunnerException e) {
             throw e;
         } catch (Exception e) {
             throw new ForkrunnerException("cannot restart run " + runId + ": " + e.getMessage(), e);
+        } finally {
+            locks.forEach(AdvisoryLock::close);
         }
     }
 
     /**
-     * Marks a run whose process died as FAILED. Refuses while the run's lock is held (its process lives) or its lease
-     * has not expired. Call with the run's lock held.
+     * Marks a run whose process died as FAILED. Refuses while its lease has not expired. Call with the run's lock held
+     * (so that its process is known not to hold it).
      */
     private void recoverDead(long runId, JobExecution execution) {
         Optional<RunLeases.Lease> lease = leases.lease(runId);
-        Instant now = clock.instant();
-        if (lease.isPresent() && lease.get().expiresAt().isAfter(now)) {
+        if (lease.isPresent() && !lease.get().expired()) {
             throw new ForkrunnerException(
                     "run " + runId + " was renewed by " + lease.get().node() + " until "
                             + lease.get().expiresAt() + "; if that process is gone, retry after then");
@@ -159,7 +218,7 @@ public class Operator {
             throw new ForkrunnerException("run " + runId + " is " + last.getStatus() + ", not running");
         }
         String trigger = last.getJobParameters().getString("trigger");
-        Optional<AdvisoryLock> free = AdvisoryLock.tryAcquire(dataSource, lockKey(instance.getJobName(), trigger));
+        Optional<AdvisoryLock> free = AdvisoryLock.tryAcquire(dataSource, runLockKey(instance.getJobName(), trigger));
         if (free.isPresent()) {
             // no process executes it: its runner died; nothing to interrupt
             try (AdvisoryLock ignored = free.get()) {
@@ -178,41 +237,58 @@ public class Operator {
             if (now.getEndTime() != null) {
                 return now.getStatus();
             }
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+            sleep(Duration.ofMillis(500));
         }
         return repository.getJobExecution(last.getId()).getStatus();
     }
 
-    /** Marks FAILED every run left running by a process that died (lock free, lease expired); returns their ids. */
-    public List<Long> recoverDeadRuns() {
-        return definitions.current().jobs().keySet().stream()
-                .flatMap(job -> repository.findRunningJobExecutions(job).stream())
-                .filter(this::recoverIfDead)
-                .map(execution -> execution.getJobInstance().getInstanceId())
-                .toList();
+    /** The runs left running by a process that died: run lock free and lease expired. */
+    public List<Long> deadRuns() {
+        List<Long> dead = new ArrayList<>();
+        for (String job : definitions.current().jobs().keySet()) {
+            for (JobExecution execution : repository.findRunningJobExecutions(job)) {
+                String trigger = execution.getJobParameters().getString("trigger");
+                long runId = execution.getJobInstance().getInstanceId();
+                Optional<AdvisoryLock> lock = AdvisoryLock.tryAcquire(dataSource, runLockKey(job, trigger));
+                if (lock.isPresent()) {
+                    lock.get().close();
+                    Optional<RunLeases.Lease> lease = leases.lease(runId);
+                    if (lease.isEmpty() || lease.get().expired()) {
+                        dead.add(runId);
+                    }
+                }
+            }
+        }
+        return dead;
     }
 
-    private boolean recoverIfDead(JobExecution execution) {
-        String trigger = execution.getJobParameters().getString("trigger");
-        long runId = execution.getJobInstance().getInstanceId();
-        Optional<AdvisoryLock> lock = AdvisoryLock.tryAcquire(
-                dataSource, lockKey(execution.getJobInstance().getJobName(), trigger));
-        if (lock.isEmpty()) {
-            return false;
-        }
-        try (AdvisoryLock ignored = lock.get()) {
-            Optional<RunLeases.Lease> lease = leases.lease(runId);
-            if (lease.isPresent() && lease.get().expiresAt().isAfter(clock.instant())) {
-                return false;
+    /** Whether a run was fired by a schedule (which a surviving node takes over when its node dies). */
+    public boolean scheduled(long runId) {
+        JobInstance instance = requireRun(runId);
+        String trigger =
+                repository.getLastJobExecution(instance).getJobParameters().getString("trigger");
+        return trigger != null && trigger.startsWith(SCHEDULED);
+    }
+
+    /** Marks FAILED every run left running by a process that died; returns their ids. */
+    public List<Long> recoverDeadRuns() {
+        List<Long> recovered = new ArrayList<>();
+        for (long runId : deadRuns()) {
+            JobInstance instance = requireRun(runId);
+            JobExecution last = repository.getLastJobExecution(instance);
+            String trigger = last.getJobParameters().getString("trigger");
+            Optional<AdvisoryLock> lock =
+                    AdvisoryLock.tryAcquire(dataSource, runLockKey(instance.getJobName(), trigger));
+            if (lock.isPresent()) {
+                try (AdvisoryLock ignored = lock.get()) {
+                    if (repository.getLastJobExecution(instance).isRunning()) {
+                        recoverDead(runId, last);
+                        recovered.add(runId);
+                    }
+                }
             }
-            recoverDead(runId, execution);
-            return true;
         }
+        return recovered;
     }
 
     private JobDefinition requireJob(String name) {
@@ -234,11 +310,19 @@ public class Operator {
         if (instance == null) {
             throw new NoSuchRunException(runId);
         }
-
         return instance;
     }
 
-    private static String lockKey(String job, String trigger) {
+    private static String runLockKey(String job, String trigger) {
         return "forkrunner.run." + job + "." + trigger;
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ForkrunnerException("interrupted while waiting");
+        }
     }
 }

@@ -1,13 +1,16 @@
 package io.forkrunner.run;
 
 import io.forkrunner.definition.LiveDefinitions;
+import io.forkrunner.system.AdvisoryLock;
 import io.forkrunner.system.Node;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,16 +28,19 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * The leases of the runs this process executes. While a run executes, its lease is renewed every third of its length;
- * a run whose lease expired (and whose lock is free) belongs to a process that died. The renewal also watches for a
- * stop asked by another process and interrupts the run's thread, so that it ends STOPPED. On shutdown (SIGTERM) every
- * run of this process is stopped and waited for before the context closes.
+ * The leases of the runs this process executes. While a run executes, its lease is renewed and the sessions of its
+ * locks kept alive every few seconds; a run whose lease expired and whose locks are free belongs to a process that
+ * died, or that was paused so long that the metadata store ended its sessions. A process that finds its lease taken
+ * or its locks lost is fenced: it interrupts the run's thread at once, which ends the step and its children. The
+ * renewal also watches for a stop asked by another process. On shutdown (SIGTERM) every run of this process is
+ * stopped, waited for, and noted so that the next {@code serve} resumes it.
  */
 @Component
-class RunLeases implements JobExecutionListener, SmartLifecycle {
+public class RunLeases implements JobExecutionListener, SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(RunLeases.class);
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(90);
+    private static final Duration RENEW_AT_MOST_EVERY = Duration.ofSeconds(2);
 
     private final JdbcClient jdbc;
     private final JobRepository repository;
@@ -42,6 +48,7 @@ class RunLeases implements JobExecutionListener, SmartLifecycle {
     private final Duration lease;
     private final Clock clock;
     private final String node;
+    private final ThreadLocal<List<AdvisoryLock>> locksOfThisThread = ThreadLocal.withInitial(List::of);
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "run-leases");
         thread.setDaemon(true);
@@ -64,16 +71,32 @@ class RunLeases implements JobExecutionListener, SmartLifecycle {
         this.node = Node.current();
     }
 
-    private record Running(JobExecution execution, Thread thread, ScheduledFuture<?> renewal) {}
+    private record Running(
+            JobExecution execution, Thread thread, List<AdvisoryLock> locks, ScheduledFuture<?> renewal) {}
+
+    Duration lease() {
+        return lease;
+    }
+
+    /** Executes {@code work} (which runs a job in this thread) with {@code locks} kept alive while the job runs. */
+    <T> T holding(List<AdvisoryLock> locks, Callable<T> work) throws Exception {
+        locksOfThisThread.set(List.copyOf(locks));
+        try {
+            return work.call();
+        } finally {
+            locksOfThisThread.remove();
+        }
+    }
 
     @Override
     public void beforeJob(JobExecution execution) {
         renew(execution);
-        long period = Math.max(500, lease.toMillis() / 3);
+        long period = Math.min(RENEW_AT_MOST_EVERY.toMillis(), Math.max(200, lease.toMillis() / 3));
         Thread thread = Thread.currentThread();
+        List<AdvisoryLock> locks = locksOfThisThread.get();
         ScheduledFuture<?> renewal = renewals.scheduleAtFixedRate(
-                () -> renewOrInterrupt(execution, thread), period, period, TimeUnit.MILLISECONDS);
-        running.put(execution.getId(), new Running(execution, thread, renewal));
+                () -> renewOrStop(execution, thread, locks), period, period, TimeUnit.MILLISECONDS);
+        running.put(execution.getId(), new Running(execution, thread, locks, renewal));
     }
 
     @Override
@@ -82,54 +105,71 @@ class RunLeases implements JobExecutionListener, SmartLifecycle {
         if (run != null) {
             run.renewal().cancel(false);
         }
-        jdbc.sql("delete from run_leases where execution_id = :execution")
+        jdbc.sql("delete from run_leases where execution_id = :execution and node = :node")
                 .param("execution", execution.getId())
+                .param("node", node)
                 .update();
     }
 
-    private void renewOrInterrupt(JobExecution execution, Thread thread) {
+    private void renewOrStop(JobExecution execution, Thread thread, List<AdvisoryLock> locks) {
+        long runId = execution.getJobInstance().getInstanceId();
         try {
-            renew(execution);
+            locks.forEach(AdvisoryLock::keepAlive);
+            if (!renew(execution)) {
+                fence(execution, thread, "its lease was taken by another process");
+                return;
+            }
             JobExecution stored = repository.getJobExecution(execution.getId());
             if (stored != null && stored.getStatus() == BatchStatus.STOPPING && thread.isAlive()) {
-                log.info(
-                        "run {} was asked to stop: stopping its step",
-                        execution.getJobInstance().getInstanceId());
+                log.info("run {} was asked to stop: stopping its step", runId);
                 thread.interrupt();
             }
         } catch (RuntimeException e) {
-            log.warn("cannot renew the lease of execution {}: {}", execution.getId(), e.getMessage());
+            fence(execution, thread, e.getMessage());
         }
     }
 
-    private void renew(JobExecution execution) {
-        jdbc.sql(
-                        "insert into run_leases (run_id, execution_id, node, expires_at) values (:run, :execution, :node, :expires)"
-                                + " on conflict (run_id) do update set execution_id = excluded.execution_id,"
-                                + " node = excluded.node, expires_at = excluded.expires_at")
+    /** This process no longer owns the run: its step must write nothing more. */
+    private void fence(JobExecution execution, Thread thread, String why) {
+        Running run = running.remove(execution.getId());
+        if (run != null) {
+            run.renewal().cancel(false);
+        }
+        log.error(
+                "run {} is fenced off this process ({}): ending its step",
+                execution.getJobInstance().getInstanceId(),
+                why);
+        thread.interrupt();
+    }
+
+    /** Renews the lease when this process holds it or nobody does; false when another process has taken it. */
+    private boolean renew(JobExecution execution) {
+        int renewed = jdbc.sql("insert into run_leases (run_id, execution_id, node, expires_at)"
+                        + " values (:run, :execution, :node, now() + :millis * interval '1 millisecond')"
+                        + " on conflict (run_id) do update set execution_id = excluded.execution_id,"
+                        + " node = excluded.node, expires_at = excluded.expires_at"
+                        + " where run_leases.node = excluded.node or run_leases.execution_id < excluded.execution_id"
+                        + " or run_leases.expires_at < now()")
                 .param("run", execution.getJobInstance().getInstanceId())
                 .param("execution", execution.getId())
                 .param("node", node)
-                .param("expires", Timestamp.from(clock.instant().plus(lease)))
+                .param("millis", lease.toMillis())
                 .update();
+        return renewed > 0;
     }
 
-    /** The lease of a run: which process holds it and until when. */
-    record Lease(String node, Instant expiresAt) {}
+    /** The lease of a run: which process holds it, until when, and whether that time has passed (the store's clock). */
+    record Lease(String node, Instant expiresAt, boolean expired) {}
 
     Optional<Lease> lease(long runId) {
-        return jdbc.sql("select node, expires_at from run_leases where run_id = :run")
+        return jdbc.sql("select node, expires_at, expires_at < now() from run_leases where run_id = :run")
                 .param("run", runId)
                 .query((row, index) ->
-                        new Lease(row.getString(1), row.getTimestamp(2).toInstant()))
+                        new Lease(row.getString(1), row.getTimestamp(2).toInstant(), row.getBoolean(3)))
                 .optional();
     }
 
-    String node() {
-        return node;
-    }
-
-    // ---- shutdown: runs of this process end STOPPED, their children ended
+    // ---- shutdown: runs of this process end STOPPED, their children ended, and are noted for the next serve
 
     @Override
     public void start() {
@@ -143,16 +183,20 @@ class RunLeases implements JobExecutionListener, SmartLifecycle {
 
     @Override
     public int getPhase() {
-        return Integer.MAX_VALUE; // stopped first, while the metadata store is still there
+        return Integer.MAX_VALUE; // stopped first, while the metadata store and the scheduler are still there
     }
 
     @Override
     public void stop() {
         started = false;
         for (Running run : running.values()) {
-            log.info(
-                    "shutting down: stopping run {}",
-                    run.execution().getJobInstance().getInstanceId());
+            long runId = run.execution().getJobInstance().getInstanceId();
+            log.info("shutting down: stopping run {}; the next serve resumes it", runId);
+            jdbc.sql("insert into runs_to_resume (run_id, reason, recorded_at) values (:run, 'shutdown', :now)"
+                            + " on conflict (run_id) do nothing")
+                    .param("run", runId)
+                    .param("now", Timestamp.from(clock.instant()))
+                    .update();
             try {
                 jobOperator.stop(run.execution());
             } catch (Exception e) {
@@ -178,5 +222,12 @@ class RunLeases implements JobExecutionListener, SmartLifecycle {
     private boolean stillRunning(JobExecution execution) {
         JobExecution stored = repository.getJobExecution(execution.getId());
         return stored != null && stored.getEndTime() == null;
+    }
+
+    /** Runs stopped by a shutdown, to be resumed; each id is handed out once. */
+    public List<Long> takeRunsToResume() {
+        return jdbc.sql("delete from runs_to_resume returning run_id")
+                .query(Long.class)
+                .list();
     }
 }

@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -23,10 +25,24 @@ public final class AdvisoryLock implements AutoCloseable {
 
     /** The lock named {@code key}, or empty when another session holds it. */
     public static Optional<AdvisoryLock> tryAcquire(DataSource dataSource, String key) {
+        return tryAcquire(dataSource, key, null);
+    }
+
+    /**
+     * The lock named {@code key}, or empty when another session holds it. With {@code idleTimeout}, the server ends
+     * the lock's session (freeing the lock) when its holder stays silent that long: {@link #keepAlive()} more often.
+     * A process that was paused loses its locks so.
+     */
+    public static Optional<AdvisoryLock> tryAcquire(DataSource dataSource, String key, Duration idleTimeout) {
         Connection connection = null;
         try {
             connection = dataSource.getConnection();
             connection.setAutoCommit(true);
+            if (idleTimeout != null) {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("set idle_session_timeout = " + idleTimeout.toMillis());
+                }
+            }
             try (PreparedStatement statement =
                     connection.prepareStatement("select pg_try_advisory_lock(hashtextextended(?, 0))")) {
                 statement.setString(1, key);
@@ -50,13 +66,25 @@ public final class AdvisoryLock implements AutoCloseable {
         return key;
     }
 
+    /** Shows the server that the holder lives; throws when the lock's session is gone (and with it the lock). */
+    public void keepAlive() {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("select 1");
+        } catch (SQLException e) {
+            throw new ForkrunnerException("the lock " + key + " was lost: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         try (PreparedStatement statement =
-                connection.prepareStatement("select pg_advisory_unlock(hashtextextended(?, 0))")) {
+                        connection.prepareStatement("select pg_advisory_unlock(hashtextextended(?, 0))");
+                Statement reset = connection.createStatement()) {
             statement.setString(1, key);
             statement.execute();
+            reset.execute("reset idle_session_timeout"); // the connection goes back to the pool
         } catch (SQLException e) {
+
             // closing the connection below ends the session, which frees the lock anyway
         } finally {
             closeQuietly(connection);

@@ -1,0 +1,54 @@
+package io.forkrunner.schedule;
+
+import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.definition.LiveDefinitions;
+import io.forkrunner.fork.ForkRetention;
+import io.forkrunner.run.Operator;
+import io.forkrunner.system.ForkrunnerException;
+import org.quartz.DisallowConcurrentExecution;
+import org.quartz.Job;
+import org.quartz.JobExecutionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every few seconds, on one node of the cluster: scheduled runs whose node died (run lock free, lease expired) are
+ * taken over and restarted from their checkpoint; other dead runs are marked failed; forks older than their job's
+ * {@code retention.ttl} are dropped.
+ */
+@DisallowConcurrentExecution
+public class Sweep implements Job {
+
+    private static final Logger log = LoggerFactory.getLogger(Sweep.class);
+
+    private final Operator operator;
+    private final Takeovers takeovers;
+    private final ForkRetention retention;
+    private final LiveDefinitions definitions;
+
+    public Sweep(Operator operator, Takeovers takeovers, ForkRetention retention, LiveDefinitions definitions) {
+        this.operator = operator;
+        this.takeovers = takeovers;
+        this.retention = retention;
+        this.definitions = definitions;
+    }
+
+    @Override
+    public void execute(JobExecutionContext context) {
+        try {
+            for (long run : operator.deadRuns()) {
+                if (operator.scheduled(run)) {
+                    takeovers.restart(run, "its node died");
+                }
+            }
+            operator.recoverDeadRuns();
+            for (JobDefinition job : definitions.current().jobs().values()) {
+                if (job.retention().ttl() != null) {
+                    retention.apply(job, null);
+                }
+            }
+        } catch (ForkrunnerException e) {
+            log.warn("sweep: {}", e.getMessage());
+        }
+    }
+}
