@@ -1,0 +1,62 @@
+package io.forkrunner.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.definition.PointInTime;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Cron schedules fire by their zone's wall clock across daylight-saving changes: computed, never slept through. */
+class DaylightSavingTest {
+
+    static JobDefinition nightly(String cron) {
+        return new JobDefinition(
+                "nightly",
+                null,
+                "shop",
+                null,
+                new JobDefinition.Target("nightly-{run}", "eu-local", null),
+                new PointInTime.Latest(),
+                new JobDefinition.Schedule(
+                        cron, ZoneId.of("Europe/Helsinki"), JobDefinition.Misfire.RUN_ONCE, JobDefinition.Overlap.SKIP),
+                true,
+                true,
+                List.of(),
+                List.of(),
+                new JobDefinition.Retention(null, null));
+    }
+
+    @Test
+    void halfPastTwoInHelsinkiStaysHalfPastTwoWhenSummerTimeBegins() {
+        // 2027-03-28 03:00 EET becomes 04:00 EEST: 02:30 local moves from 00:30Z to 23:30Z the day before
+        assertThat(Schedules.fireTimes(nightly("0 30 2 * * ?"), Instant.parse("2027-03-26T00:00:00Z"), 5))
+                .containsExactly(
+                        Instant.parse("2027-03-26T00:30:00Z"),
+                        Instant.parse("2027-03-27T00:30:00Z"),
+                        Instant.parse("2027-03-28T00:30:00Z"),
+                        Instant.parse("2027-03-28T23:30:00Z"),
+                        Instant.parse("2027-03-29T23:30:00Z"));
+    }
+
+    @Test
+    void halfPastTwoInHelsinkiStaysHalfPastTwoWhenSummerTimeEnds() {
+        // 2027-10-31 04:00 EEST becomes 03:00 EET
+        assertThat(Schedules.fireTimes(nightly("0 30 2 * * ?"), Instant.parse("2027-10-29T00:00:00Z"), 4))
+                .containsExactly(
+                        Instant.parse("2027-10-29T23:30:00Z"),
+                        Instant.parse("2027-10-30T23:30:00Z"),
+                        Instant.parse("2027-11-01T00:30:00Z"),
+                        Instant.parse("2027-11-02T00:30:00Z"));
+    }
+
+    @Test
+    void whatQuartzDoesWithTheSkippedAndRepeatedHour() {
+        System.out.println(
+                "gap: " + Schedules.fireTimes(nightly("0 30 3 * * ?"), Instant.parse("2027-03-27T00:00:00Z"), 3));
+        System.out.println(
+                "repeat: " + Schedules.fireTimes(nightly("0 30 3 * * ?"), Instant.parse("2027-10-30T00:00:00Z"), 3));
+    }
+}
