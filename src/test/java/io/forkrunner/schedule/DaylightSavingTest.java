@@ -53,10 +53,22 @@ class DaylightSavingTest {
     }
 
     @Test
-    void whatQuartzDoesWithTheSkippedAndRepeatedHour() {
-        System.out.println(
-                "gap: " + Schedules.fireTimes(nightly("0 30 3 * * ?"), Instant.parse("2027-03-27T00:00:00Z"), 3));
-        System.out.println(
-                "repeat: " + Schedules.fireTimes(nightly("0 30 3 * * ?"), Instant.parse("2027-10-30T00:00:00Z"), 3));
+    void aTimeInTheHourThatSpringSkipsDoesNotFireThatNight() {
+        // 03:30 does not exist in Helsinki on 2027-03-28
+        assertThat(Schedules.fireTimes(nightly("0 30 3 * * ?"), Instant.parse("2027-03-27T00:00:00Z"), 3))
+                .containsExactly(
+                        Instant.parse("2027-03-27T01:30:00Z"),
+                        Instant.parse("2027-03-29T00:30:00Z"),
+                        Instant.parse("2027-03-30T00:30:00Z"));
+    }
+
+    @Test
+    void aTimeInTheHourThatAutumnRepeatsFiresOnce() {
+        // 03:30 happens twice in Helsinki on 2027-10-31: the schedule fires at the second, in winter time
+        assertThat(Schedules.fireTimes(nightly("0 30 3 * * ?"), Instant.parse("2027-10-30T00:00:00Z"), 3))
+                .containsExactly(
+                        Instant.parse("2027-10-30T00:30:00Z"),
+                        Instant.parse("2027-10-31T01:30:00Z"),
+                        Instant.parse("2027-11-01T01:30:00Z"));
     }
 }
