@@ -175,23 +175,33 @@ public class BackupKeeper {
     }
 
     /**
-     * The backup to restore for {@code target}: the newest verified one that ended by then and whose WAL the archive
-     * holds without a gap from its start (for {@code wal: none}, the newest that ended by then).
+     * What to restore for {@code target}: the newest verified backup that ended by then and whose WAL the archive holds
+     * without a gap from its start, replayed from the archive; or a backup that ended exactly at the target, restored
+     * to its own end without the archive (for {@code wal: none}, or before the archive reaches it).
      */
-    public StoredBackup backupFor(String serviceName, Instant target) {
+    public Restorable backupFor(String serviceName, Instant target) {
         ServiceDefinition service = definitions.current().requireService(serviceName);
         List<StoredBackup> verified = verified(service.name());
         boolean stream = service.backups().wal() == ServiceDefinition.Wal.STREAM;
         Archive archive = stream ? engines.of(service).archive(archiveDirectory(service.name())) : null;
         for (int i = verified.size() - 1; i >= 0; i--) {
             StoredBackup backup = verified.get(i);
-            if (!backup.endedAt().isAfter(target) && (!stream || archive.continuousFrom(backup.startPosition()))) {
-                return backup;
+            if (backup.endedAt().isAfter(target)) {
+                continue;
+            }
+            if (stream && archive.continuousFrom(backup.startPosition())) {
+                return new Restorable(backup, true);
+            }
+            if (backup.endedAt().equals(target)) {
+                return new Restorable(backup, false);
             }
         }
         throw new ForkrunnerException("no backup of " + service.name() + " reaches " + target
                 + " without a gap in its WAL archive; see forkrunner backups " + service.name());
     }
+
+    /** A backup to restore, and whether its replay continues from the WAL archive or ends at the backup's end. */
+    public record Restorable(StoredBackup backup, boolean fromArchive) {}
 
     /** The service's backups, archive and point-in-time window. */
     public BackupReport report(String serviceName) {

@@ -5,7 +5,9 @@ import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.ArchiveStream;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engines;
+import io.forkrunner.system.AdvisoryLock;
 import io.forkrunner.system.ChildProcess;
+import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Node;
 import io.forkrunner.system.Secrets;
 import jakarta.annotation.PreDestroy;
@@ -15,13 +17,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Under {@code serve}: one supervised archiver per service with {@code wal: stream}. When the streaming process dies
+ * Under {@code serve}: one supervised archiver per service with {@code wal: stream}, on one node of the cluster. When the streaming process dies
  * it is restarted with a growing back-off (1 s doubling to 30 s, reset after a minute of health); its state, restarts
  * and lag are recorded for {@code backups} to show.
  */
@@ -33,12 +37,15 @@ public class WalArchivers {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final Duration HEALTHY = Duration.ofMinutes(1);
     private static final Duration REPORT_EVERY = Duration.ofSeconds(2);
+    private static final Duration STANDBY_POLL = Duration.ofSeconds(5);
+    private static final Duration LOCK_IDLE = Duration.ofMinutes(1);
 
     private final LiveDefinitions definitions;
     private final Engines engines;
     private final BackupKeeper keeper;
     private final ArchiverRecords records;
     private final Secrets secrets;
+    private final DataSource dataSource;
     private final Clock clock;
     private final Map<String, Archiver> running = new HashMap<>();
 
@@ -48,7 +55,9 @@ public class WalArchivers {
             BackupKeeper keeper,
             ArchiverRecords records,
             Secrets secrets,
+            DataSource dataSource,
             Clock clock) {
+        this.dataSource = dataSource;
         this.definitions = definitions;
         this.engines = engines;
         this.keeper = keeper;
@@ -101,7 +110,38 @@ public class WalArchivers {
         }
     }
 
+    /**
+     * One archiver per service across the cluster: the node holding the service's archiver lock archives, the others
+     * stand by and take over when its holder dies.
+     */
     private void supervise(ServiceDefinition service) {
+        boolean standingBy = false;
+        while (!Thread.currentThread().isInterrupted()) {
+            Optional<AdvisoryLock> lock =
+                    AdvisoryLock.tryAcquire(dataSource, "forkrunner.archiver." + service.name(), LOCK_IDLE);
+            if (lock.isEmpty()) {
+                if (!standingBy) {
+                    log.info("another node archives the WAL of {}: standing by", service.name());
+                    standingBy = true;
+                }
+                try {
+                    Thread.sleep(STANDBY_POLL.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                continue;
+            }
+            standingBy = false;
+            try (AdvisoryLock held = lock.get()) {
+                if (archive(service, held)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Runs and restarts the streaming process while this node holds the lock; true when this thread was stopped. */
+    private boolean archive(ServiceDefinition service, AdvisoryLock lock) {
         String node = Node.current();
         int restarts = 0;
         Duration backoff = FIRST_BACKOFF;
@@ -118,6 +158,7 @@ public class WalArchivers {
                 log.info("archiving WAL of {} (pid {})", service.name(), child.pid());
                 try {
                     while (child.isAlive()) {
+                        lock.keepAlive();
                         OptionalLong lag = stream.lagBytes();
                         save(service, node, child.pid(), "RUNNING", started, restarts, lastError, lag);
                         Thread.sleep(REPORT_EVERY.toMillis());
@@ -127,7 +168,14 @@ public class WalArchivers {
                     child.end();
                     save(service, node, null, "STOPPED", started, restarts, lastError, OptionalLong.empty());
                     log.info("stopped archiving WAL of {}", service.name());
-                    return;
+                    return true;
+                } catch (ForkrunnerException lost) {
+                    child.end();
+                    log.warn(
+                            "lost the archiver lock of {} ({}): another node may archive it now",
+                            service.name(),
+                            lost.getMessage());
+                    return false;
                 }
             } catch (RuntimeException e) {
                 lastError = e.getMessage();
@@ -143,12 +191,16 @@ public class WalArchivers {
             save(service, node, null, "RESTARTING", started, restarts, lastError, OptionalLong.empty());
             try {
                 Thread.sleep(backoff.toMillis());
+                lock.keepAlive();
             } catch (InterruptedException e) {
                 save(service, node, null, "STOPPED", started, restarts, lastError, OptionalLong.empty());
-                return;
+                return true;
+            } catch (ForkrunnerException lost) {
+                return false;
             }
             backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
         }
+        return true;
     }
 
     private void save(

@@ -43,7 +43,9 @@ public interface Engine {
      * Replays the archive over the laid-down backup to {@code target}, starts the fork on a timeline of its own, and
      * makes the subscriptions it carried harmless before anyone else connects. Resumable.
      *
+     * @param archive the archive to replay from; null to restore to the end of the backup alone
      * @param backupStart the position where the backup's replay begins
+     *
      * @param admin how forkrunner logs in to the fork: the source's login, which the fork carries
      */
     Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress);

@@ -12,6 +12,8 @@ import tools.jackson.databind.json.JsonMapper;
  * @param requested the point in time as asked for: {@code latest}, a time, or {@code -DURATION}
  * @param target the recovery target: the newest archived commit for {@code latest}
  * @param backupStart where replay from the backup begins
+ * @param fromArchive whether replay continues from the WAL archive, or ends at the backup's own end
+ *
  */
 public record ForkPlan(
         String job,
@@ -24,6 +26,7 @@ public record ForkPlan(
         String backupId,
         Path backupDirectory,
         String backupStart,
+        boolean fromArchive,
         Instant pickedAt) {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();

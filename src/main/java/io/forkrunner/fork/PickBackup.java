@@ -1,5 +1,6 @@
 package io.forkrunner.fork;
 
+import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.backup.BackupReport;
 import io.forkrunner.backup.StoredBackup;
 import io.forkrunner.definition.JobDefinition;
@@ -54,7 +55,8 @@ class PickBackup extends ForkStep {
                     + source.name() + ": " + window.from() + " to " + window.to() + ". Fork to a time inside it"
                     + " (run " + job.name() + " --at TIME), or to latest");
         }
-        StoredBackup backup = services.backups().backupFor(source.name(), target);
+        BackupKeeper.Restorable restorable = services.backups().backupFor(source.name(), target);
+        StoredBackup backup = restorable.backup();
         String fork = forkName(job, run.runId(), now);
         if (services.provisioner().find(fork).isPresent()
                 || services.registry().find(fork).isPresent()) {
@@ -81,6 +83,7 @@ class PickBackup extends ForkStep {
                 backup.id(),
                 backup.directory(),
                 backup.startPosition(),
+                restorable.fromArchive(),
                 now));
     }
 

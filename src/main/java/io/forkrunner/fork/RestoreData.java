@@ -29,7 +29,7 @@ class RestoreData extends ForkStep {
         if (!run.reached("recovered")) {
             Restored restored = engine.recover(
                     place,
-                    services.backups().archiveDirectory(plan.source()),
+                    plan.fromArchive() ? services.backups().archiveDirectory(plan.source()) : null,
                     plan.backupStart(),
                     plan.target(),
                     services.forkEndpoint(plan),

@@ -265,8 +265,12 @@ final class PostgresRestore {
         Path staged = place.directory().resolve("restore-wal");
         DirectoryTree.delete(staged);
         runner.serviceUser().privateDirectory(staged);
+        if (archive == null || !Files.isDirectory(archive)) {
+            return staged; // nothing to replay but the backup's own WAL
+        }
         long first = Lsn.parse(backupStart).segment(PostgresWalArchive.DEFAULT_SEGMENT_SIZE);
         try (Stream<Path> files = Files.list(archive)) {
+
             for (Path file : files.sorted().toList()) {
                 String name = file.getFileName().toString();
                 Optional<WalSegment> segment = WalSegment.of(file, PostgresWalArchive.DEFAULT_SEGMENT_SIZE);

@@ -1,0 +1,96 @@
+package io.forkrunner.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.TestHome;
+import io.forkrunner.testing.TestSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A home with a real source, a verified backup and nodes ({@code serve} processes) that tests start and stop. */
+final class ScheduledHome implements AutoCloseable {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    final TestHome home;
+    final TestSource source;
+
+    private ScheduledHome(TestHome home, TestSource source) {
+        this.home = home;
+        this.source = source;
+    }
+
+    /** A home whose region has {@code ports}; {@code runs} is the forkrunner.yml runs section (or empty). */
+    static ScheduledHome create(String name, String ports, String runs) {
+        TestHome home = TestHome.create(name);
+        TestSource source = TestSource.start(home, "shop", "Shop-pw-" + name.hashCode());
+        source.sql("create table items as select g as id from generate_series(1, 1000) g");
+        home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + runs);
+        home.write(
+                "config/services.yml",
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: " + ports + " }\nservices:\n"
+                        + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
+        ScheduledHome scheduled = new ScheduledHome(home, source);
+        CliResult backup = home.cli("backup", "shop");
+        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        return scheduled;
+    }
+
+    void job(String name, String schedule, String more) {
+        home.write(
+                "jobs/" + name + ".yml",
+                "source: shop\ntarget:\n  name: " + name + "-{run}\nschedule:\n" + schedule
+                        + "checks:\n  - select count(*) = 1000 from items\nretention:\n  keep: 1\n" + more);
+    }
+
+    Process node(String name) {
+        Process node = home.start(name, Map.of(), "serve");
+        await().atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .until(() -> home.read("var/log/" + name + ".out").contains("schedules started"));
+        return node;
+    }
+
+    /** The runs of a job, oldest first. */
+    List<JsonNode> runs(String job) {
+        CliResult status = home.cli("status", "--json");
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        List<JsonNode> runs = new ArrayList<>();
+        for (JsonNode run : JSON.readTree(status.out())) {
+            if (run.path("job").asText().equals(job)) {
+                runs.add(0, run);
+            }
+        }
+        return runs;
+    }
+
+    JsonNode schedule(String job) {
+        for (JsonNode schedule : JSON.readTree(home.cli("schedules", "--json").out())) {
+            if (schedule.path("schedule").path("job").asText().equals(job)) {
+                return schedule;
+            }
+        }
+        throw new AssertionError("no schedule of " + job);
+    }
+
+    int executions(long run) throws Exception {
+        try (var metadata = home.metadataConnection();
+                var statement = metadata.createStatement();
+                var row = statement.executeQuery(
+                        "select count(*) from batch_job_execution where job_instance_id = " + run)) {
+            row.next();
+            return row.getInt(1);
+        }
+    }
+
+    @Override
+    public void close() {
+        home.close();
+    }
+}
