@@ -7,6 +7,7 @@ import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +71,43 @@ final class ScheduledHome implements AutoCloseable {
         return runs;
     }
 
+    /**
+     * A cron that fires at {@code count} instants {@code gap} seconds apart, the first {@code lead} seconds from now,
+     * all within one minute (waits for the next minute when this one is too far gone); in UTC.
+     */
+    static Instant[] fireTimes(int lead, int gap, int count, StringBuilder cron) throws InterruptedException {
+        java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+        int span = lead + gap * (count - 1);
+        if (now.getSecond() + span > 57) {
+            Thread.sleep((60 - now.getSecond()) * 1000L + 500);
+            now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+        }
+        Instant[] times = new Instant[count];
+        StringBuilder seconds = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            int second = now.getSecond() + lead + gap * i;
+            seconds.append(i == 0 ? "" : ",").append(second);
+            times[i] = now.withSecond(second).withNano(0).toInstant();
+        }
+        cron.append(seconds)
+                .append(' ')
+                .append(now.getMinute())
+                .append(' ')
+                .append(now.getHour())
+                .append(" * * ?");
+        return times;
+    }
+
+    /** Waits until {@code instant} has passed. */
+    static void sleepUntil(Instant instant) throws InterruptedException {
+        long millis = java.time.Duration.between(Instant.now(), instant).toMillis();
+        if (millis > 0) {
+            Thread.sleep(millis);
+        }
+    }
+
     JsonNode schedule(String job) {
+
         for (JsonNode schedule : JSON.readTree(home.cli("schedules", "--json").out())) {
             if (schedule.path("schedule").path("job").asText().equals(job)) {
                 return schedule;
