@@ -54,7 +54,50 @@ class FailoverTest {
     }
 
     @Test
+    void aPausedNodeLosesItsRunAndIsFencedOffWhenItWakes() throws Exception {
+        try (ScheduledHome cluster = ScheduledHome.create("paused", "18500-18509", RUNS)) {
+            StringBuilder cron = new StringBuilder();
+            ScheduledHome.fireTimes(20, 1, 1, cron);
+            cluster.job("once", "  cron: \"" + cron + "\"\n  zone: UTC\n", "");
+            Process a = cluster.node("node-a");
+            Process b = cluster.node("node-b");
+
+            long run = awaitRestoring(cluster, "once").path("run").asLong();
+            long pid = leaseHolderPid(cluster, run);
+            Process sleeper = pid == a.pid() ? a : b;
+            String sleeperLog = "var/log/" + (sleeper == a ? "node-a" : "node-b") + ".out";
+            assertThat(new ProcessBuilder("kill", "-STOP", String.valueOf(pid))
+                            .start()
+                            .waitFor())
+                    .isZero();
+            try {
+                JsonNode completed = await().atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofSeconds(2))
+                        .until(
+                                () -> cluster.runs("once").get(0),
+                                r -> r.path("state").asText().equals("COMPLETED"));
+                String awake = cluster.home.read("var/log/" + (sleeper == a ? "node-b" : "node-a") + ".out");
+                assertThat(awake).contains("taking over run " + run);
+
+                assertThat(itemsOnFork(cluster, completed.path("fork").asText()))
+                        .isEqualTo(1000);
+            } finally {
+                new ProcessBuilder("kill", "-CONT", String.valueOf(pid)).start().waitFor();
+            }
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> cluster.home.read(sleeperLog).contains("is fenced off"));
+            Thread.sleep(3000);
+            JsonNode after = cluster.runs("once").get(0);
+            assertThat(after.path("state").asText())
+                    .as("the woken node changed nothing")
+                    .isEqualTo("COMPLETED");
+            assertThat(itemsOnFork(cluster, after.path("fork").asText())).isEqualTo(1000);
+        }
+    }
+
+    @Test
     void sigtermDuringAForkLeavesItStoppedAndTheNextStartCompletesIt() throws Exception {
+
         try (ScheduledHome cluster = ScheduledHome.create("sigterm", "18490-18499", RUNS)) {
             StringBuilder cron = new StringBuilder();
             ScheduledHome.fireTimes(20, 1, 1, cron);
