@@ -163,7 +163,7 @@ public class Operator {
         List<AdvisoryLock> locks = new ArrayList<>();
         try {
             locks.add(AdvisoryLock.tryAcquire(dataSource, runLockKey(job.name(), trigger), leases.lease())
-                    .orElseThrow(() -> new ForkrunnerException("run " + runId + " is executing or being restarted in"
+                    .orElseThrow(() -> new RunBusyException("run " + runId + " is executing or being restarted in"
                             + " another process; forkrunner status " + runId + " shows it")));
             last = repository.getLastJobExecution(instance);
             if (last.getStatus() == BatchStatus.COMPLETED) {
@@ -180,7 +180,7 @@ public class Operator {
             locks.add(
                     0,
                     AdvisoryLock.tryAcquire(dataSource, "forkrunner.job." + job.name(), leases.lease())
-                            .orElseThrow(() -> new ForkrunnerException("another run of " + job.name()
+                            .orElseThrow(() -> new RunBusyException("another run of " + job.name()
                                     + " is in progress: restart run " + runId + " after it")));
             log.info("restarting run {} of {}", runId, job.name());
             JobParameters parameters = last.getJobParameters();
@@ -208,6 +208,10 @@ public class Operator {
         }
         log.warn("run {} was left {} by a process that ended: marking it FAILED", runId, execution.getStatus());
         jobOperator.recover(execution);
+        String trigger = execution.getJobParameters().getString("trigger");
+        if (trigger != null && trigger.startsWith(SCHEDULED)) {
+            leases.toResume(runId, "its node died"); // the cluster takes it over
+        }
     }
 
     /** Stops a running run gracefully: it ends STOPPED, its child processes ended; waits until it has. */

@@ -192,11 +192,7 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
         for (Running run : running.values()) {
             long runId = run.execution().getJobInstance().getInstanceId();
             log.info("shutting down: stopping run {}; the next serve resumes it", runId);
-            jdbc.sql("insert into runs_to_resume (run_id, reason, recorded_at) values (:run, 'shutdown', :now)"
-                            + " on conflict (run_id) do nothing")
-                    .param("run", runId)
-                    .param("now", Timestamp.from(clock.instant()))
-                    .update();
+            toResume(runId, "the last shutdown stopped it");
             try {
                 jobOperator.stop(run.execution());
             } catch (Exception e) {
@@ -224,10 +220,29 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
         return stored != null && stored.getEndTime() == null;
     }
 
-    /** Runs stopped by a shutdown, to be resumed; each id is handed out once. */
-    public List<Long> takeRunsToResume() {
-        return jdbc.sql("delete from runs_to_resume returning run_id")
-                .query(Long.class)
+    /** Notes a run for the cluster to resume: stopped by a shutdown, or left by a node that died. */
+    void toResume(long runId, String reason) {
+        jdbc.sql("insert into runs_to_resume (run_id, reason, recorded_at) values (:run, :reason, :now)"
+                        + " on conflict (run_id) do nothing")
+                .param("run", runId)
+                .param("reason", reason)
+                .param("now", Timestamp.from(clock.instant()))
+                .update();
+    }
+
+    /** The runs noted to be resumed, with why. */
+    public Map<Long, String> runsToResume() {
+        Map<Long, String> runs = new java.util.TreeMap<>();
+        jdbc.sql("select run_id, reason from runs_to_resume")
+                .query((row, index) -> runs.put(row.getLong(1), row.getString(2)))
                 .list();
+        return runs;
+    }
+
+    /** A noted run was restarted (or can no longer be). */
+    public void resumed(long runId) {
+        jdbc.sql("delete from runs_to_resume where run_id = :run")
+                .param("run", runId)
+                .update();
     }
 }

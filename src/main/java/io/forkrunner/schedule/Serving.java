@@ -53,9 +53,7 @@ public class Serving {
             throw new ForkrunnerException("cannot start the schedules: " + e.getMessage(), e);
         }
         archivers.start();
-        for (long run : leases.takeRunsToResume()) {
-            takeovers.restart(run, "the last shutdown stopped it");
-        }
+        leases.runsToResume().forEach(takeovers::restart);
         watcher.start();
     }
 }

@@ -4,6 +4,7 @@ import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.fork.ForkRetention;
 import io.forkrunner.run.Operator;
+import io.forkrunner.run.RunLeases;
 import io.forkrunner.system.ForkrunnerException;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
@@ -13,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every few seconds, on one node of the cluster: scheduled runs whose node died (run lock free, lease expired) are
- * taken over and restarted from their checkpoint; other dead runs are marked failed; forks older than their job's
+ * taken over and restarted from their checkpoint, as are runs noted to be resumed (a shutdown stopped them, or another process found their node dead); other dead runs are marked failed; forks older than their job's
  * {@code retention.ttl} are dropped.
  */
 @DisallowConcurrentExecution
@@ -25,8 +26,15 @@ public class Sweep implements Job {
     private final Takeovers takeovers;
     private final ForkRetention retention;
     private final LiveDefinitions definitions;
+    private final RunLeases leases;
 
-    public Sweep(Operator operator, Takeovers takeovers, ForkRetention retention, LiveDefinitions definitions) {
+    public Sweep(
+            Operator operator,
+            Takeovers takeovers,
+            ForkRetention retention,
+            LiveDefinitions definitions,
+            RunLeases leases) {
+        this.leases = leases;
         this.operator = operator;
         this.takeovers = takeovers;
         this.retention = retention;
@@ -42,6 +50,7 @@ public class Sweep implements Job {
                 }
             }
             operator.recoverDeadRuns();
+            leases.runsToResume().forEach(takeovers::restart);
             for (JobDefinition job : definitions.current().jobs().values()) {
                 if (job.retention().ttl() != null) {
                     retention.apply(job, null);

@@ -1,6 +1,8 @@
 package io.forkrunner.schedule;
 
 import io.forkrunner.run.Operator;
+import io.forkrunner.run.RunBusyException;
+import io.forkrunner.run.RunLeases;
 import io.forkrunner.system.ForkrunnerException;
 import jakarta.annotation.PreDestroy;
 import java.util.Set;
@@ -25,8 +27,11 @@ public class Takeovers {
         return thread;
     });
 
-    Takeovers(Operator operator) {
+    private final RunLeases leases;
+
+    Takeovers(Operator operator, RunLeases leases) {
         this.operator = operator;
+        this.leases = leases;
     }
 
     /** Restarts the run unless this node is restarting it already. */
@@ -38,8 +43,12 @@ public class Takeovers {
             try {
                 log.info("taking over run {} ({}): restarting it from its checkpoint", run, why);
                 operator.restart(run);
+                leases.resumed(run);
+            } catch (RunBusyException e) {
+                log.info("cannot take over run {} yet: {}", run, e.getMessage());
             } catch (ForkrunnerException e) {
-                log.warn("cannot take over run {} now: {}", run, e.getMessage());
+                log.warn("run {} is not taken over: {}", run, e.getMessage());
+                leases.resumed(run);
             } finally {
                 inFlight.remove(run);
             }

@@ -49,7 +49,7 @@ class ForkRunTest {
         home.write(
                 "config/services.yml",
                 "regions:\n"
-                        + "  eu-local: { provisioner: local, root: var/regions/eu, ports: 18200-18209 }\n"
+                        + "  eu-local: { provisioner: local, root: var/regions/eu, ports: 18150-18199 }\n"
                         + "  us-local: { provisioner: local, root: var/regions/us, ports: 18210-18218 }\n"
                         + "  full: { provisioner: local, root: var/regions/full, ports: 18219-18219 }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 3, wal: stream }")

@@ -16,7 +16,7 @@ import tools.jackson.databind.JsonNode;
 /** Nodes that die or are stopped mid-run: the run is taken over, or resumed by the next start, from its checkpoint. */
 class FailoverTest {
 
-    static final String RUNS = "runs:\n  lease: 8s\n  copy-rate: 2MB\n";
+    static final String RUNS = "runs:\n  lease: 8s\n  copy-rate: 4MB\n";
 
     @Test
     void whenTheNodeRunningARestoreIsKilledTheOtherNodeCompletesTheRun() throws Exception {

@@ -15,7 +15,7 @@ class OverlapTest {
 
     @Test
     void skipRecordsTheFireWithItsReasonAndQueueRunsItAfterwards() throws Exception {
-        try (ScheduledHome cluster = ScheduledHome.create("overlap", "18440-18459", "runs:\n  copy-rate: 2MB\n")) {
+        try (ScheduledHome cluster = ScheduledHome.create("overlap", "18440-18459", "runs:\n  copy-rate: 4MB\n")) {
             StringBuilder cron = new StringBuilder();
             Instant[] fires = ScheduledHome.fireTimes(15, 6, 2, cron);
             cluster.job("skipping", "  cron: \"" + cron + "\"\n  zone: UTC\n  overlap: skip\n", "");
