@@ -7,6 +7,7 @@ import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.schedule.Serving;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.event.ContextClosedEvent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +28,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Forkrunner runtime = Forkrunner.boot(cli.home(), false);
+        Forkrunner runtime = Forkrunner.boot(cli.home(), true);
         CountDownLatch closed = new CountDownLatch(1);
         runtime.context().addApplicationListener(event -> {
             if (event instanceof ContextClosedEvent) {
@@ -37,14 +38,17 @@ final class ServeCommand implements Callable<Integer> {
         runtime.context().registerShutdownHook();
         runtime.bean(Serving.class).start();
         Definitions definitions = runtime.bean(LiveDefinitions.class).current();
+        int port =
+                ((WebServerApplicationContext) runtime.context()).getWebServer().getPort();
         spec.commandLine()
                 .getErr()
                 .printf(
-                        "serving %s: schedules started; archiving WAL of %s%n",
+                        "serving %s: schedules started; archiving WAL of %s; API and dashboard on http://127.0.0.1:%d/%n",
                         definitions.home().root(),
                         definitions.streamingServices().stream()
                                 .map(ServiceDefinition::name)
-                                .toList());
+                                .toList(),
+                        port);
         spec.commandLine().getErr().flush();
         closed.await();
         return Cli.DONE;

@@ -95,7 +95,10 @@ public final class DefinitionReader {
             section.finish();
         }
         Section api = root.section("api");
-        int port = api.has("port") ? port(api.value("port")) : 8080;
+        Value portValue = api.value("port");
+        // 0: any free port, which serve logs; for several nodes on one host, as in tests
+        int port = !portValue.present() ? 8080 : "0".equals(portValue.text().strip()) ? 0 : port(portValue);
+
         List<Settings.Token> tokens = new ArrayList<>();
         for (Section token : api.sections("tokens")) {
             Value name = token.required("name", List.of("ci", "wall"));

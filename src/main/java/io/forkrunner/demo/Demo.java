@@ -5,6 +5,8 @@ import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.backup.BackupReport;
 import io.forkrunner.backup.StoredBackup;
 import io.forkrunner.backup.WalArchivers;
+import io.forkrunner.definition.DefinitionReader;
+import io.forkrunner.definition.Settings;
 import io.forkrunner.fork.ForkRecord;
 import io.forkrunner.fork.ForkRegistry;
 import io.forkrunner.report.RunReports;
@@ -14,6 +16,7 @@ import io.forkrunner.run.Operator;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.SecretRef;
 import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -141,9 +144,7 @@ public final class Demo {
     }
 
     private void writeDefinitions(DemoSource source) throws IOException {
-        // the demo keeps its records where its home keeps its own
-        Path settings = parent.config().resolve("forkrunner.yml");
-        write("config/forkrunner.yml", Files.exists(settings) ? Files.readString(settings) : "");
+        write("config/forkrunner.yml", metadataOfParent());
 
         write(
                 "config/services.yml",
@@ -165,7 +166,28 @@ public final class Demo {
         write("jobs/sql/mask.sql", "update customers set email = 'customer-' || id || '@example.invalid';\n");
     }
 
+    /** The demo keeps its records where its home keeps its own: the parent's metadata section, paths made absolute. */
+    private String metadataOfParent() {
+        Settings.Metadata metadata = DefinitionReader.read(parent).settings().metadata();
+        if (!metadata.configured()) {
+            return "# the demo keeps its records in forkrunner's default metadata store\n";
+        }
+        StringBuilder text =
+                new StringBuilder("metadata:\n  url: " + metadata.url() + "\n  user: " + metadata.user() + "\n");
+        SecretRef password = metadata.password();
+        if (password != null) {
+            String name = password.kind() == SecretRef.Kind.FILE
+                    ? parent.resolve(password.name()).toString()
+                    : password.name();
+            text.append("  password: \"")
+                    .append(new SecretRef(password.kind(), name))
+                    .append("\"\n");
+        }
+        return text.toString();
+    }
+
     private void write(String relative, String text) throws IOException {
+
         Path file = home.resolve(relative);
         Files.createDirectories(file.getParent());
         Files.writeString(file, text);

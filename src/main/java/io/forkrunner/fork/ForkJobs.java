@@ -6,6 +6,7 @@ import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.job.builder.SimpleJobBuilder;
 import org.springframework.batch.core.listener.JobExecutionListener;
+import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
@@ -33,6 +34,7 @@ public class ForkJobs {
     private final JobRepository repository;
     private final List<Step> steps;
     private final List<JobExecutionListener> listeners;
+    private final List<StepExecutionListener> stepListeners;
 
     ForkJobs(
             JobRepository repository,
@@ -44,9 +46,11 @@ public class ForkJobs {
             ReapplyIntegrations reapplyIntegrations,
             Verify verify,
             Register register,
-            List<JobExecutionListener> listeners) {
+            List<JobExecutionListener> listeners,
+            List<StepExecutionListener> stepListeners) {
         this.repository = repository;
         this.listeners = List.copyOf(listeners);
+        this.stepListeners = List.copyOf(stepListeners);
         this.steps = List.of(
                         pickBackup,
                         provision,
@@ -62,9 +66,10 @@ public class ForkJobs {
     }
 
     private Step step(ForkStep tasklet) {
-        return new StepBuilder(tasklet.name(), repository)
-                .tasklet(tasklet, new ResourcelessTransactionManager())
-                .build();
+        var builder =
+                new StepBuilder(tasklet.name(), repository).tasklet(tasklet, new ResourcelessTransactionManager());
+        stepListeners.forEach(builder::listener);
+        return builder.build();
     }
 
     public Job job(JobDefinition definition) {

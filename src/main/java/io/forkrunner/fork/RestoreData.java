@@ -23,7 +23,12 @@ class RestoreData extends ForkStep {
         Place place = services.place(plan);
         if (!run.reached("laid-down")) {
             long rate = services.definitions().settings().runs().copyBytesPerSecond();
-            engine.layDown(plan.backupDirectory(), place, rate, run.progress());
+            long[] total = {0};
+            engine.layDown(plan.backupDirectory(), place, rate, (what, done, all) -> {
+                total[0] = all;
+                run.progress().report(what, done, all);
+            });
+            run.report("bytes-laid-down", String.valueOf(total[0]));
             run.checkpoint("laid-down");
         }
         if (!run.reached("recovered")) {

@@ -216,6 +216,23 @@ public class Operator {
 
     /** Stops a running run gracefully: it ends STOPPED, its child processes ended; waits until it has. */
     public BatchStatus stop(long runId) {
+        JobExecution last = requestStop(runId);
+        Instant deadline = clock.instant().plus(STOP_WAIT);
+        while (clock.instant().isBefore(deadline)) {
+            JobExecution now = repository.getJobExecution(last.getId());
+            if (now.getEndTime() != null) {
+                return now.getStatus();
+            }
+            sleep(Duration.ofMillis(500));
+        }
+        return repository.getJobExecution(last.getId()).getStatus();
+    }
+
+    /**
+     * Asks a running run to stop and returns at once: the process running it stops its step. A run whose process died
+     * is marked FAILED instead (once its lease expired).
+     */
+    public JobExecution requestStop(long runId) {
         JobInstance instance = requireRun(runId);
         JobExecution last = repository.getLastJobExecution(instance);
         if (!last.isRunning()) {
@@ -227,7 +244,7 @@ public class Operator {
             // no process executes it: its runner died; nothing to interrupt
             try (AdvisoryLock ignored = free.get()) {
                 recoverDead(runId, last);
-                return repository.getLastJobExecution(instance).getStatus();
+                return repository.getLastJobExecution(instance);
             }
         }
         try {
@@ -235,15 +252,7 @@ public class Operator {
         } catch (Exception e) {
             throw new ForkrunnerException("cannot stop run " + runId + ": " + e.getMessage(), e);
         }
-        Instant deadline = clock.instant().plus(STOP_WAIT);
-        while (clock.instant().isBefore(deadline)) {
-            JobExecution now = repository.getJobExecution(last.getId());
-            if (now.getEndTime() != null) {
-                return now.getStatus();
-            }
-            sleep(Duration.ofMillis(500));
-        }
-        return repository.getJobExecution(last.getId()).getStatus();
+        return last;
     }
 
     /** The runs left running by a process that died: run lock free and lease expired. */

@@ -1,8 +1,10 @@
 package io.forkrunner.schedule;
 
+import io.forkrunner.report.Metrics;
 import io.forkrunner.run.Operator;
 import io.forkrunner.run.OverlapException;
 import io.forkrunner.system.ForkrunnerException;
+import java.time.Duration;
 import java.time.Instant;
 import org.quartz.Job;
 import org.quartz.JobExecutionContext;
@@ -18,9 +20,11 @@ public class FireFork implements Job {
     private static final Logger log = LoggerFactory.getLogger(FireFork.class);
 
     private final Operator operator;
+    private final Metrics metrics;
 
-    public FireFork(Operator operator) {
+    public FireFork(Operator operator, Metrics metrics) {
         this.operator = operator;
+        this.metrics = metrics;
     }
 
     @Override
@@ -28,6 +32,7 @@ public class FireFork implements Job {
         String job = context.getJobDetail().getKey().getName();
         Instant fireTime = context.getScheduledFireTime().toInstant();
         log.info("schedule of {} fired for {}", job, fireTime);
+        metrics.lateness(job, Duration.between(fireTime, context.getFireTime().toInstant()));
         try {
             long run = operator.launch(job, null, Operator.scheduledTrigger(fireTime));
             log.info("run {} of {} for {} ended", run, job, fireTime);

@@ -55,8 +55,15 @@ class SettingsValidationTest {
                 .containsExactly(2, "runs.copy-rate", "fast");
     }
 
+    @Test
+    void apiPortZeroMeansAnyFreePort() {
+        home.settings("api:\n  port: 0\n");
+
+        assertThat(home.read().settings().api().port()).isZero();
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"0", "65536", "http"})
+    @ValueSource(strings = {"-1", "65536", "http"})
     void anApiPortOutside1To65535IsRefused(String port) {
         home.settings("api:\n  port: " + port + "\n");
 

@@ -32,7 +32,13 @@ import java.util.stream.Stream;
  */
 public final class TestHome implements AutoCloseable {
 
+    /** The bearer tokens of every test home's API. */
+    public static final String OPERATOR_TOKEN = "op-token-5b1c0e";
+
+    public static final String VIEWER_TOKEN = "view-token-93fa2d";
+
     private final Path root;
+
     private final MetadataDatabases.Database metadata;
     private final List<Process> processes = new ArrayList<>();
     private final List<PostgresServer> servers = new ArrayList<>();
@@ -67,6 +73,11 @@ public final class TestHome implements AutoCloseable {
             settings.append("  password: ${file:var/secrets/metadata}\n");
             home.write("var/secrets/metadata", metadata.password());
         }
+        settings.append("api:\n  port: 0\n  tokens:\n"
+                + "    - { name: ops, role: operator, secret: \"${file:var/secrets/operator-token}\" }\n"
+                + "    - { name: wall, role: viewer, secret: \"${file:var/secrets/viewer-token}\" }\n");
+        home.write("var/secrets/operator-token", OPERATOR_TOKEN);
+        home.write("var/secrets/viewer-token", VIEWER_TOKEN);
         home.write("config/forkrunner.yml", settings.toString());
         return home;
     }
