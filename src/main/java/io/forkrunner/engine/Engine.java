@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -50,11 +51,30 @@ public interface Engine {
      */
     Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress);
 
+    /** Whether a server of major {@code version} can run here; the message of what can when not. */
+    Optional<String> cannotRun(int version);
+
+    /** Dumps every database
+     * and the roles of the server at {@code source} into {@code directory}. Resumable. */
+    void dump(Endpoint source, Path directory, Checkpoints checkpoints, Progress progress);
+
+    /** Creates and starts an empty instance at {@code place} whose superuser is {@code admin}'s login. */
+    void initialize(Place place, Endpoint admin);
+
+    /**
+     * Loads a dump made by {@link #dump} into the running instance at {@code place}: roles, each database's schema,
+     * its tables one by one (each a checkpoint), then its indexes and constraints. Resumable.
+     */
+    void load(Place place, Endpoint admin, Path dump, Checkpoints checkpoints, Progress progress);
+
     /** The source's non-default settings, less host-specific ones (port, addresses, paths, archiving, replication). */
     Map<String, String> settings(Endpoint source);
 
-    /** Applies settings read by {@link #settings} on the fork, then restarts it. */
-    void applySettings(Place place, Map<String, String> settings);
+    /**
+     * Applies settings read by {@link #settings} on the fork, then restarts it; returns the names its version does not
+     * know, which were left out.
+     */
+    List<String> applySettings(Place place, Map<String, String> settings);
 
     /** The roles of a server, with digests of their verifiers and their memberships, sorted by name. */
     List<Role> roles(Endpoint endpoint);

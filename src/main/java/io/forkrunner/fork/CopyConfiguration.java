@@ -1,5 +1,6 @@
 package io.forkrunner.fork;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.springframework.stereotype.Component;
@@ -26,6 +27,9 @@ class CopyConfiguration extends ForkStep {
         if (recorded == null) {
             run.report("settings", JSON.writeValueAsString(settings));
         }
-        services.engine(plan).applySettings(services.place(plan), settings);
+        List<String> unknown = services.engine(plan).applySettings(services.place(plan), settings);
+        if (!unknown.isEmpty()) {
+            run.report("settings-unknown-to-version-" + plan.version(), String.join(", ", unknown));
+        }
     }
 }

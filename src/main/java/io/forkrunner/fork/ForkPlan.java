@@ -9,6 +9,8 @@ import tools.jackson.databind.json.JsonMapper;
  * What a run restores, resolved once by the pick-backup step and recorded in the run: a restart reuses it, so the fork
  * is always the one the run first chose.
  *
+ * @param version the PostgreSQL major of the fork
+ * @param sourceVersion the major of the backup: when the fork's is newer, the restore is logical
  * @param requested the point in time as asked for: {@code latest}, a time, or {@code -DURATION}
  * @param target the recovery target: the newest archived commit for {@code latest}
  * @param backupStart where replay from the backup begins
@@ -21,6 +23,7 @@ public record ForkPlan(
         String fork,
         String region,
         int version,
+        int sourceVersion,
         String requested,
         Instant target,
         String backupId,
@@ -35,6 +38,11 @@ public record ForkPlan(
         Objects.requireNonNull(fork, "fork");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(backupDirectory, "backupDirectory");
+    }
+
+    /** Whether the fork is restored logically, into a newer major than its backup's. */
+    boolean logical() {
+        return version != sourceVersion;
     }
 
     String toJson() {

@@ -99,6 +99,10 @@ class ForkServices {
         return engines.of(source(plan));
     }
 
+    Engine engineOf(ServiceDefinition service) {
+        return engines.of(service);
+    }
+
     Endpoint sourceEndpoint(ForkPlan plan) {
         return Endpoint.of(source(plan), secrets);
     }

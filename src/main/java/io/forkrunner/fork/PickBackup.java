@@ -64,13 +64,19 @@ class PickBackup extends ForkStep {
                     "a fork or instance named " + fork + " exists already: drop it (forkrunner" + " drop " + fork
                             + ") or make target.name of jobs/" + job.name() + ".yml unique with {time} or {run}");
         }
-        int version = majorOf(backup);
-        if (job.target().version() != null && job.target().version() != version) {
-            throw new ForkrunnerException("jobs/" + job.name() + ".yml asks for PostgreSQL "
-                    + job.target().version()
-                    + " but the backup of " + source.name() + " is PostgreSQL " + version + ": forks into another major"
-                    + " version need a logical restore, which forkrunner does not do yet; leave target.version out");
+        int sourceVersion = majorOf(backup);
+        int version =
+                job.target().version() == null ? sourceVersion : job.target().version();
+        if (version < sourceVersion) {
+            throw new ForkrunnerException(
+                    "jobs/" + job.name() + ".yml asks for PostgreSQL " + version + " but the backup of "
+                            + source.name() + " is PostgreSQL " + sourceVersion
+                            + ": a fork can only move to the same or a newer"
+                            + " major version");
         }
+        services.engineOf(source).cannotRun(version).ifPresent(why -> {
+            throw new ForkrunnerException("jobs/" + job.name() + ".yml asks for version " + version + ": " + why);
+        });
 
         run.plan(new ForkPlan(
                 job.name(),
@@ -78,6 +84,7 @@ class PickBackup extends ForkStep {
                 fork,
                 job.target().region(),
                 version,
+                sourceVersion,
                 point.toString(),
                 target,
                 backup.id(),

@@ -1,13 +1,24 @@
 package io.forkrunner.fork;
 
+import io.forkrunner.definition.Region;
+import io.forkrunner.engine.Checkpoints;
+import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Restored;
+import io.forkrunner.provision.Instance;
+import io.forkrunner.provision.InstanceSpec;
+import io.forkrunner.system.DirectoryTree;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /**
- * Step 3: lays the base backup down (resumable file by file), replays the archive to the target, promotes. Long work:
- * bytes laid down and WAL replayed show as progress.
+ * Step 3: restores the fork's data. Physically: lays the base backup down (resumable file by file), replays the
+ * archive to the target, promotes. Into a newer major version, logically: the same physical restore into a temporary
+ * instance (always removed), a dump of it, and a load into a new server of the fork's version, table by table, each
+ * table a checkpoint. Long work shows as progress: bytes laid down, WAL replayed, tables restored.
  */
 @Component
 class RestoreData extends ForkStep {
@@ -21,7 +32,17 @@ class RestoreData extends ForkStep {
         ForkPlan plan = run.plan();
         Engine engine = services.engine(plan);
         Place place = services.place(plan);
-        if (!run.reached("laid-down")) {
+        if (plan.logical()) {
+            restoreLogically(run, plan, engine, place);
+        } else {
+            restorePhysically(run, plan, engine, place, services.forkEndpoint(plan), "");
+        }
+        services.provisioner().start(plan.fork());
+    }
+
+    /** Lays the backup down at {@code place} and recovers it; {@code prefix} keeps the checkpoints of a temporary one apart. */
+    private void restorePhysically(Run run, ForkPlan plan, Engine engine, Place place, Endpoint admin, String prefix) {
+        if (!run.reached(prefix + "laid-down")) {
             long rate = services.definitions().settings().runs().copyBytesPerSecond();
             long[] total = {0};
             engine.layDown(plan.backupDirectory(), place, rate, (what, done, all) -> {
@@ -29,21 +50,78 @@ class RestoreData extends ForkStep {
                 run.progress().report(what, done, all);
             });
             run.report("bytes-laid-down", String.valueOf(total[0]));
-            run.checkpoint("laid-down");
+            run.checkpoint(prefix + "laid-down");
         }
-        if (!run.reached("recovered")) {
+        if (!run.reached(prefix + "recovered")) {
             Restored restored = engine.recover(
                     place,
                     plan.fromArchive() ? services.backups().archiveDirectory(plan.source()) : null,
                     plan.backupStart(),
                     plan.target(),
-                    services.forkEndpoint(plan),
+                    admin,
                     run.progress());
             run.report("timeline", String.valueOf(restored.timeline()));
             run.report("stopped-at-target", String.valueOf(restored.stoppedAtTarget()));
             run.report("subscriptions-disabled", String.valueOf(restored.subscriptionsDisabled()));
-            run.checkpoint("recovered");
+            run.checkpoint(prefix + "recovered");
+        }
+    }
+
+    private void restoreLogically(Run run, ForkPlan plan, Engine engine, Place place) {
+        Path dump = place.directory().resolve("dump");
+        Checkpoints checkpoints = checkpoints(run);
+        Endpoint admin = services.forkEndpoint(plan);
+        if (!run.reached("dumped")) {
+            String name = temporaryName(plan.fork());
+            Optional<Instance> existing = services.provisioner().find(name);
+            // checkpoints of a temporary instance hold only while it is there
+            String prefix = "temporary-"
+                    + existing.map(instance -> instance.createdAt().toEpochMilli())
+                            .orElse(0L) + "-";
+            Region region = services.definitions().region(plan.region());
+            Instance temporary = existing.orElseGet(() -> services.provisioner()
+                    .reserve(new InstanceSpec(name, region, plan.sourceVersion(), null, Map.of())));
+            if (existing.isEmpty()) {
+                prefix = "temporary-" + temporary.createdAt().toEpochMilli() + "-";
+            }
+            try {
+                Place temporaryPlace = new Place(temporary.directory(), temporary.port(), temporary.version());
+                Endpoint temporaryAdmin =
+                        new Endpoint(temporary.host(), temporary.port(), admin.user(), admin.password());
+                restorePhysically(run, plan, engine, temporaryPlace, temporaryAdmin, prefix);
+                engine.dump(temporaryAdmin, dump, checkpoints, run.progress());
+                run.checkpoint("dumped");
+            } finally {
+                services.provisioner().drop(name);
+            }
+        }
+        if (!run.reached("initialized")) {
+            engine.initialize(place, admin);
+            run.checkpoint("initialized");
         }
         services.provisioner().start(plan.fork());
+        engine.load(place, admin, dump, checkpoints, run.progress());
+        run.report("restore", "logical, PostgreSQL " + plan.sourceVersion() + " to " + plan.version());
+        DirectoryTree.delete(dump);
+    }
+
+    /** The temporary instance of a fork: a name of its own within the name rule. */
+    static String temporaryName(String fork) {
+        String base = fork.length() > 54 ? fork.substring(0, 54) : fork;
+        return base + "-temporary";
+    }
+
+    private static Checkpoints checkpoints(Run run) {
+        return new Checkpoints() {
+            @Override
+            public boolean reached(String checkpoint) {
+                return run.reached(checkpoint);
+            }
+
+            @Override
+            public void reach(String checkpoint) {
+                run.checkpoint(checkpoint);
+            }
+        };
     }
 }

@@ -11,6 +11,8 @@ import java.util.stream.Stream;
 public record PostgresBinaries(int version, Path directory) {
 
     private static final Path DEBIAN = Path.of("/usr/lib/postgresql");
+    /** The major whose server programs forkrunner carries (io.zonky.test.postgres binaries). */
+    public static final int BUNDLED = 17;
 
     public Path program(String name) {
         return directory.resolve(name);
@@ -37,13 +39,25 @@ public record PostgresBinaries(int version, Path directory) {
         }
     }
 
+    /**
+     * The programs of {@code version}: installed under /usr/lib/postgresql, or else the server programs forkrunner
+     * carries for {@value #BUNDLED} (initdb, pg_ctl, postgres), unpacked once into a shared cache.
+     */
     public static PostgresBinaries of(int version) {
         Path directory = DEBIAN.resolve(version + "/bin");
-        if (!Files.isExecutable(directory.resolve("postgres"))) {
-            throw new ForkrunnerException("PostgreSQL " + version + " is not installed here (no " + directory
-                    + "/postgres); installed: " + installed());
+        if (Files.isExecutable(directory.resolve("postgres"))) {
+            return new PostgresBinaries(version, directory);
         }
-        return new PostgresBinaries(version, directory);
+        if (version == BUNDLED) {
+            return new PostgresBinaries(version, BundledPostgres.unpack().resolve("bin"));
+        }
+        throw new ForkrunnerException("PostgreSQL " + version + " is not installed here (no " + directory
+                + "/postgres); installed: " + installed() + ", and forkrunner carries " + BUNDLED);
+    }
+
+    /** Whether {@code version}'s server can run here, installed or carried. */
+    public static boolean available(int version) {
+        return installed().contains(version) || version == BUNDLED;
     }
 
     public static PostgresBinaries newest() {

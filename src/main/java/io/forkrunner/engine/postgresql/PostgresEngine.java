@@ -4,6 +4,7 @@ import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Archive;
 import io.forkrunner.engine.ArchiveStream;
 import io.forkrunner.engine.BaseBackup;
+import io.forkrunner.engine.Checkpoints;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Place;
@@ -31,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -63,7 +65,7 @@ public class PostgresEngine implements Engine {
 
     @Override
     public Set<Capability> capabilities() {
-        return Set.of(Capability.POINT_IN_TIME, Capability.POOLS);
+        return Set.of(Capability.POINT_IN_TIME, Capability.POOLS, Capability.CROSS_VERSION);
     }
 
     /** The client tools: the newest installed, which read every older server. */
@@ -150,13 +152,42 @@ public class PostgresEngine implements Engine {
     }
 
     @Override
+    public Optional<String> cannotRun(int version) {
+        return PostgresBinaries.available(version)
+                ? Optional.empty()
+                : Optional.of("PostgreSQL " + version + " is not installed here; installed: "
+                        + PostgresBinaries.installed() + ", carried by forkrunner: " + PostgresBinaries.BUNDLED);
+    }
+
+    @Override
+    public void dump(Endpoint source, Path directory, Checkpoints checkpoints, Progress progress) {
+        new PostgresLogicalRestore(this).dump(source, directory, checkpoints, progress);
+    }
+
+    @Override
+    public void initialize(Place place, Endpoint admin) {
+        PostgresServer server = new PostgresServer(runner, PostgresBinaries.of(place.version()), place.directory());
+        if (server.isRunning()) {
+            server.stop(); // made by a restore that died before it was recorded: made again
+        }
+        server.initialize(admin.user(), place.port(), admin.password(), Map.of());
+        server.start();
+    }
+
+    @Override
+    public void load(Place place, Endpoint admin, Path dump, Checkpoints checkpoints, Progress progress) {
+        new PostgresLogicalRestore(this).load(place, admin, dump, checkpoints, progress);
+    }
+
+    @Override
     public Map<String, String> settings(Endpoint source) {
+
         return new PostgresSettings(this).read(source);
     }
 
     @Override
-    public void applySettings(Place place, Map<String, String> settings) {
-        new PostgresSettings(this).apply(place, settings);
+    public List<String> applySettings(Place place, Map<String, String> settings) {
+        return new PostgresSettings(this).apply(place, settings);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.system.ChildProcess;
 import io.forkrunner.system.Command;
+import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessFailedException;
@@ -63,6 +64,12 @@ public final class PostgresServer {
      * otherwise scram-sha-256 with that password.
      */
     public void initialize(int port, Secret superuserPassword, Map<String, String> settings) {
+        initialize("postgres", port, superuserPassword, settings);
+    }
+
+    /** Creates the cluster with {@code initdb} and the superuser {@code superuser}; a half-made one is made again. */
+    public void initialize(String superuser, int port, Secret superuserPassword, Map<String, String> settings) {
+        DirectoryTree.delete(dataDirectory());
         runner.serviceUser().privateDirectory(directory);
         runner.serviceUser().privateDirectory(logDirectory());
         List<String> argv = new ArrayList<>(List.of(
@@ -70,7 +77,7 @@ public final class PostgresServer {
                 "-D",
                 dataDirectory().toString(),
                 "-U",
-                "postgres",
+                superuser,
                 "-E",
                 "UTF8",
                 "--locale=C",

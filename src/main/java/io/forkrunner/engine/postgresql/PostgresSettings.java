@@ -2,6 +2,7 @@ package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Place;
+import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +12,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -88,14 +93,20 @@ final class PostgresSettings {
         return settings;
     }
 
-    void apply(Place place, Map<String, String> settings) {
-        PostgresServer server =
-                new PostgresServer(engine.runner(), PostgresBinaries.of(place.version()), place.directory());
+    /** Writes the settings the fork's version knows and restarts it; returns those it does not know, left out. */
+    List<String> apply(Place place, Map<String, String> settings) {
+        PostgresBinaries binaries = PostgresBinaries.of(place.version());
+        PostgresServer server = new PostgresServer(engine.runner(), binaries, place.directory());
+        Set<String> known = known(binaries);
+        List<String> unknown = new ArrayList<>();
         StringBuilder text = new StringBuilder("# the source's settings, copied by forkrunner\n");
-        settings.forEach((name, value) -> text.append(name)
-                .append(" = '")
-                .append(value.replace("'", "''"))
-                .append("'\n"));
+        settings.forEach((name, value) -> {
+            if (!known.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                unknown.add(name);
+                return;
+            }
+            text.append(name).append(" = '").append(value.replace("'", "''")).append("'\n");
+        });
         Path file = server.dataDirectory().resolve(PostgresServer.SOURCE_SETTINGS_FILE);
         try {
             Files.writeString(file, text);
@@ -104,5 +115,17 @@ final class PostgresSettings {
         }
         engine.runner().serviceUser().own(file);
         server.restart();
+        return unknown;
+    }
+
+    /** The settings a version's server knows, as {@code postgres --describe-config} lists them. */
+    private Set<String> known(PostgresBinaries binaries) {
+        String listing = engine.runner()
+                .run(Command.of(binaries.path("postgres"), "--describe-config")
+                        .asServiceUser()
+                        .withTimeout(Duration.ofMinutes(1)));
+        Set<String> names = new HashSet<>();
+        listing.lines().forEach(line -> names.add(line.split("\t", 2)[0].toLowerCase(java.util.Locale.ROOT)));
+        return names;
     }
 }

@@ -1,0 +1,261 @@
+package io.forkrunner.engine.postgresql;
+
+import io.forkrunner.engine.Checkpoints;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Progress;
+import io.forkrunner.system.DirectoryTree;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Passfile;
+import io.forkrunner.system.ProcessRunner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A logical copy into another major version: pg_dump (directory format, in parallel) of a temporary physical restore,
+ * then, into a new server of the target version, the roles with their verifiers, each database's schema, its tables one
+ * by one (each recorded when loaded, so that a restart loads only the rest), and last its indexes and constraints.
+ */
+final class PostgresLogicalRestore {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresLogicalRestore.class);
+    private static final Pattern TABLE_DATA = Pattern.compile("^(\\d+); \\d+ \\d+ TABLE DATA (\\S+) (\\S+) .*$");
+    private static final Duration LONG = Duration.ofHours(12);
+    private static final int JOBS = 2;
+
+    private final PostgresEngine engine;
+    private final ProcessRunner runner;
+
+    PostgresLogicalRestore(PostgresEngine engine) {
+        this.engine = engine;
+        this.runner = engine.runner();
+    }
+
+    /** Dumps every database and the roles of the server at {@code source} into {@code directory}. */
+    void dump(Endpoint source, Path directory, Checkpoints checkpoints, Progress progress) {
+        runner.serviceUser().privateDirectory(directory);
+        List<String> databases = engine.databases(source);
+        Path log = directory.resolve("dump.log");
+        try (Passfile passfile = engine.passfile(source)) {
+            if (!checkpoints.reached("dumped-roles")) {
+                runner.run(engine.clientCommand(
+                                source,
+                                passfile,
+                                "pg_dumpall",
+                                "--roles-only",
+                                "--file=" + directory.resolve("roles.sql"))
+                        .loggingTo(log)
+                        .withTimeout(LONG));
+                checkpoints.reach("dumped-roles");
+            }
+            int done = 0;
+            for (String database : databases) {
+                String checkpoint = "dumped-database:" + database;
+                if (!checkpoints.reached(checkpoint)) {
+                    Path target = directory.resolve("db-" + database);
+                    DirectoryTree.delete(target);
+                    runner.run(engine.clientCommand(
+                                    source,
+                                    passfile,
+                                    "pg_dump",
+                                    "--format=directory",
+                                    "--jobs=" + JOBS,
+                                    "--file=" + target,
+                                    "--dbname=" + database)
+                            .loggingTo(log)
+                            .withTimeout(LONG));
+                    checkpoints.reach(checkpoint);
+                }
+                progress.report("databases dumped", ++done, databases.size());
+            }
+        }
+        write(directory.resolve("databases"), String.join("\n", databases) + "\n");
+    }
+
+    /** Loads a dump made by {@link #dump} into the running server at {@code place}. */
+    void load(Place place, Endpoint admin, Path dump, Checkpoints checkpoints, Progress progress) {
+        Endpoint target = new Endpoint("127.0.0.1", place.port(), admin.user(), admin.password());
+        Path log = dump.resolve("restore.log");
+        List<String> databases = read(dump.resolve("databases"));
+        try (Passfile passfile = engine.passfile(target)) {
+            if (!checkpoints.reached("loaded-roles")) {
+                // roles that exist already (the superuser initdb made) are reported and kept: no ON_ERROR_STOP
+                runner.run(engine.clientCommand(
+                                target,
+                                passfile,
+                                "psql",
+                                "--dbname=postgres",
+                                "--no-psqlrc",
+                                "--quiet",
+                                "--file=" + dump.resolve("roles.sql"))
+                        .loggingTo(log)
+                        .withTimeout(LONG));
+                checkpoints.reach("loaded-roles");
+            }
+            List<Table> tables = new ArrayList<>();
+            for (String database : databases) {
+                tables.addAll(tables(target, passfile, dump, database, log));
+            }
+            int loaded = (int) tables.stream()
+                    .filter(table -> checkpoints.reached(table.checkpoint()))
+                    .count();
+            for (String database : databases) {
+                Path directory = dump.resolve("db-" + database);
+                if (!checkpoints.reached("schema:" + database)) {
+                    createSchema(target, passfile, database, directory, log);
+                    checkpoints.reach("schema:" + database);
+                }
+                for (Table table : tables) {
+                    if (!table.database().equals(database) || checkpoints.reached(table.checkpoint())) {
+                        continue;
+                    }
+                    loadTable(target, passfile, table, directory, dump, log);
+                    checkpoints.reach(table.checkpoint());
+                    appendLoaded(dump, table);
+                    progress.report("tables restored", ++loaded, tables.size());
+                }
+                if (!checkpoints.reached("indexes:" + database)) {
+                    runner.run(engine.clientCommand(
+                                    target,
+                                    passfile,
+                                    "pg_restore",
+                                    "--section=post-data",
+                                    "--jobs=" + JOBS,
+                                    "--dbname=" + database,
+                                    "--exit-on-error",
+                                    directory.toString())
+                            .loggingTo(log)
+                            .withTimeout(LONG));
+                    checkpoints.reach("indexes:" + database);
+                }
+            }
+            progress.report("tables restored", tables.size(), tables.size());
+        }
+    }
+
+    /** A table's data in the dump: its TOC line, and where it goes. */
+    record Table(String database, String schema, String name, String tocLine) {
+
+        String checkpoint() {
+            return "table:" + database + "." + schema + "." + name;
+        }
+    }
+
+    private List<Table> tables(Endpoint target, Passfile passfile, Path dump, String database, Path log) {
+        String toc = runner.run(engine.clientCommand(
+                        target,
+                        passfile,
+                        "pg_restore",
+                        "--list",
+                        dump.resolve("db-" + database).toString())
+                .withTimeout(Duration.ofMinutes(10)));
+        List<Table> tables = new ArrayList<>();
+        for (String line : toc.lines().toList()) {
+            Matcher matcher = TABLE_DATA.matcher(line);
+            if (matcher.matches()) {
+                tables.add(new Table(database, matcher.group(2), matcher.group(3), line));
+            }
+        }
+        return tables;
+    }
+
+    /** The database (created unless it is {@code postgres}) with its schema: tables, types, functions; no data yet. */
+    private void createSchema(Endpoint target, Passfile passfile, String database, Path directory, Path log) {
+        List<String> argv = new ArrayList<>(List.of("--section=pre-data", "--exit-on-error"));
+        if (database.equals("postgres")) {
+            argv.add("--dbname=postgres");
+        } else {
+            dropIfHalfMade(target, database);
+            argv.add("--create");
+            argv.add("--dbname=postgres");
+        }
+        argv.add(directory.toString());
+        runner.run(engine.clientCommand(target, passfile, "pg_restore", argv.toArray(String[]::new))
+                .loggingTo(log)
+                .withTimeout(LONG));
+    }
+
+    /** A database left by a restore that died before its schema was recorded: made again from the start. */
+    private void dropIfHalfMade(Endpoint target, String database) {
+        try (Connection connection = engine.connect(target, "postgres");
+                Statement statement = connection.createStatement()) {
+            statement.execute("drop database if exists " + PostgresCatalog.quote(database) + " with (force)");
+        } catch (SQLException e) {
+            throw new ForkrunnerException(
+                    "cannot clear database " + database + " on the new server: " + e.getMessage(), e);
+        }
+    }
+
+    /** One table's rows: emptied first, so that a table a killed restore half-loaded is loaded whole. */
+    private void loadTable(Endpoint target, Passfile passfile, Table table, Path directory, Path dump, Path log) {
+        try (Connection connection = engine.connect(target, table.database());
+                Statement statement = connection.createStatement()) {
+            statement.execute(
+                    "truncate " + PostgresCatalog.quote(table.schema()) + "." + PostgresCatalog.quote(table.name()));
+        } catch (SQLException e) {
+            throw new ForkrunnerException(
+                    "cannot empty " + table.schema() + "." + table.name() + " before loading it: " + e.getMessage(), e);
+        }
+        Path list = dump.resolve("toc-" + table.database() + "-" + table.schema() + "-" + table.name() + ".list");
+        write(list, table.tocLine() + "\n");
+        runner.run(engine.clientCommand(
+                        target,
+                        passfile,
+                        "pg_restore",
+                        "--data-only",
+                        "--exit-on-error",
+                        "--use-list=" + list,
+                        "--dbname=" + table.database(),
+                        directory.toString())
+                .loggingTo(log)
+                .withTimeout(LONG));
+    }
+
+    /**
+     * The tables loaded, one line each, in the order they were, beside the dump (which goes when the load is done):
+     * what each restart did is there to read.
+     */
+    private void appendLoaded(Path dump, Table table) {
+        try {
+            Files.writeString(
+                    dump.resolveSibling("tables-loaded"),
+                    table.database() + "." + table.schema() + "." + table.name() + "\n",
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+            runner.serviceUser().own(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static List<String> read(Path file) {
+        try {
+            return Files.readAllLines(file).stream()
+                    .filter(line -> !line.isBlank())
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+}

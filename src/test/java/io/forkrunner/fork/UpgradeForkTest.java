@@ -1,0 +1,179 @@
+package io.forkrunner.fork;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.TestHome;
+import io.forkrunner.testing.TestSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Forks of a PostgreSQL 15 source into PostgreSQL 17: a logical restore from a temporary physical one. */
+class UpgradeForkTest {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final int TABLES = 40;
+    static TestHome home;
+    static TestSource source;
+
+    @BeforeAll
+    static void sourceOn15() throws Exception {
+        home = TestHome.create("upgrade");
+        source = TestSource.start(home, "shop", "Shop-pw-17c2");
+        source.sql("create role app login password 'App-pw-71'");
+        source.sql("create database shop owner app");
+        try (Connection shop = source.connect("shop");
+                Statement statement = shop.createStatement()) {
+            for (int i = 1; i <= TABLES; i++) {
+                statement.execute(
+                        "create table t" + i + " (id int primary key, note text, at timestamptz default now())");
+                statement.execute("insert into t" + i + " (id, note) select g, md5(g::text || '" + i + "') from"
+                        + " generate_series(1, " + (500 + i * 10) + ") g");
+                statement.execute("create index t" + i + "_note on t" + i + " (note)");
+            }
+            statement.execute("alter table t1 add constraint t1_positive check (id > 0)");
+            statement.execute("grant select on all tables in schema public to app");
+        }
+        home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  lease: 5s\n");
+        home.write(
+                "config/services.yml",
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18900-18949 }\n"
+                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
+                        + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n");
+        home.write(
+                "jobs/to17.yml",
+                "source: shop\ntarget:\n  name: to17-{run}\n  version: 17\n" + "checks:\n  - select count(*) = "
+                        + TABLES + " from information_schema.tables where table_schema = 'public'\n");
+        home.write("jobs/killed.yml", home.read("jobs/to17.yml").replace("to17-{run}", "killed-{run}"));
+        home.start("serve", Map.of(), "serve");
+        await().atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .until(() -> home.read("var/log/serve.out").contains("archiving WAL of shop (pid"));
+        CliResult backup = home.cli("backup", "shop");
+        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    }
+
+    @AfterAll
+    static void close() {
+        home.close();
+    }
+
+    @Test
+    void aForkTo17AnswersAs17AndHoldsEveryTableWithEqualCountsAndHashes() throws Exception {
+        CliResult result = home.cli("run", "to17", "--json");
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        JsonNode run = JSON.readTree(result.out());
+        String fork = run.path("fork").asText();
+        try (Connection forked = fork(fork, "shop");
+                Connection original = source.connect("shop")) {
+            assertThat(Integer.parseInt(scalar(forked, "show server_version_num")))
+                    .isGreaterThanOrEqualTo(170000);
+            assertThat(hashes(forked)).isEqualTo(hashes(original)).hasSize(TABLES);
+            assertThat(scalar(forked, "select count(*) from pg_indexes where indexname like 't%_note'"))
+                    .isEqualTo(String.valueOf(TABLES));
+            assertThat(scalar(forked, "select count(*) from pg_constraint where conname = 't1_positive'"))
+                    .isEqualTo("1");
+        }
+        try (Connection forked = fork(fork, "postgres");
+                Connection original = source.connect("postgres")) {
+            String verifier = "select rolpassword from pg_authid where rolname = 'app'";
+            assertThat(scalar(forked, verifier)).isEqualTo(scalar(original, verifier));
+        }
+        assertThat(home.cli("status", "--json").out()).doesNotContain("-temporary\"");
+        assertThat(home.path("var/regions/eu/" + RestoreData.temporaryName(fork)))
+                .doesNotExist();
+    }
+
+    @Test
+    void aKillDuringTheLogicalRestoreRestartsWithTheTablesNotYetRestored() throws Exception {
+        Process runner = home.start("killed", Map.of(), "run", "killed");
+        JsonNode running = await().atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(300))
+                .ignoreExceptions()
+                .until(() -> restoringTables(), node -> node != null);
+        runner.destroyForcibly();
+        assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        long id = running.path("run").asLong();
+        String fork = running.path("fork").asText();
+        Path loaded = home.path("var/regions/eu/" + fork + "/tables-loaded");
+        List<String> before = Files.readAllLines(loaded);
+        assertThat(before).isNotEmpty().hasSizeLessThan(TABLES);
+
+        Thread.sleep(6000); // the dead runner's lease
+        CliResult restarted = home.cli("restart", String.valueOf(id), "--json");
+        assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
+        List<String> after = Files.readAllLines(loaded);
+        assertThat(after).hasSize(TABLES).doesNotHaveDuplicates().startsWith(before.toArray(String[]::new));
+        assertThat(new HashSet<>(after.subList(before.size(), after.size()))).doesNotContainAnyElementsOf(before);
+        try (Connection forked = fork(fork, "shop");
+                Connection original = source.connect("shop")) {
+            assertThat(hashes(forked)).isEqualTo(hashes(original));
+        }
+    }
+
+    private static JsonNode restoringTables() {
+        for (JsonNode run : JSON.readTree(home.cli("status", "--json").out())) {
+            if (run.path("job").asText().equals("killed")) {
+                for (JsonNode step : run.path("steps")) {
+                    String progress = step.path("progress").asText();
+                    if (step.path("name").asText().equals("restore-data")
+                            && progress.startsWith("tables restored: ")
+                            && !progress.startsWith("tables restored: 0 ")) {
+                        return run;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Map<String, String> hashes(Connection connection) throws Exception {
+        Map<String, String> hashes = new LinkedHashMap<>();
+        for (int i = 1; i <= TABLES; i++) {
+            hashes.put(
+                    "t" + i,
+                    scalar(
+                            connection,
+                            "select count(*) || ':' || md5(string_agg(id || '|' || note || '|' || at,"
+                                    + " ',' order by id)) from t" + i));
+        }
+        return hashes;
+    }
+
+    private static Connection fork(String fork, String database) throws Exception {
+        int port = -1;
+        for (JsonNode record : JSON.readTree(home.cli("forks", "--json").out())) {
+            if (record.path("name").asText().equals(fork)) {
+                port = record.path("port").asInt();
+            }
+        }
+        Properties login = new Properties();
+        login.setProperty("user", "postgres");
+        login.setProperty("password", source.password());
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, login);
+    }
+
+    private static String scalar(Connection connection, String sql) throws Exception {
+        try (Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery(sql)) {
+            return row.next() ? row.getString(1) : null;
+        }
+    }
+}
