@@ -102,7 +102,22 @@ class UpgradeForkTest {
     }
 
     @Test
+    void theSampleUpgradeTestJobRunsGreen() throws Exception {
+        home.write("jobs/upgrade-test.yml", Files.readString(Path.of("jobs/upgrade-test.yml")));
+        CliResult result = home.cli("run", "upgrade-test", "--json");
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        JsonNode run = JSON.readTree(result.out());
+        assertThat(run.path("state").asText()).isEqualTo("COMPLETED");
+        assertThat(run.path("fork").asText()).startsWith("shop-pg17-");
+        try (Connection forked = fork(run.path("fork").asText(), "shop")) {
+            assertThat(Integer.parseInt(scalar(forked, "show server_version_num")))
+                    .isGreaterThanOrEqualTo(170000);
+        }
+    }
+
+    @Test
     void aKillDuringTheLogicalRestoreRestartsWithTheTablesNotYetRestored() throws Exception {
+
         Process runner = home.start("killed", Map.of(), "run", "killed");
         JsonNode running = await().atMost(Duration.ofSeconds(180))
                 .pollInterval(Duration.ofMillis(300))
