@@ -55,7 +55,7 @@ class ValidateCommandTest {
         Result result = validate(repository);
 
         assertThat(result.exitCode()).as(result.toString()).isZero();
-        assertThat(result.out()).isEqualTo("ok: " + repository + ": 2 regions, 1 services, 2 jobs\n");
+        assertThat(result.out()).isEqualTo("ok: " + repository + ": 2 regions, 1 services, 3 jobs\n");
         assertThat(result.err()).isEmpty();
     }
 

@@ -245,7 +245,7 @@ class ValidDefinitionsTest {
 
         assertThat(definitions.regions()).containsOnlyKeys("eu-local", "us-local");
         assertThat(definitions.services()).containsOnlyKeys("shop");
-        assertThat(definitions.jobs()).containsOnlyKeys("shop-dev", "shop-us-clone");
+        assertThat(definitions.jobs()).containsOnlyKeys("shop-dev", "shop-us-clone", "upgrade-test");
         JobDefinition clone = definitions.jobs().get("shop-us-clone");
         assertThat(clone.target().region()).isEqualTo("us-local");
         assertThat(clone.from()).isEqualTo(new PointInTime.Before(Duration.ofHours(2)));
