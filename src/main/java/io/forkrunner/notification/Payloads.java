@@ -42,8 +42,8 @@ class Payloads {
         this.clock = clock;
     }
 
-    /** A run's execution ended: failed or succeeded. */
-    String ended(Event event, JobExecution execution) {
+    /** A run's execution ended: failed or succeeded. {@code otherwise} is the error when no step recorded one. */
+    String ended(Event event, JobExecution execution, String otherwise) {
         RunView run = reports.run(runId(execution));
         Map<String, Object> body = common(event, execution, run);
         if (event == Event.FAILED) {
@@ -52,7 +52,7 @@ class Payloads {
                     .map(StepExecution::getStepName)
                     .reduce((first, last) -> last);
             body.put("step", step.orElse(null));
-            body.put("error", error(execution, run, step.orElse(null)));
+            body.put("error", error(execution, run, step.orElse(null), otherwise));
         } else {
             body.put("step", null);
             body.put("error", null);
@@ -108,7 +108,7 @@ class Payloads {
     }
 
     /** The failed step's error as the report shows it, else the execution's; secrets hidden, length bounded. */
-    private String error(JobExecution execution, RunView run, String failedStep) {
+    private String error(JobExecution execution, RunView run, String failedStep, String otherwise) {
         String error = run.steps().stream()
                 .filter(step -> step.name().equals(failedStep) && step.error() != null)
                 .map(StepView::error)
@@ -117,8 +117,8 @@ class Payloads {
         if (error == null) {
             String description = execution.getExitStatus().getExitDescription();
             error = description == null || description.isBlank()
-                    ? null
-                    : description.lines().findFirst().orElse(null);
+                    ? otherwise
+                    : description.lines().findFirst().orElse(otherwise);
         }
         error = redaction.scrub(error);
         return error == null || error.length() <= ERROR_AT_MOST ? error : error.substring(0, ERROR_AT_MOST) + "...";

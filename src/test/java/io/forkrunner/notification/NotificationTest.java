@@ -73,7 +73,7 @@ class NotificationTest {
         home.write("var/secrets/ci-token", CI_TOKEN);
         home.write(
                 "config/forkrunner.yml",
-                home.read("config/forkrunner.yml")
+                home.read("config/forkrunner.yml") + "runs:\n  lease: 6s\n"
                         + "api:\n  tokens:\n    - { name: ci, role: operator, secret: \"${file:var/secrets/ci-token}\" }\n");
         home.write(
                 "config/services.yml",
@@ -114,6 +114,12 @@ class NotificationTest {
                         + "notifications:\n"
                         + "  - { on: long-running, url: \"" + hooks + "/slow\", after: 2x }\n");
         home.write(
+                "jobs/killed.yml",
+                "source: shop\ntarget:\n  name: killed-{run}\nintegrations:\n"
+                        + "  - { type: command, argv: [/bin/sleep, \"120\"] }\n"
+                        + "notifications:\n"
+                        + "  - { on: failure, url: \"" + hooks + "/died\" }\n");
+        home.write(
                 "jobs/late.yml",
                 "source: shop\ntarget:\n  name: late-{run}\nnotifications:\n" + "  - { on: success, url: \"" + hooks
                         + "/late\" }\n");
@@ -127,7 +133,7 @@ class NotificationTest {
 
     private static void startReceiver() throws Exception {
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", WEBHOOK_PORT), 0);
-        for (String path : List.of("/failures", "/successes", "/slow", "/late")) {
+        for (String path : List.of("/failures", "/successes", "/slow", "/late", "/died")) {
             receiver.createContext(path, exchange -> {
                 String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
                 int call = callsPerPath
@@ -263,6 +269,26 @@ class NotificationTest {
     }
 
     @Test
+    void aRunWhoseProcessDiedIsNotifiedAsFailedOnceTheClusterFindsItDead() {
+        Process runner = home.start("killed", Map.of(), "run", "killed");
+        long run = startedRun("killed");
+        List<ProcessHandle> children = runner.descendants().toList();
+        runner.destroyForcibly(); // kill -9: no listener runs
+        children.forEach(ProcessHandle::destroyForcibly);
+
+        await().atMost(Duration.ofSeconds(90)).until(() -> !of("/died", run).isEmpty());
+
+        List<Delivery> died = of("/died", run);
+        assertThat(died).hasSize(1);
+        JsonNode payload = died.get(0).json();
+        assertThat(payload.path("event").asText()).isEqualTo("run.failed");
+        assertThat(payload.path("job").asText()).isEqualTo("killed");
+        assertThat(payload.path("state").asText()).isEqualTo("FAILED");
+        assertThat(payload.path("step").asText()).isEqualTo("reapply-integrations");
+        assertThat(payload.path("error").asText()).contains("the process running it died");
+    }
+
+    @Test
     @Order(Integer.MAX_VALUE - 1)
     void aPendingNotificationSurvivesTheDeathOfServeAndTheNextServeDeliversIt() throws Exception {
         CliResult result = home.cli("run", "late", "--json");
@@ -321,6 +347,11 @@ class NotificationTest {
     /** Launches a run of {@code job} in a process of its own; returns it once it is in its integrations step. */
     private static long startRun(String job) {
         home.start(job + "-" + System.nanoTime(), Map.of(), "run", job);
+        return startedRun(job);
+    }
+
+    /** The run of {@code job} that is in its integrations step, once it is. */
+    private static long startedRun(String job) {
         return await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions()
