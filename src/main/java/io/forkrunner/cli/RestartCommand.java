@@ -1,6 +1,7 @@
 package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
+import io.forkrunner.notification.NotificationDispatcher;
 import io.forkrunner.report.RunReports;
 import io.forkrunner.run.Operator;
 import java.util.concurrent.Callable;
@@ -32,6 +33,7 @@ final class RestartCommand implements Callable<Integer> {
     public Integer call() {
         try (Forkrunner forkrunner = Forkrunner.boot(cli.home(), false)) {
             forkrunner.bean(Operator.class).restart(run);
+            forkrunner.bean(NotificationDispatcher.class).deliverOnce(run);
             return RunCommand.Finished.print(
                     forkrunner.bean(RunReports.class).run(run),
                     json,

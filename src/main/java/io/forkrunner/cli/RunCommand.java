@@ -1,6 +1,7 @@
 package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
+import io.forkrunner.notification.NotificationDispatcher;
 import io.forkrunner.report.RunReports;
 import io.forkrunner.report.RunText;
 import io.forkrunner.report.RunView;
@@ -66,6 +67,7 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 Progress.stop(progress);
             }
+            forkrunner.bean(NotificationDispatcher.class).deliverOnce(run);
             return Finished.print(
                     forkrunner.bean(RunReports.class).run(run),
                     json,

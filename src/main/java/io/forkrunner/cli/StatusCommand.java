@@ -1,6 +1,7 @@
 package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
+import io.forkrunner.notification.RunEndNotifications;
 import io.forkrunner.report.RunReports;
 import io.forkrunner.report.RunText;
 import io.forkrunner.report.RunView;
@@ -37,7 +38,10 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Forkrunner forkrunner = Forkrunner.boot(cli.home(), false)) {
-            forkrunner.bean(Operator.class).recoverDeadRuns();
+            forkrunner
+                    .bean(Operator.class)
+                    .recoverDeadRuns()
+                    .forEach(forkrunner.bean(RunEndNotifications.class)::processDied);
             RunReports reports = forkrunner.bean(RunReports.class);
             PrintWriter out = spec.commandLine().getOut();
             if (run != null) {

@@ -1,6 +1,9 @@
 package io.forkrunner.definition;
 
 import io.forkrunner.definition.JobDefinition.Integration;
+import io.forkrunner.definition.JobDefinition.Notification;
+import io.forkrunner.definition.JobDefinition.NotifyOn;
+import io.forkrunner.definition.JobDefinition.Threshold;
 import io.forkrunner.definition.ServiceDefinition.Backups;
 import io.forkrunner.definition.ServiceDefinition.Pool;
 import io.forkrunner.definition.ServiceDefinition.PoolMode;
@@ -10,6 +13,7 @@ import io.forkrunner.system.Problem;
 import io.forkrunner.system.SecretRef;
 import java.io.IOException;
 import java.io.Reader;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -46,6 +50,7 @@ public final class DefinitionReader {
     private static final List<String> PROVISIONERS = List.of("local");
     private static final List<String> CRON_EXAMPLES =
             List.of("\"0 30 2 * * ?\"", "\"0 0 */6 * * ?\"", "\"0 0 3 ? * MON\"");
+    private static final List<String> THRESHOLD_EXAMPLES = List.of("30m", "2h", "2x", "1.5x");
 
     private final Home home;
     private final Map<String, String> environment;
@@ -287,6 +292,7 @@ public final class DefinitionReader {
                 .map(Value::text)
                 .toList();
         JobDefinition.Retention retention = retention(root.section("retention"));
+        List<Notification> notifications = notifications(root.sections("notifications"));
         root.finish();
         boolean complete = Names.valid(name)
                 && source.present()
@@ -297,7 +303,8 @@ public final class DefinitionReader {
                 && users != null
                 && pools != null
                 && !integrations.contains(null)
-                && retention != null;
+                && retention != null
+                && !notifications.contains(null);
         return complete
                 ? new JobDefinition(
                         name,
@@ -311,7 +318,8 @@ public final class DefinitionReader {
                         pools,
                         integrations,
                         checks,
-                        retention)
+                        retention,
+                        notifications)
                 : null;
     }
 
@@ -465,6 +473,65 @@ public final class DefinitionReader {
         return valid ? new JobDefinition.Retention(keep, ttl) : null;
     }
 
+    private List<Notification> notifications(List<Section> sections) {
+        List<Notification> notifications = new ArrayList<>();
+        Set<String> seen = new TreeSet<>();
+        for (Section section : sections) {
+            Notification notification = notification(section);
+            if (notification != null && !seen.add(notification.on() + " " + notification.url())) {
+                problems.add(
+                        section.value("url"),
+                        "is named twice for on: " + spelling(notification.on())
+                                + "; one notification per event and URL",
+                        List.of("http://127.0.0.1:8089/failures"));
+                notification = null;
+            }
+            notifications.add(notification);
+        }
+        return notifications;
+    }
+
+    private Notification notification(Section section) {
+        NotifyOn on = choice(section.required("on", List.of("failure", "success", "long-running")), NotifyOn.class);
+        URI url = url(section.required("url", List.of("http://127.0.0.1:8089/failures")));
+        Value afterValue = section.value("after");
+        Threshold after = null;
+        boolean afterValid = true;
+        if (on == NotifyOn.LONG_RUNNING && !section.has("after")) {
+            problems.add(afterValue, "is required with on: long-running", THRESHOLD_EXAMPLES);
+            afterValid = false;
+        } else if (on == NotifyOn.LONG_RUNNING) {
+            after = threshold(afterValue);
+            afterValid = after != null;
+        } else if (on != null && section.has("after")) {
+            problems.add(afterValue, "is only allowed with on: long-running", List.of("on: long-running"));
+            afterValid = false;
+        }
+        section.finish();
+        return on != null && url != null && afterValid ? new Notification(on, url, after) : null;
+    }
+
+    /** A duration ({@code 30m}), or a multiple of the job's usual duration ({@code 2x}, {@code 1.5x}). */
+    private Threshold threshold(Value value) {
+        if (!value.present()) {
+            return null;
+        }
+        Optional<Duration> duration = Durations.parse(value.text());
+        if (duration.isPresent()) {
+            return new JobDefinition.LongerThan(duration.get());
+        }
+        java.util.regex.Matcher times = java.util.regex.Pattern.compile("([0-9]{1,4}(\\.[0-9]{1,3})?)x")
+                .matcher(value.text().strip());
+        if (times.matches() && new BigDecimal(times.group(1)).signum() > 0) {
+            return new JobDefinition.TimesUsual(new BigDecimal(times.group(1)));
+        }
+        problems.add(
+                value,
+                "is not a duration, nor a multiple of the job's usual duration (a number and x)",
+                THRESHOLD_EXAMPLES);
+        return null;
+    }
+
     // ---- scalar checks, each reporting its own problem and returning null (or 0) when the value is bad
 
     /** The file's top section: empty when the file is missing; none, after reporting, when it cannot be read. */
@@ -615,8 +682,7 @@ public final class DefinitionReader {
         if (!value.present()) {
             return null;
         }
-        Function<E, String> spelling =
-                constant -> constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        Function<E, String> spelling = DefinitionReader::spelling;
         for (E constant : type.getEnumConstants()) {
             if (spelling.apply(constant).equals(value.text())) {
                 return constant;
@@ -627,6 +693,11 @@ public final class DefinitionReader {
                 "is not one of the choices",
                 Arrays.stream(type.getEnumConstants()).map(spelling).toList());
         return null;
+    }
+
+    /** How a choice is written in files: {@code RUN_ONCE} is {@code run-once}. */
+    private static String spelling(Enum<?> constant) {
+        return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     private Path existingFile(Value value) {

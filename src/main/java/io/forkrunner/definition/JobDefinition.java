@@ -1,5 +1,6 @@
 package io.forkrunner.definition;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +26,8 @@ public record JobDefinition(
         boolean copyPools,
         List<Integration> integrations,
         List<String> checks,
-        Retention retention) {
+        Retention retention,
+        List<Notification> notifications) {
 
     public JobDefinition {
         Names.require(name, "job");
@@ -35,6 +37,7 @@ public record JobDefinition(
         integrations = List.copyOf(integrations);
         checks = List.copyOf(checks);
         Objects.requireNonNull(retention, "retention");
+        notifications = List.copyOf(notifications);
     }
 
     /**
@@ -70,4 +73,62 @@ public record JobDefinition(
 
     /** Which of the job's forks are kept: the newest {@code keep}, none older than {@code ttl}; null for no limit. */
     public record Retention(Integer keep, Duration ttl) {}
+
+    /**
+     * A webhook told when a run of the job fails, succeeds, or runs longer than {@code after}.
+     *
+     * @param after the threshold of {@code long-running}; null for the other events
+     */
+    public record Notification(NotifyOn on, URI url, Threshold after) {
+
+        public Notification {
+            Objects.requireNonNull(on, "on");
+            Objects.requireNonNull(url, "url");
+            if ((on == NotifyOn.LONG_RUNNING) != (after != null)) {
+                throw new IllegalArgumentException("after is required for, and only allowed with, on: long-running");
+            }
+        }
+    }
+
+    public enum NotifyOn {
+        FAILURE,
+        SUCCESS,
+        LONG_RUNNING
+    }
+
+    /** When a run counts as long-running: after a fixed time, or after a multiple of the job's usual duration. */
+    public sealed interface Threshold {
+
+        /** As written in the job file: {@code 30m}, {@code 2x}. */
+        String text();
+    }
+
+    public record LongerThan(Duration duration) implements Threshold {
+
+        public LongerThan {
+            if (duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException("a threshold must be positive: " + duration);
+            }
+        }
+
+        @Override
+        public String text() {
+            return Durations.format(duration);
+        }
+    }
+
+    /** {@code factor} times the median duration of the job's last completed runs. */
+    public record TimesUsual(BigDecimal factor) implements Threshold {
+
+        public TimesUsual {
+            if (factor.signum() <= 0) {
+                throw new IllegalArgumentException("a factor must be positive: " + factor);
+            }
+        }
+
+        @Override
+        public String text() {
+            return factor.stripTrailingZeros().toPlainString() + "x";
+        }
+    }
 }

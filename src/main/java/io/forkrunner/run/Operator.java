@@ -278,8 +278,12 @@ public class Operator {
     /** Whether a run was fired by a schedule (which a surviving node takes over when its node dies). */
     public boolean scheduled(long runId) {
         JobInstance instance = requireRun(runId);
-        String trigger =
-                repository.getLastJobExecution(instance).getJobParameters().getString("trigger");
+        return isScheduled(
+                repository.getLastJobExecution(instance).getJobParameters().getString("trigger"));
+    }
+
+    /** Whether a run's trigger is a schedule's fire. */
+    public static boolean isScheduled(String trigger) {
         return trigger != null && trigger.startsWith(SCHEDULED);
     }
 

@@ -2,6 +2,7 @@ package io.forkrunner.schedule;
 
 import io.forkrunner.backup.WalArchivers;
 import io.forkrunner.fork.ForkRegistry;
+import io.forkrunner.notification.NotificationDispatcher;
 import io.forkrunner.run.RunLeases;
 import io.forkrunner.system.ForkrunnerException;
 import org.quartz.Scheduler;
@@ -10,7 +11,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * What {@code serve} starts, in order: the forks and pools that should run, the schedules (a node of the Quartz
- * cluster), the WAL archivers, the runs the last shutdown stopped, and the watch on the definitions.
+ * cluster), the WAL archivers, the runs the last shutdown stopped, the watch on the definitions, and the delivery of
+ * notifications.
  */
 @Component
 public class Serving {
@@ -23,6 +25,7 @@ public class Serving {
     private final RunLeases leases;
     private final Takeovers takeovers;
     private final DefinitionWatcher watcher;
+    private final NotificationDispatcher notifications;
 
     Serving(
             ForkRegistry forks,
@@ -32,7 +35,8 @@ public class Serving {
             WalArchivers archivers,
             RunLeases leases,
             Takeovers takeovers,
-            DefinitionWatcher watcher) {
+            DefinitionWatcher watcher,
+            NotificationDispatcher notifications) {
         this.forks = forks;
         this.schedules = schedules;
         this.scheduler = scheduler;
@@ -41,6 +45,7 @@ public class Serving {
         this.leases = leases;
         this.takeovers = takeovers;
         this.watcher = watcher;
+        this.notifications = notifications;
     }
 
     public void start() {
@@ -55,5 +60,6 @@ public class Serving {
         archivers.start();
         leases.runsToResume().forEach(takeovers::restart);
         watcher.start();
+        notifications.start();
     }
 }

@@ -36,7 +36,8 @@ class UnknownKeysTest {
                         "pools",
                         "integrations",
                         "checks",
-                        "retention"),
+                        "retention",
+                        "notifications"),
                 unknown(
                         JOB,
                         DefinitionHome.JOB + "  regoin: us-local\n",
@@ -64,6 +65,15 @@ class UnknownKeysTest {
                         "file",
                         "url",
                         "argv"),
+                unknown(
+                        JOB,
+                        DefinitionHome.JOB
+                                + "notifications:\n  - { on: failure, url: \"http://127.0.0.1:8089/f\", when: now }\n",
+                        5,
+                        "notifications[0].when",
+                        "on",
+                        "url",
+                        "after"),
                 unknown(SERVICES, DefinitionHome.SERVICES + "service: {}\n", 17, "service", "regions", "services"),
                 unknown(
                         SERVICES,

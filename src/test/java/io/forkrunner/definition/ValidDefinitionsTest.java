@@ -98,6 +98,7 @@ class ValidDefinitionsTest {
         assertThat(job.integrations()).isEmpty();
         assertThat(job.checks()).isEmpty();
         assertThat(job.retention()).isEqualTo(new JobDefinition.Retention(null, null));
+        assertThat(job.notifications()).isEmpty();
         assertThat(job.description()).isNull();
     }
 

@@ -26,7 +26,8 @@ class DaylightSavingTest {
                 true,
                 List.of(),
                 List.of(),
-                new JobDefinition.Retention(null, null));
+                new JobDefinition.Retention(null, null),
+                List.of());
     }
 
     @Test
