@@ -291,6 +291,7 @@ public final class DefinitionReader {
                 .filter(Value::present)
                 .map(Value::text)
                 .toList();
+        List<Path> tests = root.values("tests").stream().map(this::existingFile).toList();
         JobDefinition.Retention retention = retention(root.section("retention"));
         List<Notification> notifications = notifications(root.sections("notifications"));
         root.finish();
@@ -304,6 +305,7 @@ public final class DefinitionReader {
                 && pools != null
                 && !integrations.contains(null)
                 && retention != null
+                && !tests.contains(null)
                 && !notifications.contains(null);
         return complete
                 ? new JobDefinition(
@@ -318,6 +320,7 @@ public final class DefinitionReader {
                         pools,
                         integrations,
                         checks,
+                        tests,
                         retention,
                         notifications)
                 : null;

@@ -13,6 +13,7 @@ import java.util.Objects;
  *
  * @param database where checks and sql integrations run on the fork; null for the first pool's database of the source,
  *     or {@code postgres}
+ * @param tests SQL files run on the fork after its checks (upgrade tests): each result and its time is reported
  */
 public record JobDefinition(
         String name,
@@ -26,6 +27,7 @@ public record JobDefinition(
         boolean copyPools,
         List<Integration> integrations,
         List<String> checks,
+        List<Path> tests,
         Retention retention,
         List<Notification> notifications) {
 
@@ -36,6 +38,7 @@ public record JobDefinition(
         Objects.requireNonNull(from, "from");
         integrations = List.copyOf(integrations);
         checks = List.copyOf(checks);
+        tests = List.copyOf(tests);
         Objects.requireNonNull(retention, "retention");
         notifications = List.copyOf(notifications);
     }

@@ -98,6 +98,12 @@ public interface Engine {
     /** Reads every table of every database and counts its rows. */
     List<TableCount> tableCounts(Endpoint endpoint);
 
+    /** The extensions installed in each database, as {@code DATABASE.EXTENSION} to version. */
+    Map<String, String> extensions(Endpoint endpoint);
+
+    /** Every setting the server knows, with its built-in default. */
+    Map<String, String> settingDefaults(Endpoint endpoint);
+
     /** The databases of a server that accept connections. */
     List<String> databases(Endpoint endpoint);
 

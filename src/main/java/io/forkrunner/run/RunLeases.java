@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -55,6 +56,9 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
         return thread;
     });
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
+    /** Threads executing a job right now, until the job's last record is saved. */
+    private final Set<Thread> executing = ConcurrentHashMap.newKeySet();
+
     private volatile boolean started;
 
     RunLeases(
@@ -81,10 +85,12 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
     /** Executes {@code work} (which runs a job in this thread) with {@code locks} kept alive while the job runs. */
     <T> T holding(List<AdvisoryLock> locks, Callable<T> work) throws Exception {
         locksOfThisThread.set(List.copyOf(locks));
+        executing.add(Thread.currentThread());
         try {
             return work.call();
         } finally {
             locksOfThisThread.remove();
+            executing.remove(Thread.currentThread());
         }
     }
 
@@ -201,23 +207,17 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
             }
             run.thread().interrupt();
         }
+        // the repository may say STOPPED before the run's thread has saved its last step: wait for the thread
         Instant deadline = clock.instant().plus(SHUTDOWN_WAIT);
-        for (Running run : running.values()) {
-            while (clock.instant().isBefore(deadline) && stillRunning(run.execution())) {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+        while (clock.instant().isBefore(deadline) && !executing.isEmpty()) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
         renewals.shutdownNow();
-    }
-
-    private boolean stillRunning(JobExecution execution) {
-        JobExecution stored = repository.getJobExecution(execution.getId());
-        return stored != null && stored.getEndTime() == null;
     }
 
     /** Notes a run for the cluster to resume: stopped by a shutdown, or left by a node that died. */

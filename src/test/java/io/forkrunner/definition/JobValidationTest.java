@@ -59,7 +59,24 @@ class JobValidationTest {
     }
 
     @Test
+    void testFilesMustExistAndAreReadRelativeToTheHome() {
+        home.write("jobs/sql/smoke.sql", "select 1;\n")
+                .job("shop-dev", DefinitionHome.JOB + "tests:\n  - jobs/sql/smoke.sql\n");
+
+        assertThat(home.read().jobs().get("shop-dev").tests())
+                .containsExactly(home.root().resolve("jobs/sql/smoke.sql"));
+
+        home.job("shop-dev", DefinitionHome.JOB + "tests:\n  - jobs/sql/smoke.sql\n  - jobs/sql/nope.sql\n");
+
+        Problem problem = home.problem();
+        assertThat(problem.field()).isEqualTo("tests[1]");
+        assertThat(problem.value()).isEqualTo("jobs/sql/nope.sql");
+        assertThat(problem.message()).contains("is not a file");
+    }
+
+    @Test
     void poolsCopiedWithoutUsersAreRefused() {
+
         home.job("shop-dev", DefinitionHome.JOB + "users: none\npools: copy\n");
 
         Problem problem = home.problem();

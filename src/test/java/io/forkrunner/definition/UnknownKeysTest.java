@@ -36,6 +36,7 @@ class UnknownKeysTest {
                         "pools",
                         "integrations",
                         "checks",
+                        "tests",
                         "retention",
                         "notifications"),
                 unknown(

@@ -104,6 +104,7 @@ class UpgradeForkTest {
     @Test
     void theSampleUpgradeTestJobRunsGreen() throws Exception {
         home.write("jobs/upgrade-test.yml", Files.readString(Path.of("jobs/upgrade-test.yml")));
+        home.write("jobs/sql/upgrade-smoke.sql", Files.readString(Path.of("jobs/sql/upgrade-smoke.sql")));
         CliResult result = home.cli("run", "upgrade-test", "--json");
         assertThat(result.exitCode()).as(result.toString()).isZero();
         JsonNode run = JSON.readTree(result.out());
@@ -113,6 +114,23 @@ class UpgradeForkTest {
             assertThat(Integer.parseInt(scalar(forked, "show server_version_num")))
                     .isGreaterThanOrEqualTo(170000);
         }
+        JsonNode verify = null;
+        for (JsonNode step : run.path("steps")) {
+            if (step.path("name").asText().equals("verify")) {
+                verify = step.path("report");
+            }
+        }
+        JsonNode results = JSON.readTree(verify.path("results").asText());
+        assertThat(results.path("test: jobs/sql/upgrade-smoke.sql").asText()).startsWith("passed in ");
+        assertThat(results.path("check: select current_setting('server_version_num')::int >= 170000")
+                        .asText())
+                .startsWith("true in ");
+        JsonNode settings = JSON.readTree(verify.path("settings-differ").asText());
+        assertThat(settings.path("allow_alter_system").asText())
+                .as("a setting new in 17")
+                .isEqualTo("- -> on");
+        assertThat(JSON.readTree(verify.path("extensions-differ").asText()).isObject())
+                .isTrue();
     }
 
     @Test

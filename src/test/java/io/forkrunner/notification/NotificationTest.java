@@ -73,8 +73,11 @@ class NotificationTest {
         home.write("var/secrets/ci-token", CI_TOKEN);
         home.write(
                 "config/forkrunner.yml",
-                home.read("config/forkrunner.yml") + "runs:\n  lease: 6s\n"
-                        + "api:\n  tokens:\n    - { name: ci, role: operator, secret: \"${file:var/secrets/ci-token}\" }\n");
+                home.read("config/forkrunner.yml")
+                                .replace(
+                                        "  tokens:\n",
+                                        "  tokens:\n    - { name: ci, role: operator, secret: \"${file:var/secrets/ci-token}\" }\n")
+                        + "runs:\n  lease: 6s\n");
         home.write(
                 "config/services.yml",
                 "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18600-18649 }\n"
@@ -321,7 +324,8 @@ class NotificationTest {
                 bodies.add(rows.getString(1));
             }
         }
-        List<String> secrets = new ArrayList<>(List.of(source.password(), CI_TOKEN));
+        List<String> secrets =
+                new ArrayList<>(List.of(source.password(), CI_TOKEN, TestHome.OPERATOR_TOKEN, TestHome.VIEWER_TOKEN));
         if (home.metadata().password() != null) {
             secrets.add(home.metadata().password());
         }

@@ -21,6 +21,10 @@ class ClusterScheduleTest {
             Instant since = Instant.now();
             Thread.sleep(67_000); // six fire times and a little more
             cluster.home.cli("pause", "every10");
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> cluster.runs("every10").stream()
+                            .noneMatch(run -> run.path("state").asText().startsWith("START")));
 
             Map<Instant, List<JsonNode>> byFireTime = new TreeMap<>();
             for (JsonNode run : cluster.runs("every10")) {

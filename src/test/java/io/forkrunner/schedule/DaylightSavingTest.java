@@ -26,6 +26,7 @@ class DaylightSavingTest {
                 true,
                 List.of(),
                 List.of(),
+                List.of(),
                 new JobDefinition.Retention(null, null),
                 List.of());
     }

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** What forkrunner reads from a server's catalogs: roles, databases, tables; and checks run there. */
 final class PostgresCatalog {
@@ -84,7 +86,38 @@ final class PostgresCatalog {
         return names;
     }
 
+    Map<String, String> extensions(Endpoint endpoint) {
+        Map<String, String> extensions = new TreeMap<>();
+        for (String database : databases(endpoint)) {
+            try (Connection connection = engine.connect(endpoint, database);
+                    Statement statement = connection.createStatement();
+                    ResultSet rows = statement.executeQuery("select extname, extversion from pg_extension")) {
+                while (rows.next()) {
+                    extensions.put(database + "." + rows.getString(1), rows.getString(2));
+                }
+            } catch (SQLException e) {
+                throw new ForkrunnerException("cannot list the extensions of " + database + ": " + e.getMessage(), e);
+            }
+        }
+        return extensions;
+    }
+
+    Map<String, String> settingDefaults(Endpoint endpoint) {
+        Map<String, String> defaults = new TreeMap<>();
+        try (Connection connection = engine.connect(endpoint, "postgres");
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("select name, coalesce(boot_val, '') from pg_settings")) {
+            while (rows.next()) {
+                defaults.put(rows.getString(1), rows.getString(2));
+            }
+        } catch (SQLException e) {
+            throw new ForkrunnerException("cannot read the settings of " + endpoint + ": " + e.getMessage(), e);
+        }
+        return defaults;
+    }
+
     boolean check(Endpoint endpoint, String database, String sql) {
+
         try (Connection connection = engine.connect(endpoint, database);
                 Statement statement = connection.createStatement();
                 ResultSet row = statement.executeQuery(sql)) {

@@ -243,7 +243,18 @@ public class PostgresEngine implements Engine {
     }
 
     @Override
+    public Map<String, String> extensions(Endpoint endpoint) {
+        return new PostgresCatalog(this).extensions(endpoint);
+    }
+
+    @Override
+    public Map<String, String> settingDefaults(Endpoint endpoint) {
+        return new PostgresCatalog(this).settingDefaults(endpoint);
+    }
+
+    @Override
     public List<String> databases(Endpoint endpoint) {
+
         return new PostgresCatalog(this).databases(endpoint);
     }
 
