@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 @Command(
         name = "forks",
-        description = "Lists the forks that exist: source, point in time, region, port, pool port, age.")
+        description =
+                "Lists the forks that exist: source, point in time, region, port, pool port, database in a server, age.")
 final class ForksCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -41,7 +42,8 @@ final class ForksCommand implements Callable<Integer> {
                 return Cli.DONE;
             }
             List<List<String>> rows = new ArrayList<>();
-            rows.add(List.of("FORK", "JOB", "RUN", "SOURCE", "POINT IN TIME", "REGION", "PORT", "POOL PORT", "AGE"));
+            rows.add(List.of(
+                    "FORK", "JOB", "RUN", "SOURCE", "POINT IN TIME", "REGION", "PORT", "POOL PORT", "DATABASE", "AGE"));
             Instant now = Instant.now();
             for (ForkRecord fork : forks) {
                 rows.add(List.of(
@@ -53,6 +55,7 @@ final class ForksCommand implements Callable<Integer> {
                         fork.region(),
                         String.valueOf(fork.port()),
                         fork.poolPort() == null ? "-" : String.valueOf(fork.poolPort()),
+                        fork.database() == null ? "-" : fork.database() + " in " + fork.server(),
                         RunText.duration(Duration.between(fork.createdAt(), now).toMillis())));
             }
             out.print(Text.render(rows));

@@ -31,6 +31,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.quartz.CronExpression;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -48,6 +50,12 @@ public final class DefinitionReader {
     static final List<String> ENGINES = List.of("postgresql");
     private static final List<String> PLANNED_ENGINES = List.of("mysql", "mariadb", "redis", "aiven");
     private static final List<String> PROVISIONERS = List.of("local");
+    private static final Predicate<String> DATABASE_NAME =
+            Pattern.compile("[a-z_][a-z0-9_-]{0,62}").asMatchPredicate();
+    private static final String DATABASE_RULE =
+            "must match [a-z_][a-z0-9_-]{0,62}: a lower-case letter or '_', then letters, digits, '_' or '-'";
+    private static final List<String> DATABASE_EXAMPLES = List.of("shop_copy", "shop_{date}", "{job}_{run}");
+
     private static final List<String> CRON_EXAMPLES =
             List.of("\"0 30 2 * * ?\"", "\"0 0 */6 * * ?\"", "\"0 0 3 ? * MON\"");
     private static final List<String> THRESHOLD_EXAMPLES = List.of("30m", "2h", "2x", "1.5x");
@@ -274,7 +282,7 @@ public final class DefinitionReader {
         Value source = root.required("source", List.copyOf(services.keySet()));
         checkDeclared(source, declaredServices, "service", "config/services.yml services");
         Value database = root.value("database");
-        JobDefinition.Target target = target(name, root.section("target"), regions, services.get(source.text()));
+        JobDefinition.Target target = target(name, root.section("target"), services, services.get(source.text()));
         PointInTime from = root.has("from") ? pointInTime(root.value("from")) : new PointInTime.Latest();
         JobDefinition.Schedule schedule = root.has("schedule") ? schedule(root.section("schedule")) : null;
         Boolean users = root.has("users") ? copyOrNone(root.value("users")) : Boolean.TRUE;
@@ -327,9 +335,12 @@ public final class DefinitionReader {
     }
 
     private JobDefinition.Target target(
-            String job, Section section, Map<String, Region> regions, ServiceDefinition source) {
+            String job, Section section, Map<String, ServiceDefinition> services, ServiceDefinition source) {
+
         Value nameValue = section.required("name", List.of("shop-dev-{date}", "{job}-{run}"));
-        String name = nameValue.present() ? targetName(job, nameValue) : null;
+        String name = nameValue.present()
+                ? targetName(job, nameValue, Names::valid, Names.RULE_TEXT, List.of("shop-dev-{date}", "{job}-{run}"))
+                : null;
         Value regionValue = section.value("region");
         String region = null;
         if (regionValue.present()) {
@@ -339,8 +350,46 @@ public final class DefinitionReader {
         } else if (source != null) {
             region = source.region();
         }
+        Value serverValue = section.value("server");
+        Value databaseValue = section.value("database");
+        String server = null;
+        String database = null;
+        if (serverValue.present()) {
+            if (checkDeclared(serverValue, declaredServices, "service", "config/services.yml services")) {
+                server = serverValue.text();
+                ServiceDefinition declared = services.get(server);
+                region = declared == null ? null : declared.region();
+                if (declared != null && source != null && !declared.engine().equals(source.engine())) {
+                    problems.add(
+                            serverValue,
+                            "is a " + declared.engine() + " service; the source " + source.name() + " is "
+                                    + source.engine(),
+                            List.of(source.name()));
+                    server = null;
+                }
+            }
+            if (!databaseValue.present()) {
+                problems.add(serverValue, "needs target.database: the new database on it", List.of("shop_copy"));
+            }
+            for (String meaningless : List.of("region", "version")) {
+                if (section.has(meaningless)) {
+                    problems.add(
+                            section.value(meaningless),
+                            "has no meaning with target.server: the fork lives in that server",
+                            List.of("server: reports", "database: shop_{date}"));
+                }
+            }
+        }
+        if (databaseValue.present()) {
+            if (!serverValue.present()) {
+                problems.add(databaseValue, "needs target.server: the service it is made in", List.of("reports"));
+            } else {
+                database = targetName(job, databaseValue, DATABASE_NAME, DATABASE_RULE, DATABASE_EXAMPLES);
+            }
+        }
         Integer version = null;
         if (section.has("version")) {
+
             Value versionValue = section.value("version");
             version = integer(versionValue, List.of("15", "17"));
             if (version != null && (version < 10 || version > 30)) {
@@ -349,30 +398,30 @@ public final class DefinitionReader {
             }
         }
         section.finish();
-        boolean complete = name != null && region != null && (version != null || !section.has("version"));
-        return complete ? new JobDefinition.Target(name, region, version) : null;
+        boolean complete = name != null
+                && region != null
+                && (version != null || !section.has("version"))
+                && (server != null) == serverValue.present()
+                && (database != null) == serverValue.present()
+                && !(serverValue.present() && (section.has("region") || section.has("version")));
+        return complete ? new JobDefinition.Target(name, region, version, server, database) : null;
     }
 
-    private String targetName(String job, Value value) {
+    private String targetName(String job, Value value, Predicate<String> valid, String rule, List<String> examples) {
         String sample = value.text()
                 .replace("{job}", job)
                 .replace("{date}", "20261126")
                 .replace("{time}", "023000")
                 .replace("{run}", "42");
         if (sample.contains("{") || sample.contains("}")) {
-            problems.add(
-                    value,
-                    "has an unknown placeholder; the placeholders are {job} {date} {time} {run}",
-                    List.of("shop-dev-{date}", "{job}-{date}-{time}", "{job}-{run}"));
+            problems.add(value, "has an unknown placeholder; the placeholders are {job} {date} {time} {run}", examples);
             return null;
         }
-        if (!Names.valid(sample)) {
-            problems.add(
-                    value,
-                    "gives names like \"" + sample + "\", which " + Names.RULE_TEXT,
-                    List.of("shop-dev-{date}", "{job}-{run}"));
+        if (!valid.test(sample)) {
+            problems.add(value, "gives names like \"" + sample + "\", which " + rule, examples);
             return null;
         }
+
         return value.text();
     }
 

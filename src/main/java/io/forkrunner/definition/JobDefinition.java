@@ -47,8 +47,22 @@ public record JobDefinition(
      * @param name the fork's name, with placeholders {@code {job} {date} {time} {run}}
      * @param region where the fork runs
      * @param version PostgreSQL major of the fork; null for the source's
+     * @param server an existing service the fork is restored into as a new database, for targets where instances
+     *     cannot be created; null for a new instance
+     * @param database the new database on {@code server}, with the placeholders of {@code name}; null without a server
      */
-    public record Target(String name, String region, Integer version) {}
+    public record Target(String name, String region, Integer version, String server, String database) {
+
+        public Target(String name, String region, Integer version) {
+            this(name, region, version, null, null);
+        }
+
+        public Target {
+            if ((server == null) != (database == null)) {
+                throw new IllegalArgumentException("target.server and target.database go together");
+            }
+        }
+    }
 
     /** When the job fires by itself. */
     public record Schedule(String cron, ZoneId zone, Misfire misfire, Overlap overlap) {}

@@ -54,9 +54,8 @@ public interface Engine {
     /** Whether a server of major {@code version} can run here; the message of what can when not. */
     Optional<String> cannotRun(int version);
 
-    /** Dumps every database
-     * and the roles of the server at {@code source} into {@code directory}. Resumable. */
-    void dump(Endpoint source, Path directory, Checkpoints checkpoints, Progress progress);
+    /** Dumps these databases and the roles of the server at {@code source} into {@code directory}. Resumable. */
+    void dump(Endpoint source, Path directory, List<String> databases, Checkpoints checkpoints, Progress progress);
 
     /** Creates and starts an empty instance at {@code place} whose superuser is {@code admin}'s login. */
     void initialize(Place place, Endpoint admin);
@@ -66,6 +65,26 @@ public interface Engine {
      * its tables one by one (each a checkpoint), then its indexes and constraints. Resumable.
      */
     void load(Place place, Endpoint admin, Path dump, Checkpoints checkpoints, Progress progress);
+
+    /**
+     * Loads database {@code source} of a dump made by {@link #dump} into the existing server at {@code server} as the
+     * new database {@code database}, table by table like {@link #load}. With {@code withRoles} the roles the server
+     * lacks are created; those it has are left alone. Resumable.
+     */
+    NewDatabase loadInto(
+            Endpoint server,
+            String source,
+            String database,
+            boolean withRoles,
+            Path dump,
+            Checkpoints checkpoints,
+            Progress progress);
+
+    /** Removes a database a fork made in an existing server, with its connections. */
+    void dropDatabase(Endpoint server, String database);
+
+    /** The major version of the server at {@code endpoint}. */
+    int majorVersion(Endpoint endpoint);
 
     /** The source's non-default settings, less host-specific ones (port, addresses, paths, archiving, replication). */
     Map<String, String> settings(Endpoint source);
@@ -97,6 +116,9 @@ public interface Engine {
 
     /** Reads every table of every database and counts its rows. */
     List<TableCount> tableCounts(Endpoint endpoint);
+
+    /** Reads every table of one database and counts its rows. */
+    List<TableCount> tableCounts(Endpoint endpoint, String database);
 
     /** The extensions installed in each database, as {@code DATABASE.EXTENSION} to version. */
     Map<String, String> extensions(Endpoint endpoint);

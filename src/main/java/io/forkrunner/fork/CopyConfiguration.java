@@ -20,7 +20,12 @@ class CopyConfiguration extends ForkStep {
     @Override
     void execute(Run run) {
         ForkPlan plan = run.plan();
+        if (plan.intoServer()) {
+            run.report("settings", "none: the fork is a database in " + plan.server() + ", whose settings are its own");
+            return;
+        }
         String recorded = run.reported("settings");
+
         Map<String, String> settings = recorded == null
                 ? new TreeMap<>(services.engine(plan).settings(services.sourceEndpoint(plan)))
                 : JSON.readValue(recorded, new TypeReference<TreeMap<String, String>>() {});

@@ -31,7 +31,13 @@ class CopyUsersAndPools extends ForkStep {
         ForkPlan plan = run.plan();
         JobDefinition job = run.job();
         Engine engine = services.engine(plan);
+        if (plan.intoServer()) {
+            // restore-data created the roles the server lacked and reported those it left alone
+            run.report("pools", "none: the fork is a database in " + plan.server() + ", whose pools are its own");
+            return;
+        }
         if (job.copyUsers()) {
+
             List<Role> fork = engine.roles(services.forkEndpoint(plan));
             List<String> differences = differences(engine.roles(services.sourceEndpoint(plan)), fork);
             run.report("roles", String.valueOf(fork.size()));

@@ -15,7 +15,9 @@ import tools.jackson.databind.json.JsonMapper;
  * @param target the recovery target: the newest archived commit for {@code latest}
  * @param backupStart where replay from the backup begins
  * @param fromArchive whether replay continues from the WAL archive, or ends at the backup's own end
- *
+ * @param server the existing service the fork is made in as a new database; null for a new instance
+ * @param database the new database on {@code server}; null without one
+ * @param sourceDatabase the source's database copied there; null without a server
  */
 public record ForkPlan(
         String job,
@@ -30,7 +32,10 @@ public record ForkPlan(
         Path backupDirectory,
         String backupStart,
         boolean fromArchive,
-        Instant pickedAt) {
+        Instant pickedAt,
+        String server,
+        String database,
+        String sourceDatabase) {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -40,9 +45,14 @@ public record ForkPlan(
         Objects.requireNonNull(backupDirectory, "backupDirectory");
     }
 
-    /** Whether the fork is restored logically, into a newer major than its backup's. */
+    /** Whether the fork is restored logically: into a newer major than its backup's, or into an existing server. */
     boolean logical() {
-        return version != sourceVersion;
+        return version != sourceVersion || intoServer();
+    }
+
+    /** Whether the fork is a new database in an existing server rather than an instance of its own. */
+    boolean intoServer() {
+        return server != null;
     }
 
     String toJson() {

@@ -55,8 +55,9 @@ public class ForkRegistry {
 
     void register(ForkRecord fork) {
         jdbc.sql("insert into forks (name, job, run_id, source, region, engine, version, point_in_time, backup_id,"
-                        + " host, port, pool_port, created_at) values (:name, :job, :run, :source, :region, :engine,"
-                        + " :version, :pit, :backup, :host, :port, :poolPort, :created) on conflict (name) do nothing")
+                        + " host, port, pool_port, created_at, server, database) values (:name, :job, :run, :source,"
+                        + " :region, :engine, :version, :pit, :backup, :host, :port, :poolPort, :created, :server,"
+                        + " :database) on conflict (name) do nothing")
                 .param("name", fork.name())
                 .param("job", fork.job())
                 .param("run", fork.runId())
@@ -70,12 +71,16 @@ public class ForkRegistry {
                 .param("port", fork.port())
                 .param("poolPort", fork.poolPort())
                 .param("created", Timestamp.from(fork.createdAt()))
+                .param("server", fork.server())
+                .param("database", fork.database())
                 .update();
         log.info(
-                "fork {} of {} registered: 127.0.0.1:{}{}",
+                "fork {} of {} registered: {}:{}{}{}",
                 fork.name(),
                 fork.source(),
+                fork.host(),
                 fork.port(),
+                fork.database() == null ? "" : ", database " + fork.database() + " of " + fork.server(),
                 fork.poolPort() == null ? "" : ", pools on " + fork.poolPort());
     }
 
@@ -93,7 +98,8 @@ public class ForkRegistry {
     }
 
     /**
-     * Removes a fork: its pooler, its instance (server, directory, reservations) and its record. Also removes an
+     * Removes a fork: its pooler, its instance (server, directory, reservations) and its record; for a fork made in an
+     * existing server, its database there (the roles it created stay: other databases may use them). Also removes an
      * instance whose run never registered it.
      */
     public void drop(String name) {
@@ -101,6 +107,17 @@ public class ForkRegistry {
         Optional<Instance> instance = provisioner.find(name);
         if (fork.isEmpty() && instance.isEmpty()) {
             throw new ForkrunnerException("there is no fork named " + name + "; forkrunner forks lists them");
+        }
+        if (fork.isPresent() && fork.get().server() != null) {
+            ServiceDefinition server = definitions
+                    .current()
+                    .service(fork.get().server())
+                    .orElseThrow(() -> new ForkrunnerException("fork " + name + " is database "
+                            + fork.get().database() + " of service "
+                            + fork.get().server()
+                            + ", which is no longer declared in config/services.yml: declare it again to drop it"));
+            engines.of(server)
+                    .dropDatabase(Endpoint.of(server, secrets), fork.get().database());
         }
         instance.ifPresent(found -> {
             engines.named(found.engine()).stopPools(new Place(found.directory(), found.port(), found.version()));
@@ -175,6 +192,8 @@ public class ForkRegistry {
                 row.getString("host"),
                 row.getInt("port"),
                 (Integer) row.getObject("pool_port"),
-                row.getTimestamp("created_at").toInstant());
+                row.getTimestamp("created_at").toInstant(),
+                row.getString("server"),
+                row.getString("database"));
     }
 }

@@ -2,6 +2,7 @@ package io.forkrunner.fork;
 
 import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.definition.Definitions;
+import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
@@ -118,10 +119,34 @@ class ForkServices {
         return new Place(instance.directory(), instance.port(), instance.version());
     }
 
-    /** How forkrunner logs in to the fork: with the source's login, which the restored fork carries. */
+    /**
+     * How forkrunner logs in to the fork: with the source's login, which the restored fork carries; in an existing
+     * server, with that server's login.
+     */
     Endpoint forkEndpoint(ForkPlan plan) {
+        if (plan.intoServer()) {
+            return serverEndpoint(plan);
+        }
         Endpoint source = sourceEndpoint(plan);
         Instance instance = instance(plan);
         return new Endpoint(instance.host(), instance.port(), source.user(), source.password());
+    }
+
+    /** The existing server a fork is made in as a new database. */
+    Endpoint serverEndpoint(ForkPlan plan) {
+        ServiceDefinition server = definitions
+                .current()
+                .service(plan.server())
+                .orElseThrow(() -> new ForkrunnerException("service " + plan.server() + " is no longer declared"));
+        return endpoint(server);
+    }
+
+    Endpoint endpoint(ServiceDefinition service) {
+        return Endpoint.of(service, secrets);
+    }
+
+    /** The fork's database where the job's checks and sql integrations run. */
+    String database(ForkPlan plan, JobDefinition job) {
+        return plan.intoServer() ? plan.database() : ForkDatabase.of(job, source(plan));
     }
 }

@@ -6,7 +6,7 @@ import io.forkrunner.definition.JobDefinition.Integration;
 import io.forkrunner.definition.JobDefinition.PrometheusIntegration;
 import io.forkrunner.definition.JobDefinition.SqlIntegration;
 import io.forkrunner.definition.JobDefinition.WebhookIntegration;
-import io.forkrunner.provision.Instance;
+import io.forkrunner.engine.Endpoint;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
 import java.io.IOException;
@@ -50,7 +50,7 @@ class Integrations {
     void apply(Integration integration, int index, JobDefinition job, ForkPlan plan, long runId) {
         Path log = services.home().logs().resolve("runs").resolve(runId + "-integration-" + (index + 1) + ".log");
         if (integration instanceof SqlIntegration sql) {
-            String database = ForkDatabase.of(job, services.source(plan));
+            String database = services.database(plan, job);
             Integrations.log.info("fork {}: running {} on database {}", plan.fork(), sql.file(), database);
             services.engine(plan).runSql(services.forkEndpoint(plan), database, sql.file(), log);
         } else if (integration instanceof WebhookIntegration webhook) {
@@ -67,7 +67,7 @@ class Integrations {
 
     /** What a webhook receives about a fork: names and endpoints, never a secret. */
     private Map<String, Object> describe(ForkPlan plan, long runId) {
-        Instance instance = services.instance(plan);
+        Endpoint fork = services.forkEndpoint(plan);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("event", "fork.ready");
         body.put("job", plan.job());
@@ -76,10 +76,13 @@ class Integrations {
         body.put("source", plan.source());
         body.put("region", plan.region());
         body.put("pointInTime", plan.target().toString());
-        body.put("server", Map.of("host", instance.host(), "port", instance.port()));
+        body.put("server", Map.of("host", fork.host(), "port", fork.port()));
+        if (plan.intoServer()) {
+            body.put("database", plan.database());
+        }
         services.provisioner()
                 .portOf(plan.fork(), "pools")
-                .ifPresent(port -> body.put("pools", Map.of("host", instance.host(), "port", port)));
+                .ifPresent(port -> body.put("pools", Map.of("host", fork.host(), "port", port)));
         return body;
     }
 
@@ -124,19 +127,20 @@ class Integrations {
     }
 
     private Command environment(Command command, ForkPlan plan, long runId) {
-        Instance instance = services.instance(plan);
+        Endpoint fork = services.forkEndpoint(plan);
         Command withFork = command.withEnvironment("FORK_NAME", plan.fork())
                 .withEnvironment("FORK_JOB", plan.job())
                 .withEnvironment("FORK_RUN", String.valueOf(runId))
                 .withEnvironment("FORK_SOURCE", plan.source())
                 .withEnvironment("FORK_REGION", plan.region())
                 .withEnvironment("FORK_POINT_IN_TIME", plan.target().toString())
-                .withEnvironment("FORK_HOST", instance.host())
-                .withEnvironment("FORK_PORT", String.valueOf(instance.port()));
+                .withEnvironment("FORK_HOST", fork.host())
+                .withEnvironment("FORK_PORT", String.valueOf(fork.port()));
+        Command described = plan.intoServer() ? withFork.withEnvironment("FORK_DATABASE", plan.database()) : withFork;
         return services.provisioner()
                 .portOf(plan.fork(), "pools")
-                .map(port -> withFork.withEnvironment("FORK_POOL_PORT", String.valueOf(port)))
-                .orElse(withFork);
+                .map(port -> described.withEnvironment("FORK_POOL_PORT", String.valueOf(port)))
+                .orElse(described);
     }
 
     /** The registered forks of every job that keeps this file, and the fork being made. */
@@ -147,9 +151,10 @@ class Integrations {
                 targets.add(target(fork.name(), fork.job(), fork.source(), fork.region(), fork.host(), fork.port()));
             }
         }
-        Instance instance = services.instance(current);
-        targets.add(target(
-                current.fork(), current.job(), current.source(), current.region(), instance.host(), instance.port()));
+        Endpoint fork = services.forkEndpoint(current);
+        targets.add(
+                target(current.fork(), current.job(), current.source(), current.region(), fork.host(), fork.port()));
+
         return targets;
     }
 

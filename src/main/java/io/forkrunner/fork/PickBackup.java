@@ -6,6 +6,8 @@ import io.forkrunner.backup.StoredBackup;
 import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.PointInTime;
 import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Engine;
 import io.forkrunner.system.ForkrunnerException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,7 +59,7 @@ class PickBackup extends ForkStep {
         }
         BackupKeeper.Restorable restorable = services.backups().backupFor(source.name(), target);
         StoredBackup backup = restorable.backup();
-        String fork = forkName(job, run.runId(), now);
+        String fork = fill(job.target().name(), job, run.runId(), now);
         if (services.provisioner().find(fork).isPresent()
                 || services.registry().find(fork).isPresent()) {
             throw new ForkrunnerException(
@@ -65,8 +67,27 @@ class PickBackup extends ForkStep {
                             + ") or make target.name of jobs/" + job.name() + ".yml unique with {time} or {run}");
         }
         int sourceVersion = majorOf(backup);
-        int version =
-                job.target().version() == null ? sourceVersion : job.target().version();
+        String server = job.target().server();
+        String database = null;
+        String sourceDatabase = null;
+        int version;
+        if (server != null) {
+            database = fill(job.target().database(), job, run.runId(), now);
+            sourceDatabase = ForkDatabase.of(job, source);
+            ServiceDefinition into = services.definitions().requireService(server);
+            Engine engine = services.engineOf(into);
+            Endpoint endpoint = services.endpoint(into);
+            version = engine.majorVersion(endpoint);
+            if (engine.databases(endpoint).contains(database)) {
+                throw new ForkrunnerException("server " + server + " has a database named " + database
+                        + " already: a fork never writes into an existing database. Drop it there, or make"
+                        + " target.database of jobs/" + job.name() + ".yml unique with {date}, {time} or {run}");
+            }
+        } else {
+            version = job.target().version() == null
+                    ? sourceVersion
+                    : job.target().version();
+        }
         if (version < sourceVersion) {
             throw new ForkrunnerException(
                     "jobs/" + job.name() + ".yml asks for PostgreSQL " + version + " but the backup of "
@@ -91,13 +112,15 @@ class PickBackup extends ForkStep {
                 backup.directory(),
                 backup.startPosition(),
                 restorable.fromArchive(),
-                now));
+                now,
+                server,
+                database,
+                sourceDatabase));
     }
 
-    static String forkName(JobDefinition job, long runId, Instant at) {
-        return job.target()
-                .name()
-                .replace("{job}", job.name())
+    /** A name of the job's target with its placeholders filled in. */
+    static String fill(String pattern, JobDefinition job, long runId, Instant at) {
+        return pattern.replace("{job}", job.name())
                 .replace("{date}", DATE.format(at))
                 .replace("{time}", TIME.format(at))
                 .replace("{run}", String.valueOf(runId));

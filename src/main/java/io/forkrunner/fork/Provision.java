@@ -2,12 +2,16 @@ package io.forkrunner.fork;
 
 import io.forkrunner.definition.Region;
 import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Endpoint;
 import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.InstanceSpec;
 import java.util.Map;
 import org.springframework.stereotype.Component;
 
-/** Step 2: reserves the fork's name, region, port and data directory, and a port for its pools. */
+/**
+ * Step 2: reserves the fork's name, region, port and data directory, and a port for its pools. A fork made in an
+ * existing server reserves nothing: it names the server and its new database.
+ */
 @Component
 class Provision extends ForkStep {
 
@@ -18,7 +22,16 @@ class Provision extends ForkStep {
     @Override
     void execute(Run run) {
         ForkPlan plan = run.plan();
+        if (plan.intoServer()) {
+            // the server exists: the new database is made by restore-data, which refuses one that is there already
+            Endpoint server = services.serverEndpoint(plan);
+            run.report("server", plan.server() + " (" + server.host() + ":" + server.port() + ")");
+            run.report("database", plan.database());
+            run.checkpoint("reserved");
+            return;
+        }
         Region region = services.definitions().region(plan.region());
+
         Instance instance = services.provisioner()
                 .find(plan.fork())
                 .orElseGet(() -> services.provisioner()

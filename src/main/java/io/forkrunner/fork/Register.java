@@ -1,6 +1,6 @@
 package io.forkrunner.fork;
 
-import io.forkrunner.provision.Instance;
+import io.forkrunner.engine.Endpoint;
 import org.springframework.stereotype.Component;
 
 /** Step 8: the fork becomes a service in the registry; retention then drops this job's oldest forks beyond keep. */
@@ -19,7 +19,7 @@ class Register extends ForkStep {
     @Override
     void execute(Run run) {
         ForkPlan plan = run.plan();
-        Instance instance = services.instance(plan);
+        Endpoint fork = services.forkEndpoint(plan);
         Integer poolPort = services.provisioner().portOf(plan.fork(), "pools").orElse(null);
         services.registry()
                 .register(new ForkRecord(
@@ -28,14 +28,17 @@ class Register extends ForkStep {
                         run.runId(),
                         plan.source(),
                         plan.region(),
-                        instance.engine(),
+                        services.source(plan).engine(),
                         plan.version(),
                         plan.target(),
                         plan.backupId(),
-                        instance.host(),
-                        instance.port(),
+                        fork.host(),
+                        fork.port(),
                         poolPort,
-                        services.clock().instant()));
+                        services.clock().instant(),
+                        plan.server(),
+                        plan.database()));
+
         run.checkpoint("registered");
         var dropped = retention.apply(run.job(), plan.fork());
         if (!dropped.isEmpty()) {

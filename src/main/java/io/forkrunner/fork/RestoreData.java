@@ -4,12 +4,14 @@ import io.forkrunner.definition.Region;
 import io.forkrunner.engine.Checkpoints;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.NewDatabase;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Restored;
 import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.InstanceSpec;
 import io.forkrunner.system.DirectoryTree;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
@@ -31,13 +33,14 @@ class RestoreData extends ForkStep {
     void execute(Run run) {
         ForkPlan plan = run.plan();
         Engine engine = services.engine(plan);
-        Place place = services.place(plan);
         if (plan.logical()) {
-            restoreLogically(run, plan, engine, place);
+            restoreLogically(run, plan, engine);
         } else {
-            restorePhysically(run, plan, engine, place, services.forkEndpoint(plan), "");
+            restorePhysically(run, plan, engine, services.place(plan), services.forkEndpoint(plan), "");
         }
-        services.provisioner().start(plan.fork());
+        if (!plan.intoServer()) {
+            services.provisioner().start(plan.fork());
+        }
     }
 
     /** Lays the backup down at {@code place} and recovers it; {@code prefix} keeps the checkpoints of a temporary one apart. */
@@ -67,10 +70,15 @@ class RestoreData extends ForkStep {
         }
     }
 
-    private void restoreLogically(Run run, ForkPlan plan, Engine engine, Place place) {
-        Path dump = place.directory().resolve("dump");
+    private void restoreLogically(Run run, ForkPlan plan, Engine engine) {
+        if (run.reached("loaded")) {
+            return;
+        }
+        Path dump = plan.intoServer()
+                ? services.home().var().resolve("work").resolve(plan.fork()).resolve("dump")
+                : services.place(plan).directory().resolve("dump");
         Checkpoints checkpoints = checkpoints(run);
-        Endpoint admin = services.forkEndpoint(plan);
+        Endpoint admin = services.sourceEndpoint(plan); // the login the restored backup carries
         if (!run.reached("dumped")) {
             String name = temporaryName(plan.fork());
             Optional<Instance> existing = services.provisioner().find(name);
@@ -89,20 +97,48 @@ class RestoreData extends ForkStep {
                 Endpoint temporaryAdmin =
                         new Endpoint(temporary.host(), temporary.port(), admin.user(), admin.password());
                 restorePhysically(run, plan, engine, temporaryPlace, temporaryAdmin, prefix);
-                engine.dump(temporaryAdmin, dump, checkpoints, run.progress());
+                List<String> databases =
+                        plan.intoServer() ? List.of(plan.sourceDatabase()) : engine.databases(temporaryAdmin);
+                engine.dump(temporaryAdmin, dump, databases, checkpoints, run.progress());
                 run.checkpoint("dumped");
             } finally {
                 services.provisioner().drop(name);
             }
         }
-        if (!run.reached("initialized")) {
-            engine.initialize(place, admin);
-            run.checkpoint("initialized");
+        if (plan.intoServer()) {
+            NewDatabase made = engine.loadInto(
+                    services.serverEndpoint(plan),
+                    plan.sourceDatabase(),
+                    plan.database(),
+                    run.job().copyUsers(),
+                    dump,
+                    checkpoints,
+                    run.progress());
+            run.report("roles-created", String.join(", ", made.rolesCreated()));
+            run.report("roles-left-alone", String.join(", ", made.rolesLeftAlone()));
+            if (!made.privilegesWithheld().isEmpty()) {
+                run.report(
+                        "privileges-withheld",
+                        "created without superuser, replication or bypassrls: "
+                                + String.join(", ", made.privilegesWithheld()));
+            }
+            run.report(
+                    "restore",
+                    "logical, database " + plan.sourceDatabase() + " of " + plan.source() + " into new database "
+                            + plan.database() + " of " + plan.server() + " (PostgreSQL " + plan.version() + ")");
+        } else {
+            Place place = services.place(plan);
+            Endpoint forkAdmin = services.forkEndpoint(plan);
+            if (!run.reached("initialized")) {
+                engine.initialize(place, forkAdmin);
+                run.checkpoint("initialized");
+            }
+            services.provisioner().start(plan.fork());
+            engine.load(place, forkAdmin, dump, checkpoints, run.progress());
+            run.report("restore", "logical, PostgreSQL " + plan.sourceVersion() + " to " + plan.version());
         }
-        services.provisioner().start(plan.fork());
-        engine.load(place, admin, dump, checkpoints, run.progress());
-        run.report("restore", "logical, PostgreSQL " + plan.sourceVersion() + " to " + plan.version());
-        DirectoryTree.delete(dump);
+        run.checkpoint("loaded");
+        DirectoryTree.delete(plan.intoServer() ? dump.getParent() : dump);
     }
 
     /** The temporary instance of a fork: a name of its own within the name rule. */

@@ -34,7 +34,7 @@ class Verify extends ForkStep {
         ForkPlan plan = run.plan();
         Engine engine = services.engine(plan);
         Endpoint fork = services.forkEndpoint(plan);
-        String database = ForkDatabase.of(run.job(), services.source(plan));
+        String database = services.database(plan, run.job());
         List<String> failed = new ArrayList<>();
         Map<String, String> results = new LinkedHashMap<>();
         for (String check : run.job().checks()) {
@@ -73,13 +73,14 @@ class Verify extends ForkStep {
         if (!results.isEmpty()) {
             run.report("results", JSON.writeValueAsString(results));
         }
-        if (plan.logical()) {
+        if (plan.logical() && !plan.intoServer()) {
             reportDifferences(run, engine, services.sourceEndpoint(plan), fork);
         }
         if (!failed.isEmpty()) {
             throw new ForkrunnerException(String.join("; ", failed));
         }
-        List<TableCount> counts = engine.tableCounts(fork);
+        List<TableCount> counts = plan.intoServer() ? engine.tableCounts(fork, database) : engine.tableCounts(fork);
+
         Map<String, Long> rows = new LinkedHashMap<>();
         counts.forEach(count -> rows.put(count.qualifiedName(), count.rows()));
         run.report("rows", JSON.writeValueAsString(rows));

@@ -132,9 +132,9 @@ final class PostgresCatalog {
      * Counts the rows of every table of every database: each table must read. A materialized view created
      * {@code WITH NO DATA} reads on no server and is left out.
      */
-    List<TableCount> tableCounts(Endpoint endpoint) {
+    List<TableCount> tableCounts(Endpoint endpoint, List<String> databases) {
         List<TableCount> counts = new ArrayList<>();
-        for (String database : databases(endpoint)) {
+        for (String database : databases) {
             try (Connection connection = engine.connect(endpoint, database);
                     Statement statement = connection.createStatement()) {
                 List<String[]> tables = new ArrayList<>();
@@ -166,7 +166,29 @@ final class PostgresCatalog {
         return counts;
     }
 
+    void dropDatabase(Endpoint server, String database) {
+        try (Connection connection = engine.connect(server, "postgres");
+                Statement statement = connection.createStatement()) {
+            statement.execute("drop database if exists " + quote(database) + " with (force)");
+        } catch (SQLException e) {
+            throw new ForkrunnerException(
+                    "cannot drop database " + database + " on " + server + ": " + e.getMessage(), e);
+        }
+    }
+
+    int majorVersion(Endpoint endpoint) {
+        try (Connection connection = engine.connect(endpoint, "postgres");
+                Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery("select current_setting('server_version_num')::int / 10000")) {
+            row.next();
+            return row.getInt(1);
+        } catch (SQLException e) {
+            throw new ForkrunnerException("cannot reach " + endpoint + ": " + e.getMessage(), e);
+        }
+    }
+
     void removePasswords(Endpoint admin) {
+
         try (Connection connection = engine.connect(admin, "postgres");
                 Statement statement = connection.createStatement()) {
             List<String> roles = new ArrayList<>();

@@ -7,6 +7,7 @@ import io.forkrunner.engine.BaseBackup;
 import io.forkrunner.engine.Checkpoints;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.NewDatabase;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pools;
 import io.forkrunner.engine.Progress;
@@ -160,8 +161,9 @@ public class PostgresEngine implements Engine {
     }
 
     @Override
-    public void dump(Endpoint source, Path directory, Checkpoints checkpoints, Progress progress) {
-        new PostgresLogicalRestore(this).dump(source, directory, checkpoints, progress);
+    public void dump(
+            Endpoint source, Path directory, List<String> databases, Checkpoints checkpoints, Progress progress) {
+        new PostgresLogicalRestore(this).dump(source, directory, databases, checkpoints, progress);
     }
 
     @Override
@@ -177,6 +179,29 @@ public class PostgresEngine implements Engine {
     @Override
     public void load(Place place, Endpoint admin, Path dump, Checkpoints checkpoints, Progress progress) {
         new PostgresLogicalRestore(this).load(place, admin, dump, checkpoints, progress);
+    }
+
+    @Override
+    public NewDatabase loadInto(
+            Endpoint server,
+            String source,
+            String database,
+            boolean withRoles,
+            Path dump,
+            Checkpoints checkpoints,
+            Progress progress) {
+        return new PostgresLogicalRestore(this)
+                .loadInto(server, source, database, withRoles, dump, checkpoints, progress);
+    }
+
+    @Override
+    public void dropDatabase(Endpoint server, String database) {
+        new PostgresCatalog(this).dropDatabase(server, database);
+    }
+
+    @Override
+    public int majorVersion(Endpoint endpoint) {
+        return new PostgresCatalog(this).majorVersion(endpoint);
     }
 
     @Override
@@ -239,7 +264,13 @@ public class PostgresEngine implements Engine {
 
     @Override
     public List<TableCount> tableCounts(Endpoint endpoint) {
-        return new PostgresCatalog(this).tableCounts(endpoint);
+        PostgresCatalog catalog = new PostgresCatalog(this);
+        return catalog.tableCounts(endpoint, catalog.databases(endpoint));
+    }
+
+    @Override
+    public List<TableCount> tableCounts(Endpoint endpoint, String database) {
+        return new PostgresCatalog(this).tableCounts(endpoint, List.of(database));
     }
 
     @Override

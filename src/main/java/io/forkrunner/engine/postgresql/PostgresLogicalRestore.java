@@ -2,6 +2,7 @@ package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.engine.Checkpoints;
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.NewDatabase;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Progress;
 import io.forkrunner.system.DirectoryTree;
@@ -18,7 +19,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -44,10 +48,9 @@ final class PostgresLogicalRestore {
         this.runner = engine.runner();
     }
 
-    /** Dumps every database and the roles of the server at {@code source} into {@code directory}. */
-    void dump(Endpoint source, Path directory, Checkpoints checkpoints, Progress progress) {
+    /** Dumps these databases and the roles of the server at {@code source} into {@code directory}. */
+    void dump(Endpoint source, Path directory, List<String> databases, Checkpoints checkpoints, Progress progress) {
         runner.serviceUser().privateDirectory(directory);
-        List<String> databases = engine.databases(source);
         Path log = directory.resolve("dump.log");
         try (Passfile passfile = engine.passfile(source)) {
             if (!checkpoints.reached("dumped-roles")) {
@@ -59,6 +62,7 @@ final class PostgresLogicalRestore {
                                 "--file=" + directory.resolve("roles.sql"))
                         .loggingTo(log)
                         .withTimeout(LONG));
+                new PostgresRoles(engine).save(source, databases, directory.resolve("roles.json"));
                 checkpoints.reach("dumped-roles");
             }
             int done = 0;
@@ -105,68 +109,127 @@ final class PostgresLogicalRestore {
                         .withTimeout(LONG));
                 checkpoints.reach("loaded-roles");
             }
-            List<Table> tables = new ArrayList<>();
-            for (String database : databases) {
-                tables.addAll(tables(target, passfile, dump, database, log));
-            }
-            int loaded = (int) tables.stream()
-                    .filter(table -> checkpoints.reached(table.checkpoint()))
-                    .count();
-            for (String database : databases) {
-                Path directory = dump.resolve("db-" + database);
-                if (!checkpoints.reached("schema:" + database)) {
-                    createSchema(target, passfile, database, directory, log);
-                    checkpoints.reach("schema:" + database);
-                }
-                for (Table table : tables) {
-                    if (!table.database().equals(database) || checkpoints.reached(table.checkpoint())) {
-                        continue;
-                    }
-                    loadTable(target, passfile, table, directory, dump, log);
-                    checkpoints.reach(table.checkpoint());
-                    appendLoaded(dump, table);
-                    progress.report("tables restored", ++loaded, tables.size());
-                }
-                if (!checkpoints.reached("indexes:" + database)) {
-                    runner.run(engine.clientCommand(
-                                    target,
-                                    passfile,
-                                    "pg_restore",
-                                    "--section=post-data",
-                                    "--jobs=" + JOBS,
-                                    "--dbname=" + database,
-                                    "--exit-on-error",
-                                    directory.toString())
-                            .loggingTo(log)
-                            .withTimeout(LONG));
-                    checkpoints.reach("indexes:" + database);
-                }
-            }
-            progress.report("tables restored", tables.size(), tables.size());
+            Map<String, String> sources = new LinkedHashMap<>();
+            databases.forEach(database -> sources.put(database, database));
+            loadTables(target, passfile, dump, sources, checkpoints, progress, database -> {
+                createSchema(target, passfile, database, dump.resolve("db-" + database), log);
+            });
         }
     }
 
+    /**
+     * Loads the database {@code source} of a dump into the existing server at {@code server} as the new database
+     * {@code database}. With {@code withRoles}, the roles the server lacks are created from the dump (never superuser,
+     * replication or bypassing row security) and those it has are left as they are; without, the new database's objects
+     * belong to {@code server}'s login.
+     */
+    NewDatabase loadInto(
+            Endpoint server,
+            String source,
+            String database,
+            boolean withRoles,
+            Path dump,
+            Checkpoints checkpoints,
+            Progress progress) {
+        PostgresRoles roles = new PostgresRoles(engine);
+        NewDatabase created = withRoles
+                ? roles.createMissing(server, dump.resolve("roles.json"), dump.resolve("roles-existing"))
+                : new NewDatabase(List.of(), List.of(), List.of());
+        Path log = dump.resolve("restore.log");
+        List<String> ownership = withRoles ? List.of() : List.of("--no-owner", "--no-privileges");
+        try (Passfile passfile = engine.passfile(server)) {
+            loadTables(server, passfile, dump, Map.of(database, source), checkpoints, progress, name -> {
+                String made = "made-database:" + name;
+                if (checkpoints.reached(made)) {
+                    dropIfHalfMade(server, name); // this run made it, and was killed before its schema was whole
+                }
+                createDatabase(server, name, withRoles ? roles.owner(dump.resolve("roles.json"), source) : null);
+                checkpoints.reach(made);
+                List<String> argv = new ArrayList<>(List.of("--section=pre-data", "--exit-on-error"));
+                argv.addAll(ownership);
+                argv.add("--dbname=" + name);
+                argv.add(dump.resolve("db-" + source).toString());
+                runner.run(engine.clientCommand(server, passfile, "pg_restore", argv.toArray(String[]::new))
+                        .loggingTo(log)
+                        .withTimeout(LONG));
+            });
+        }
+        return created;
+    }
+
+    /**
+     * Into each database (a key of {@code sources}, loaded from the dumped database its value names): its schema (made
+     * by {@code createSchema} unless recorded), then its tables one by one, each recorded when loaded and skipped when
+     * recorded, then its indexes and constraints.
+     */
+    private void loadTables(
+            Endpoint target,
+            Passfile passfile,
+            Path dump,
+            Map<String, String> sources,
+            Checkpoints checkpoints,
+            Progress progress,
+            Consumer<String> createSchema) {
+        Path log = dump.resolve("restore.log");
+        List<Table> tables = new ArrayList<>();
+        sources.forEach((database, source) -> tables.addAll(tables(target, passfile, dump, source, database)));
+        int loaded = (int) tables.stream()
+                .filter(table -> checkpoints.reached(table.checkpoint()))
+                .count();
+        for (String database : sources.keySet()) {
+            if (!checkpoints.reached("schema:" + database)) {
+                createSchema.accept(database);
+                checkpoints.reach("schema:" + database);
+            }
+        }
+        for (Table table : tables) {
+            if (!checkpoints.reached(table.checkpoint())) {
+                loadTable(target, passfile, table, dump, log);
+                checkpoints.reach(table.checkpoint());
+                appendLoaded(dump, table);
+                progress.report("tables restored", ++loaded, tables.size());
+            }
+        }
+        for (String database : sources.keySet()) {
+            if (!checkpoints.reached("indexes:" + database)) {
+                runner.run(engine.clientCommand(
+                                target,
+                                passfile,
+                                "pg_restore",
+                                "--section=post-data",
+                                "--jobs=" + JOBS,
+                                "--dbname=" + database,
+                                "--exit-on-error",
+                                dump.resolve("db-" + sources.get(database)).toString())
+                        .loggingTo(log)
+                        .withTimeout(LONG));
+                checkpoints.reach("indexes:" + database);
+            }
+        }
+        progress.report("tables restored", tables.size(), tables.size());
+    }
+
     /** A table's data in the dump: its TOC line, and where it goes. */
-    record Table(String database, String schema, String name, String tocLine) {
+    record Table(String source, String database, String schema, String name, String tocLine) {
 
         String checkpoint() {
             return "table:" + database + "." + schema + "." + name;
         }
     }
 
-    private List<Table> tables(Endpoint target, Passfile passfile, Path dump, String database, Path log) {
+    private List<Table> tables(Endpoint target, Passfile passfile, Path dump, String source, String database) {
         String toc = runner.run(engine.clientCommand(
                         target,
                         passfile,
                         "pg_restore",
                         "--list",
-                        dump.resolve("db-" + database).toString())
+                        dump.resolve("db-" + source).toString())
                 .withTimeout(Duration.ofMinutes(10)));
         List<Table> tables = new ArrayList<>();
         for (String line : toc.lines().toList()) {
             Matcher matcher = TABLE_DATA.matcher(line);
             if (matcher.matches()) {
-                tables.add(new Table(database, matcher.group(2), matcher.group(3), line));
+                tables.add(new Table(source, database, matcher.group(2), matcher.group(3), line));
             }
         }
         return tables;
@@ -188,6 +251,18 @@ final class PostgresLogicalRestore {
                 .withTimeout(LONG));
     }
 
+    /** A new, empty database: refused, and nothing changed, when the server has one of that name. */
+    private void createDatabase(Endpoint server, String database, String owner) {
+        try (Connection connection = engine.connect(server, "postgres");
+                Statement statement = connection.createStatement()) {
+            statement.execute("create database " + PostgresCatalog.quote(database) + " template template0"
+                    + (owner == null ? "" : " owner " + PostgresCatalog.quote(owner)));
+        } catch (SQLException e) {
+            throw new ForkrunnerException(
+                    "cannot create database " + database + " on " + server + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A database left by a restore that died before its schema was recorded: made again from the start. */
     private void dropIfHalfMade(Endpoint target, String database) {
         try (Connection connection = engine.connect(target, "postgres");
@@ -200,7 +275,7 @@ final class PostgresLogicalRestore {
     }
 
     /** One table's rows: emptied first, so that a table a killed restore half-loaded is loaded whole. */
-    private void loadTable(Endpoint target, Passfile passfile, Table table, Path directory, Path dump, Path log) {
+    private void loadTable(Endpoint target, Passfile passfile, Table table, Path dump, Path log) {
         try (Connection connection = engine.connect(target, table.database());
                 Statement statement = connection.createStatement()) {
             statement.execute(
@@ -219,7 +294,7 @@ final class PostgresLogicalRestore {
                         "--exit-on-error",
                         "--use-list=" + list,
                         "--dbname=" + table.database(),
-                        directory.toString())
+                        dump.resolve("db-" + table.source()).toString())
                 .loggingTo(log)
                 .withTimeout(LONG));
     }

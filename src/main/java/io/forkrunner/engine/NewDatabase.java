@@ -1,0 +1,20 @@
+package io.forkrunner.engine;
+
+import java.util.List;
+
+/**
+ * What a fork made in an existing server did to the server's roles.
+ *
+ * @param rolesCreated the source's roles the server lacked, created with their verifiers and memberships
+ * @param rolesLeftAlone the source's roles the server had already: left exactly as they were
+ * @param privilegesWithheld created roles that were superuser, replication or bypassed row security on the source,
+ *     and are not on the server
+ */
+public record NewDatabase(List<String> rolesCreated, List<String> rolesLeftAlone, List<String> privilegesWithheld) {
+
+    public NewDatabase {
+        rolesCreated = List.copyOf(rolesCreated);
+        rolesLeftAlone = List.copyOf(rolesLeftAlone);
+        privilegesWithheld = List.copyOf(privilegesWithheld);
+    }
+}

@@ -1,0 +1,220 @@
+package io.forkrunner.fork;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.TestHome;
+import io.forkrunner.testing.TestSource;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Forks made as a new database in an existing server that forkrunner cannot create instances beside. */
+class DatabaseTargetTest {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final int TABLES = 6;
+    static final String ROLE_ROW = "select rolname, rolsuper, rolcanlogin, rolcreatedb, rolcreaterole, rolreplication,"
+            + " rolconnlimit, rolpassword, array(select g.rolname from pg_auth_members m join pg_roles g"
+            + " on g.oid = m.roleid where m.member = r.oid order by 1)::text from pg_authid r where rolname = ";
+    static TestHome home;
+    static TestSource source;
+    static TestSource reports;
+
+    @BeforeAll
+    static void sourceAndServer() throws Exception {
+        home = TestHome.create("dbtarget");
+        source = TestSource.start(home, "shop", "Shop-pw-5150");
+        source.sql("create role app login password 'App-pw-source'");
+        source.sql("create role auditor login password 'Auditor-pw-9' connection limit 3");
+        source.sql("create role admin superuser login password 'Admin-pw-1'");
+        source.sql("grant app to auditor");
+        source.sql("create database shop owner app");
+        try (Connection shop = source.connect("shop");
+                Statement statement = shop.createStatement()) {
+            for (int i = 1; i <= TABLES; i++) {
+                statement.execute("create table t" + i + " (id int primary key, note text)");
+                statement.execute("insert into t" + i + " select g, md5(g::text || '" + i + "') from"
+                        + " generate_series(1, " + (100 * i) + ") g");
+                statement.execute("alter table t" + i + " owner to app");
+            }
+            statement.execute("grant select on t1 to auditor");
+        }
+        reports = TestSource.start(home, "reports", "Reports-pw-77");
+        reports.sql("create role app login password 'App-pw-reports'");
+        reports.sql("create role readers nologin");
+        reports.sql("grant readers to app");
+        reports.sql("create database taken");
+        try (Connection taken = reports.connect("taken");
+                Statement statement = taken.createStatement()) {
+            statement.execute("create table kept (id int)");
+            statement.execute("insert into kept values (42)");
+        }
+        home.write(
+                "config/services.yml",
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18950-18969 }\n"
+                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }")
+                        + reports.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
+        home.write(
+                "jobs/intodb.yml",
+                "source: shop\ndatabase: shop\ntarget:\n  name: shop-copy-{run}\n  server: reports\n"
+                        + "  database: shop_copy_{run}\nchecks:\n  - select count(*) = 100 from t1\n");
+        home.write(
+                "jobs/clash.yml",
+                "source: shop\ndatabase: shop\ntarget:\n  name: clash-{run}\n  server: reports\n"
+                        + "  database: taken\n");
+        CliResult backup = home.cli("backup", "shop");
+        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    }
+
+    @AfterAll
+    static void close() {
+        home.close();
+    }
+
+    @Test
+    void aForkIntoAnExistingServerIsANewDatabaseWithEqualDataAndLeavesExistingRolesAlone() throws Exception {
+        String appBefore = row(reports, ROLE_ROW + "'app'");
+        String postgresBefore = row(reports, ROLE_ROW + "'postgres'");
+
+        CliResult result = home.cli("run", "intodb", "--json");
+
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        JsonNode run = JSON.readTree(result.out());
+        String database = "shop_copy_" + run.path("run").asText();
+        try (Connection copy = reports.connect(database);
+                Connection original = source.connect("shop")) {
+            assertThat(hashes(copy)).isEqualTo(hashes(original)).hasSize(TABLES);
+            assertThat(scalar(
+                            copy, "select pg_get_userbyid(datdba) from pg_database where datname = current_database()"))
+                    .isEqualTo("app");
+            assertThat(scalar(copy, "select tableowner from pg_tables where tablename = 't3'"))
+                    .isEqualTo("app");
+            assertThat(scalar(copy, "select has_table_privilege('auditor', 't1', 'select')"))
+                    .isEqualTo("t");
+        }
+        assertThat(row(reports, ROLE_ROW + "'app'"))
+                .as("an existing role is untouched")
+                .isEqualTo(appBefore);
+        assertThat(row(reports, ROLE_ROW + "'postgres'")).isEqualTo(postgresBefore);
+        assertThat(row(reports, ROLE_ROW + "'auditor'"))
+                .as("a missing role is created with its verifier and memberships")
+                .isEqualTo(row(source, ROLE_ROW + "'auditor'"));
+        assertThat(row(reports, ROLE_ROW + "'admin'"))
+                .as("a superuser of the source is not one on the server")
+                .startsWith("admin|f|t|");
+
+        JsonNode restore = step(run, "restore-data");
+        assertThat(List.of(restore.path("roles-left-alone").asText().split(", ")))
+                .containsExactlyInAnyOrder("app", "postgres");
+        assertThat(List.of(restore.path("roles-created").asText().split(", ")))
+                .containsExactlyInAnyOrder("admin", "auditor");
+        assertThat(restore.path("privileges-withheld").asText()).endsWith(": admin");
+        JsonNode verify = step(run, "verify");
+        JsonNode rows = JSON.readTree(verify.path("rows").asText());
+        assertThat(rows.size()).isEqualTo(TABLES);
+        assertThat(rows.path(database + ".public.t6").asLong()).isEqualTo(600);
+
+        JsonNode fork = forkNamed(run.path("fork").asText());
+        assertThat(fork.path("server").asText()).isEqualTo("reports");
+        assertThat(fork.path("database").asText()).isEqualTo(database);
+        assertThat(fork.path("port").asInt()).isEqualTo(reports.port());
+        assertThat(home.path("var/regions/eu")).isEmptyDirectory();
+
+        CliResult dropped = home.cli("drop", run.path("fork").asText());
+        assertThat(dropped.exitCode()).as(dropped.toString()).isZero();
+        assertThat(reports.sql("select count(*) from pg_database where datname = '" + database + "'"))
+                .isEqualTo("0");
+        assertThat(row(reports, ROLE_ROW + "'app'")).isEqualTo(appBefore);
+        assertThat(forkNamed(run.path("fork").asText())).isNull();
+    }
+
+    @Test
+    void aDatabaseThatExistsOnTheServerIsRefusedAndLeftAsItWas() throws Exception {
+        CliResult result = home.cli("run", "clash");
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+        assertThat(result.toString()).contains("server reports has a database named taken already");
+        try (Connection taken = reports.connect("taken")) {
+            assertThat(scalar(taken, "select string_agg(id::text, ',') from kept"))
+                    .isEqualTo("42");
+        }
+        assertThat(home.cli("forks", "--json").out()).doesNotContain("clash-");
+    }
+
+    @Test
+    void aServerTargetWithARegionOrVersionIsBadInput() throws Exception {
+        home.write(
+                "jobs/bad.yml",
+                "source: shop\ntarget:\n  name: bad-{run}\n  server: reports\n  database: bad\n  version: 17\n");
+        try {
+            CliResult result = home.cli("validate");
+            assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+            assertThat(result.err())
+                    .contains("jobs/bad.yml:6: target.version: \"17\": has no meaning with target.server");
+        } finally {
+            java.nio.file.Files.delete(home.path("jobs/bad.yml"));
+        }
+    }
+
+    private static JsonNode step(JsonNode run, String name) {
+        for (JsonNode step : run.path("steps")) {
+            if (step.path("name").asText().equals(name)) {
+                return step.path("report");
+            }
+        }
+        throw new AssertionError("no step " + name + " in " + run);
+    }
+
+    private static JsonNode forkNamed(String name) {
+        for (JsonNode fork : JSON.readTree(home.cli("forks", "--json").out())) {
+            if (fork.path("name").asText().equals(name)) {
+                return fork;
+            }
+        }
+        return null;
+    }
+
+    private static Map<String, String> hashes(Connection connection) throws Exception {
+        Map<String, String> hashes = new LinkedHashMap<>();
+        for (int i = 1; i <= TABLES; i++) {
+            hashes.put(
+                    "t" + i,
+                    scalar(
+                            connection,
+                            "select count(*) || ':' || md5(string_agg(id || '|' || note, ',' order by id)) from t"
+                                    + i));
+        }
+        return hashes;
+    }
+
+    private static String row(TestSource server, String sql) throws Exception {
+        try (Connection connection = server.connect("postgres");
+                Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery(sql)) {
+            if (!row.next()) {
+                return null;
+            }
+            StringBuilder text = new StringBuilder();
+            for (int column = 1; column <= row.getMetaData().getColumnCount(); column++) {
+                text.append(column > 1 ? "|" : "").append(row.getString(column));
+            }
+            return text.toString();
+        }
+    }
+
+    private static String scalar(Connection connection, String sql) throws Exception {
+        try (Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery(sql)) {
+            return row.next() ? row.getString(1) : null;
+        }
+    }
+}
