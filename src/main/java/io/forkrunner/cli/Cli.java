@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             ValidateCommand.class, BackupCommand.class, BackupsCommand.class, RunCommand.class, RestartCommand.class,
             StopCommand.class, StatusCommand.class, ForksCommand.class, DropCommand.class, ServeCommand.class,
-            DemoCommand.class, SchedulesCommand.class
+            DemoCommand.class, SchedulesCommand.class, RenameCommand.class
         })
 public final class Cli {
 

@@ -203,6 +203,8 @@ public final class DefinitionReader {
         SecretRef password = secret(section.value("password"));
         Backups backups = backups(section.section("backups"));
         List<Pool> pools = section.sections("pools").stream().map(this::pool).toList();
+        Value poolerValue = section.value("pooler");
+        Path pooler = existingFile(poolerValue, List.of("/etc/pgbouncer/pgbouncer.ini"));
         section.finish();
         boolean complete = valid
                 && engine.present()
@@ -212,7 +214,8 @@ public final class DefinitionReader {
                 && port > 0
                 && user.present()
                 && backups != null
-                && !pools.contains(null);
+                && !pools.contains(null)
+                && (pooler != null || !poolerValue.present());
         return complete
                 ? new ServiceDefinition(
                         name.text(),
@@ -223,7 +226,8 @@ public final class DefinitionReader {
                         user.text(),
                         password,
                         backups,
-                        pools)
+                        pools,
+                        pooler)
                 : null;
     }
 
@@ -753,15 +757,16 @@ public final class DefinitionReader {
     }
 
     private Path existingFile(Value value) {
+        return existingFile(value, List.of("jobs/sql/mask-customers.sql"));
+    }
+
+    private Path existingFile(Value value, List<String> examples) {
         if (!value.present()) {
             return null;
         }
         Path path = home.resolve(value.text());
         if (!Files.isRegularFile(path)) {
-            problems.add(
-                    value,
-                    "is not a file (paths are relative to the home " + home.root() + ")",
-                    List.of("jobs/sql/mask-customers.sql"));
+            problems.add(value, "is not a file (paths are relative to the home " + home.root() + ")", examples);
             return null;
         }
         return path;

@@ -22,5 +22,6 @@ public final class Names {
         return name;
     }
 
-    static final String RULE_TEXT = "must match [a-z][a-z0-9-]{0,62}: a lower-case letter, then letters, digits or '-'";
+    public static final String RULE_TEXT =
+            "must match [a-z][a-z0-9-]{0,62}: a lower-case letter, then letters, digits or '-'";
 }

@@ -1,6 +1,7 @@
 package io.forkrunner.definition;
 
 import io.forkrunner.system.SecretRef;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -9,6 +10,8 @@ import java.util.Objects;
  * A running data store that forkrunner knows, as declared in {@code config/services.yml}.
  *
  * @param password where the password comes from; null when the server needs none
+ * @param pooler the configuration file of the PgBouncer in front of the service, which {@code rename} points at the
+ *     new service; null when there is none
  */
 public record ServiceDefinition(
         String name,
@@ -19,7 +22,8 @@ public record ServiceDefinition(
         String user,
         SecretRef password,
         Backups backups,
-        List<Pool> pools) {
+        List<Pool> pools,
+        Path pooler) {
 
     public ServiceDefinition {
         Names.require(name, "service");

@@ -2,6 +2,7 @@ package io.forkrunner.engine;
 
 import io.forkrunner.definition.ServiceDefinition;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -128,6 +129,24 @@ public interface Engine {
 
     /** The databases of a server that accept connections. */
     List<String> databases(Endpoint endpoint);
+
+    // ---- renames
+
+    /**
+     * Makes the service refuse writes from now on, then waits up to {@code wait} for the transactions begun before to
+     * end; returns its position after the last of them. When they do not end in time, writes are allowed again and
+     * the call fails.
+     */
+    String refuseWrites(Endpoint endpoint, Duration wait, Progress progress);
+
+    /** Undoes {@link #refuseWrites}. */
+    void allowWrites(Endpoint endpoint);
+
+    /**
+     * Points the pools of the pooler configured by {@code poolerConfig} that lead to {@code from} at {@code to}, and
+     * makes the pooler take it up without dropping its clients; returns the names of the pools pointed.
+     */
+    List<String> repointPools(Path poolerConfig, Endpoint from, Endpoint to);
 
     enum Capability {
         POINT_IN_TIME,

@@ -33,6 +33,7 @@ class ForkServices {
     private final ProcessRunner runner;
     private final JobRepository jobRepository;
     private final Clock clock;
+    private final Jobs jobs;
 
     ForkServices(
             Home home,
@@ -44,7 +45,8 @@ class ForkServices {
             Secrets secrets,
             ProcessRunner runner,
             JobRepository jobRepository,
-            Clock clock) {
+            Clock clock,
+            Jobs jobs) {
         this.home = home;
         this.definitions = definitions;
         this.engines = engines;
@@ -55,6 +57,11 @@ class ForkServices {
         this.runner = runner;
         this.jobRepository = jobRepository;
         this.clock = clock;
+        this.jobs = jobs;
+    }
+
+    Jobs jobs() {
+        return jobs;
     }
 
     Home home() {

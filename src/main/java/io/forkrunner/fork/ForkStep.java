@@ -1,6 +1,5 @@
 package io.forkrunner.fork;
 
-import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.engine.Progress;
 import io.forkrunner.system.ForkrunnerException;
@@ -99,12 +98,9 @@ abstract class ForkStep implements Tasklet {
         }
 
         JobDefinition job() {
-            Definitions definitions = services.definitions();
-            JobDefinition job = definitions.jobs().get(jobName());
-            if (job == null) {
-                throw new ForkrunnerException("job " + jobName() + " is no longer declared in jobs/");
-            }
-            return job;
+            return services.jobs()
+                    .find(jobName())
+                    .orElseThrow(() -> new ForkrunnerException("job " + jobName() + " is no longer declared in jobs/"));
         }
 
         ForkPlan plan() {

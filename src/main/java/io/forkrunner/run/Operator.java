@@ -4,6 +4,7 @@ import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.PointInTime;
 import io.forkrunner.fork.ForkJobs;
+import io.forkrunner.fork.Jobs;
 import io.forkrunner.system.AdvisoryLock;
 import io.forkrunner.system.BadInputException;
 import io.forkrunner.system.ForkrunnerException;
@@ -51,6 +52,7 @@ public class Operator {
     private final JobRepository repository;
     private final ForkJobs forkJobs;
     private final LiveDefinitions definitions;
+    private final Jobs jobs;
     private final DataSource dataSource;
     private final RunLeases leases;
     private final SkippedFires skippedFires;
@@ -61,6 +63,7 @@ public class Operator {
             JobRepository repository,
             ForkJobs forkJobs,
             LiveDefinitions definitions,
+            Jobs jobs,
             DataSource dataSource,
             RunLeases leases,
             SkippedFires skippedFires,
@@ -69,6 +72,7 @@ public class Operator {
         this.repository = repository;
         this.forkJobs = forkJobs;
         this.definitions = definitions;
+        this.jobs = jobs;
         this.dataSource = dataSource;
         this.leases = leases;
         this.skippedFires = skippedFires;
@@ -258,7 +262,7 @@ public class Operator {
     /** The runs left running by a process that died: run lock free and lease expired. */
     public List<Long> deadRuns() {
         List<Long> dead = new ArrayList<>();
-        for (String job : definitions.current().jobs().keySet()) {
+        for (String job : jobs.names()) {
             for (JobExecution execution : repository.findRunningJobExecutions(job)) {
                 String trigger = execution.getJobParameters().getString("trigger");
                 long runId = execution.getJobInstance().getInstanceId();
@@ -273,6 +277,20 @@ public class Operator {
             }
         }
         return dead;
+    }
+
+    /** The run of {@code job} with this trigger, if it was launched. */
+    public Optional<Long> runOf(String job, String trigger) {
+        JobParameters identity = new JobParametersBuilder()
+                .addString("job", job)
+                .addString("trigger", trigger)
+                .toJobParameters();
+        return Optional.ofNullable(repository.getJobInstance(job, identity)).map(JobInstance::getInstanceId);
+    }
+
+    /** The state of a run's last execution. */
+    public BatchStatus state(long runId) {
+        return repository.getLastJobExecution(requireRun(runId)).getStatus();
     }
 
     /** Whether a run was fired by a schedule (which a surviving node takes over when its node dies). */
@@ -309,7 +327,7 @@ public class Operator {
     }
 
     private JobDefinition requireJob(String name) {
-        JobDefinition job = definitions.current().jobs().get(name);
+        JobDefinition job = jobs.find(name).orElse(null);
         if (job == null) {
             throw new BadInputException(new Problem(
                     "command line",

@@ -46,6 +46,8 @@ class UnknownKeysTest {
                         "target.regoin",
                         "name",
                         "region",
+                        "server",
+                        "database",
                         "version"),
                 unknown(
                         JOB,
@@ -97,7 +99,8 @@ class UnknownKeysTest {
                         "user",
                         "password",
                         "backups",
-                        "pools"),
+                        "pools",
+                        "pooler"),
                 unknown(
                         SERVICES,
                         DefinitionHome.SERVICES + "    backups:\n      retain: 3\n",

@@ -167,7 +167,9 @@ class ValidDefinitionsTest {
                         new Backups(Duration.ofHours(24), 3, Wal.NONE),
                         List.of(
                                 new Pool("app", "shop", "app", PoolMode.TRANSACTION, 20),
-                                new Pool("reports", "shop", "reporter", PoolMode.SESSION, 5))));
+                                new Pool("reports", "shop", "reporter", PoolMode.SESSION, 5)),
+                        null));
+
         assertThat(definitions.regions().get("eu-local"))
                 .isEqualTo(new Region(
                         "eu-local", "local", home.root().resolve("var/regions/eu-local"), new PortRange(16000, 16099)));

@@ -12,13 +12,18 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -143,7 +148,89 @@ final class PgBouncer {
                 + START_TIMEOUT.toSeconds() + " s; see its log");
     }
 
+    /**
+     * Points the pools of an operator's PgBouncer that lead to {@code from} at {@code to}: their host and port are
+     * rewritten in its configuration (the file before is kept beside it as {@code .before-rename}), then PgBouncer
+     * reloads it (SIGHUP to the pid in its {@code pidfile}). Clients stay connected to PgBouncer; their next server
+     * connection goes to {@code to}. Returns the names of the pools pointed.
+     */
+    List<String> repoint(Path ini, String fromHost, int fromPort, String toHost, int toPort) {
+        List<String> lines;
+        try {
+            lines = new ArrayList<>(Files.readAllLines(ini));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + ini, e);
+        }
+        List<String> pointed = new ArrayList<>();
+        String section = "";
+        String pidfile = null;
+        for (int index = 0; index < lines.size(); index++) {
+            String line = lines.get(index).strip();
+            if (line.startsWith("[") && line.endsWith("]")) {
+                section = line.substring(1, line.length() - 1).strip().toLowerCase(Locale.ROOT);
+                continue;
+            }
+            int equals = line.indexOf('=');
+            if (line.isEmpty() || line.startsWith(";") || line.startsWith("#") || equals < 0) {
+                continue;
+            }
+            String key = line.substring(0, equals).strip();
+            String value = line.substring(equals + 1).strip();
+            if (section.equals("pgbouncer") && key.equals("pidfile")) {
+                pidfile = value;
+            }
+            if (section.equals("databases")) {
+                Map<String, String> connection = new LinkedHashMap<>();
+                for (String pair : value.split("\\s+")) {
+                    int at = pair.indexOf('=');
+                    if (at > 0) {
+                        connection.put(pair.substring(0, at), pair.substring(at + 1));
+                    }
+                }
+                if (fromHost.equals(connection.get("host"))
+                        && String.valueOf(fromPort).equals(connection.getOrDefault("port", "5432"))) {
+                    connection.put("host", toHost);
+                    connection.put("port", String.valueOf(toPort));
+                    StringBuilder rewritten = new StringBuilder(key).append(" =");
+                    connection.forEach((name, setting) ->
+                            rewritten.append(' ').append(name).append('=').append(setting));
+                    lines.set(index, rewritten.toString());
+                    pointed.add(key);
+                }
+            }
+        }
+        if (pointed.isEmpty()) {
+            return pointed;
+        }
+        if (pidfile == null) {
+            throw new ForkrunnerException(ini + " has no pidfile in [pgbouncer]: forkrunner cannot reload it; nothing"
+                    + " was changed there");
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(Path.of(pidfile)).strip());
+        } catch (IOException | NumberFormatException e) {
+            throw new ForkrunnerException(
+                    "cannot read the pid of the PgBouncer of " + ini + " from " + pidfile + ": " + e, e);
+        }
+        try {
+            Path before = ini.resolveSibling(ini.getFileName() + ".before-rename");
+            if (!Files.exists(before)) {
+                Files.copy(ini, before, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            Path next = ini.resolveSibling(ini.getFileName() + ".next");
+            Files.copy(ini, next, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
+            Files.write(next, lines);
+            Files.move(next, ini, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite " + ini, e);
+        }
+        engine.runner().run(Command.of("kill", "-HUP", String.valueOf(pid)).withTimeout(Duration.ofSeconds(10)));
+        return pointed;
+    }
+
     boolean isRunning(Place place) {
+
         return process(place).map(ProcessHandle::isAlive).orElse(false);
     }
 

@@ -289,6 +289,21 @@ public class PostgresEngine implements Engine {
         return new PostgresCatalog(this).databases(endpoint);
     }
 
+    @Override
+    public String refuseWrites(Endpoint endpoint, Duration wait, Progress progress) {
+        return new PostgresWriteFence(this).refuse(endpoint, wait, progress);
+    }
+
+    @Override
+    public void allowWrites(Endpoint endpoint) {
+        new PostgresWriteFence(this).allow(endpoint);
+    }
+
+    @Override
+    public List<String> repointPools(Path poolerConfig, Endpoint from, Endpoint to) {
+        return new PgBouncer(this).repoint(poolerConfig, from.host(), from.port(), to.host(), to.port());
+    }
+
     /** A JDBC connection to a database of {@code endpoint}; its password goes in the connection's properties only. */
     Connection connect(Endpoint endpoint, String database) throws SQLException {
         Properties properties = new Properties();

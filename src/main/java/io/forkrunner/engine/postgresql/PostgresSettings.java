@@ -26,6 +26,7 @@ final class PostgresSettings {
     /** Settings that name the source's host, files or replication peers, or that would tie the fork to the source. */
     static final Set<String> HOST_SPECIFIC = Set.of(
             "port",
+            "default_transaction_read_only", // a rename makes its source refuse writes so; a fork takes them
             "listen_addresses",
             "unix_socket_directories",
             "unix_socket_group",

@@ -1,0 +1,206 @@
+package io.forkrunner.rename;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.forkrunner.Forkrunner;
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Pools;
+import io.forkrunner.system.Secret;
+import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.TestHome;
+import io.forkrunner.testing.TestSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Renames by fork: the original refuses writes, the new service holds the last commit, the pool leads there. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RenameTest {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final String APP_PASSWORD = "App-pw-8812";
+    static final int POOLER_PORT = 18999;
+    static TestHome home;
+    static TestSource source;
+
+    @BeforeAll
+    static void sourceWithAPooler() throws Exception {
+        home = TestHome.create("rename");
+        source = TestSource.start(home, "shop", "Shop-pw-4711");
+        source.sql("create role app login password '" + APP_PASSWORD + "'");
+        source.sql("create database shop owner app");
+        try (Connection shop = source.connect("shop");
+                Statement statement = shop.createStatement()) {
+            statement.execute("create table orders (id int primary key, note text)");
+            statement.execute("insert into orders select g, 'order ' || g from generate_series(1, 100) g");
+            statement.execute("alter table orders owner to app");
+        }
+        String services = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18970-18989 }\n"
+                + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: none }")
+                + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n";
+        home.write("config/services.yml", services);
+        // the source's own pooler: a real PgBouncer in front of it, in transaction mode
+        try (Forkrunner forkrunner = Forkrunner.boot(home.home(), false)) {
+            forkrunner
+                    .bean(Engine.class)
+                    .startPools(
+                            new Place(home.path("var/shop-pooler"), source.port(), 15),
+                            new Endpoint("127.0.0.1", source.port(), "postgres", new Secret(source.password())),
+                            new Pools(
+                                    POOLER_PORT,
+                                    List.of(new ServiceDefinition.Pool(
+                                            "app", "shop", "app", ServiceDefinition.PoolMode.TRANSACTION, 4))));
+        }
+        home.write("config/services.yml", services + "    pooler: var/shop-pooler/pgbouncer/pgbouncer.ini\n");
+    }
+
+    @AfterAll
+    static void close() {
+        home.close();
+    }
+
+    @Test
+    @Order(1)
+    void badInputIsRefusedWithExitTwoAndNothingChanged() throws Exception {
+        CliResult unknown = home.cli("rename", "nosuch", "shop-v2");
+        assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(2);
+        assertThat(unknown.err()).contains("SERVICE: \"nosuch\": is not a service in config/services.yml");
+        CliResult taken = home.cli("rename", "shop", "shop");
+        assertThat(taken.exitCode()).as(taken.toString()).isEqualTo(2);
+        assertThat(taken.err()).contains("NEW-NAME: \"shop\": is a service in config/services.yml already");
+        CliResult invalid = home.cli("rename", "shop", "Shop_V2");
+        assertThat(invalid.exitCode()).as(invalid.toString()).isEqualTo(2);
+        assertThat(source.sql("show default_transaction_read_only")).isEqualTo("off");
+    }
+
+    @Test
+    @Order(2)
+    void aTransactionThatDoesNotEndInTimeGivesUpTheRenameAndWritesAreAllowedAgain() throws Exception {
+        try (Connection writer = source.connect("shop")) {
+            writer.setAutoCommit(false);
+            execute(writer, "insert into orders values (1000, 'held open')");
+
+            CliResult result = home.cli("rename", "shop", "shop-late", "--wait", "3s");
+
+            assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+            assertThat(result.err())
+                    .contains("1 transaction(s) begun before writes were refused are still open after 3 s")
+                    .contains("Writes are allowed again and nothing was changed");
+            writer.rollback();
+        }
+        assertThat(source.sql("show default_transaction_read_only")).isEqualTo("off");
+        try (Connection shop = source.connect("shop")) {
+            execute(shop, "insert into orders values (1001, 'still writable')");
+            execute(shop, "delete from orders where id = 1001");
+        }
+        assertThat(home.cli("forks", "--json").out()).doesNotContain("shop-late");
+    }
+
+    @Test
+    @Order(3)
+    void renameRefusesWritesWaitsForTheOpenOneAndMovesThePoolsClientsToTheNewService() throws Exception {
+        Connection writer = source.connect("shop");
+        writer.setAutoCommit(false);
+        execute(writer, "insert into orders values (101, 'the last order')");
+        Connection idle = source.connect("shop");
+        Connection poolClient = appThrough(POOLER_PORT, "app");
+        assertThat(scalar(poolClient, "select inet_server_port()")).isEqualTo(String.valueOf(source.port()));
+
+        Process rename = home.start("rename", Map.of(), "rename", "shop", "shop-v2");
+
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> source.sql("show default_transaction_read_only").equals("on"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> home.read("var/log/rename.out")
+                        .contains("waiting: 1 transactions begun before writes were refused, still open"));
+        assertThatThrownBy(() -> execute(idle, "insert into orders values (500, 'after the rename began')"))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("read-only transaction");
+        assertThat(rename.isAlive())
+                .as("the rename waits for the open transaction")
+                .isTrue();
+        writer.commit(); // begun before the rename: the last committed row
+
+        assertThat(rename.waitFor(240, TimeUnit.SECONDS)).isTrue();
+        String log = home.read("var/log/rename.out");
+        assertThat(rename.exitValue()).as(log).isZero();
+        assertThat(log).contains("renamed shop to shop-v2 by run ").contains("pointed pools [app]");
+
+        int port = -1;
+        for (JsonNode fork : JSON.readTree(home.cli("forks", "--json").out())) {
+            if (fork.path("name").asText().equals("shop-v2")) {
+                port = fork.path("port").asInt();
+            }
+        }
+        assertThat(port).isPositive().isNotEqualTo(source.port());
+        try (Connection renamed = appThrough(port, "shop")) {
+            assertThat(scalar(renamed, "select note from orders order by id desc limit 1"))
+                    .isEqualTo("the last order");
+            assertThat(scalar(renamed, "select count(*) from orders")).isEqualTo("101");
+        }
+        // the client of the pool, still connected, reaches the new service, which takes writes
+        assertThat(scalar(poolClient, "select inet_server_port()")).isEqualTo(String.valueOf(port));
+        execute(poolClient, "insert into orders values (102, 'through the pool, after the rename')");
+        try (Connection fresh = appThrough(POOLER_PORT, "app")) {
+            assertThat(scalar(fresh, "select inet_server_port()")).isEqualTo(String.valueOf(port));
+            assertThat(scalar(fresh, "select max(id) from orders")).isEqualTo("102");
+        }
+        // the original stays, refusing writes
+        assertThatThrownBy(() -> execute(idle, "insert into orders values (501, 'on the original')"))
+                .hasMessageContaining("read-only transaction");
+        assertThat(scalar(idle, "select count(*) from orders")).isEqualTo("101");
+        assertThat(home.path("var/shop-pooler/pgbouncer/pgbouncer.ini.before-rename"))
+                .content()
+                .contains("port=" + source.port());
+
+        CliResult again = home.cli("rename", "shop", "shop-v2");
+        assertThat(again.exitCode())
+                .as("the same rename again is done already: " + again)
+                .isZero();
+        poolClient.close();
+        writer.close();
+        idle.close();
+    }
+
+    private static Connection appThrough(int port, String database) throws SQLException {
+        Properties login = new Properties();
+        login.setProperty("user", "app");
+        login.setProperty("password", APP_PASSWORD);
+        login.setProperty("preferQueryMode", "simple"); // no prepared statements across transaction pooling
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, login);
+    }
+
+    private static void execute(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    private static String scalar(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery(sql)) {
+            return row.next() ? row.getString(1) : null;
+        }
+    }
+}
