@@ -10,8 +10,11 @@ import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pools;
 import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.Provisioner;
+import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Home;
 import io.forkrunner.system.Secrets;
+import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -37,6 +40,7 @@ public class ForkRegistry {
     private final LiveDefinitions definitions;
     private final Secrets secrets;
     private final Clock clock;
+    private final Home home;
 
     ForkRegistry(
             JdbcClient jdbc,
@@ -44,13 +48,15 @@ public class ForkRegistry {
             Engines engines,
             LiveDefinitions definitions,
             Secrets secrets,
-            Clock clock) {
+            Clock clock,
+            Home home) {
         this.jdbc = jdbc;
         this.provisioner = provisioner;
         this.engines = engines;
         this.definitions = definitions;
         this.secrets = secrets;
         this.clock = clock;
+        this.home = home;
     }
 
     void register(ForkRecord fork) {
@@ -119,12 +125,18 @@ public class ForkRegistry {
             engines.of(server)
                     .dropDatabase(Endpoint.of(server, secrets), fork.get().database());
         }
+        DirectoryTree.delete(workDirectory(home, name));
         instance.ifPresent(found -> {
             engines.named(found.engine()).stopPools(new Place(found.directory(), found.port(), found.version()));
             provisioner.drop(name);
         });
         jdbc.sql("delete from forks where name = :name").param("name", name).update();
         log.info("dropped fork {}", name);
+    }
+
+    /** Where a fork made in an existing server keeps its dump while loading, and the list of tables it loaded. */
+    static Path workDirectory(Home home, String fork) {
+        return home.var().resolve("work").resolve(fork);
     }
 
     /** Starts the servers and pools of registered forks that do not run, e.g. after the host restarted. */

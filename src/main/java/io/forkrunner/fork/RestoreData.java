@@ -75,8 +75,9 @@ class RestoreData extends ForkStep {
             return;
         }
         Path dump = plan.intoServer()
-                ? services.home().var().resolve("work").resolve(plan.fork()).resolve("dump")
+                ? ForkRegistry.workDirectory(services.home(), plan.fork()).resolve("dump")
                 : services.place(plan).directory().resolve("dump");
+
         Checkpoints checkpoints = checkpoints(run);
         Endpoint admin = services.sourceEndpoint(plan); // the login the restored backup carries
         if (!run.reached("dumped")) {
@@ -138,7 +139,7 @@ class RestoreData extends ForkStep {
             run.report("restore", "logical, PostgreSQL " + plan.sourceVersion() + " to " + plan.version());
         }
         run.checkpoint("loaded");
-        DirectoryTree.delete(plan.intoServer() ? dump.getParent() : dump);
+        DirectoryTree.delete(dump);
     }
 
     /** The temporary instance of a fork: a name of its own within the name rule. */

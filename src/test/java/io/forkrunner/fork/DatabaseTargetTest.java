@@ -1,27 +1,37 @@
 package io.forkrunner.fork;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Forks made as a new database in an existing server that forkrunner cannot create instances beside. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DatabaseTargetTest {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final int TABLES = 6;
+    static final int TABLES = 40;
     static final String ROLE_ROW = "select rolname, rolsuper, rolcanlogin, rolcreatedb, rolcreaterole, rolreplication,"
             + " rolconnlimit, rolpassword, array(select g.rolname from pg_auth_members m join pg_roles g"
             + " on g.oid = m.roleid where m.member = r.oid order by 1)::text from pg_authid r where rolname = ";
@@ -43,7 +53,7 @@ class DatabaseTargetTest {
             for (int i = 1; i <= TABLES; i++) {
                 statement.execute("create table t" + i + " (id int primary key, note text)");
                 statement.execute("insert into t" + i + " select g, md5(g::text || '" + i + "') from"
-                        + " generate_series(1, " + (100 * i) + ") g");
+                        + " generate_series(1, " + (100 + 10 * i) + ") g");
                 statement.execute("alter table t" + i + " owner to app");
             }
             statement.execute("grant select on t1 to auditor");
@@ -66,7 +76,12 @@ class DatabaseTargetTest {
         home.write(
                 "jobs/intodb.yml",
                 "source: shop\ndatabase: shop\ntarget:\n  name: shop-copy-{run}\n  server: reports\n"
-                        + "  database: shop_copy_{run}\nchecks:\n  - select count(*) = 100 from t1\n");
+                        + "  database: shop_copy_{run}\nchecks:\n  - select count(*) = 110 from t1\n");
+        home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  lease: 5s\n");
+        home.write(
+                "jobs/killed.yml",
+                "source: shop\ndatabase: shop\ntarget:\n  name: killed-{run}\n  server: reports\n"
+                        + "  database: killed_{run}\n");
         home.write(
                 "jobs/clash.yml",
                 "source: shop\ndatabase: shop\ntarget:\n  name: clash-{run}\n  server: reports\n"
@@ -81,6 +96,7 @@ class DatabaseTargetTest {
     }
 
     @Test
+    @Order(2)
     void aForkIntoAnExistingServerIsANewDatabaseWithEqualDataAndLeavesExistingRolesAlone() throws Exception {
         String appBefore = row(reports, ROLE_ROW + "'app'");
         String postgresBefore = row(reports, ROLE_ROW + "'postgres'");
@@ -121,7 +137,7 @@ class DatabaseTargetTest {
         JsonNode verify = step(run, "verify");
         JsonNode rows = JSON.readTree(verify.path("rows").asText());
         assertThat(rows.size()).isEqualTo(TABLES);
-        assertThat(rows.path(database + ".public.t6").asLong()).isEqualTo(600);
+        assertThat(rows.path(database + ".public.t6").asLong()).isEqualTo(160);
 
         JsonNode fork = forkNamed(run.path("fork").asText());
         assertThat(fork.path("server").asText()).isEqualTo("reports");
@@ -135,6 +151,64 @@ class DatabaseTargetTest {
                 .isEqualTo("0");
         assertThat(row(reports, ROLE_ROW + "'app'")).isEqualTo(appBefore);
         assertThat(forkNamed(run.path("fork").asText())).isNull();
+        assertThat(home.path("var/work/" + run.path("fork").asText())).doesNotExist();
+    }
+
+    @Test
+    @Order(1)
+    void aKillDuringTheLoadRestartsWithTheTablesNotYetLoadedAndTheServersOwnRolesStillReported() throws Exception {
+        List<String> serversOwn = List.of(reports.sql("select string_agg(rolname, ',' order by rolname) from pg_roles"
+                        + " where rolname in ('admin', 'app', 'auditor', 'postgres')")
+                .split(","));
+        Process runner = home.start("killed", Map.of(), "run", "killed");
+        JsonNode running = await().atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(300))
+                .ignoreExceptions()
+                .until(DatabaseTargetTest::loadingTables, node -> node != null);
+        runner.destroyForcibly();
+        assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        long id = running.path("run").asLong();
+        String database = "killed_" + id;
+        Path loaded = home.path("var/work/" + running.path("fork").asText() + "/tables-loaded");
+        List<String> before = Files.readAllLines(loaded);
+        assertThat(before).isNotEmpty().hasSizeLessThan(TABLES);
+
+        Thread.sleep(6000); // the dead runner's lease
+        CliResult restarted = home.cli("restart", String.valueOf(id), "--json");
+
+        assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
+        List<String> after = Files.readAllLines(loaded);
+        assertThat(after).hasSize(TABLES).doesNotHaveDuplicates().startsWith(before.toArray(String[]::new));
+        assertThat(new HashSet<>(after.subList(before.size(), after.size()))).doesNotContainAnyElementsOf(before);
+        try (Connection copy = reports.connect(database);
+                Connection original = source.connect("shop")) {
+            assertThat(hashes(copy)).isEqualTo(hashes(original));
+        }
+        JsonNode restore = step(JSON.readTree(restarted.out()), "restore-data");
+        assertThat(List.of(restore.path("roles-left-alone").asText().split(", ")))
+                .as("roles the killed run created are not taken for the server's own")
+                .containsExactlyInAnyOrderElementsOf(serversOwn);
+
+        // the server as it was, for the next test: the roles this fork created stay when it is dropped
+        assertThat(home.cli("drop", running.path("fork").asText()).exitCode()).isZero();
+        reports.sql("drop role if exists admin");
+        reports.sql("drop role if exists auditor");
+    }
+
+    private static JsonNode loadingTables() {
+        for (JsonNode run : JSON.readTree(home.cli("status", "--json").out())) {
+            if (run.path("job").asText().equals("killed")) {
+                for (JsonNode step : run.path("steps")) {
+                    String progress = step.path("progress").asText();
+                    if (step.path("name").asText().equals("restore-data")
+                            && progress.startsWith("tables restored: ")
+                            && !progress.startsWith("tables restored: 0 ")) {
+                        return run;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     @Test
