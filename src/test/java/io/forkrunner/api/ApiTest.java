@@ -111,8 +111,23 @@ class ApiTest {
                 .allMatch(step -> step.path("state").asText().equals("COMPLETED"));
         assertThat(done.path("steps").path(2).path("durationMillis").asLong()).isPositive();
         String fork = done.path("fork").asText();
+        // the CLI shows the same views: JSON for machines, a table for people
+        JsonNode viaApi = get("/api/runs/" + run);
+        assertThat(JSON.readTree(
+                        home.cli("status", String.valueOf(run), "--json").out()))
+                .isEqualTo(viaApi);
+        List<Long> runs = new ArrayList<>();
+        JSON.readTree(home.cli("status", "--json").out())
+                .forEach(each -> runs.add(each.path("run").asLong()));
+        assertThat(runs).contains(run);
+
+        String table = home.cli("status", String.valueOf(run)).out();
+        for (JsonNode step : viaApi.path("steps")) {
+            assertThat(table).contains(step.path("name").asText());
+        }
 
         JsonNode jobs = get("/api/jobs");
+
         assertThat(jobs.findValuesAsString("name")).contains("copy", "broken", "ticker");
         JsonNode copy = get("/api/jobs/copy");
         assertThat(copy.path("lastRun").path("run").asLong()).isEqualTo(run);

@@ -212,6 +212,34 @@ class DatabaseTargetTest {
     }
 
     @Test
+    @Order(3)
+    void withUsersNoneTheNewDatabaseBelongsToTheServersLoginAndNoRoleIsCreated() throws Exception {
+        home.write(
+                "jobs/plain.yml",
+                "source: shop\ndatabase: shop\ntarget:\n  name: plain-{run}\n  server: reports\n"
+                        + "  database: plain_{run}\nusers: none\n");
+        String rolesBefore = reports.sql("select string_agg(rolname, ',' order by rolname) from pg_roles");
+
+        CliResult result = home.cli("run", "plain", "--json");
+
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        JsonNode run = JSON.readTree(result.out());
+        try (Connection copy = reports.connect("plain_" + run.path("run").asText());
+                Connection original = source.connect("shop")) {
+            assertThat(hashes(copy)).isEqualTo(hashes(original));
+            assertThat(scalar(
+                            copy,
+                            "select string_agg(distinct tableowner, ',') from pg_tables"
+                                    + " where schemaname = 'public'"))
+                    .isEqualTo("postgres");
+        }
+        assertThat(reports.sql("select string_agg(rolname, ',' order by rolname) from pg_roles"))
+                .isEqualTo(rolesBefore);
+        assertThat(step(run, "restore-data").path("roles-created").asText()).isEmpty();
+        assertThat(home.cli("drop", run.path("fork").asText()).exitCode()).isZero();
+    }
+
+    @Test
     void aDatabaseThatExistsOnTheServerIsRefusedAndLeftAsItWas() throws Exception {
         CliResult result = home.cli("run", "clash");
 

@@ -111,7 +111,7 @@ final class PostgresLogicalRestore {
             }
             Map<String, String> sources = new LinkedHashMap<>();
             databases.forEach(database -> sources.put(database, database));
-            loadTables(target, passfile, dump, sources, checkpoints, progress, database -> {
+            loadTables(target, passfile, dump, sources, List.of(), checkpoints, progress, database -> {
                 createSchema(target, passfile, database, dump.resolve("db-" + database), log);
             });
         }
@@ -138,7 +138,7 @@ final class PostgresLogicalRestore {
         Path log = dump.resolve("restore.log");
         List<String> ownership = withRoles ? List.of() : List.of("--no-owner", "--no-privileges");
         try (Passfile passfile = engine.passfile(server)) {
-            loadTables(server, passfile, dump, Map.of(database, source), checkpoints, progress, name -> {
+            loadTables(server, passfile, dump, Map.of(database, source), ownership, checkpoints, progress, name -> {
                 String made = "made-database:" + name;
                 if (checkpoints.reached(made)) {
                     dropIfHalfMade(server, name); // this run made it, and was killed before its schema was whole
@@ -160,13 +160,14 @@ final class PostgresLogicalRestore {
     /**
      * Into each database (a key of {@code sources}, loaded from the dumped database its value names): its schema (made
      * by {@code createSchema} unless recorded), then its tables one by one, each recorded when loaded and skipped when
-     * recorded, then its indexes and constraints.
+     * recorded, then its indexes and constraints, with {@code options} for pg_restore.
      */
     private void loadTables(
             Endpoint target,
             Passfile passfile,
             Path dump,
             Map<String, String> sources,
+            List<String> options,
             Checkpoints checkpoints,
             Progress progress,
             Consumer<String> createSchema) {
@@ -192,15 +193,11 @@ final class PostgresLogicalRestore {
         }
         for (String database : sources.keySet()) {
             if (!checkpoints.reached("indexes:" + database)) {
-                runner.run(engine.clientCommand(
-                                target,
-                                passfile,
-                                "pg_restore",
-                                "--section=post-data",
-                                "--jobs=" + JOBS,
-                                "--dbname=" + database,
-                                "--exit-on-error",
-                                dump.resolve("db-" + sources.get(database)).toString())
+                List<String> argv = new ArrayList<>(
+                        List.of("--section=post-data", "--jobs=" + JOBS, "--dbname=" + database, "--exit-on-error"));
+                argv.addAll(options);
+                argv.add(dump.resolve("db-" + sources.get(database)).toString());
+                runner.run(engine.clientCommand(target, passfile, "pg_restore", argv.toArray(String[]::new))
                         .loggingTo(log)
                         .withTimeout(LONG));
                 checkpoints.reach("indexes:" + database);
