@@ -1,6 +1,5 @@
 package io.forkrunner.report;
 
-import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.fork.ForkJobs;
 import io.forkrunner.run.NoSuchRunException;
 import java.time.Clock;
@@ -30,19 +29,18 @@ public class RunReports {
     private static final int RUNS_PER_JOB = 50;
 
     private final JobRepository repository;
-    private final LiveDefinitions definitions;
     private final Clock clock;
 
-    RunReports(JobRepository repository, LiveDefinitions definitions, Clock clock) {
+    RunReports(JobRepository repository, Clock clock) {
         this.repository = repository;
-        this.definitions = definitions;
         this.clock = clock;
     }
 
-    /** The newest runs of every job, newest first. */
+    /** The newest runs of every job that ran (declared in jobs/, renames, and jobs since removed), newest first. */
     public List<RunView> runs() {
         List<RunView> runs = new ArrayList<>();
-        for (String job : definitions.current().jobs().keySet()) {
+        for (String job : repository.getJobNames()) {
+
             for (JobInstance instance : repository.getJobInstances(job, 0, RUNS_PER_JOB)) {
                 runs.add(view(instance));
             }

@@ -42,6 +42,7 @@ class RenameTest {
     static final int POOLER_PORT = 18999;
     static TestHome home;
     static TestSource source;
+    static TestSource stock;
 
     @BeforeAll
     static void sourceWithAPooler() throws Exception {
@@ -55,8 +56,11 @@ class RenameTest {
             statement.execute("insert into orders select g, 'order ' || g from generate_series(1, 100) g");
             statement.execute("alter table orders owner to app");
         }
+        stock = TestSource.start(home, "stock", "Stock-pw-3003");
+        stock.sql("create table items as select g as id, md5(g::text) as note from generate_series(1, 5000) g");
         String services = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18970-18989 }\n"
-                + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: none }")
+                + "services:\n" + stock.serviceYaml("eu-local", "{ keep: 2, wal: none }")
+                + source.serviceYaml("eu-local", "{ keep: 2, wal: none }")
                 + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n";
         home.write("config/services.yml", services);
         // the source's own pooler: a real PgBouncer in front of it, in transaction mode
@@ -181,6 +185,66 @@ class RenameTest {
         poolClient.close();
         writer.close();
         idle.close();
+    }
+
+    @Test
+    @Order(4)
+    void aRenameKilledDuringItsForkGoesOnWhenRunAgain() throws Exception {
+        // slow enough to be killed while restoring; a short lease so that the dead run can be taken up soon
+        home.write(
+                "config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  lease: 5s\n  copy-rate: 2MB\n");
+        Process rename = home.start("rename-killed", Map.of(), "rename", "stock", "stock-v2");
+        long run = await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(RenameTest::restoringRenameRun, id -> id > 0);
+        rename.destroyForcibly();
+        assertThat(rename.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(stock.sql("show default_transaction_read_only")).isEqualTo("on");
+
+        Thread.sleep(6000); // the dead process's lease
+        CliResult again = home.cli("rename", "stock", "stock-v2");
+
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.out())
+                .contains("resuming run " + run + ", the fork of this rename")
+                .doesNotContain("taking a base backup")
+                .contains("renamed stock to stock-v2 by run " + run);
+        JsonNode status =
+                JSON.readTree(home.cli("status", String.valueOf(run), "--json").out());
+        assertThat(status.path("state").asText()).isEqualTo("COMPLETED");
+        assertThat(status.path("executions").asInt()).isEqualTo(2);
+        int port = -1;
+        for (JsonNode fork : JSON.readTree(home.cli("forks", "--json").out())) {
+            if (fork.path("name").asText().equals("stock-v2")) {
+                port = fork.path("port").asInt();
+            }
+        }
+        Properties login = new Properties();
+        login.setProperty("user", "postgres");
+        login.setProperty("password", stock.password());
+        try (Connection renamed =
+                DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", login)) {
+            assertThat(scalar(renamed, "select count(*) || ':' || md5(string_agg(note, ',' order by id)) from items"))
+                    .isEqualTo(
+                            stock.sql("select count(*) || ':' || md5(string_agg(note, ',' order by id)) from items"));
+            execute(renamed, "insert into items values (5001, 'the new service takes writes')");
+        }
+    }
+
+    /** The run of the stock rename once it is in its restore-data step; 0 before. */
+    private static long restoringRenameRun() {
+        for (JsonNode run : JSON.readTree(home.cli("status", "--json").out())) {
+            if (run.path("job").asText().equals("rename-stock-v2")) {
+                for (JsonNode step : run.path("steps")) {
+                    if (step.path("name").asText().equals("restore-data")
+                            && step.path("state").asText().equals("STARTED")) {
+                        return run.path("run").asLong();
+                    }
+                }
+            }
+        }
+        return 0;
     }
 
     private static Connection appThrough(int port, String database) throws SQLException {
