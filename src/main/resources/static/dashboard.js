@@ -310,7 +310,9 @@
           el('td', {}, f.job, ' ', runLink(f.runId)),
           el('td', {}, f.source),
           el('td', {}, time(f.pointInTime)),
-          el('td', {}, el('code', {}, f.host + ':' + f.port)),
+          el('td', {}, el('code', {}, f.host + ':' + f.port),
+            f.database ? el('div', { class: 'muted' }, 'database ' + f.database + ' in ' + f.server) : null),
+
           el('td', {}, f.poolPort ? el('code', {}, f.host + ':' + f.poolPort) : '—'),
           el('td', {}, f.region),
           el('td', {}, duration(view.ageSeconds * 1000)),
