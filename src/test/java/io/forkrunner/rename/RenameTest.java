@@ -43,6 +43,7 @@ class RenameTest {
     static TestHome home;
     static TestSource source;
     static TestSource stock;
+    static TestSource depot;
 
     @BeforeAll
     static void sourceWithAPooler() throws Exception {
@@ -58,8 +59,10 @@ class RenameTest {
         }
         stock = TestSource.start(home, "stock", "Stock-pw-3003");
         stock.sql("create table items as select g as id, md5(g::text) as note from generate_series(1, 5000) g");
+        depot = TestSource.start(home, "depot", "Depot-pw-6006");
         String services = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18970-18989 }\n"
                 + "services:\n" + stock.serviceYaml("eu-local", "{ keep: 2, wal: none }")
+                + depot.serviceYaml("eu-local", "{ keep: 2, wal: none }")
                 + source.serviceYaml("eu-local", "{ keep: 2, wal: none }")
                 + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n";
         home.write("config/services.yml", services);
@@ -197,7 +200,7 @@ class RenameTest {
         long run = await().atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions()
-                .until(RenameTest::restoringRenameRun, id -> id > 0);
+                .until(() -> restoringRenameRun("rename-stock-v2"), id -> id > 0);
         rename.destroyForcibly();
         assertThat(rename.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(stock.sql("show default_transaction_read_only")).isEqualTo("on");
@@ -232,10 +235,32 @@ class RenameTest {
         }
     }
 
-    /** The run of the stock rename once it is in its restore-data step; 0 before. */
-    private static long restoringRenameRun() {
+    @Test
+    @Order(5)
+    void anAbandonedRenameLetsTheServiceTakeWritesAgain() throws Exception {
+        Process rename = home.start("rename-abandoned", Map.of(), "rename", "depot", "depot-v2");
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(() -> restoringRenameRun("rename-depot-v2"), id -> id > 0);
+        rename.destroyForcibly();
+        assertThat(rename.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(depot.sql("show default_transaction_read_only")).isEqualTo("on");
+
+        CliResult abandoned = home.cli("rename", "depot", "depot-v2", "--abandon");
+
+        assertThat(abandoned.exitCode()).as(abandoned.toString()).isZero();
+        assertThat(abandoned.out()).contains("abandoned the rename of depot to depot-v2: depot takes writes again");
+        assertThat(depot.sql("show default_transaction_read_only")).isEqualTo("off");
+        depot.sql("create table after_abandon (id int)");
+        CliResult again = home.cli("rename", "depot", "depot-v2", "--abandon");
+        assertThat(again.exitCode()).as("nothing left to abandon: " + again).isEqualTo(2);
+    }
+
+    /** The run of a rename job once it is in its restore-data step; 0 before. */
+    private static long restoringRenameRun(String job) {
         for (JsonNode run : JSON.readTree(home.cli("status", "--json").out())) {
-            if (run.path("job").asText().equals("rename-stock-v2")) {
+            if (run.path("job").asText().equals(job)) {
                 for (JsonNode step : run.path("steps")) {
                     if (step.path("name").asText().equals("restore-data")
                             && step.path("state").asText().equals("STARTED")) {
