@@ -164,7 +164,7 @@ class DatabaseTargetTest {
         JsonNode running = await().atMost(Duration.ofSeconds(180))
                 .pollInterval(Duration.ofMillis(300))
                 .ignoreExceptions()
-                .until(DatabaseTargetTest::loadingTables, node -> node != null);
+                .until(() -> home.runRestoring("killed", TestHome::loadingTables), node -> node != null);
         runner.destroyForcibly();
         assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
         long id = running.path("run").asLong();
@@ -193,22 +193,6 @@ class DatabaseTargetTest {
         assertThat(home.cli("drop", running.path("fork").asText()).exitCode()).isZero();
         reports.sql("drop role if exists admin");
         reports.sql("drop role if exists auditor");
-    }
-
-    private static JsonNode loadingTables() {
-        for (JsonNode run : JSON.readTree(home.cli("status", "--json").out())) {
-            if (run.path("job").asText().equals("killed")) {
-                for (JsonNode step : run.path("steps")) {
-                    String progress = step.path("progress").asText();
-                    if (step.path("name").asText().equals("restore-data")
-                            && progress.startsWith("tables restored: ")
-                            && !progress.startsWith("tables restored: 0 ")) {
-                        return run;
-                    }
-                }
-            }
-        }
-        return null;
     }
 
     @Test

@@ -140,7 +140,7 @@ class UpgradeForkTest {
         JsonNode running = await().atMost(Duration.ofSeconds(180))
                 .pollInterval(Duration.ofMillis(300))
                 .ignoreExceptions()
-                .until(() -> restoringTables(), node -> node != null);
+                .until(() -> home.runRestoring("killed", TestHome::loadingTables), node -> node != null);
         runner.destroyForcibly();
         assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
         long id = running.path("run").asLong();
@@ -159,22 +159,6 @@ class UpgradeForkTest {
                 Connection original = source.connect("shop")) {
             assertThat(hashes(forked)).isEqualTo(hashes(original));
         }
-    }
-
-    private static JsonNode restoringTables() {
-        for (JsonNode run : JSON.readTree(home.cli("status", "--json").out())) {
-            if (run.path("job").asText().equals("killed")) {
-                for (JsonNode step : run.path("steps")) {
-                    String progress = step.path("progress").asText();
-                    if (step.path("name").asText().equals("restore-data")
-                            && progress.startsWith("tables restored: ")
-                            && !progress.startsWith("tables restored: 0 ")) {
-                        return run;
-                    }
-                }
-            }
-        }
-        return null;
     }
 
     private static Map<String, String> hashes(Connection connection) throws Exception {

@@ -200,7 +200,9 @@ class RenameTest {
         long run = await().atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions()
-                .until(() -> restoringRenameRun("rename-stock-v2"), id -> id > 0);
+                .until(() -> home.runRestoring("rename-stock-v2", RenameTest::started), found -> found != null)
+                .path("run")
+                .asLong();
         rename.destroyForcibly();
         assertThat(rename.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(stock.sql("show default_transaction_read_only")).isEqualTo("on");
@@ -242,7 +244,7 @@ class RenameTest {
         await().atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions()
-                .until(() -> restoringRenameRun("rename-depot-v2"), id -> id > 0);
+                .until(() -> home.runRestoring("rename-depot-v2", RenameTest::started), found -> found != null);
         rename.destroyForcibly();
         assertThat(rename.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(depot.sql("show default_transaction_read_only")).isEqualTo("on");
@@ -257,19 +259,8 @@ class RenameTest {
         assertThat(again.exitCode()).as("nothing left to abandon: " + again).isEqualTo(2);
     }
 
-    /** The run of a rename job once it is in its restore-data step; 0 before. */
-    private static long restoringRenameRun(String job) {
-        for (JsonNode run : JSON.readTree(home.cli("status", "--json").out())) {
-            if (run.path("job").asText().equals(job)) {
-                for (JsonNode step : run.path("steps")) {
-                    if (step.path("name").asText().equals("restore-data")
-                            && step.path("state").asText().equals("STARTED")) {
-                        return run.path("run").asLong();
-                    }
-                }
-            }
-        }
-        return 0;
+    private static boolean started(JsonNode step) {
+        return step.path("state").asText().equals("STARTED");
     }
 
     private static Connection appThrough(int port, String database) throws SQLException {

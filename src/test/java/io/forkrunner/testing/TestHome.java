@@ -23,7 +23,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A forkrunner home for one test: a folder under {@code target/test-homes} (open to the service user), its own
@@ -148,6 +151,30 @@ public final class TestHome implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A run of {@code job}, as {@code status --json} shows it, whose restore-data step {@code step} accepts; null when
+     * there is none yet.
+     */
+    public JsonNode runRestoring(String job, Predicate<JsonNode> step) {
+        for (JsonNode run :
+                JsonMapper.builder().build().readTree(cli("status", "--json").out())) {
+            if (run.path("job").asText().equals(job)) {
+                for (JsonNode each : run.path("steps")) {
+                    if (each.path("name").asText().equals("restore-data") && step.test(each)) {
+                        return run;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Whether a restore-data step has loaded at least one table into a new server. */
+    public static boolean loadingTables(JsonNode step) {
+        String progress = step.path("progress").asText();
+        return progress.startsWith("tables restored: ") && !progress.startsWith("tables restored: 0 ");
     }
 
     public String read(String relative) {
