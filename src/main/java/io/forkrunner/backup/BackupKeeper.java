@@ -41,6 +41,7 @@ public class BackupKeeper {
     private final Engines engines;
     private final BackupCatalog catalog;
     private final ArchiverRecords archivers;
+    private final SlotRecords slots;
     private final Secrets secrets;
     private final DataSource dataSource;
     private final Clock clock;
@@ -51,9 +52,11 @@ public class BackupKeeper {
             Engines engines,
             BackupCatalog catalog,
             ArchiverRecords archivers,
+            SlotRecords slots,
             Secrets secrets,
             DataSource dataSource,
             Clock clock) {
+        this.slots = slots;
         this.home = home;
         this.definitions = definitions;
         this.engines = engines;
@@ -177,10 +180,39 @@ public class BackupKeeper {
     /**
      * What to restore for {@code target}: the newest verified backup that ended by then and whose WAL the archive holds
      * without a gap from its start, replayed from the archive; or a backup that ended exactly at the target, restored
-     * to its own end without the archive (for {@code wal: none}, or before the archive reaches it).
+     * to its own end without the archive (for {@code wal: none}, or before the archive reaches it). A target in a gap of
+     * the window, or whose replay would cross one, is refused naming the gap.
      */
     public Restorable backupFor(String serviceName, Instant target) {
         ServiceDefinition service = definitions.current().requireService(serviceName);
+        refuseInGap(service.name(), target);
+        Restorable chosen = restorable(service, target);
+        for (WalGap gap : slots.gaps(service.name())) {
+            if (chosen.fromArchive()
+                    && gap.from().isAfter(chosen.backup().endedAt())
+                    && gap.from().isBefore(target)) {
+                throw new ForkrunnerException("cannot fork " + service.name() + " at " + target
+                        + ": replaying from backup "
+                        + chosen.backup().id() + " would cross " + gap.describe() + "; choose a time outside it,"
+                        + " see forkrunner backups " + service.name());
+            }
+        }
+        return chosen;
+    }
+
+    /** Refuses a target that lies in a gap of the service's window, naming the gap. */
+    public void refuseInGap(String service, Instant target) {
+        for (WalGap gap : slots.gaps(service)) {
+            if (gap.covers(target)) {
+                throw new ForkrunnerException("cannot fork " + service + " at " + target + ": it lies in "
+                        + gap.describe() + " (its replication slot held " + gap.retainedBytes()
+                        + " bytes, more than backups.max-retained, and was dropped); choose a time outside it,"
+                        + " see forkrunner backups " + service);
+            }
+        }
+    }
+
+    private Restorable restorable(ServiceDefinition service, Instant target) {
         List<StoredBackup> verified = verified(service.name());
         boolean stream = service.backups().wal() == ServiceDefinition.Wal.STREAM;
         Archive archive = stream ? engines.of(service).archive(archiveDirectory(service.name())) : null;
@@ -231,7 +263,27 @@ public class BackupKeeper {
                 service.backups().wal().name().toLowerCase(),
                 catalog.list(service.name()),
                 window,
-                archiveView);
+                archiveView,
+                slotView(service),
+                slots.gaps(service.name()));
+    }
+
+    /** The slot as the source reports it now; null when the service does not stream. */
+    private BackupReport.SlotView slotView(ServiceDefinition service) {
+        if (service.backups().wal() != ServiceDefinition.Wal.STREAM) {
+            return null;
+        }
+        Engine engine = engines.of(service);
+        String name = engine.slotName(service.name());
+        long bound = service.backups().maxRetainedBytes();
+        try {
+            return engine.replicationSlot(Endpoint.of(service, secrets), name)
+                    .map(slot -> new BackupReport.SlotView(
+                            name, true, slot.active(), slot.restartPosition(), slot.retainedBytes(), bound, null))
+                    .orElse(new BackupReport.SlotView(name, false, false, null, null, bound, null));
+        } catch (RuntimeException e) {
+            return new BackupReport.SlotView(name, false, false, null, null, bound, e.getMessage());
+        }
     }
 
     /**

@@ -39,11 +39,13 @@ public class WalArchivers {
     private static final Duration REPORT_EVERY = Duration.ofSeconds(2);
     private static final Duration STANDBY_POLL = Duration.ofSeconds(5);
     private static final Duration LOCK_IDLE = Duration.ofMinutes(1);
+    private static final Duration FRESH_BACKUP_RETRY = Duration.ofMinutes(1);
 
     private final LiveDefinitions definitions;
     private final Engines engines;
     private final BackupKeeper keeper;
     private final ArchiverRecords records;
+    private final SlotKeeper slots;
     private final Secrets secrets;
     private final DataSource dataSource;
     private final Clock clock;
@@ -54,9 +56,11 @@ public class WalArchivers {
             Engines engines,
             BackupKeeper keeper,
             ArchiverRecords records,
+            SlotKeeper slots,
             Secrets secrets,
             DataSource dataSource,
             Clock clock) {
+        this.slots = slots;
         this.dataSource = dataSource;
         this.definitions = definitions;
         this.engines = engines;
@@ -66,14 +70,18 @@ public class WalArchivers {
         this.clock = clock;
     }
 
-    /** Starts an archiver for every service with {@code wal: stream}. */
+    /**
+     * Starts an archiver for every service with {@code wal: stream}, and drops the slots of services that no longer
+     * stream.
+     */
     public synchronized void start() {
         reconcile();
     }
 
     /**
      * Makes the archivers match the current definitions: starts those of new streaming services, stops those of
-     * services gone or no longer streaming, and restarts those whose service changed.
+     * services gone or no longer streaming (and drops their replication slots), and restarts those whose service
+     * changed.
      */
     public synchronized void reconcile() {
         Map<String, ServiceDefinition> wanted = new HashMap<>();
@@ -85,6 +93,7 @@ public class WalArchivers {
                 running.remove(name);
             }
         }
+        slots.dropAllBut(wanted.keySet());
         wanted.forEach((name, service) -> running.computeIfAbsent(name, key -> {
             Thread thread = new Thread(() -> supervise(service), "wal-archiver-" + name);
             thread.setDaemon(true);
@@ -146,8 +155,14 @@ public class WalArchivers {
         int restarts = 0;
         Duration backoff = FIRST_BACKOFF;
         String lastError = null;
+        Thread freshBackup = null;
         while (!Thread.currentThread().isInterrupted()) {
             Instant started = clock.instant();
+            try {
+                slots.making(service);
+            } catch (RuntimeException e) {
+                log.warn("cannot record the replication slot of {}: {}", service.name(), e.getMessage());
+            }
             try (ArchiveStream stream = engines.of(service)
                     .archiveStream(
                             service,
@@ -156,16 +171,30 @@ public class WalArchivers {
                             keeper.logFile(service.name(), "archive"))) {
                 ChildProcess child = stream.start();
                 log.info("archiving WAL of {} (pid {})", service.name(), child.pid());
+                boolean gap = false;
                 try {
                     while (child.isAlive()) {
                         lock.keepAlive();
                         OptionalLong lag = stream.lagBytes();
                         save(service, node, child.pid(), "RUNNING", started, restarts, lastError, lag);
+                        if (lag.isPresent() && slots.holdsTooMuch(service, lag.getAsLong())) {
+                            child.end();
+                            slots.dropForGap(service);
+                            gap = true;
+                            break;
+                        }
+                        freshBackup = freshBackupAfterGap(service, freshBackup);
                         Thread.sleep(REPORT_EVERY.toMillis());
+                    }
+                    if (gap) {
+                        continue;
                     }
                     lastError = "pg_receivewal ended with exit code " + child.awaitExit();
                 } catch (InterruptedException e) {
                     child.end();
+                    if (freshBackup != null) {
+                        freshBackup.interrupt();
+                    }
                     save(service, node, null, "STOPPED", started, restarts, lastError, OptionalLong.empty());
                     log.info("stopped archiving WAL of {}", service.name());
                     return true;
@@ -201,6 +230,36 @@ public class WalArchivers {
             backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
         }
         return true;
+    }
+
+    /**
+     * While a gap waits for its fresh base backup, one is taken in the background (the archive streams meanwhile);
+     * returns the thread taking it, a new one when the last attempt ended without ending the gap.
+     */
+    private Thread freshBackupAfterGap(ServiceDefinition service, Thread taking) {
+        if (taking != null && taking.isAlive() || !slots.gapOpen(service.name())) {
+            return taking;
+        }
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        slots.takeFreshBackup(service);
+                    } catch (RuntimeException e) {
+                        log.error(
+                                "the fresh base backup of {} after its WAL gap failed ({}); trying again",
+                                service.name(),
+                                e.getMessage());
+                        try {
+                            Thread.sleep(FRESH_BACKUP_RETRY.toMillis());
+                        } catch (InterruptedException stopped) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                },
+                "fresh-backup-" + service.name());
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
     }
 
     private void save(

@@ -4,6 +4,7 @@ import io.forkrunner.Forkrunner;
 import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.backup.BackupReport;
 import io.forkrunner.backup.StoredBackup;
+import io.forkrunner.backup.WalGap;
 import io.forkrunner.report.Text;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -53,6 +54,11 @@ final class BackupsCommand implements Callable<Integer> {
                         Text.bytes(backup.sizeBytes())));
             }
             out.print(Text.render(rows));
+            for (StoredBackup backup : report.backups()) {
+                if (backup.state() == StoredBackup.State.FAILED) {
+                    out.println("backup " + backup.id() + " failed: " + Text.text(backup.error()));
+                }
+            }
             BackupReport.Window window = report.window();
             out.println(
                     window == null
@@ -79,6 +85,20 @@ final class BackupsCommand implements Callable<Integer> {
                 if (!archive.gaps().isEmpty()) {
                     out.println("WAL archive gaps: " + String.join(", ", archive.gaps()));
                 }
+            }
+            BackupReport.SlotView slot = report.slot();
+            if (slot != null) {
+                out.println("replication slot " + slot.name() + ": "
+                        + (slot.error() != null
+                                ? "cannot be read (" + slot.error() + ")"
+                                : !slot.exists()
+                                        ? "none on the source"
+                                        : (slot.active() ? "active" : "inactive") + ", retains "
+                                                + Text.bytes(slot.retainedBytes()) + " of at most "
+                                                + Text.bytes(slot.maxRetainedBytes()) + " (backups.max-retained)"));
+            }
+            for (WalGap gap : report.gaps()) {
+                out.println("window gap: forks cannot reach " + gap.describe());
             }
             return Cli.DONE;
         }

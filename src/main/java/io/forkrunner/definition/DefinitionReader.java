@@ -7,6 +7,8 @@ import io.forkrunner.definition.JobDefinition.Threshold;
 import io.forkrunner.definition.ServiceDefinition.Backups;
 import io.forkrunner.definition.ServiceDefinition.Pool;
 import io.forkrunner.definition.ServiceDefinition.PoolMode;
+import io.forkrunner.definition.ServiceDefinition.ServiceEvent;
+import io.forkrunner.definition.ServiceDefinition.ServiceNotification;
 import io.forkrunner.definition.ServiceDefinition.Wal;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.Problem;
@@ -205,6 +207,9 @@ public final class DefinitionReader {
         List<Pool> pools = section.sections("pools").stream().map(this::pool).toList();
         Value poolerValue = section.value("pooler");
         Path pooler = existingFile(poolerValue, List.of("/etc/pgbouncer/pgbouncer.ini"));
+        List<ServiceNotification> notifications = section.sections("notifications").stream()
+                .map(this::serviceNotification)
+                .toList();
         section.finish();
         boolean complete = valid
                 && engine.present()
@@ -215,6 +220,7 @@ public final class DefinitionReader {
                 && user.present()
                 && backups != null
                 && !pools.contains(null)
+                && !notifications.contains(null)
                 && (pooler != null || !poolerValue.present());
         return complete
                 ? new ServiceDefinition(
@@ -227,7 +233,8 @@ public final class DefinitionReader {
                         password,
                         backups,
                         pools,
-                        pooler)
+                        pooler,
+                        notifications)
                 : null;
     }
 
@@ -235,8 +242,18 @@ public final class DefinitionReader {
         Duration every = section.has("every") ? duration(section.value("every")) : null;
         int keep = section.has("keep") ? positive(section.value("keep"), List.of("7", "3")) : 7;
         Wal wal = section.has("wal") ? choice(section.value("wal"), Wal.class) : Wal.STREAM;
+        long maxRetained = section.has("max-retained")
+                ? positiveBytes(section.value("max-retained"), List.of("5GB", "512MB"))
+                : Backups.DEFAULT_MAX_RETAINED;
         section.finish();
-        return keep > 0 && wal != null ? new Backups(every, keep, wal) : null;
+        return keep > 0 && wal != null && maxRetained > 0 ? new Backups(every, keep, wal, maxRetained) : null;
+    }
+
+    private ServiceNotification serviceNotification(Section section) {
+        ServiceEvent on = choice(section.required("on", List.of("backup-failure", "wal-gap")), ServiceEvent.class);
+        URI url = url(section.required("url", List.of("http://127.0.0.1:8089/backups")));
+        section.finish();
+        return on != null && url != null ? new ServiceNotification(on, url) : null;
     }
 
     private Pool pool(Section section) {
@@ -686,6 +703,19 @@ public final class DefinitionReader {
             problems.add(value, "is not a whole number", examples);
             return null;
         }
+    }
+
+    /** A size of at least one byte; 0 after reporting when it is not one. */
+    private long positiveBytes(Value value, List<String> examples) {
+        if (!value.present()) {
+            return 0;
+        }
+        int reported = problems.size();
+        long bytes = bytes(value);
+        if (bytes < 1 && problems.size() == reported) {
+            problems.add(value, "must be at least 1 byte", examples);
+        }
+        return bytes;
     }
 
     private long bytes(Value value) {

@@ -1,6 +1,7 @@
 package io.forkrunner.definition;
 
 import io.forkrunner.system.SecretRef;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Objects;
  * @param password where the password comes from; null when the server needs none
  * @param pooler the configuration file of the PgBouncer in front of the service, which {@code rename} points at the
  *     new service; null when there is none
+ * @param notifications the webhooks told of the service's events
  */
 public record ServiceDefinition(
         String name,
@@ -23,7 +25,8 @@ public record ServiceDefinition(
         SecretRef password,
         Backups backups,
         List<Pool> pools,
-        Path pooler) {
+        Path pooler,
+        List<ServiceNotification> notifications) {
 
     public ServiceDefinition {
         Names.require(name, "service");
@@ -33,20 +36,65 @@ public record ServiceDefinition(
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(backups, "backups");
         pools = List.copyOf(pools);
+        notifications = List.copyOf(notifications);
+    }
+
+    /** A service without notifications. */
+    public ServiceDefinition(
+            String name,
+            String engine,
+            String region,
+            String host,
+            int port,
+            String user,
+            SecretRef password,
+            Backups backups,
+            List<Pool> pools,
+            Path pooler) {
+        this(name, engine, region, host, port, user, password, backups, pools, pooler, List.of());
     }
 
     /**
      * @param every how often {@code serve} takes a base backup; null for only when asked
      * @param keep how many base backups are kept
+     * @param maxRetainedBytes how much WAL the service's replication slot may hold on the source before forkrunner
+     *     drops it, records a gap in the window and starts again from a fresh base backup
      */
-    public record Backups(Duration every, int keep, Wal wal) {
+    public record Backups(Duration every, int keep, Wal wal, long maxRetainedBytes) {
+
+        /** {@code backups.max-retained} when services.yml does not say: 5GB. */
+        public static final long DEFAULT_MAX_RETAINED = 5L * 1024 * 1024 * 1024;
 
         public Backups {
             if (keep < 1) {
                 throw new IllegalArgumentException("keep must be at least 1");
             }
             Objects.requireNonNull(wal, "wal");
+            if (maxRetainedBytes < 1) {
+                throw new IllegalArgumentException("max-retained must be at least 1 byte");
+            }
         }
+
+        public Backups(Duration every, int keep, Wal wal) {
+            this(every, keep, wal, DEFAULT_MAX_RETAINED);
+        }
+    }
+
+    /** A webhook told of the service's events: a scheduled backup that failed, a gap in its WAL archive. */
+    public record ServiceNotification(ServiceEvent on, URI url) {
+
+        public ServiceNotification {
+            Objects.requireNonNull(on, "on");
+            Objects.requireNonNull(url, "url");
+        }
+    }
+
+    /** What a service notification is about, as written in {@code on:}. */
+    public enum ServiceEvent {
+        /** A scheduled base backup failed. */
+        BACKUP_FAILURE,
+        /** The replication slot held more than {@code max-retained}: it was dropped and the window has a gap. */
+        WAL_GAP
     }
 
     /** How WAL is archived between base backups. */

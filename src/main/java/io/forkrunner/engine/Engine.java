@@ -29,6 +29,18 @@ public interface Engine {
     /** The process that streams the service's changes into {@code archive}. */
     ArchiveStream archiveStream(ServiceDefinition service, Endpoint source, Path archive, Path log);
 
+    /** The name of the replication slot {@link #archiveStream} keeps on the source for {@code service}. */
+    String slotName(String service);
+
+    /** The replication slot named {@code slot} on the source; empty when there is none. */
+    Optional<ReplicationSlot> replicationSlot(Endpoint source, String slot);
+
+    /**
+     * Drops the replication slot named {@code slot} on the source, first ending the connection that streams from it;
+     * nothing when there is no such slot.
+     */
+    void dropReplicationSlot(Endpoint source, String slot);
+
     /** The archive in {@code directory} as it is now. */
     Archive archive(Path directory);
 

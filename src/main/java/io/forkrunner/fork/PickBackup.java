@@ -52,6 +52,7 @@ class PickBackup extends ForkStep {
         }
         BackupReport.Window window = report.window();
         Instant target = point.resolve(now).orElse(window.to());
+        services.backups().refuseInGap(source.name(), target);
         if (target.isBefore(window.from()) || target.isAfter(window.to())) {
             throw new ForkrunnerException(point + " (" + target + ") is outside the point-in-time window of "
                     + source.name() + ": " + window.from() + " to " + window.to() + ". Fork to a time inside it"

@@ -103,20 +103,20 @@ public class NotificationDispatcher {
             if (refusal.isEmpty()) {
                 records.delivered(due);
                 log.info(
-                        "notification {} ({} of run {}) delivered to {} at attempt {}",
+                        "notification {} ({} of {}) delivered to {} at attempt {}",
                         due.id(),
                         due.event(),
-                        due.runId(),
+                        due.about(),
                         shown(due.url()),
                         attempt);
             } else {
                 Duration retryIn = retryIn(attempt);
                 records.refused(due, refusal.get(), retryIn);
                 log.warn(
-                        "notification {} ({} of run {}) to {}: attempt {} failed ({}); next in {} s",
+                        "notification {} ({} of {}) to {}: attempt {} failed ({}); next in {} s",
                         due.id(),
                         due.event(),
-                        due.runId(),
+                        due.about(),
                         shown(due.url()),
                         attempt,
                         refusal.get(),

@@ -24,8 +24,12 @@ class NotificationRecords {
         this.clock = clock;
     }
 
-    /** A pending notification, claimed for one attempt. */
-    record Due(long id, long runId, String event, URI url, String body, int attempts) {}
+    /**
+     * A pending notification, claimed for one attempt.
+     *
+     * @param about what it tells of, as logged: {@code run 12} or {@code service shop}
+     */
+    record Due(long id, String about, String event, URI url, String body, int attempts) {}
 
     /** Records a notification to send now; false when it was recorded already (it is sent once). */
     boolean record(long executionId, long runId, String job, Event event, URI url, String body) {
@@ -44,6 +48,18 @@ class NotificationRecords {
                 > 0;
     }
 
+    /** Records a notification about a service (no run) to send now. */
+    void recordForService(String service, String event, URI url, String body) {
+        jdbc.sql("insert into notifications (service, event, url, body, recorded_at, next_attempt_at)"
+                        + " values (:service, :event, :url, :body, :now, now())")
+                .param("service", service)
+                .param("event", event)
+                .param("url", url.toString())
+                .param("body", body)
+                .param("now", Timestamp.from(clock.instant()))
+                .update();
+    }
+
     boolean exists(long executionId, Event event, URI url) {
         return jdbc.sql("select count(*) from notifications"
                                 + " where execution_id = :execution and event = :event and url = :url")
@@ -60,14 +76,16 @@ class NotificationRecords {
      * another node holds are skipped, so that no attempt is ever made twice. Call inside a transaction.
      */
     Optional<Due> claimNext(Long runId) {
-        return jdbc.sql("select id, run_id, event, url, body, attempts from notifications"
+        return jdbc.sql("select id, run_id, service, event, url, body, attempts from notifications"
                         + " where delivered_at is null and next_attempt_at <= now()"
                         + (runId == null ? "" : " and run_id = :run")
                         + " order by next_attempt_at, id limit 1 for update skip locked")
                 .params(runId == null ? Map.of() : Map.of("run", runId))
                 .query((row, index) -> new Due(
                         row.getLong("id"),
-                        row.getLong("run_id"),
+                        row.getObject("run_id") == null
+                                ? "service " + row.getString("service")
+                                : "run " + row.getLong("run_id"),
                         row.getString("event"),
                         URI.create(row.getString("url")),
                         row.getString("body"),

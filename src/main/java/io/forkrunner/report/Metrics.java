@@ -23,7 +23,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Forkrunner's metrics (Micrometer; Prometheus at /actuator/prometheus): runs by job and result, step durations,
- * bytes restored, each service's backup age, point-in-time window and WAL archive lag, and schedule lateness.
+ * bytes restored, each service's backup age, failed scheduled backups, point-in-time window, WAL archive lag and
+ * the WAL its replication slot retains, and schedule lateness.
  */
 @Component
 public class Metrics implements JobExecutionListener, StepExecutionListener {
@@ -56,6 +57,12 @@ public class Metrics implements JobExecutionListener, StepExecutionListener {
                 .baseUnit("seconds")
                 .tag("service", name)
                 .register(registry);
+        Gauge.builder("forkrunner.wal.slot.retained", () -> retained(name))
+                .description("bytes of WAL the service's replication slot makes its source keep")
+                .baseUnit("bytes")
+                .tag("service", name)
+                .register(registry);
+        backupFailures(name);
         Gauge.builder("forkrunner.wal.archive.lag", () -> lag(name))
                 .description("bytes of WAL the source has that the archive has not confirmed")
                 .baseUnit("bytes")
@@ -84,6 +91,23 @@ public class Metrics implements JobExecutionListener, StepExecutionListener {
                         || archive.archiver().lagBytes() == null
                 ? Double.NaN
                 : archive.archiver().lagBytes();
+    }
+
+    private double retained(String service) {
+        BackupReport.SlotView slot = report(service).slot();
+        return slot == null || slot.retainedBytes() == null ? Double.NaN : slot.retainedBytes();
+    }
+
+    private Counter backupFailures(String service) {
+        return Counter.builder("forkrunner.backup.failures")
+                .description("scheduled base backups that failed")
+                .tag("service", service)
+                .register(registry);
+    }
+
+    /** A scheduled backup of the service failed. */
+    public void backupFailed(String service) {
+        backupFailures(service).increment();
     }
 
     /** The service's backup report, read again when older than a few seconds: reading it runs pg_waldump. */

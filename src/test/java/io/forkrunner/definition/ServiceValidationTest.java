@@ -212,6 +212,44 @@ class ServiceValidationTest {
                 .containsExactly("services.shop.backups.keep", "0", "must be at least 1");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"5 gigs", "-1GB", "1.5GB", "5TB"})
+    void maxRetainedThatIsNotASizeIsRefusedNamingFileFieldAndValue(String size) {
+        home.services(DefinitionHome.SERVICES + "    backups:\n      max-retained: \"" + size + "\"\n");
+
+        assertThat(home.problem())
+                .extracting(Problem::file, Problem::field, Problem::value, Problem::message)
+                .containsExactly(
+                        "config/services.yml", "services.shop.backups.max-retained", size, "is not a number of bytes");
+    }
+
+    @Test
+    void maxRetainedIsAtLeastOneByteAndFiveGigabytesUnlessSaid() {
+        home.services(DefinitionHome.SERVICES + "    backups:\n      max-retained: 0\n");
+        assertThat(home.problem())
+                .extracting(Problem::field, Problem::value, Problem::message)
+                .containsExactly("services.shop.backups.max-retained", "0", "must be at least 1 byte");
+
+        home.services(DefinitionHome.SERVICES);
+        assertThat(home.read().requireService("shop").backups().maxRetainedBytes())
+                .isEqualTo(5L * 1024 * 1024 * 1024);
+        home.services(DefinitionHome.SERVICES + "    backups:\n      max-retained: 512MB\n");
+        assertThat(home.read().requireService("shop").backups().maxRetainedBytes())
+                .isEqualTo(512L * 1024 * 1024);
+    }
+
+    @Test
+    void serviceNotificationsNameAServiceEventAndAUrl() {
+        home.services(DefinitionHome.SERVICES + "    notifications:\n"
+                + "      - { on: wal-gap, url: \"http://127.0.0.1:8089/gaps\" }\n"
+                + "      - { on: backup-failed, url: \"http://127.0.0.1:8089/backups\" }\n");
+
+        assertThat(home.problem())
+                .extracting(Problem::field, Problem::value, Problem::examples)
+                .containsExactly(
+                        "services.shop.notifications[1].on", "backup-failed", List.of("backup-failure", "wal-gap"));
+    }
+
     @Test
     void walIsStreamOrNone() {
         home.services(DefinitionHome.SERVICES + "    backups:\n      wal: archive\n");

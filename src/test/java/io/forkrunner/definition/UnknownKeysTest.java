@@ -100,7 +100,8 @@ class UnknownKeysTest {
                         "password",
                         "backups",
                         "pools",
-                        "pooler"),
+                        "pooler",
+                        "notifications"),
                 unknown(
                         SERVICES,
                         DefinitionHome.SERVICES + "    backups:\n      retain: 3\n",
@@ -108,7 +109,8 @@ class UnknownKeysTest {
                         "services.shop.backups.retain",
                         "every",
                         "keep",
-                        "wal"),
+                        "wal",
+                        "max-retained"),
                 unknown(
                         SERVICES,
                         DefinitionHome.SERVICES

@@ -6,14 +6,8 @@ import io.forkrunner.engine.Endpoint;
 import io.forkrunner.system.ChildProcess;
 import io.forkrunner.system.Passfile;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.Properties;
 
 /**
  * pg_receivewal on a physical replication slot of the source, so that no WAL is missed while it is down: a restart
@@ -67,23 +61,12 @@ final class PostgresArchiveStream implements ArchiveStream {
 
     @Override
     public OptionalLong lagBytes() {
-        Properties properties = new Properties();
-        properties.setProperty("user", source.user());
-        if (source.password() != null) {
-            properties.setProperty("password", source.password().reveal());
-        }
-        properties.setProperty("connectTimeout", "5");
-        properties.setProperty("ApplicationName", "forkrunner");
-        String url = "jdbc:postgresql://" + source.host() + ":" + source.port() + "/postgres";
-        try (Connection connection = DriverManager.getConnection(url, properties);
-                PreparedStatement statement =
-                        connection.prepareStatement("select pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"
-                                + " from pg_replication_slots where slot_name = ?")) {
-            statement.setString(1, slot);
-            try (ResultSet row = statement.executeQuery()) {
-                return row.next() ? OptionalLong.of(row.getLong(1)) : OptionalLong.empty();
-            }
-        } catch (SQLException e) {
+        try {
+            return new PostgresSlots(engine)
+                    .find(source, slot)
+                    .map(found -> OptionalLong.of(found.retainedBytes()))
+                    .orElse(OptionalLong.empty());
+        } catch (RuntimeException e) {
             return OptionalLong.empty();
         }
     }

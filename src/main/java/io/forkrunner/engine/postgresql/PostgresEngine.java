@@ -11,6 +11,7 @@ import io.forkrunner.engine.NewDatabase;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pools;
 import io.forkrunner.engine.Progress;
+import io.forkrunner.engine.ReplicationSlot;
 import io.forkrunner.engine.Restored;
 import io.forkrunner.engine.Role;
 import io.forkrunner.engine.TableCount;
@@ -134,6 +135,21 @@ public class PostgresEngine implements Engine {
     @Override
     public ArchiveStream archiveStream(ServiceDefinition service, Endpoint source, Path archive, Path log) {
         return new PostgresArchiveStream(this, service, source, archive, log);
+    }
+
+    @Override
+    public String slotName(String service) {
+        return PostgresArchiveStream.slotName(service);
+    }
+
+    @Override
+    public Optional<ReplicationSlot> replicationSlot(Endpoint source, String slot) {
+        return new PostgresSlots(this).find(source, slot);
+    }
+
+    @Override
+    public void dropReplicationSlot(Endpoint source, String slot) {
+        new PostgresSlots(this).drop(source, slot);
     }
 
     @Override
