@@ -7,8 +7,9 @@ import java.util.List;
  *
  * @param rolesCreated the source's roles the server lacked, created with their verifiers and memberships
  * @param rolesLeftAlone the source's roles the server had already: left exactly as they were
- * @param privilegesWithheld created roles that were superuser, replication or bypassed row security on the source,
- *     and are not on the server
+ * @param privilegesWithheld what created roles held on the source and were not given on the server, one entry per
+ *     role: {@code ROLE: superuser, createrole, replication, bypassrls, member of ROLE} (memberships only in roles the
+ *     fork created itself are given)
  */
 public record NewDatabase(List<String> rolesCreated, List<String> rolesLeftAlone, List<String> privilegesWithheld) {
 

@@ -118,10 +118,7 @@ class RestoreData extends ForkStep {
             run.report("roles-created", String.join(", ", made.rolesCreated()));
             run.report("roles-left-alone", String.join(", ", made.rolesLeftAlone()));
             if (!made.privilegesWithheld().isEmpty()) {
-                run.report(
-                        "privileges-withheld",
-                        "created without superuser, replication or bypassrls: "
-                                + String.join(", ", made.privilegesWithheld()));
+                run.report("privileges-withheld", String.join("; ", made.privilegesWithheld()));
             }
             run.report(
                     "restore",

@@ -47,6 +47,11 @@ class DatabaseTargetTest {
         source.sql("create role auditor login password 'Auditor-pw-9' connection limit 3");
         source.sql("create role admin superuser login password 'Admin-pw-1'");
         source.sql("grant app to auditor");
+        source.sql("create role writers nologin");
+        source.sql("grant writers to auditor");
+        source.sql("create role ops login createrole replication bypassrls password 'Ops-pw-3'"
+                + " in role pg_execute_server_program, pg_read_server_files, pg_write_server_files,"
+                + " pg_signal_backend");
         source.sql("create database shop owner app");
         try (Connection shop = source.connect("shop");
                 Statement statement = shop.createStatement()) {
@@ -122,18 +127,41 @@ class DatabaseTargetTest {
                 .isEqualTo(appBefore);
         assertThat(row(reports, ROLE_ROW + "'postgres'")).isEqualTo(postgresBefore);
         assertThat(row(reports, ROLE_ROW + "'auditor'"))
-                .as("a missing role is created with its verifier and memberships")
-                .isEqualTo(row(source, ROLE_ROW + "'auditor'"));
+                .as("a missing role is created with its verifier, and member only of the roles this fork created")
+                .isEqualTo(row(source, ROLE_ROW + "'auditor'").replace("{app,writers}", "{writers}"));
+        assertThat(reports.sql("select pg_has_role('auditor', 'readers', 'member')"))
+                .as("no way into a role the server had before, nor to what that role holds")
+                .isEqualTo("f");
         assertThat(row(reports, ROLE_ROW + "'admin'"))
                 .as("a superuser of the source is not one on the server")
                 .startsWith("admin|f|t|");
+        assertThat(row(reports, ROLE_ROW + "'ops'"))
+                .as("no createrole, replication or predefined role on the server")
+                .startsWith("ops|f|t|f|f|f|")
+                .endsWith("|{}");
+        assertThat(reports.sql("select rolbypassrls from pg_roles where rolname = 'ops'"))
+                .isEqualTo("f");
+        for (String predefined : List.of(
+                "pg_execute_server_program", "pg_read_server_files", "pg_write_server_files", "pg_signal_backend")) {
+            assertThat(reports.sql("select pg_has_role('ops', '" + predefined + "', 'member')"))
+                    .as(predefined)
+                    .isEqualTo("f");
+        }
 
         JsonNode restore = step(run, "restore-data");
         assertThat(List.of(restore.path("roles-left-alone").asText().split(", ")))
                 .containsExactlyInAnyOrder("app", "postgres");
         assertThat(List.of(restore.path("roles-created").asText().split(", ")))
-                .containsExactlyInAnyOrder("admin", "auditor");
-        assertThat(restore.path("privileges-withheld").asText()).endsWith(": admin");
+                .containsExactlyInAnyOrder("admin", "auditor", "ops", "writers");
+        assertThat(List.of(restore.path("privileges-withheld").asText().split("; ")))
+                .containsExactlyInAnyOrder(
+                        "admin: superuser",
+                        "auditor: member of app",
+                        "ops: createrole, replication, bypassrls, member of pg_execute_server_program,"
+                                + " member of pg_read_server_files, member of pg_signal_backend,"
+                                + " member of pg_write_server_files");
+        CliResult status = home.cli("status", run.path("run").asText());
+        assertThat(status.out()).contains("privileges-withheld admin: superuser; ");
         JsonNode verify = step(run, "verify");
         JsonNode rows = JSON.readTree(verify.path("rows").asText());
         assertThat(rows.size()).isEqualTo(TABLES);
@@ -158,7 +186,7 @@ class DatabaseTargetTest {
     @Order(1)
     void aKillDuringTheLoadRestartsWithTheTablesNotYetLoadedAndTheServersOwnRolesStillReported() throws Exception {
         List<String> serversOwn = List.of(reports.sql("select string_agg(rolname, ',' order by rolname) from pg_roles"
-                        + " where rolname in ('admin', 'app', 'auditor', 'postgres')")
+                        + " where rolname in ('admin', 'app', 'auditor', 'ops', 'postgres', 'writers')")
                 .split(","));
         Process runner = home.start("killed", Map.of(), "run", "killed");
         JsonNode running = await().atMost(Duration.ofSeconds(180))
@@ -191,8 +219,9 @@ class DatabaseTargetTest {
 
         // the server as it was, for the next test: the roles this fork created stay when it is dropped
         assertThat(home.cli("drop", running.path("fork").asText()).exitCode()).isZero();
-        reports.sql("drop role if exists admin");
-        reports.sql("drop role if exists auditor");
+        for (String role : List.of("admin", "auditor", "ops", "writers")) {
+            reports.sql("drop role if exists " + role);
+        }
     }
 
     @Test

@@ -22,7 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The roles of a restored backup, saved beside its dump, and created in an existing server where it lacks them: a role
- * the server has already is never changed, and no role is given superuser, replication or row-security bypass there.
+ * the server has already is never changed, and a created role gets nothing the source did not own: no superuser,
+ * createrole, replication or row-security bypass, and membership only in roles the same fork created (never in a role
+ * the server had, nor in a predefined {@code pg_*} role).
  */
 final class PostgresRoles {
 
@@ -47,12 +49,7 @@ final class PostgresRoles {
             int connectionLimit,
             String validUntil,
             String verifier,
-            Map<String, Boolean> memberOf) {
-
-        boolean privileged() {
-            return superuser || replication || bypassRowSecurity;
-        }
-    }
+            Map<String, Boolean> memberOf) {}
 
     /** The roles of a server and the owners of its databases. */
     record Saved(List<SavedRole> roles, Map<String, String> owners) {}
@@ -117,7 +114,8 @@ final class PostgresRoles {
     }
 
     /**
-     * Creates the saved roles the server at {@code server} lacks. Which ones it had is recorded in {@code existingFile}
+     * Creates the saved roles the server at {@code server} lacks, withholding what {@link #withheldAttributes} names and
+     * memberships in roles this fork did not create; what was withheld is returned, role by role. Which ones it had is recorded in {@code existingFile}
      * the first time, so that a restart does not take the roles it created itself for the server's own.
      */
     NewDatabase createMissing(Endpoint server, Path saved, Path existingFile) {
@@ -150,24 +148,25 @@ final class PostgresRoles {
                     statement.execute(createRole(role));
                 }
             }
-            Set<String> known = new HashSet<>(present);
-            creating.forEach(role -> known.add(role.name()));
+            Set<String> created = new HashSet<>();
+            creating.forEach(role -> created.add(role.name()));
+            List<String> withheld = new ArrayList<>();
             for (SavedRole role : creating) {
+                List<String> kept = new ArrayList<>(withheldAttributes(role));
                 for (Map.Entry<String, Boolean> membership : role.memberOf().entrySet()) {
-                    if (known.contains(membership.getKey())) {
+                    if (created.contains(membership.getKey())) {
                         statement.execute("grant " + PostgresCatalog.quote(membership.getKey()) + " to "
                                 + PostgresCatalog.quote(role.name())
                                 + (membership.getValue() ? " with admin option" : ""));
+                    } else {
+                        kept.add("member of " + membership.getKey());
                     }
                 }
+                if (!kept.isEmpty()) {
+                    withheld.add(role.name() + ": " + String.join(", ", kept));
+                }
             }
-            return new NewDatabase(
-                    creating.stream().map(SavedRole::name).toList(),
-                    leftAlone,
-                    creating.stream()
-                            .filter(SavedRole::privileged)
-                            .map(SavedRole::name)
-                            .toList());
+            return new NewDatabase(creating.stream().map(SavedRole::name).toList(), leftAlone, withheld);
         } catch (SQLException e) {
             throw new ForkrunnerException("cannot create the fork's roles on " + server + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -175,12 +174,32 @@ final class PostgresRoles {
         }
     }
 
+    /**
+     * The attributes a created role never gets on an existing server, whatever it held on the source: each could reach
+     * beyond the new database.
+     */
+    private static List<String> withheldAttributes(SavedRole role) {
+        List<String> withheld = new ArrayList<>();
+        if (role.superuser()) {
+            withheld.add("superuser");
+        }
+        if (role.createRole()) {
+            withheld.add("createrole");
+        }
+        if (role.replication()) {
+            withheld.add("replication");
+        }
+        if (role.bypassRowSecurity()) {
+            withheld.add("bypassrls");
+        }
+        return withheld;
+    }
+
     private static String createRole(SavedRole role) {
         StringBuilder sql = new StringBuilder("create role ")
                 .append(PostgresCatalog.quote(role.name()))
-                .append(" with nosuperuser noreplication nobypassrls")
+                .append(" with nosuperuser nocreaterole noreplication nobypassrls")
                 .append(role.inherit() ? " inherit" : " noinherit")
-                .append(role.createRole() ? " createrole" : " nocreaterole")
                 .append(role.createDatabase() ? " createdb" : " nocreatedb")
                 .append(role.login() ? " login" : " nologin")
                 .append(" connection limit ")
