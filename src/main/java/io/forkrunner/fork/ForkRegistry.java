@@ -114,6 +114,7 @@ public class ForkRegistry {
         if (fork.isEmpty() && instance.isEmpty()) {
             throw new ForkrunnerException("there is no fork named " + name + "; forkrunner forks lists them");
         }
+        instance.ifPresent(provisioner::checkOwned);
         if (fork.isPresent() && fork.get().server() != null) {
             ServiceDefinition server = definitions
                     .current()
@@ -125,7 +126,7 @@ public class ForkRegistry {
             engines.of(server)
                     .dropDatabase(Endpoint.of(server, secrets), fork.get().database());
         }
-        DirectoryTree.delete(workDirectory(home, name));
+        DirectoryTree.deleteUnder(home.var(), workDirectory(home, name));
         instance.ifPresent(found -> {
             engines.named(found.engine()).stopPools(new Place(found.directory(), found.port(), found.version()));
             provisioner.drop(name);

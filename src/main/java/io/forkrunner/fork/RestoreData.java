@@ -11,6 +11,8 @@ import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.InstanceSpec;
 import io.forkrunner.system.DirectoryTree;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +26,11 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class RestoreData extends ForkStep {
+
+    /** The report naming the run's temporary instance, while it has one. */
+    static final String TEMPORARY_INSTANCE = "temporary-instance";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     RestoreData(ForkServices services) {
         super("restore-data", services);
@@ -81,18 +88,10 @@ class RestoreData extends ForkStep {
         Checkpoints checkpoints = checkpoints(run);
         Endpoint admin = services.sourceEndpoint(plan); // the login the restored backup carries
         if (!run.reached("dumped")) {
-            String name = temporaryName(plan.fork());
-            Optional<Instance> existing = services.provisioner().find(name);
-            // checkpoints of a temporary instance hold only while it is there
-            String prefix = "temporary-"
-                    + existing.map(instance -> instance.createdAt().toEpochMilli())
-                            .orElse(0L) + "-";
-            Region region = services.definitions().region(plan.region());
-            Instance temporary = existing.orElseGet(() -> services.provisioner()
-                    .reserve(new InstanceSpec(name, region, plan.sourceVersion(), null, Map.of())));
-            if (existing.isEmpty()) {
-                prefix = "temporary-" + temporary.createdAt().toEpochMilli() + "-";
-            }
+            Instance temporary = temporaryInstance(run, plan);
+            String name = temporary.name();
+            // checkpoints of a temporary instance hold only while it is there: its name is new each time it is made
+            String prefix = name + "-";
             try {
                 Place temporaryPlace = new Place(temporary.directory(), temporary.port(), temporary.version());
                 Endpoint temporaryAdmin =
@@ -139,10 +138,28 @@ class RestoreData extends ForkStep {
         DirectoryTree.delete(dump);
     }
 
-    /** The temporary instance of a fork: a name of its own within the name rule. */
-    static String temporaryName(String fork) {
-        String base = fork.length() > 54 ? fork.substring(0, 54) : fork;
-        return base + "-temporary";
+    /**
+     * The run's temporary instance: the one it reserved before (recorded, so that a restart finds it) or a new one whose
+     * name and directory belong to this run alone, never derived from the fork's name.
+     */
+    private Instance temporaryInstance(Run run, ForkPlan plan) {
+        String recorded = run.reported(TEMPORARY_INSTANCE);
+        Optional<Instance> existing =
+                recorded == null ? Optional.empty() : services.provisioner().find(recorded);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        String name = temporaryName(run.runId());
+        run.report(TEMPORARY_INSTANCE, name); // before it exists: a run killed in between leaves nothing unrecorded
+        Region region = services.definitions().region(plan.region());
+        return services.provisioner().reserve(new InstanceSpec(name, region, plan.sourceVersion(), null, Map.of()));
+    }
+
+    /** A temporary instance's name: {@code temporary-RUN-RANDOM}, within the name rule and unique to one making. */
+    static String temporaryName(long runId) {
+        byte[] random = new byte[6];
+        RANDOM.nextBytes(random);
+        return "temporary-" + runId + "-" + HexFormat.of().formatHex(random);
     }
 
     private static Checkpoints checkpoints(Run run) {

@@ -1,6 +1,7 @@
 package io.forkrunner.provision;
 
 import io.forkrunner.definition.Region;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,8 +31,17 @@ public interface Provisioner {
 
     void stop(String name);
 
-    /** Stops the instance and removes every trace of it: processes, directory, reservations, records. */
+    /**
+     * Stops the instance and removes every trace of it: processes, directory, reservations, records; refused as
+     * {@link #checkOwned} refuses, with nothing deleted.
+     */
     void drop(String name);
+
+    /**
+     * The directory the instance's recorded place must lie under; refused (with a message naming both) when the
+     * record points elsewhere, so that nothing forkrunner did not make is ever stopped or deleted.
+     */
+    Path checkOwned(Instance instance);
 
     Optional<Instance> find(String name);
 

@@ -1,5 +1,6 @@
 package io.forkrunner.provision.local;
 
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.Region;
 import io.forkrunner.engine.postgresql.PostgresBinaries;
 import io.forkrunner.engine.postgresql.PostgresServer;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -36,9 +38,16 @@ class LocalProvisioner implements Provisioner {
     private final TransactionTemplate transactions;
     private final ProcessRunner runner;
     private final Clock clock;
+    private final LiveDefinitions definitions;
 
-    LocalProvisioner(JdbcClient jdbc, TransactionTemplate transactions, ProcessRunner runner, Clock clock) {
+    LocalProvisioner(
+            JdbcClient jdbc,
+            TransactionTemplate transactions,
+            ProcessRunner runner,
+            Clock clock,
+            LiveDefinitions definitions) {
         this.jdbc = jdbc;
+        this.definitions = definitions;
         this.transactions = transactions;
         this.runner = runner;
         this.clock = clock;
@@ -189,9 +198,10 @@ class LocalProvisioner implements Provisioner {
             return;
         }
         Instance instance = found.get();
-        if (Files.exists(instance.directory())) {
+        Path root = checkOwned(instance);
+        if (Files.exists(instance.directory(), LinkOption.NOFOLLOW_LINKS)) {
             server(instance).stop();
-            DirectoryTree.delete(instance.directory());
+            DirectoryTree.deleteUnder(root, instance.directory());
         }
         transactions.executeWithoutResult(status -> {
             jdbc.sql("delete from port_reservations where owner = :name")
@@ -202,6 +212,27 @@ class LocalProvisioner implements Provisioner {
                     .update();
         });
         log.info("dropped instance {} (port {}, {})", name, instance.port(), instance.directory());
+    }
+
+    /**
+     * The root of the instance's region, where its recorded directory must lie; refused, naming both, when it does not
+     * (a record forkrunner did not write) or when its region is no longer declared.
+     */
+    @Override
+    public Path checkOwned(Instance instance) {
+        Region region = definitions.current().regions().get(instance.region());
+        if (region == null) {
+            throw new ForkrunnerException("instance " + instance.name() + " is in region " + instance.region()
+                    + ", which is no longer declared in config/services.yml: declare it again to drop the instance;"
+                    + " nothing was deleted");
+        }
+        if (!DirectoryTree.liesUnder(region.root(), instance.directory())) {
+            throw new ForkrunnerException("instance " + instance.name() + " is recorded at " + instance.directory()
+                    + ", which does not lie under " + region.root() + ", the root of its region " + region.name()
+                    + ": forkrunner did not make it there and deletes nothing of it; correct the record in the"
+                    + " metadata store's instances table");
+        }
+        return region.root();
     }
 
     @Override

@@ -16,6 +16,7 @@ import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.ServiceUser;
+import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -241,6 +242,39 @@ class LocalProvisionerTest {
         provisioner.drop("taken");
 
         assertNoTraceOf(reserved);
+    }
+
+    @Test
+    void anInstanceRecordedOutsideItsRegionsRootIsRefusedByDropAndNothingThereIsDeleted() throws Exception {
+        Provisioner provisioner = forkrunner.bean(Provisioner.class);
+        Instance reserved = provisioner.reserve(spec("tampered", "eu-local"));
+        testHome.write("sentinel/keep/file", "not forkrunner's");
+        Path sentinel = testHome.path("sentinel");
+        for (String recorded : List.of(
+                sentinel.toString(),
+                testHome.path("var/regions/eu/../../../sentinel").toString())) {
+            try (Connection connection = testHome.metadataConnection();
+                    PreparedStatement tamper =
+                            connection.prepareStatement("update instances set directory = ? where name = ?")) {
+                tamper.setString(1, recorded);
+                tamper.setString(2, "tampered");
+                assertThat(tamper.executeUpdate()).isEqualTo(1);
+            }
+
+            assertThatThrownBy(() -> provisioner.drop("tampered"))
+                    .isInstanceOf(ForkrunnerException.class)
+                    .hasMessageContaining(recorded)
+                    .hasMessageContaining("does not lie under " + testHome.path("var/regions/eu"));
+            CliResult drop = testHome.cli("drop", "tampered");
+            assertThat(drop.exitCode()).as(drop.toString()).isNotZero();
+            assertThat(drop.err()).as(drop.toString()).contains(recorded, "does not lie under");
+
+            assertThat(testHome.read("sentinel/keep/file")).isEqualTo("not forkrunner's");
+            assertThat(provisioner.find("tampered")).isPresent();
+            assertThat(metadataCount("select count(*) from port_reservations where owner = ?", "tampered"))
+                    .isEqualTo(1);
+            assertThat(reserved.directory()).isDirectory();
+        }
     }
 
     private InstanceSpec spec(String name, String region) {
