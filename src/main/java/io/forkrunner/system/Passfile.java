@@ -2,10 +2,9 @@ package io.forkrunner.system;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.util.UUID;
 
 /**
  * A file that hands one password to a child process: mode 0600, owned by the user the child runs as, deleted on
@@ -32,19 +31,10 @@ public final class Passfile implements AutoCloseable {
     }
 
     private static Passfile create(Path directory, ServiceUser user, String content) {
-        try {
-            user.privateDirectory(directory);
-            Path path = Files.createTempFile(
-                    directory,
-                    "pass",
-                    "",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(path, content + "\n", StandardCharsets.UTF_8);
-            user.own(path);
-            return new Passfile(path);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write a passfile in " + directory, e);
-        }
+        user.privateDirectory(directory);
+        Path path = directory.resolve("pass" + UUID.randomUUID());
+        user.write(path, content + "\n");
+        return new Passfile(path);
     }
 
     private static String escape(String field) {

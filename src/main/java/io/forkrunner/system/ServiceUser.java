@@ -1,14 +1,27 @@
 package io.forkrunner.system;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The unprivileged OS user that database servers and their tools run as. PostgreSQL refuses to run as root, so when
@@ -16,6 +29,8 @@ import java.util.stream.Stream;
  * otherwise they run as forkrunner's own user.
  */
 public final class ServiceUser {
+
+    private static final Logger log = LoggerFactory.getLogger(ServiceUser.class);
 
     private final String name;
     private final boolean switching;
@@ -50,7 +65,10 @@ public final class ServiceUser {
         return wrapped;
     }
 
-    /** Makes {@code path} (and everything under it) belong to this user. */
+    /**
+     * Makes {@code path} (and everything under it) belong to this user. A link is given over itself, never what it
+     * points to: the user may have planted it in a directory it can write.
+     */
     public void own(Path path) {
         if (!switching) {
             return;
@@ -60,7 +78,8 @@ public final class ServiceUser {
                     path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(name);
             try (Stream<Path> tree = Files.walk(path)) {
                 for (Path each : (Iterable<Path>) tree::iterator) {
-                    Files.setOwner(each, owner);
+                    Files.getFileAttributeView(each, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .setOwner(owner);
                 }
             }
         } catch (IOException e) {
@@ -68,15 +87,63 @@ public final class ServiceUser {
         }
     }
 
-    /** A directory only this user may enter (mode 0700), created with its parents when missing. */
+    /**
+     * A directory only this user may enter (mode 0700), created with its parents when missing. A link in its place is
+     * refused, never followed.
+     */
     public Path privateDirectory(Path directory) {
         try {
             Files.createDirectories(directory);
-            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+            if (Files.isSymbolicLink(directory)) {
+                throw new ForkrunnerException(directory + " is a link to " + Files.readSymbolicLink(directory)
+                        + ", not a directory: forkrunner follows no link it did not make there. Remove the link.");
+            }
+            Files.getFileAttributeView(directory, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setPermissions(PosixFilePermissions.fromString("rwx------"));
             own(directory);
             return directory;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + directory, e);
+        }
+    }
+
+    /**
+     * Writes {@code text} to {@code file} (mode 0600, this user's), in a directory this user may write: into a new file
+     * beside it, moved over whatever is there. A link planted in its place is replaced, never written through.
+     */
+    public void write(Path file, String text) {
+        Path fresh = file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".new");
+        try {
+            try (SeekableByteChannel channel = Files.newByteChannel(
+                    fresh,
+                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+                ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+            }
+            own(fresh);
+            Files.move(fresh, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        } finally {
+            try {
+                Files.deleteIfExists(fresh);
+            } catch (IOException e) {
+                log.warn("cannot remove {}: {}", fresh, e.toString());
+            }
+        }
+    }
+
+    /** The text of {@code file}, empty when it is missing; a link in its place is refused, never read through. */
+    public static String readIfExists(Path file) {
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return "";
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + " (a link there is not followed)", e);
         }
     }
 }

@@ -13,7 +13,6 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -50,7 +49,7 @@ final class PgBouncer {
         Path directory = engine.runner().serviceUser().privateDirectory(directory(place));
         writeAuthFile(directory.resolve("userlist.txt"), admin);
         Path ini = directory.resolve("pgbouncer.ini");
-        write(ini, configuration(place, directory, pools));
+        engine.runner().serviceUser().write(ini, configuration(place, directory, pools));
         engine.runner().serviceUser().own(directory);
         engine.runner()
                 .run(Command.of("pgbouncer", "-d", ini.toString())
@@ -112,21 +111,7 @@ final class PgBouncer {
         } catch (SQLException e) {
             throw new ForkrunnerException("cannot read the fork's roles for its pools: " + e.getMessage(), e);
         }
-        try {
-            Files.deleteIfExists(file);
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, text);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
-    }
-
-    private static void write(Path file, String text) {
-        try {
-            Files.writeString(file, text);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        engine.runner().serviceUser().write(file, text.toString());
     }
 
     private static void awaitListening(int port) {

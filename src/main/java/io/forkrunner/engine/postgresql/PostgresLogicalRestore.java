@@ -12,6 +12,7 @@ import io.forkrunner.system.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
@@ -306,19 +307,15 @@ final class PostgresLogicalRestore {
                     dump.resolveSibling("tables-loaded"),
                     table.database() + "." + table.schema() + "." + table.name() + "\n",
                     StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
+                    StandardOpenOption.APPEND,
+                    LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     private void write(Path file, String text) {
-        try {
-            Files.writeString(file, text);
-            runner.serviceUser().own(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        runner.serviceUser().write(file, text);
     }
 
     private static List<String> read(Path file) {

@@ -10,6 +10,7 @@ import io.forkrunner.system.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
@@ -82,6 +83,9 @@ final class PostgresRestore {
             for (Path source : files) {
                 Path target = data.resolve(backup.relativize(source).toString());
                 if (Files.isDirectory(source)) {
+                    if (Files.isSymbolicLink(target)) { // the service user's, not the backup's: replaced
+                        Files.delete(target);
+                    }
                     Files.createDirectories(target);
                     continue;
                 }
@@ -225,17 +229,11 @@ final class PostgresRestore {
     }
 
     private void write(PostgresServer server, String name, String text) throws IOException {
-        Path file = server.dataDirectory().resolve(name);
-        Files.writeString(file, text);
-        runner.serviceUser().own(file);
+        runner.serviceUser().write(server.dataDirectory().resolve(name), text);
     }
 
-    private static void writeMarker(Path marker, boolean stoppedAtTarget) {
-        try {
-            Files.writeString(marker, stoppedAtTarget ? "target\n" : "end\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + marker, e);
-        }
+    private void writeMarker(Path marker, boolean stoppedAtTarget) {
+        runner.serviceUser().write(marker, stoppedAtTarget ? "target\n" : "end\n");
     }
 
     private static boolean readMarker(Path marker) {
@@ -248,7 +246,7 @@ final class PostgresRestore {
 
     private void touch(Path file) {
         try {
-            if (!Files.exists(file)) {
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createFile(file);
             }
             runner.serviceUser().own(file);

@@ -226,11 +226,6 @@ final class PostgresRoles {
     }
 
     private void write(Path file, String text) {
-        try {
-            Files.writeString(file, text);
-            engine.runner().serviceUser().own(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        engine.runner().serviceUser().write(file, text);
     }
 }

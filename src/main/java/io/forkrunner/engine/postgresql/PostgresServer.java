@@ -8,11 +8,10 @@ import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessFailedException;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
+import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -107,14 +106,10 @@ public final class PostgresServer {
     /** Makes postgresql.conf read forkrunner's own settings file last, so that its settings win. */
     void includeSettingsFile() {
         Path conf = dataDirectory().resolve("postgresql.conf");
-        try {
-            String text = Files.exists(conf) ? Files.readString(conf) : "";
-            String include = "include_if_exists = '" + SETTINGS_FILE + "'";
-            if (!text.contains(include)) {
-                Files.writeString(conf, "\n" + include + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot edit " + conf, e);
+        String text = ServiceUser.readIfExists(conf);
+        String include = "include_if_exists = '" + SETTINGS_FILE + "'";
+        if (!text.contains(include)) {
+            runner.serviceUser().write(conf, text + "\n" + include + "\n");
         }
     }
 
@@ -128,13 +123,7 @@ public final class PostgresServer {
         StringBuilder text = new StringBuilder("# written by forkrunner\n");
         all.forEach(
                 (name, value) -> text.append(name).append(" = ").append(value).append('\n'));
-        Path file = dataDirectory().resolve(SETTINGS_FILE);
-        try {
-            Files.writeString(file, text);
-            runner.serviceUser().own(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        runner.serviceUser().write(dataDirectory().resolve(SETTINGS_FILE), text.toString());
     }
 
     public void start() {

@@ -4,10 +4,6 @@ import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Place;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -108,13 +104,9 @@ final class PostgresSettings {
             }
             text.append(name).append(" = '").append(value.replace("'", "''")).append("'\n");
         });
-        Path file = server.dataDirectory().resolve(PostgresServer.SOURCE_SETTINGS_FILE);
-        try {
-            Files.writeString(file, text);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
-        engine.runner().serviceUser().own(file);
+        engine.runner()
+                .serviceUser()
+                .write(server.dataDirectory().resolve(PostgresServer.SOURCE_SETTINGS_FILE), text.toString());
         server.restart();
         return unknown;
     }
