@@ -55,6 +55,16 @@ class BackupCatalog {
                 .update();
     }
 
+    /** A verified backup found damaged since: no longer offered, kept for the operator to look at, with the reason. */
+    void damaged(String service, String id, String error) {
+        jdbc.sql("update backups set state = 'FAILED', verified = false, error = :error"
+                        + " where service = :service and id = :id")
+                .param("error", error)
+                .param("service", service)
+                .param("id", id)
+                .update();
+    }
+
     void remove(String service, String id) {
         jdbc.sql("delete from backups where service = :service and id = :id")
                 .param("service", service)

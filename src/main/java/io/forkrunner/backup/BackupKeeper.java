@@ -232,6 +232,24 @@ public class BackupKeeper {
                 + " without a gap in its WAL archive; see forkrunner backups " + service.name());
     }
 
+    /**
+     * Verifies a backup again, reading every byte of it, before it is restored. A backup found damaged is marked FAILED
+     * with the reason, so that it is offered no more, and refused naming what is wrong.
+     */
+    public void reverify(StoredBackup backup) {
+        ServiceDefinition service = definitions.current().requireService(backup.service());
+        Optional<String> problem = engines.of(service).verifyBackup(backup.directory());
+        if (problem.isPresent()) {
+            String reason = "failed verification before a restore at " + clock.instant() + ": " + problem.get();
+            catalog.damaged(service.name(), backup.id(), reason);
+            log.warn("backup {} of {} {}", backup.id(), service.name(), reason);
+            throw new ForkrunnerException("backup " + backup.id() + " of " + service.name() + " in "
+                    + home.relative(backup.directory()) + " is damaged: " + problem.get() + ". It is marked FAILED"
+                    + " and no run will use it again: run again to fork from the newest older verified backup, or"
+                    + " take a new one with `forkrunner backup " + service.name() + "`");
+        }
+    }
+
     /** A backup to restore, and whether its replay continues from the WAL archive or ends at the backup's end. */
     public record Restorable(StoredBackup backup, boolean fromArchive) {}
 

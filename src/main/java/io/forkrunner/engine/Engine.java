@@ -26,6 +26,12 @@ public interface Engine {
      */
     BaseBackup backup(ServiceDefinition service, Endpoint source, Path directory, Path log);
 
+    /**
+     * Checks a base backup in {@code directory} against the checksums it was taken with, reading every byte of it. What
+     * is wrong, naming the files, or empty when the backup is whole.
+     */
+    Optional<String> verifyBackup(Path directory);
+
     /** The process that streams the service's changes into {@code archive}. */
     ArchiveStream archiveStream(ServiceDefinition service, Endpoint source, Path archive, Path log);
 

@@ -60,6 +60,7 @@ class PickBackup extends ForkStep {
         }
         BackupKeeper.Restorable restorable = services.backups().backupFor(source.name(), target);
         StoredBackup backup = restorable.backup();
+        services.backups().reverify(backup);
         String fork = fill(job.target().name(), job, run.runId(), now);
         if (services.provisioner().find(fork).isPresent()
                 || services.registry().find(fork).isPresent()) {

@@ -20,6 +20,7 @@ import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.Passfile;
+import io.forkrunner.system.ProcessFailedException;
 import io.forkrunner.system.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -98,11 +99,32 @@ public class PostgresEngine implements Engine {
                     .loggingTo(log));
         }
         Instant endedAt = clock.instant();
-        runner.run(Command.of(tools().path("pg_verifybackup"), "--quiet", directory.toString())
-                .asServiceUser()
-                .loggingTo(log)
-                .withTimeout(Duration.ofHours(6)));
+        verifyBackup(directory).ifPresent(problem -> {
+            throw new ForkrunnerException("backup " + directory.getFileName() + " failed verification: " + problem);
+        });
         return describe(directory, startedAt, endedAt);
+    }
+
+    /**
+     * Checks every file of the backup against its {@code backup_manifest} (sizes and checksums) and parses the WAL the
+     * backup holds, with pg_verifybackup. The problems it names, or empty when the backup is whole.
+     */
+    @Override
+    public Optional<String> verifyBackup(Path directory) {
+        try {
+            runner.run(Command.of(tools().path("pg_verifybackup"), "--quiet", directory.toString())
+                    .asServiceUser()
+                    .withTimeout(Duration.ofHours(6)));
+            return Optional.empty();
+        } catch (ProcessFailedException e) {
+            List<String> errors = e.getMessage()
+                    .lines()
+                    .map(String::strip)
+                    .filter(line -> line.startsWith("pg_verifybackup: error: "))
+                    .map(line -> line.substring("pg_verifybackup: error: ".length()))
+                    .toList();
+            return Optional.of(errors.isEmpty() ? e.getMessage() : String.join("; ", errors));
+        }
     }
 
     private BaseBackup describe(Path directory, Instant startedAt, Instant endedAt) {

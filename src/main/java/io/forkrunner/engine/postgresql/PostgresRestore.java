@@ -9,10 +9,14 @@ import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -41,6 +45,7 @@ final class PostgresRestore {
     private static final DateTimeFormatter TARGET =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(ZoneOffset.UTC);
     private static final long REPORT_EVERY_BYTES = 8L * 1024 * 1024;
+    private static final long COPY_CHUNK_BYTES = 1024 * 1024;
     private static final Duration RECOVERY_TIMEOUT = Duration.ofHours(24);
 
     private final PostgresEngine engine;
@@ -58,6 +63,14 @@ final class PostgresRestore {
      * for no limit.
      */
     void layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
+        layDown(backup, place, new CopyRate(bytesPerSecond), progress);
+    }
+
+    /**
+     * Lays the backup down at {@code rate}, which is charged only for the bytes copied. Checks first that the file
+     * system has room for what is still to copy; stops between two chunks when the thread is interrupted.
+     */
+    void layDown(Path backup, Place place, CopyRate rate, Progress progress) {
         if (Files.exists(recoveryStarted(place))) {
             log.info("{} is recovered from its backup already; not laying it down again", place.directory());
             return;
@@ -75,10 +88,10 @@ final class PostgresRestore {
                 .filter(Files::isRegularFile)
                 .mapToLong(path -> path.toFile().length())
                 .sum();
+        Path data = server.dataDirectory();
+        requireSpace(backup, files, data, place.directory());
         long done = 0;
         long reported = 0;
-        long started = System.nanoTime();
-        Path data = server.dataDirectory();
         try {
             for (Path source : files) {
                 Path target = data.resolve(backup.relativize(source).toString());
@@ -90,9 +103,8 @@ final class PostgresRestore {
                     continue;
                 }
                 long size = source.toFile().length();
-                if (!Files.exists(target) || target.toFile().length() != size) {
-                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
-                    throttle(done + size, bytesPerSecond, started);
+                if (!laidDown(source, target)) {
+                    copy(source, target, rate);
                 }
                 done += size;
                 if (done - reported >= REPORT_EVERY_BYTES || done == total) {
@@ -101,28 +113,83 @@ final class PostgresRestore {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot lay the backup " + backup + " down in " + data, e);
+            throw new ForkrunnerException("cannot lay the backup " + backup + " down in " + data + ": " + reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ForkrunnerException("laying the backup down was stopped");
+            throw new ForkrunnerException("laying the backup down was stopped", e);
         }
         progress.report("bytes laid down", total, total);
         runner.serviceUser().privateDirectory(data);
         runner.serviceUser().own(data);
     }
 
-    private static void throttle(long copied, long bytesPerSecond, long startedNanos) throws InterruptedException {
-        if (bytesPerSecond <= 0) {
-            return;
+    private static boolean laidDown(Path source, Path target) {
+        return Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                && target.toFile().length() == source.toFile().length();
+    }
+
+    /** Refuses, before copying anything, a lay-down the file system has no room for. */
+    private static void requireSpace(Path backup, List<Path> files, Path data, Path directory) {
+        long needed = 0;
+        for (Path source : files) {
+            Path target = data.resolve(backup.relativize(source).toString());
+            if (Files.isRegularFile(source) && !laidDown(source, target)) {
+                needed += source.toFile().length()
+                        - (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                                ? target.toFile().length()
+                                : 0);
+            }
         }
-        long due = startedNanos + copied * 1_000_000_000L / bytesPerSecond;
-        long wait = due - System.nanoTime();
-        if (wait > 0) {
-            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        long available;
+        try {
+            available = Files.getFileStore(directory).getUsableSpace();
+        } catch (IOException e) {
+            throw new ForkrunnerException("cannot tell the free space of " + directory + ": " + reason(e), e);
         }
-        if (Thread.currentThread().isInterrupted()) {
-            throw new InterruptedException();
+        if (needed > available) {
+            throw new ForkrunnerException("no space left on device for the backup " + backup.getFileName() + " in "
+                    + data + ": laying it down needs " + needed + " bytes more, the file system has " + available
+                    + " bytes available. Free space there, or give the region a root with more room, then restart"
+                    + " the run");
         }
+    }
+
+    /** Copies one file in chunks, each charged to {@code rate}; never through a link planted where it goes. */
+    private static void copy(Path source, Path target, CopyRate rate) throws IOException, InterruptedException {
+        Files.deleteIfExists(target);
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+                FileChannel out = FileChannel.open(
+                        target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            long size = in.size();
+            long position = 0;
+            while (position < size) {
+                long copied = in.transferTo(position, Math.min(COPY_CHUNK_BYTES, size - position), out);
+                if (copied <= 0) {
+                    break; // the source shrank: the size check of a resumed lay-down copies it again
+                }
+                position += copied;
+                rate.charge(copied);
+            }
+        } catch (ClosedByInterruptException | FileSystemException e) {
+            throw e;
+        } catch (IOException e) {
+            // a failed write names no file: name the one being written
+            FileSystemException named = new FileSystemException(target.toString(), null, e.getMessage());
+            named.initCause(e);
+            throw named;
+        }
+        Files.setPosixFilePermissions(target, Files.getPosixFilePermissions(source));
+        Files.setLastModifiedTime(target, Files.getLastModifiedTime(source));
+    }
+
+    /** An I/O failure as a person reads it: what went wrong and the file, e.g. no space left on device: PATH. */
+    static String reason(IOException e) {
+        if (e instanceof FileSystemException failed && failed.getReason() != null) {
+            String why = failed.getReason();
+            why = why.isEmpty() ? why : Character.toLowerCase(why.charAt(0)) + why.substring(1);
+            return failed.getFile() == null ? why : why + ": " + failed.getFile();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /**
