@@ -16,7 +16,8 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Forkrunner started for one command: definitions read and validated first (bad input changes nothing), then the
+ * Forkrunner started for one command: definitions read and validated first (bad input changes nothing; a job whose
+ * file has problems is left out, refused by name), then the
  * metadata store found or started, then the Spring context.
  */
 public final class Forkrunner implements AutoCloseable {
@@ -28,7 +29,7 @@ public final class Forkrunner implements AutoCloseable {
     }
 
     public static Forkrunner boot(Home home, boolean web) {
-        Definitions definitions = DefinitionReader.read(home);
+        Definitions definitions = DefinitionReader.readForRuns(home);
         ServiceUser serviceUser = ServiceUser.detect();
         ProcessRunner runner = new ProcessRunner(serviceUser);
         Secrets secrets = new Secrets(home, System.getenv());
@@ -48,6 +49,7 @@ public final class Forkrunner implements AutoCloseable {
         properties.put(
                 "logging.file.name", home.logs().resolve("forkrunner.log").toString());
         properties.put("server.port", definitions.settings().api().port());
+        properties.put("server.address", definitions.settings().api().address());
         application.setDefaultProperties(properties);
         application.addInitializers(context -> {
             var beans = context.getBeanFactory();

@@ -9,7 +9,7 @@ import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.databind.ser.std.ToStringSerializer;
 
-/** The REST API's wiring: tokens on {@code /api/*}, paths written as plain strings. */
+/** The REST API's wiring: tokens on {@code /api/*} and the metrics, paths written as plain strings. */
 @Configuration
 class ApiConfiguration {
 
@@ -17,7 +17,7 @@ class ApiConfiguration {
     FilterRegistrationBean<ApiTokens> apiTokens(LiveDefinitions definitions, Secrets secrets) {
         FilterRegistrationBean<ApiTokens> registration =
                 new FilterRegistrationBean<>(new ApiTokens(definitions, secrets));
-        registration.addUrlPatterns("/api/*");
+        registration.addUrlPatterns("/api/*", "/actuator/prometheus");
         return registration;
     }
 

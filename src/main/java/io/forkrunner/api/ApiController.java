@@ -184,6 +184,7 @@ class ApiController {
         if (forks.find(fork).isEmpty()) {
             throw new ApiErrors.NotFoundException("there is no fork named " + fork);
         }
+        operator.refuseIfMaking(fork, "dropping");
         forks.drop(fork);
     }
 

@@ -2,6 +2,7 @@ package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
 import io.forkrunner.fork.ForkRegistry;
+import io.forkrunner.run.Operator;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,6 +27,7 @@ final class DropCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Forkrunner forkrunner = Forkrunner.boot(cli.home(), false)) {
+            forkrunner.bean(Operator.class).refuseIfMaking(fork, "dropping");
             forkrunner.bean(ForkRegistry.class).drop(fork);
             spec.commandLine().getOut().printf("dropped %s%n", fork);
             return Cli.DONE;

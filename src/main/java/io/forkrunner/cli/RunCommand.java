@@ -57,6 +57,7 @@ final class RunCommand implements Callable<Integer> {
         String runTrigger = trigger == null ? Operator.manualTrigger() : trigger;
         try (Forkrunner forkrunner = Forkrunner.boot(cli.home(), false)) {
             if (detach) {
+                forkrunner.bean(Operator.class).checkAt(at); // refused here, not in the background
                 return detach(forkrunner, runTrigger);
             }
             Thread progress = Progress.start(

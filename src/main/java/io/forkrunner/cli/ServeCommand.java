@@ -5,6 +5,7 @@ import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.schedule.Serving;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -36,19 +37,23 @@ final class ServeCommand implements Callable<Integer> {
             }
         });
         runtime.context().registerShutdownHook();
-        runtime.bean(Serving.class).start();
+        List<String> problems = runtime.bean(Serving.class).start();
         Definitions definitions = runtime.bean(LiveDefinitions.class).current();
         int port =
                 ((WebServerApplicationContext) runtime.context()).getWebServer().getPort();
+        String address = definitions.settings().api().address();
+        String host = address.contains(":") ? "[" + address + "]" : address;
         spec.commandLine()
                 .getErr()
                 .printf(
-                        "serving %s: schedules started; archiving WAL of %s; API and dashboard on http://127.0.0.1:%d/%n",
+                        "serving %s: schedules started; archiving WAL of %s; API and dashboard on http://%s:%d/%n",
                         definitions.home().root(),
                         definitions.streamingServices().stream()
                                 .map(ServiceDefinition::name)
                                 .toList(),
+                        host,
                         port);
+        problems.forEach(problem -> spec.commandLine().getErr().println("not started: " + problem));
         spec.commandLine().getErr().flush();
         closed.await();
         return Cli.DONE;

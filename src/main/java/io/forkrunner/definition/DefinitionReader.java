@@ -16,8 +16,10 @@ import io.forkrunner.system.SecretRef;
 import java.io.IOException;
 import java.io.Reader;
 import java.math.BigDecimal;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.ParseException;
@@ -48,6 +50,9 @@ import org.yaml.snakeyaml.nodes.Node;
  * {@link Definitions}, or reports every problem at once, each naming file, field, value and valid examples.
  */
 public final class DefinitionReader {
+
+    /** The largest {@code config/} or {@code jobs/} file read: 1 MiB. A larger one is refused unread. */
+    public static final long MAX_FILE_BYTES = 1024 * 1024;
 
     static final List<String> ENGINES = List.of("postgresql");
     private static final List<String> PLANNED_ENGINES = List.of("mysql", "mariadb", "redis", "aiven");
@@ -81,14 +86,35 @@ public final class DefinitionReader {
         return new DefinitionReader(home, System.getenv()).read();
     }
 
+    /**
+     * Reads the home's definitions for running forks, with the process environment: a job whose file has problems is
+     * left out and kept with its problems (it cannot run; every other job can); problems in {@code config/} still
+     * refuse everything.
+     */
+    public static Definitions readForRuns(Home home) {
+        return new DefinitionReader(home, System.getenv()).readForRuns();
+    }
+
+    /** Every problem in config/ and jobs/ refuses all, reported at once. */
     public Definitions read() {
+        return read(false);
+    }
+
+    /** Problems in a job's file refuse that job only; see {@link #readForRuns(Home)}. */
+    public Definitions readForRuns() {
+        return read(true);
+    }
+
+    private Definitions read(boolean jobsApart) {
         Settings settings = readSettings();
         Map<String, Region> regions = new LinkedHashMap<>();
         Map<String, ServiceDefinition> services = new LinkedHashMap<>();
         readServices(regions, services);
         Map<String, JobDefinition> jobs = readJobs(regions, services);
+        Map<String, List<Problem>> refused = jobsApart ? problems.takeJobProblems() : Map.of();
         problems.throwIfAny();
-        return new Definitions(home, settings, regions, services, jobs);
+        refused.keySet().forEach(jobs::remove);
+        return new Definitions(home, settings, regions, services, jobs, refused);
     }
 
     private Settings readSettings() {
@@ -113,6 +139,7 @@ public final class DefinitionReader {
         Value portValue = api.value("port");
         // 0: any free port, which serve logs; for several nodes on one host, as in tests
         int port = !portValue.present() ? 8080 : "0".equals(portValue.text().strip()) ? 0 : port(portValue);
+        String address = api.has("address") ? address(api.value("address")) : Settings.Api.DEFAULT_ADDRESS;
 
         List<Settings.Token> tokens = new ArrayList<>();
         for (Section token : api.sections("tokens")) {
@@ -132,7 +159,10 @@ public final class DefinitionReader {
         runsSection.finish();
         root.finish();
         Settings.Runs runs = new Settings.Runs(lease == null ? Settings.Runs.DEFAULTS.lease() : lease, copyRate);
-        return new Settings(metadata, new Settings.Api(port, tokens), runs);
+        return new Settings(
+                metadata,
+                new Settings.Api(port, tokens, address == null ? Settings.Api.DEFAULT_ADDRESS : address),
+                runs);
     }
 
     private void readServices(Map<String, Region> regions, Map<String, ServiceDefinition> services) {
@@ -612,8 +642,33 @@ public final class DefinitionReader {
         if (!Files.exists(path)) {
             return Optional.of(empty(file));
         }
+        try {
+            if (!Files.isRegularFile(path)) {
+                problems.add(new Problem(
+                        file, 0, "(file)", path.toString(), "cannot be read: it is not a regular file", List.of()));
+                return Optional.empty();
+            }
+            long size = Files.size(path);
+            if (size > MAX_FILE_BYTES) {
+                problems.add(new Problem(
+                        file,
+                        0,
+                        "(file)",
+                        path.toString(),
+                        "is " + size + " bytes; a definitions file may hold at most " + MAX_FILE_BYTES
+                                + " bytes (1 MiB): it was not read",
+                        List.of()));
+                return Optional.empty();
+            }
+        } catch (IOException e) {
+            problems.add(
+                    new Problem(file, 0, "(file)", path.toString(), "cannot be read: " + e.getMessage(), List.of()));
+            return Optional.empty();
+        }
+        LoaderOptions limits = new LoaderOptions();
+        limits.setCodePointLimit((int) MAX_FILE_BYTES); // a file that grew after the check above is refused too
         try (Reader reader = Files.newBufferedReader(path)) {
-            Node node = new Yaml(new SafeConstructor(new LoaderOptions())).compose(reader);
+            Node node = new Yaml(new SafeConstructor(limits)).compose(reader);
             return Optional.of(Section.of(file, "", node, problems));
         } catch (MarkedYAMLException e) {
             int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
@@ -623,6 +678,24 @@ public final class DefinitionReader {
                     new Problem(file, 0, "(file)", path.toString(), "cannot be read: " + e.getMessage(), List.of()));
         }
         return Optional.empty();
+    }
+
+    /** An IP address to listen on, written as one: never a host name, which would be looked up. */
+    private String address(Value value) {
+        List<String> examples = List.of("127.0.0.1", "0.0.0.0", "::1", "10.0.0.5");
+        String text = value.present() ? value.text().strip() : "";
+        boolean ipv4 = text.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")
+                && Arrays.stream(text.split("\\.")).allMatch(octet -> Integer.parseInt(octet) <= 255);
+        boolean literal = ipv4 || text.matches("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*"); // never a name to look up
+        if (literal) {
+            try {
+                return InetAddress.getByName(text).getHostAddress();
+            } catch (UnknownHostException e) {
+                // reported below
+            }
+        }
+        problems.add(value, "is not an IP address to listen on", examples);
+        return null;
     }
 
     private Section empty(String file) {

@@ -3,6 +3,7 @@ package io.forkrunner.definition;
 import io.forkrunner.system.SecretRef;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /** {@code config/forkrunner.yml}: forkrunner's own settings. */
 public record Settings(Metadata metadata, Api api, Runs runs) {
@@ -16,7 +17,24 @@ public record Settings(Metadata metadata, Api api, Runs runs) {
      */
     public record Metadata(String url, String user, SecretRef password, boolean configured) {}
 
-    public record Api(int port, List<Token> tokens) {}
+    /**
+     * The REST API, dashboard and actuator of {@code serve}.
+     *
+     * @param address the IP address it listens on: loopback unless the file says otherwise (e.g. behind a TLS proxy)
+     */
+    public record Api(int port, List<Token> tokens, String address) {
+
+        public static final String DEFAULT_ADDRESS = "127.0.0.1";
+
+        public Api {
+            tokens = List.copyOf(tokens);
+            Objects.requireNonNull(address, "address");
+        }
+
+        public Api(int port, List<Token> tokens) {
+            this(port, tokens, DEFAULT_ADDRESS);
+        }
+    }
 
     /**
      * How runs behave.

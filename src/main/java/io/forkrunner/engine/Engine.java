@@ -166,6 +166,9 @@ public interface Engine {
      */
     List<String> repointPools(Path poolerConfig, Endpoint from, Endpoint to);
 
+    /** The names of the pools of the pooler configured by {@code poolerConfig} that lead to {@code endpoint}. */
+    List<String> poolsLeadingTo(Path poolerConfig, Endpoint endpoint);
+
     enum Capability {
         POINT_IN_TIME,
         CROSS_VERSION,

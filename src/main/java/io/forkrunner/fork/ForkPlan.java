@@ -3,6 +3,8 @@ package io.forkrunner.fork;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
+import org.springframework.batch.core.job.JobExecution;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -61,5 +63,11 @@ public record ForkPlan(
 
     static ForkPlan fromJson(String json) {
         return JSON.readValue(json, ForkPlan.class);
+    }
+
+    /** The plan a run recorded at pick backup; empty before that step completed. */
+    public static Optional<ForkPlan> of(JobExecution execution) {
+        return Optional.ofNullable(execution.getExecutionContext().getString(ForkStep.PLAN, null))
+                .map(ForkPlan::fromJson);
     }
 }

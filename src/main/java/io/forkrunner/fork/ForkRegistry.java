@@ -10,9 +10,11 @@ import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pools;
 import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.Provisioner;
+import io.forkrunner.system.BadInputException;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
+import io.forkrunner.system.Problem;
 import io.forkrunner.system.Secrets;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -112,7 +114,13 @@ public class ForkRegistry {
         Optional<ForkRecord> fork = find(name);
         Optional<Instance> instance = provisioner.find(name);
         if (fork.isEmpty() && instance.isEmpty()) {
-            throw new ForkrunnerException("there is no fork named " + name + "; forkrunner forks lists them");
+            throw new BadInputException(new Problem(
+                    "command line",
+                    0,
+                    "FORK",
+                    name,
+                    "is not a fork: forkrunner forks lists them",
+                    list().stream().map(ForkRecord::name).toList()));
         }
         instance.ifPresent(provisioner::checkOwned);
         if (fork.isPresent() && fork.get().server() != null) {
@@ -140,28 +148,35 @@ public class ForkRegistry {
         return home.var().resolve("work").resolve(fork);
     }
 
-    /** Starts the servers and pools of registered forks that do not run, e.g. after the host restarted. */
-    public void recover() {
-        provisioner.recover();
-        for (ForkRecord fork : list()) {
-            Optional<Instance> instance = provisioner.find(fork.name());
-            Optional<ServiceDefinition> source = definitions.current().service(fork.source());
-            if (instance.isEmpty() || fork.poolPort() == null || source.isEmpty()) {
-                continue;
-            }
-            Place place = new Place(
-                    instance.get().directory(),
-                    instance.get().port(),
-                    instance.get().version());
-            Engine engine = engines.named(fork.engine());
-            if (!engine.poolsRunning(place)) {
-                log.info("the pools of fork {} do not run: starting them", fork.name());
-                Endpoint login = Endpoint.of(source.get(), secrets);
-                engine.startPools(
-                        place,
-                        new Endpoint(fork.host(), fork.port(), login.user(), login.password()),
-                        new Pools(fork.poolPort(), source.get().pools()));
-            }
+    /**
+     * Starts a registered fork's server, when it is recorded as running and does not run (e.g. after the host
+     * restarted), and its pools. The caller makes sure no live run holds the fork.
+     */
+    public void start(ForkRecord fork) {
+        Optional<Instance> instance = provisioner.find(fork.name());
+        if (instance.isEmpty()) {
+            return; // a database in an existing server: that server is not forkrunner's to start
+        }
+        if (instance.get().state() == Instance.State.RUNNING && !provisioner.isRunning(fork.name())) {
+            log.info("fork {} should run but does not: starting it", fork.name());
+            provisioner.start(fork.name());
+        }
+        Optional<ServiceDefinition> source = definitions.current().service(fork.source());
+        if (fork.poolPort() == null || source.isEmpty()) {
+            return;
+        }
+        Place place = new Place(
+                instance.get().directory(),
+                instance.get().port(),
+                instance.get().version());
+        Engine engine = engines.named(fork.engine());
+        if (!engine.poolsRunning(place)) {
+            log.info("the pools of fork {} do not run: starting them", fork.name());
+            Endpoint login = Endpoint.of(source.get(), secrets);
+            engine.startPools(
+                    place,
+                    new Endpoint(fork.host(), fork.port(), login.user(), login.password()),
+                    new Pools(fork.poolPort(), source.get().pools()));
         }
     }
 

@@ -13,8 +13,10 @@ import io.forkrunner.fork.ForkRegistry;
 import io.forkrunner.fork.Jobs;
 import io.forkrunner.provision.Provisioner;
 import io.forkrunner.run.Operator;
+import io.forkrunner.system.AdvisoryLock;
 import io.forkrunner.system.BadInputException;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Node;
 import io.forkrunner.system.Problem;
 import io.forkrunner.system.Secrets;
 import java.sql.Timestamp;
@@ -23,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
@@ -50,6 +53,7 @@ public class Rename {
     private final ForkRegistry registry;
     private final Provisioner provisioner;
     private final JdbcClient jdbc;
+    private final DataSource dataSource;
     private final Clock clock;
 
     Rename(
@@ -61,6 +65,7 @@ public class Rename {
             ForkRegistry registry,
             Provisioner provisioner,
             JdbcClient jdbc,
+            DataSource dataSource,
             Clock clock) {
         this.definitions = definitions;
         this.engines = engines;
@@ -70,6 +75,7 @@ public class Rename {
         this.registry = registry;
         this.provisioner = provisioner;
         this.jdbc = jdbc;
+        this.dataSource = dataSource;
         this.clock = clock;
     }
 
@@ -94,6 +100,46 @@ public class Rename {
 
     public Result rename(String serviceName, String newName, Duration wait, Consumer<String> say) {
         ServiceDefinition service = check(serviceName, newName);
+        try (AdvisoryLock held = hold(
+                serviceName,
+                newName,
+                "Wait for it to end, or end that process and run the same rename again to go on")) {
+            return rename(service, newName, wait, say);
+        } finally {
+            jdbc.sql("delete from rename_holders where new_name = :name and node = :node")
+                    .param("name", newName)
+                    .param("node", Node.current())
+                    .update();
+        }
+    }
+
+    /**
+     * The rename's lock, held by the one process that carries it out (or abandons it), recorded with that process;
+     * refused naming the process that holds it.
+     */
+    private AdvisoryLock hold(String serviceName, String newName, String whatToDo) {
+        AdvisoryLock lock = AdvisoryLock.tryAcquire(dataSource, "forkrunner.rename." + newName)
+                .orElseThrow(() -> {
+                    String holder = jdbc.sql(
+                                    "select node || ' since ' || since from rename_holders" + " where new_name = :name")
+                            .param("name", newName)
+                            .query(String.class)
+                            .optional()
+                            .orElse("another process");
+                    return new RenameBusyException("the rename of " + serviceName + " to " + newName
+                            + " is in progress: process " + holder + " holds it (HOST:PID). " + whatToDo);
+                });
+        jdbc.sql("insert into rename_holders (new_name, node, since) values (:name, :node, :now)"
+                        + " on conflict (new_name) do update set node = :node, since = :now")
+                .param("name", newName)
+                .param("node", Node.current())
+                .param("now", Timestamp.from(clock.instant()))
+                .update();
+        return lock;
+    }
+
+    private Result rename(ServiceDefinition service, String newName, Duration wait, Consumer<String> say) {
+        String serviceName = service.name();
         Engine engine = engines.of(service);
         Endpoint endpoint = Endpoint.of(service, secrets);
         Optional<Stage> recorded = stage(newName);
@@ -105,6 +151,19 @@ public class Rename {
         }
         String state = recorded.map(Stage::state).orElse(null);
         String position = recorded.map(Stage::position).orElse(null);
+        if (state == null
+                && service.pooler() != null
+                && engine.poolsLeadingTo(service.pooler(), endpoint).isEmpty()) {
+            throw new BadInputException(new Problem(
+                    "config/services.yml",
+                    0,
+                    "services." + serviceName + ".pooler",
+                    service.pooler().toString(),
+                    "has no pool leading to " + serviceName + " (" + endpoint.host() + ":" + endpoint.port()
+                            + "): a rename would leave its clients on " + serviceName + ". Point a pool there, or"
+                            + " remove pooler: from " + serviceName + "; nothing was changed",
+                    List.of()));
+        }
         if (state == null) {
             say.accept("refusing writes on " + serviceName + "; waiting up to " + wait.toSeconds()
                     + " s for the transactions open now to end");
@@ -154,6 +213,13 @@ public class Rename {
                     service.pooler(),
                     endpoint,
                     new Endpoint(fork.host(), fork.port(), endpoint.user(), endpoint.password()));
+            if (pointed.isEmpty()) {
+                throw new ForkrunnerException("the pooler " + service.pooler() + " of " + serviceName + " has no pool"
+                        + " leading to " + serviceName + " (" + endpoint.host() + ":" + endpoint.port() + ") nor to "
+                        + newName + ": no client was moved to " + newName + ". Point its pools at " + fork.host()
+                        + ":" + fork.port() + " yourself, or fix the pooler and run the same rename again; "
+                        + serviceName + " still refuses writes");
+            }
             say.accept("pointed pools " + pointed + " of " + service.pooler() + " at " + newName + " (" + fork.host()
                     + ":" + fork.port() + ")");
         }
@@ -186,10 +252,19 @@ public class Rename {
             throw new ForkrunnerException("the rename of " + serviceName + " to " + newName + " is complete: its"
                     + " pools lead to " + newName + "; there is nothing to abandon");
         }
-        engines.of(service).allowWrites(Endpoint.of(service, secrets));
-        jdbc.sql("delete from renames where new_name = :name")
-                .param("name", newName)
-                .update();
+        try (AdvisoryLock held = hold(
+                serviceName,
+                newName,
+                "Abandoning it now would let " + serviceName + " take writes while that process forks it: wait"
+                        + " for it to end, or end that process, then abandon")) {
+            engines.of(service).allowWrites(Endpoint.of(service, secrets));
+            jdbc.sql("delete from renames where new_name = :name")
+                    .param("name", newName)
+                    .update();
+            jdbc.sql("delete from rename_holders where new_name = :name")
+                    .param("name", newName)
+                    .update();
+        }
         log.info("rename of {} to {} abandoned: {} takes writes again", serviceName, newName, serviceName);
     }
 

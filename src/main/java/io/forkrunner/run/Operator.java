@@ -4,6 +4,7 @@ import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.PointInTime;
 import io.forkrunner.fork.ForkJobs;
+import io.forkrunner.fork.ForkPlan;
 import io.forkrunner.fork.Jobs;
 import io.forkrunner.system.AdvisoryLock;
 import io.forkrunner.system.BadInputException;
@@ -13,7 +14,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -92,15 +95,7 @@ public class Operator {
     /** Runs job {@code name} to its end in this thread and returns its run id. {@code at} overrides the job's from. */
     public long launch(String name, String at, String trigger) {
         JobDefinition job = requireJob(name);
-        if (at != null && PointInTime.parse(at).isEmpty()) {
-            throw new BadInputException(new Problem(
-                    "command line",
-                    0,
-                    "--at",
-                    at,
-                    "is not latest, a time with a zone offset, or -DURATION",
-                    PointInTime.EXAMPLES));
-        }
+        checkAt(at);
         JobParametersBuilder parameters =
                 new JobParametersBuilder().addString("job", job.name()).addString("trigger", trigger);
         if (at != null) {
@@ -124,6 +119,35 @@ public class Operator {
             throw e;
         } catch (Exception e) {
             throw new ForkrunnerException("cannot launch " + job.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses, as bad input, an {@code --at} that is not a point in time, or one in the future: a fork is made of what
+     * a backup holds, never of what has not happened yet. Null (the job's own from) passes.
+     */
+    public void checkAt(String at) {
+        if (at == null) {
+            return;
+        }
+        PointInTime point = PointInTime.parse(at)
+                .orElseThrow(() -> new BadInputException(new Problem(
+                        "command line",
+                        0,
+                        "--at",
+                        at,
+                        "is not latest, a time with a zone offset, or -DURATION",
+                        PointInTime.EXAMPLES)));
+        Instant now = clock.instant();
+        Optional<Instant> moment = point.resolve(now);
+        if (moment.isPresent() && moment.get().isAfter(now)) {
+            throw new BadInputException(new Problem(
+                    "command line",
+                    0,
+                    "--at",
+                    at,
+                    "is in the future (it is " + now + " now): a fork can only go back to a time that has passed",
+                    PointInTime.EXAMPLES));
         }
     }
 
@@ -264,19 +288,65 @@ public class Operator {
         List<Long> dead = new ArrayList<>();
         for (String job : jobs.names()) {
             for (JobExecution execution : repository.findRunningJobExecutions(job)) {
-                String trigger = execution.getJobParameters().getString("trigger");
-                long runId = execution.getJobInstance().getInstanceId();
-                Optional<AdvisoryLock> lock = AdvisoryLock.tryAcquire(dataSource, runLockKey(job, trigger));
-                if (lock.isPresent()) {
-                    lock.get().close();
-                    Optional<RunLeases.Lease> lease = leases.lease(runId);
-                    if (lease.isEmpty() || lease.get().expired()) {
-                        dead.add(runId);
-                    }
+                if (dead(job, execution)) {
+                    dead.add(execution.getJobInstance().getInstanceId());
                 }
             }
         }
         return dead;
+    }
+
+    private boolean dead(String job, JobExecution execution) {
+        String trigger = execution.getJobParameters().getString("trigger");
+        Optional<AdvisoryLock> lock = AdvisoryLock.tryAcquire(dataSource, runLockKey(job, trigger));
+        if (lock.isEmpty()) {
+            return false;
+        }
+        lock.get().close();
+        Optional<RunLeases.Lease> lease =
+                leases.lease(execution.getJobInstance().getInstanceId());
+        return lease.isEmpty() || lease.get().expired();
+    }
+
+    /**
+     * The runs that live processes execute now, by the fork each makes (its plan names it), each with the process
+     * holding it. A run whose process died is not among them.
+     */
+    public Map<String, LiveRun> liveRunsByFork() {
+        Map<String, LiveRun> live = new HashMap<>();
+        for (String job : jobs.names()) {
+            for (JobExecution execution : repository.findRunningJobExecutions(job)) {
+                Optional<ForkPlan> plan = ForkPlan.of(execution);
+                if (plan.isPresent() && !dead(job, execution)) {
+                    long runId = execution.getJobInstance().getInstanceId();
+                    live.put(
+                            plan.get().fork(),
+                            new LiveRun(
+                                    runId,
+                                    leases.lease(runId)
+                                            .map(RunLeases.Lease::node)
+                                            .orElse("a process")));
+                }
+            }
+        }
+        return live;
+    }
+
+    /** The run a live process executes now that makes fork {@code fork}, if any. */
+    public Optional<LiveRun> liveRunMaking(String fork) {
+        return Optional.ofNullable(liveRunsByFork().get(fork));
+    }
+
+    /** A run executing now, and the process ({@code HOST:PID}) that holds it. */
+    public record LiveRun(long run, String node) {}
+
+    /** Refuses to let anything but its run touch a fork that a live run is making. */
+    public void refuseIfMaking(String fork, String what) {
+        liveRunMaking(fork).ifPresent(live -> {
+            throw new RunBusyException(what + " " + fork + " is refused: run " + live.run() + " is making it, held by "
+                    + live.node() + ". Wait for the run to end, or stop it first (forkrunner stop " + live.run()
+                    + ")");
+        });
     }
 
     /** The run of {@code job} with this trigger, if it was launched. */
@@ -328,6 +398,10 @@ public class Operator {
 
     private JobDefinition requireJob(String name) {
         JobDefinition job = jobs.find(name).orElse(null);
+        List<Problem> refused = definitions.current().refused().get(name);
+        if (job == null && refused != null) {
+            throw new BadInputException(refused);
+        }
         if (job == null) {
             throw new BadInputException(new Problem(
                     "command line",

@@ -22,7 +22,8 @@ import org.springframework.stereotype.Component;
 /**
  * Under {@code serve}: watches {@code config/} and {@code jobs/}. An edit that validates replaces the definitions and
  * updates the schedules and WAL archivers; an edit that does not is refused, each problem logged with file, field and
- * value, and the old definitions keep running.
+ * value, and the old definitions keep running. A job file with problems refuses that job only: the job stays as it was
+ * (or cannot run, when it was not valid before), every other edit applies.
  */
 @Component
 public class DefinitionWatcher {
@@ -77,13 +78,19 @@ public class DefinitionWatcher {
     public void reload() {
         Definitions read;
         try {
-            read = DefinitionReader.read(home);
+            read = DefinitionReader.readForRuns(home).keepingRefusedJobsOf(definitions.current());
         } catch (BadInputException e) {
             for (Problem problem : e.problems()) {
                 log.error("edit refused, the running schedules stay: {}", problem);
             }
             return;
         }
+        read.refused()
+                .forEach((job, problems) -> problems.forEach(problem -> log.error(
+                        "edit refused for job {} only, {}: {}",
+                        job,
+                        read.jobs().containsKey(job) ? "it runs as before" : "it cannot run until its file is fixed",
+                        problem)));
         definitions.replace(read);
         schedules.synchronize();
         archivers.reconcile();

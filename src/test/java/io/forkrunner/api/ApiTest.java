@@ -215,7 +215,8 @@ class ApiTest {
         awaitState(run, "COMPLETED");
         String metrics = await().atMost(Duration.ofSeconds(30))
                 .until(
-                        () -> call("GET", "/actuator/prometheus", null, null).body(),
+                        () -> call("GET", "/actuator/prometheus", TestHome.VIEWER_TOKEN, null)
+                                .body(),
                         text -> text.contains("forkrunner_runs_total{job=\"copy\",result=\"COMPLETED\"}"));
         assertThat(value(metrics, "forkrunner_runs_total\\{job=\"copy\",result=\"COMPLETED\"\\}"))
                 .isGreaterThanOrEqualTo(1);
@@ -237,6 +238,18 @@ class ApiTest {
         assertThat(call("GET", "/actuator/health", null, null).statusCode()).isEqualTo(200);
         assertThat(call("GET", "/actuator/env", null, null).statusCode()).isEqualTo(404);
         assertThat(call("GET", "/actuator/beans", null, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void prometheusWantsAViewerToken() throws Exception {
+        HttpResponse<String> anonymous = call("GET", "/actuator/prometheus", null, null);
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.body()).doesNotContain("forkrunner_");
+        assertThat(call("GET", "/actuator/prometheus", "not-a-token", null).statusCode())
+                .isEqualTo(401);
+        HttpResponse<String> viewer = call("GET", "/actuator/prometheus", TestHome.VIEWER_TOKEN, null);
+        assertThat(viewer.statusCode()).isEqualTo(200);
+        assertThat(viewer.body()).contains("# TYPE ");
     }
 
     @Test

@@ -29,6 +29,24 @@ class SettingsValidationTest {
     }
 
     @Test
+    void theApiListensOnLoopbackUnlessApiAddressSaysOtherwise() {
+        assertThat(home.read().settings().api().address()).isEqualTo("127.0.0.1");
+
+        home.settings("api:\n  address: 0.0.0.0\n");
+        assertThat(home.read().settings().api().address()).isEqualTo("0.0.0.0");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"everywhere", "api.example.com", "300.1.1.1"})
+    void anApiAddressThatIsNoIpAddressIsRefused(String address) {
+        home.settings("api:\n  address: " + address + "\n");
+
+        assertThat(home.problem())
+                .extracting(Problem::file, Problem::field, Problem::value, Problem::message)
+                .containsExactly("config/forkrunner.yml", "api.address", address, "is not an IP address to listen on");
+    }
+
+    @Test
     void aMetadataSectionWithOnlyAUserKeepsTheDefaultUrlAndCountsAsConfigured() {
         home.settings("metadata:\n  user: forkrunner\n");
 

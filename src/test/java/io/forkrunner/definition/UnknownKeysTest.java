@@ -131,7 +131,7 @@ class UnknownKeysTest {
                         "url",
                         "user",
                         "password"),
-                unknown(SETTINGS, "api:\n  port: 8080\n  host: 0.0.0.0\n", 3, "api.host", "port", "tokens"),
+                unknown(SETTINGS, "api:\n  port: 8080\n  host: 0.0.0.0\n", 3, "api.host", "port", "address", "tokens"),
                 unknown(
                         SETTINGS,
                         "api:\n  tokens:\n    - { name: ci, role: viewer, secret: \"${env:CI_TOKEN}\", scope: all }\n",

@@ -213,6 +213,7 @@ class ValidDefinitionsTest {
                           password: ${env:FORKRUNNER_DB_PASSWORD}
                         api:
                           port: 9090
+                          address: 0.0.0.0
                           tokens:
                             - { name: ci, role: operator, secret: "${env:FORKRUNNER_CI_TOKEN}" }
                             - { name: wall, role: viewer, secret: "${file:var/secrets/wall-token}" }
@@ -237,7 +238,8 @@ class ValidDefinitionsTest {
                                 new Settings.Token(
                                         "wall",
                                         Settings.Role.VIEWER,
-                                        new SecretRef(SecretRef.Kind.FILE, "var/secrets/wall-token")))));
+                                        new SecretRef(SecretRef.Kind.FILE, "var/secrets/wall-token"))),
+                        "0.0.0.0"));
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pools;
+import io.forkrunner.system.Node;
 import io.forkrunner.system.Secret;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
@@ -40,6 +41,10 @@ class RenameTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final String APP_PASSWORD = "App-pw-8812";
     static final int POOLER_PORT = 18999;
+    static final String POOLER = "var/shop-pooler/pgbouncer/pgbouncer.ini";
+    /** Where depot's pooler goes when a test gives it one: a place only the last line of depot's declaration holds. */
+    static final String DEPOT_POOLER = "    # depot's pooler\n";
+
     static TestHome home;
     static TestSource source;
     static TestSource stock;
@@ -63,6 +68,7 @@ class RenameTest {
         String services = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18970-18989 }\n"
                 + "services:\n" + stock.serviceYaml("eu-local", "{ keep: 2, wal: none }")
                 + depot.serviceYaml("eu-local", "{ keep: 2, wal: none }")
+                + DEPOT_POOLER
                 + source.serviceYaml("eu-local", "{ keep: 2, wal: none }")
                 + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n";
         home.write("config/services.yml", services);
@@ -78,7 +84,7 @@ class RenameTest {
                                     List.of(new ServiceDefinition.Pool(
                                             "app", "shop", "app", ServiceDefinition.PoolMode.TRANSACTION, 4))));
         }
-        home.write("config/services.yml", services + "    pooler: var/shop-pooler/pgbouncer/pgbouncer.ini\n");
+        home.write("config/services.yml", services + "    pooler: " + POOLER + "\n");
     }
 
     @AfterAll
@@ -245,6 +251,16 @@ class RenameTest {
                 .pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions()
                 .until(() -> home.runRestoring("rename-depot-v2", RenameTest::started), found -> found != null);
+        String host = Node.current().substring(0, Node.current().lastIndexOf(':'));
+
+        CliResult whileAlive = home.cli("rename", "depot", "depot-v2", "--abandon");
+
+        assertThat(whileAlive.exitCode()).as(whileAlive.toString()).isEqualTo(1);
+        assertThat(whileAlive.err())
+                .contains("the rename of depot to depot-v2 is in progress: process " + host + ":" + rename.pid() + " ")
+                .contains("Abandoning it now would let depot take writes while that process forks it");
+        assertThat(rename.isAlive()).isTrue();
+        assertThat(depot.sql("show default_transaction_read_only")).isEqualTo("on");
         rename.destroyForcibly();
         assertThat(rename.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(depot.sql("show default_transaction_read_only")).isEqualTo("on");
@@ -257,6 +273,28 @@ class RenameTest {
         depot.sql("create table after_abandon (id int)");
         CliResult again = home.cli("rename", "depot", "depot-v2", "--abandon");
         assertThat(again.exitCode()).as("nothing left to abandon: " + again).isEqualTo(2);
+    }
+
+    @Test
+    @Order(6)
+    void aRenameWhosePoolerHasNoPoolLeadingToTheServiceFailsSayingSoAndChangesNothing() throws Exception {
+        // the shop pooler's pools lead to shop-v2 now, none to depot
+        home.write(
+                "config/services.yml",
+                home.read("config/services.yml").replace(DEPOT_POOLER, "    pooler: " + POOLER + "\n"));
+        String poolerBefore = home.read(POOLER);
+
+        CliResult result = home.cli("rename", "depot", "depot-v3");
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err())
+                .contains("config/services.yml: services.depot.pooler: \"" + home.path(POOLER) + "\": has no pool"
+                        + " leading to depot (127.0.0.1:" + depot.port() + ")")
+                .contains("nothing was changed");
+        assertThat(result.out()).doesNotContain("renamed");
+        assertThat(depot.sql("show default_transaction_read_only")).isEqualTo("off");
+        assertThat(home.read(POOLER)).isEqualTo(poolerBefore);
+        assertThat(home.cli("forks", "--json").out()).doesNotContain("depot-v3");
     }
 
     private static boolean started(JsonNode step) {

@@ -133,60 +133,95 @@ final class PgBouncer {
                 + START_TIMEOUT.toSeconds() + " s; see its log");
     }
 
+    /** One pool of an operator's PgBouncer: its line in the configuration and where it leads. */
+    private record PoolLine(int index, String name, Map<String, String> connection) {
+
+        boolean leadsTo(String host, int port) {
+            return host.equals(connection.get("host"))
+                    && String.valueOf(port).equals(connection.getOrDefault("port", "5432"));
+        }
+    }
+
+    /** An operator's PgBouncer configuration: its lines, its pools, and its pidfile. */
+    private record PoolerConfig(List<String> lines, List<PoolLine> pools, String pidfile) {
+
+        static PoolerConfig read(Path ini) {
+            List<String> lines;
+            try {
+                lines = new ArrayList<>(Files.readAllLines(ini));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + ini, e);
+            }
+            List<PoolLine> pools = new ArrayList<>();
+            String section = "";
+            String pidfile = null;
+            for (int index = 0; index < lines.size(); index++) {
+                String line = lines.get(index).strip();
+                if (line.startsWith("[") && line.endsWith("]")) {
+                    section = line.substring(1, line.length() - 1).strip().toLowerCase(Locale.ROOT);
+                    continue;
+                }
+                int equals = line.indexOf('=');
+                if (line.isEmpty() || line.startsWith(";") || line.startsWith("#") || equals < 0) {
+                    continue;
+                }
+                String key = line.substring(0, equals).strip();
+                String value = line.substring(equals + 1).strip();
+                if (section.equals("pgbouncer") && key.equals("pidfile")) {
+                    pidfile = value;
+                }
+                if (section.equals("databases")) {
+                    Map<String, String> connection = new LinkedHashMap<>();
+                    for (String pair : value.split("\\s+")) {
+                        int at = pair.indexOf('=');
+                        if (at > 0) {
+                            connection.put(pair.substring(0, at), pair.substring(at + 1));
+                        }
+                    }
+                    pools.add(new PoolLine(index, key, connection));
+                }
+            }
+            return new PoolerConfig(lines, pools, pidfile);
+        }
+    }
+
+    /** The names of the pools of an operator's PgBouncer that lead to {@code host}:{@code port}. */
+    List<String> poolsLeadingTo(Path ini, String host, int port) {
+        return PoolerConfig.read(ini).pools().stream()
+                .filter(pool -> pool.leadsTo(host, port))
+                .map(PoolLine::name)
+                .toList();
+    }
+
     /**
      * Points the pools of an operator's PgBouncer that lead to {@code from} at {@code to}: their host and port are
      * rewritten in its configuration (the file before is kept beside it as {@code .before-rename}), then PgBouncer
      * reloads it (SIGHUP to the pid in its {@code pidfile}). Clients stay connected to PgBouncer; their next server
-     * connection goes to {@code to}. Returns the names of the pools pointed.
+     * connection goes to {@code to}. Returns the names of the pools that lead to {@code to} now, those pointed before
+     * (by a rename that stopped after pointing them) included; empty when no pool leads to either.
      */
     List<String> repoint(Path ini, String fromHost, int fromPort, String toHost, int toPort) {
-        List<String> lines;
-        try {
-            lines = new ArrayList<>(Files.readAllLines(ini));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + ini, e);
-        }
+        PoolerConfig config = PoolerConfig.read(ini);
+        List<String> lines = config.lines();
         List<String> pointed = new ArrayList<>();
-        String section = "";
-        String pidfile = null;
-        for (int index = 0; index < lines.size(); index++) {
-            String line = lines.get(index).strip();
-            if (line.startsWith("[") && line.endsWith("]")) {
-                section = line.substring(1, line.length() - 1).strip().toLowerCase(Locale.ROOT);
-                continue;
-            }
-            int equals = line.indexOf('=');
-            if (line.isEmpty() || line.startsWith(";") || line.startsWith("#") || equals < 0) {
-                continue;
-            }
-            String key = line.substring(0, equals).strip();
-            String value = line.substring(equals + 1).strip();
-            if (section.equals("pgbouncer") && key.equals("pidfile")) {
-                pidfile = value;
-            }
-            if (section.equals("databases")) {
-                Map<String, String> connection = new LinkedHashMap<>();
-                for (String pair : value.split("\\s+")) {
-                    int at = pair.indexOf('=');
-                    if (at > 0) {
-                        connection.put(pair.substring(0, at), pair.substring(at + 1));
-                    }
-                }
-                if (fromHost.equals(connection.get("host"))
-                        && String.valueOf(fromPort).equals(connection.getOrDefault("port", "5432"))) {
-                    connection.put("host", toHost);
-                    connection.put("port", String.valueOf(toPort));
-                    StringBuilder rewritten = new StringBuilder(key).append(" =");
-                    connection.forEach((name, setting) ->
-                            rewritten.append(' ').append(name).append('=').append(setting));
-                    lines.set(index, rewritten.toString());
-                    pointed.add(key);
-                }
+        for (PoolLine pool : config.pools()) {
+            if (pool.leadsTo(fromHost, fromPort)) {
+                Map<String, String> connection = new LinkedHashMap<>(pool.connection());
+                connection.put("host", toHost);
+                connection.put("port", String.valueOf(toPort));
+                StringBuilder rewritten = new StringBuilder(pool.name()).append(" =");
+                connection.forEach((name, setting) ->
+                        rewritten.append(' ').append(name).append('=').append(setting));
+                lines.set(pool.index(), rewritten.toString());
+                pointed.add(pool.name());
+            } else if (pool.leadsTo(toHost, toPort)) {
+                pointed.add(pool.name());
             }
         }
         if (pointed.isEmpty()) {
             return pointed;
         }
+        String pidfile = config.pidfile();
         if (pidfile == null) {
             throw new ForkrunnerException(ini + " has no pidfile in [pgbouncer]: forkrunner cannot reload it; nothing"
                     + " was changed there");

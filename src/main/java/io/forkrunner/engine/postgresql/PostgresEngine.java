@@ -342,6 +342,11 @@ public class PostgresEngine implements Engine {
         return new PgBouncer(this).repoint(poolerConfig, from.host(), from.port(), to.host(), to.port());
     }
 
+    @Override
+    public List<String> poolsLeadingTo(Path poolerConfig, Endpoint endpoint) {
+        return new PgBouncer(this).poolsLeadingTo(poolerConfig, endpoint.host(), endpoint.port());
+    }
+
     /** A JDBC connection to a database of {@code endpoint}; its password goes in the connection's properties only. */
     Connection connect(Endpoint endpoint, String database) throws SQLException {
         Properties properties = new Properties();
