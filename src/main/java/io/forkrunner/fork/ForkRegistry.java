@@ -199,8 +199,16 @@ public class ForkRegistry {
             boolean expired = job.retention().ttl() != null
                     && fork.createdAt().plus(job.retention().ttl()).isBefore(now);
             if (!fork.name().equals(keeping) && (beyondKeep || expired)) {
-                drop(fork.name());
-                dropped.add(fork.name());
+                try {
+                    drop(fork.name());
+                    dropped.add(fork.name());
+                } catch (RuntimeException e) {
+                    log.warn(
+                            "fork {} of job {} is past its retention but cannot be dropped, the others are: {}",
+                            fork.name(),
+                            job.name(),
+                            e.getMessage());
+                }
             }
         }
         return dropped;

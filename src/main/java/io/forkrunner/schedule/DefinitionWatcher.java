@@ -23,7 +23,8 @@ import org.springframework.stereotype.Component;
  * Under {@code serve}: watches {@code config/} and {@code jobs/}. An edit that validates replaces the definitions and
  * updates the schedules and WAL archivers; an edit that does not is refused, each problem logged with file, field and
  * value, and the old definitions keep running. A job file with problems refuses that job only: the job stays as it was
- * (or cannot run, when it was not valid before), every other edit applies.
+ * (or cannot run, when it was not valid before), every other edit applies. An edit that cannot be applied (the
+ * metadata store does not answer) is tried again until it is; the watch never ends on a failure.
  */
 @Component
 public class DefinitionWatcher {
@@ -68,8 +69,12 @@ public class DefinitionWatcher {
             }
             Map<Path, Long> now = snapshot();
             if (!now.equals(seen)) {
-                seen = now;
-                reload();
+                try {
+                    reload();
+                    seen = now;
+                } catch (RuntimeException e) {
+                    log.warn("edit not applied yet, tried again in {} s: {}", POLL.toSeconds(), e.getMessage());
+                }
             }
         }
     }

@@ -7,7 +7,6 @@ import io.forkrunner.notification.LongRunningCheck;
 import io.forkrunner.notification.RunEndNotifications;
 import io.forkrunner.run.Operator;
 import io.forkrunner.run.RunLeases;
-import io.forkrunner.system.ForkrunnerException;
 import org.quartz.DisallowConcurrentExecution;
 import org.quartz.Job;
 import org.quartz.JobExecutionContext;
@@ -51,22 +50,34 @@ public class Sweep implements Job {
 
     @Override
     public void execute(JobExecutionContext context) {
-        try {
+        each("finding runs whose node died", () -> {
             for (long run : operator.deadRuns()) {
-                if (operator.scheduled(run)) {
-                    takeovers.restart(run, "its node died");
-                }
+                each("taking over run " + run, () -> {
+                    if (operator.scheduled(run)) {
+                        takeovers.restart(run, "its node died");
+                    }
+                });
             }
-            operator.recoverDeadRuns().forEach(endings::processDied);
-            longRunning.check();
-            leases.runsToResume().forEach(takeovers::restart);
-            for (JobDefinition job : definitions.current().jobs().values()) {
-                if (job.retention().ttl() != null) {
-                    retention.apply(job, null);
-                }
+        });
+        each("marking dead runs failed", () -> operator.recoverDeadRuns().forEach(endings::processDied));
+        each("checking long runs", longRunning::check);
+        each(
+                "resuming stopped runs",
+                () -> leases.runsToResume()
+                        .forEach((run, why) -> each("resuming run " + run, () -> takeovers.restart(run, why))));
+        for (JobDefinition job : definitions.current().jobs().values()) {
+            if (job.retention().ttl() != null) {
+                each("applying the retention of job " + job.name(), () -> retention.apply(job, null));
             }
-        } catch (ForkrunnerException e) {
-            log.warn("sweep: {}", e.getMessage());
+        }
+    }
+
+    /** One item of the pass: its failure is logged and the pass goes on with the next. */
+    private static void each(String what, Runnable item) {
+        try {
+            item.run();
+        } catch (RuntimeException e) {
+            log.warn("sweep: {} failed, the rest of the pass goes on: {}", what, e.getMessage(), e);
         }
     }
 }
