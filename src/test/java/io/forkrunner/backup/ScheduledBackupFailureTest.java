@@ -3,20 +3,16 @@ package io.forkrunner.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
-import java.net.InetSocketAddress;
+import io.forkrunner.testing.WebhookReceiver;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -33,10 +29,9 @@ import tools.jackson.databind.json.JsonMapper;
 class ScheduledBackupFailureTest {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final List<String> received = new CopyOnWriteArrayList<>();
     static TestHome home;
     static TestSource source;
-    static HttpServer receiver;
+    static WebhookReceiver receiver;
     static String api;
 
     @BeforeAll
@@ -44,18 +39,11 @@ class ScheduledBackupFailureTest {
         home = TestHome.create("backup-failure");
         source = TestSource.start(home, "shop", "Shop-pw-71d0c");
         home.write("var/secrets/wrong", "Not-the-pw-2b");
-        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        receiver.createContext("/", exchange -> {
-            received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        receiver.start();
+        receiver = WebhookReceiver.start();
         String broken = source.serviceYaml("eu-local", "{ every: 3s, keep: 2, wal: none }")
                         .replaceFirst("^  shop:", "  broken:")
                         .replace("${file:var/secrets/shop}", "${file:var/secrets/wrong}")
-                + "    notifications:\n      - { on: backup-failure, url: \"http://127.0.0.1:"
-                + receiver.getAddress().getPort() + "/backups\" }\n";
+                + "    notifications:\n      - { on: backup-failure, url: \"" + receiver.url("/backups") + "\" }\n";
         home.write(
                 "config/services.yml",
                 "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18710-18719 }\n"
@@ -73,20 +61,16 @@ class ScheduledBackupFailureTest {
     @AfterAll
     static void close() {
         if (receiver != null) {
-            receiver.stop(0);
+            receiver.close();
         }
         home.close();
     }
 
     @Test
     void aFailedScheduledBackupIsCountedShownWithItsErrorAndNotified() throws Exception {
-        await().atMost(Duration.ofSeconds(90))
+        JsonNode notification = await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofSeconds(1))
-                .until(() -> received.stream().anyMatch(body -> body.contains("backup.failed")));
-        JsonNode notification = JSON.readTree(received.stream()
-                .filter(body -> body.contains("backup.failed"))
-                .findFirst()
-                .orElseThrow());
+                .until(() -> receiver.first("backup.failed"), body -> body != null);
         assertThat(notification.path("service").asText()).isEqualTo("broken");
         assertThat(notification.path("error").asText()).contains("password authentication failed");
         assertThat(notification.toString()).doesNotContain("Not-the-pw-2b").doesNotContain(source.password());

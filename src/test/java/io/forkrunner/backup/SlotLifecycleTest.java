@@ -3,12 +3,10 @@ package io.forkrunner.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import io.forkrunner.testing.WebhookReceiver;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,12 +33,10 @@ import tools.jackson.databind.json.JsonMapper;
 class SlotLifecycleTest {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final List<String> received = new CopyOnWriteArrayList<>();
     static final Map<String, String> services = new LinkedHashMap<>();
     static TestHome home;
     static TestSource source;
-    static HttpServer receiver;
-    static String hooks;
+    static WebhookReceiver receiver;
 
     @BeforeAll
     static void serve() throws Exception {
@@ -49,20 +44,13 @@ class SlotLifecycleTest {
         source = TestSource.start(home, "shop", "Shop-pw-5e2c9");
         source.sql("create table orders (id int)");
         source.sql("select pg_create_physical_replication_slot('forkrunner_stranger')");
-        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        receiver.createContext("/", exchange -> {
-            received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        receiver.start();
-        hooks = "http://127.0.0.1:" + receiver.getAddress().getPort();
+        receiver = WebhookReceiver.start();
         services.put("gone", "{ keep: 2, wal: stream }");
         services.put("quiet", "{ keep: 2, wal: stream }");
         services.put(
                 "busy",
-                "{ keep: 3, wal: stream, max-retained: 40MB }\n    notifications:\n" + "      - { on: wal-gap, url: \""
-                        + hooks + "/gaps\" }");
+                "{ keep: 3, wal: stream, max-retained: 40MB }\n    notifications:\n      - { on: wal-gap, url: \""
+                        + receiver.url("/gaps") + "\" }");
         writeServices();
         home.start("serve", Map.of(), "serve");
         for (String service : List.of("gone", "quiet", "busy")) {
@@ -73,7 +61,7 @@ class SlotLifecycleTest {
     @AfterAll
     static void close() {
         if (receiver != null) {
-            receiver.stop(0);
+            receiver.close();
         }
         home.close();
     }
@@ -171,12 +159,8 @@ class SlotLifecycleTest {
         assertThat(home.cli("backups", "busy").out()).contains("window gap: forks cannot reach the WAL gap of busy");
 
         // notified to the service's receiver, through the notifications dispatcher
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> received.stream().anyMatch(body -> body.contains("wal.gap")));
-        JsonNode notification = JSON.readTree(received.stream()
-                .filter(body -> body.contains("wal.gap"))
-                .findFirst()
-                .orElseThrow());
+        JsonNode notification =
+                await().atMost(Duration.ofSeconds(60)).until(() -> receiver.first("wal.gap"), body -> body != null);
         assertThat(notification.path("service").asText()).isEqualTo("busy");
         assertThat(notification.path("gapFromPosition").asText())
                 .isEqualTo(gap.path("fromPosition").asText());
