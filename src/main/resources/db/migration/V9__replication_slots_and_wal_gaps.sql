@@ -1,6 +1,6 @@
 -- The replication slots forkrunner made on sources, with where and how to reach them, so that a slot is dropped once
 -- its service leaves services.yml or stops streaming, and never one forkrunner did not make. password_ref is the
--- reference as written in services.yml (${file:...} or ${env:...}), never a password.
+-- reference as written in services.yml (a file or environment reference), never a password.
 create table replication_slots (
     service      text        primary key,
     slot         text        not null,

@@ -115,7 +115,8 @@ public class SlotKeeper {
     }
 
     /**
-     * The slot held too much: drops it, sets the archive aside (the archiver begins a new one on a new slot), records
+     * The slot held too much: drops it, the gap beginning where the window ended (the newest archived commit, or the
+     * newest backup's end), sets the archive aside (the archiver begins a new one on a new slot), records
      * the gap and notifies. Call with the archiver's process ended.
      */
     void dropForGap(ServiceDefinition service) {
@@ -127,7 +128,8 @@ public class SlotKeeper {
             return;
         }
         Path archive = keeper.archiveDirectory(service.name());
-        Instant from = engine.archive(archive).newestCommit().orElse(clock.instant());
+        BackupReport.Window window = keeper.report(service.name()).window();
+        Instant from = window == null ? clock.instant() : window.to();
         engine.dropReplicationSlot(source, name);
         setAside(archive);
         long retained = slot.get().retainedBytes();

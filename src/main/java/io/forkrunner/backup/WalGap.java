@@ -7,7 +7,8 @@ import java.util.Objects;
  * A stretch of a service's window that no fork can reach: its replication slot held more than
  * {@code backups.max-retained} and was dropped, losing the WAL between.
  *
- * @param from the newest commit the archive held when the slot was dropped (or the moment it was dropped)
+ * @param from where the window ended when the slot was dropped: the newest archived commit, or the newest backup's
+ *     end
  * @param fromPosition where the dropped slot's WAL began
  * @param to when the fresh base backup taken after it ended; null until that backup is verified
  * @param toPosition where that backup's WAL begins

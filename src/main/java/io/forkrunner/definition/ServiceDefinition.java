@@ -39,21 +39,6 @@ public record ServiceDefinition(
         notifications = List.copyOf(notifications);
     }
 
-    /** A service without notifications. */
-    public ServiceDefinition(
-            String name,
-            String engine,
-            String region,
-            String host,
-            int port,
-            String user,
-            SecretRef password,
-            Backups backups,
-            List<Pool> pools,
-            Path pooler) {
-        this(name, engine, region, host, port, user, password, backups, pools, pooler, List.of());
-    }
-
     /**
      * @param every how often {@code serve} takes a base backup; null for only when asked
      * @param keep how many base backups are kept

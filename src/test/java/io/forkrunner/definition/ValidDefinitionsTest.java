@@ -168,7 +168,8 @@ class ValidDefinitionsTest {
                         List.of(
                                 new Pool("app", "shop", "app", PoolMode.TRANSACTION, 20),
                                 new Pool("reports", "shop", "reporter", PoolMode.SESSION, 5)),
-                        null));
+                        null,
+                        List.of()));
 
         assertThat(definitions.regions().get("eu-local"))
                 .isEqualTo(new Region(

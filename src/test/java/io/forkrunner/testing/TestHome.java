@@ -177,6 +177,20 @@ public final class TestHome implements AutoCloseable {
         return progress.startsWith("tables restored: ") && !progress.startsWith("tables restored: 0 ");
     }
 
+    /** The base URL of the API of the {@code serve} logging to {@code var/log/LOGNAME.out}, once it listens. */
+    public String apiBase(String logName) {
+        java.util.regex.Pattern listening = java.util.regex.Pattern.compile("dashboard on (http://[^/\\s]+)/");
+        String log = org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(90))
+                .ignoreExceptions()
+                .until(
+                        () -> read("var/log/" + logName + ".out"),
+                        text -> listening.matcher(text).find());
+        java.util.regex.Matcher matcher = listening.matcher(log);
+        matcher.find();
+        return matcher.group(1);
+    }
+
     public String read(String relative) {
         try {
             return Files.readString(root.resolve(relative));
