@@ -7,12 +7,19 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The metadata store's record of every service's base backups. */
 @Component
 class BackupCatalog {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final JdbcClient jdbc;
 
@@ -43,6 +50,25 @@ class BackupCatalog {
                 .param("service", service)
                 .param("id", id)
                 .update();
+    }
+
+    /** Records the source's settings as they were when the backup was taken. */
+    void settings(String service, String id, Map<String, String> settings) {
+        jdbc.sql("update backups set settings = :settings where service = :service and id = :id")
+                .param("settings", JSON.writeValueAsString(new TreeMap<>(settings)))
+                .param("service", service)
+                .param("id", id)
+                .update();
+    }
+
+    /** The source's settings recorded with a backup; empty for a backup taken before they were recorded. */
+    Optional<Map<String, String>> settings(String service, String id) {
+        return jdbc.sql("select settings from backups where service = :service and id = :id and settings is not null")
+                .param("service", service)
+                .param("id", id)
+                .query(String.class)
+                .optional()
+                .map(json -> JSON.readValue(json, new TypeReference<TreeMap<String, String>>() {}));
     }
 
     void failed(String service, String id, String error, Instant at) {

@@ -19,6 +19,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -90,6 +91,7 @@ public class BackupKeeper {
             log.info("backing up {} ({}) into {}", service.name(), source, home.relative(directory));
             try {
                 BaseBackup backup = engine.backup(service, source, directory, logFile(service.name(), "backup"));
+                recordSettings(service, engine, source, id);
                 catalog.verified(service.name(), id, backup);
                 log.info(
                         "backup {} of {} verified: {} bytes, WAL {} to {}",
@@ -109,6 +111,23 @@ public class BackupKeeper {
                     .findFirst()
                     .orElseThrow();
         }
+    }
+
+    /**
+     * The source's own settings, recorded with the backup: a fork applies them from there and never reads the source.
+     * A source whose settings cannot be read still gets its backup; forks from it then say that none were recorded.
+     */
+    private void recordSettings(ServiceDefinition service, Engine engine, Endpoint source, String id) {
+        try {
+            catalog.settings(service.name(), id, engine.settings(source));
+        } catch (ForkrunnerException e) {
+            log.warn("the settings of {} are not recorded with backup {}: {}", service.name(), id, e.getMessage());
+        }
+    }
+
+    /** The source's settings as they were when backup {@code id} was taken; empty when they were not recorded. */
+    public Optional<Map<String, String>> settings(String service, String id) {
+        return catalog.settings(service, id);
     }
 
     /** Backups left RUNNING by a process that died: nobody holds their lock, since this process does. */

@@ -105,7 +105,10 @@ public interface Engine {
     /** The major version of the server at {@code endpoint}. */
     int majorVersion(Endpoint endpoint);
 
-    /** The source's non-default settings, less host-specific ones (port, addresses, paths, archiving, replication). */
+    /**
+     * The source's non-default settings, less host-specific ones (port, addresses, paths, archiving, replication). Read
+     * when a backup is taken and recorded with it: a fork run never connects to the source.
+     */
     Map<String, String> settings(Endpoint source);
 
     /**

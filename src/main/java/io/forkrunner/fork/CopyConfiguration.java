@@ -2,12 +2,16 @@ package io.forkrunner.fork;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Step 4: the source's non-default settings, less host-specific ones, applied on the fork; recorded for a restart. */
+/**
+ * Step 4: the source's non-default settings, less host-specific ones, as recorded with the backup (never read from the
+ * source), applied on the fork; recorded for a restart.
+ */
 @Component
 class CopyConfiguration extends ForkStep {
 
@@ -25,13 +29,18 @@ class CopyConfiguration extends ForkStep {
             return;
         }
         String recorded = run.reported("settings");
-
-        Map<String, String> settings = recorded == null
-                ? new TreeMap<>(services.engine(plan).settings(services.sourceEndpoint(plan)))
-                : JSON.readValue(recorded, new TypeReference<TreeMap<String, String>>() {});
         if (recorded == null) {
-            run.report("settings", JSON.writeValueAsString(settings));
+            Optional<Map<String, String>> withBackup = services.backups().settings(plan.source(), plan.backupId());
+            if (withBackup.isEmpty()) {
+                run.report(
+                        "settings-not-recorded",
+                        "backup " + plan.backupId() + " was taken before forkrunner recorded settings with backups:"
+                                + " the fork has only those its data directory carries");
+            }
+            recorded = JSON.writeValueAsString(new TreeMap<>(withBackup.orElse(Map.of())));
+            run.report("settings", recorded);
         }
+        Map<String, String> settings = JSON.readValue(recorded, new TypeReference<TreeMap<String, String>>() {});
         List<String> unknown = services.engine(plan).applySettings(services.place(plan), settings);
         if (!unknown.isEmpty()) {
             run.report("settings-unknown-to-version-" + plan.version(), String.join(", ", unknown));

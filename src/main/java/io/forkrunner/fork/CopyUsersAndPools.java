@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Step 5: the fork carries the source's roles with their verifiers and memberships (a physical restore brings them:
- * this step checks it), and a pooler in front of the fork serves the source's pools.
+ * Step 5: the fork carries the backup's roles with their verifiers and memberships (a physical restore brings them; a
+ * logical one is checked against the temporary restore it was dumped from, never the source), and a pooler in front
+ * of the fork serves the source's pools.
  */
 @Component
 class CopyUsersAndPools extends ForkStep {
@@ -39,12 +40,12 @@ class CopyUsersAndPools extends ForkStep {
         if (job.copyUsers()) {
 
             List<Role> fork = engine.roles(services.forkEndpoint(plan));
-            List<String> differences = differences(engine.roles(services.sourceEndpoint(plan)), fork);
             run.report("roles", String.valueOf(fork.size()));
+            DumpedFrom dumped = plan.logical() ? run.kept(DumpedFrom.KEY, DumpedFrom.class) : null;
+            List<String> differences = dumped == null ? List.of() : differences(dumped.roles(), fork);
             if (!differences.isEmpty()) {
-                // roles changed on the source after the point in time: the fork holds them as they were then
-                log.warn("roles of fork {} differ from the source's now: {}", plan.fork(), differences);
-                run.report("roles-changed-since", String.join(", ", differences));
+                log.warn("roles of fork {} differ from its temporary restore's: {}", plan.fork(), differences);
+                run.report("roles-differ-from-backup", String.join(", ", differences));
             }
         } else {
             engine.removePasswords(services.forkEndpoint(plan));

@@ -111,6 +111,7 @@ class ForkServices {
         return engines.of(service);
     }
 
+    /** The source's login, which its backups carry: a fork run logs in to its restores with it, never to the source. */
     Endpoint sourceEndpoint(ForkPlan plan) {
         return Endpoint.of(source(plan), secrets);
     }

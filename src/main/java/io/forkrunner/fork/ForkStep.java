@@ -15,6 +15,7 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One step of a fork run. It reads the run's plan, records checkpoints in its step's context as it goes (each saved at
@@ -24,6 +25,7 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 abstract class ForkStep implements Tasklet {
 
     static final String PLAN = "plan";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
 
     private final String name;
@@ -118,6 +120,18 @@ abstract class ForkStep implements Tasklet {
         void plan(ForkPlan plan) {
             step.getJobExecution().getExecutionContext().putString(PLAN, plan.toJson());
             repository().updateExecutionContext(step.getJobExecution());
+        }
+
+        /** Keeps a fact for a later step of the run, as the plan is kept; saved at once, and seen by a restart. */
+        void keep(String key, Object fact) {
+            step.getJobExecution().getExecutionContext().putString("kept." + key, JSON.writeValueAsString(fact));
+            repository().updateExecutionContext(step.getJobExecution());
+        }
+
+        /** A fact an earlier step kept; null when none was. */
+        <T> T kept(String key, Class<T> type) {
+            String json = step.getJobExecution().getExecutionContext().getString("kept." + key, null);
+            return json == null ? null : JSON.readValue(json, type);
         }
 
         boolean reached(String checkpoint) {

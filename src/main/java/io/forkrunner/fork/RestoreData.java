@@ -22,7 +22,8 @@ import org.springframework.stereotype.Component;
  * Step 3: restores the fork's data. Physically: lays the base backup down (resumable file by file), replays the
  * archive to the target, promotes. Into a newer major version, logically: the same physical restore into a temporary
  * instance (always removed), a dump of it, and a load into a new server of the fork's version, table by table, each
- * table a checkpoint. Long work shows as progress: bytes laid down, WAL replayed, tables restored.
+ * table a checkpoint; what the temporary restore held and the rows the load left are kept for verify. Long work
+ * shows as progress: bytes laid down, WAL replayed, tables restored.
  */
 @Component
 class RestoreData extends ForkStep {
@@ -99,6 +100,7 @@ class RestoreData extends ForkStep {
                 restorePhysically(run, plan, engine, temporaryPlace, temporaryAdmin, prefix);
                 List<String> databases =
                         plan.intoServer() ? List.of(plan.sourceDatabase()) : engine.databases(temporaryAdmin);
+                run.keep(DumpedFrom.KEY, dumpedFrom(plan, engine, temporaryAdmin));
                 engine.dump(temporaryAdmin, dump, databases, checkpoints, run.progress());
                 run.checkpoint("dumped");
             } finally {
@@ -123,6 +125,10 @@ class RestoreData extends ForkStep {
                     "restore",
                     "logical, database " + plan.sourceDatabase() + " of " + plan.source() + " into new database "
                             + plan.database() + " of " + plan.server() + " (PostgreSQL " + plan.version() + ")");
+            run.keep(
+                    DumpedFrom.Loaded.KEY,
+                    new DumpedFrom.Loaded(
+                            DumpedFrom.rows(engine.tableCounts(services.serverEndpoint(plan), plan.database()), null)));
         } else {
             Place place = services.place(plan);
             Endpoint forkAdmin = services.forkEndpoint(plan);
@@ -132,6 +138,8 @@ class RestoreData extends ForkStep {
             }
             services.provisioner().start(plan.fork());
             engine.load(place, forkAdmin, dump, checkpoints, run.progress());
+            run.keep(
+                    DumpedFrom.Loaded.KEY, new DumpedFrom.Loaded(DumpedFrom.rows(engine.tableCounts(forkAdmin), null)));
             run.report("restore", "logical, PostgreSQL " + plan.sourceVersion() + " to " + plan.version());
         }
         run.checkpoint("loaded");
@@ -160,6 +168,24 @@ class RestoreData extends ForkStep {
         byte[] random = new byte[6];
         RANDOM.nextBytes(random);
         return "temporary-" + runId + "-" + HexFormat.of().formatHex(random);
+    }
+
+    /** What the temporary restore holds, read before it is dumped: verify holds the fork to it. */
+    private static DumpedFrom dumpedFrom(ForkPlan plan, Engine engine, Endpoint temporary) {
+        if (plan.intoServer()) {
+            return new DumpedFrom(
+                    plan.backupId(),
+                    DumpedFrom.rows(engine.tableCounts(temporary, plan.sourceDatabase()), plan.database()),
+                    List.of(),
+                    Map.of(),
+                    Map.of());
+        }
+        return new DumpedFrom(
+                plan.backupId(),
+                DumpedFrom.rows(engine.tableCounts(temporary), null),
+                engine.roles(temporary),
+                engine.extensions(temporary),
+                engine.settingDefaults(temporary));
     }
 
     private static Checkpoints checkpoints(Run run) {

@@ -17,8 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Step 7: the job's checks must return true on the fork and its SQL test files must run clean; each result and its
  * time go into the report, and the run fails after all ran if one did not pass. Every table must read; per-table row
- * counts go into the report (unlogged tables come back empty from a physical restore: the report says so). A fork
- * into a newer major also reports the extensions and settings that differ between the two versions.
+ * counts go into the report (unlogged tables come back empty from a physical restore: the report says so). A logical
+ * fork is held to the temporary restore it was dumped from: a table loaded with other rows fails the run; a fork into a
+ * newer major also reports the extensions and settings that differ between the two versions.
  */
 @Component
 class Verify extends ForkStep {
@@ -73,8 +74,8 @@ class Verify extends ForkStep {
         if (!results.isEmpty()) {
             run.report("results", JSON.writeValueAsString(results));
         }
-        if (plan.logical() && !plan.intoServer()) {
-            reportDifferences(run, engine, services.sourceEndpoint(plan), fork);
+        if (plan.logical()) {
+            failed.addAll(compareWithTemporaryRestore(run, plan, engine, fork));
         }
         if (!failed.isEmpty()) {
             throw new ForkrunnerException(String.join("; ", failed));
@@ -93,14 +94,33 @@ class Verify extends ForkStep {
         }
     }
 
-    /** The extensions whose versions differ, and the settings one version has and the other not, or defaults apart. */
-    private static void reportDifferences(Run run, Engine engine, Endpoint source, Endpoint fork) {
+    /**
+     * A logical fork against the temporary restore it was dumped from (never the source): the rows each table had
+     * when the load ended, before any integration ran; for a fork with an instance of its own, the extensions whose
+     * versions differ and the settings one version has and the other not, or with defaults apart. Returns a failure
+     * for each table whose rows differ.
+     */
+    private static List<String> compareWithTemporaryRestore(Run run, ForkPlan plan, Engine engine, Endpoint fork) {
+        DumpedFrom dumped = run.kept(DumpedFrom.KEY, DumpedFrom.class);
+        DumpedFrom.Loaded loaded = run.kept(DumpedFrom.Loaded.KEY, DumpedFrom.Loaded.class);
+        if (dumped == null || loaded == null) {
+            run.report("rows-compared", "no: this run restored before forkrunner kept the temporary restore's rows");
+            return List.of();
+        }
+        if (!plan.intoServer()) {
+            run.report(
+                    "extensions-differ",
+                    JSON.writeValueAsString(differences(dumped.extensions(), engine.extensions(fork))));
+            run.report(
+                    "settings-differ",
+                    JSON.writeValueAsString(differences(dumped.settingDefaults(), engine.settingDefaults(fork))));
+        }
+        List<String> differences = dumped.rowDifferences(loaded.rows());
         run.report(
-                "extensions-differ",
-                JSON.writeValueAsString(differences(engine.extensions(source), engine.extensions(fork))));
-        run.report(
-                "settings-differ",
-                JSON.writeValueAsString(differences(engine.settingDefaults(source), engine.settingDefaults(fork))));
+                "rows-compared",
+                dumped.rows().size() + " tables with the temporary restore of backup " + dumped.backupId() + ", "
+                        + differences.size() + " differ");
+        return differences;
     }
 
     /** For every key whose value differs: {@code "old -> new"}, with {@code "-"} where one side lacks it. */

@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -169,6 +171,24 @@ public final class TestHome implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * Runs {@code job} in a process of its own and kills it once its restore-data step is as {@code step} accepts;
+     * returns the run as {@code status --json} showed it then.
+     */
+    public JsonNode killWhileRestoring(String job, Predicate<JsonNode> step) throws InterruptedException {
+        Process runner = start(job, Map.of(), "run", job);
+        JsonNode running = Awaitility.await()
+                .atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(300))
+                .ignoreExceptions()
+                .until(() -> runRestoring(job, step), node -> node != null);
+        runner.destroyForcibly();
+        if (!runner.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the run of " + job + " did not end when killed");
+        }
+        return running;
     }
 
     /** Whether a restore-data step has loaded at least one table into a new server. */

@@ -54,8 +54,11 @@ public final class TestSource {
         return new TestSource(name, server, port, password);
     }
 
+    /** A free port, searched from a random place: test runs in other processes seldom race for the same one. */
     private static synchronized int freePort() {
-        for (int port = FIRST_PORT; port < FIRST_PORT + 1000; port++) {
+        int from = java.util.concurrent.ThreadLocalRandom.current().nextInt(1000);
+        for (int i = 0; i < 1000; i++) {
+            int port = FIRST_PORT + (from + i) % 1000;
             try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 return port;
             } catch (IOException taken) {
