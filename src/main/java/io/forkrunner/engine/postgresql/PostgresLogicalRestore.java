@@ -77,7 +77,11 @@ final class PostgresLogicalRestore {
             Map<String, Long> oids = new PostgresCatalog(engine).databaseOids(source);
             int done = 0;
             for (String database : databases) {
-                long oid = oids.get(database);
+                Long oid = oids.get(database);
+                if (oid == null) {
+                    throw new ForkrunnerException(
+                            "database " + database + " is not in the restored backup; it holds " + oids.keySet());
+                }
                 String checkpoint = "dumped-database:" + oid;
                 if (!checkpoints.reached(checkpoint)) {
                     Path target = directory.resolve(DumpedDatabase.directory(oid));
