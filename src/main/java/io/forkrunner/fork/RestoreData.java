@@ -143,7 +143,7 @@ class RestoreData extends ForkStep {
             run.report("restore", "logical, PostgreSQL " + plan.sourceVersion() + " to " + plan.version());
         }
         run.checkpoint("loaded");
-        DirectoryTree.delete(dump);
+        DirectoryTree.deleteUnder(dump.getParent(), dump);
     }
 
     /**

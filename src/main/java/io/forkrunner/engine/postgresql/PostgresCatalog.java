@@ -86,6 +86,21 @@ final class PostgresCatalog {
         return names;
     }
 
+    /** The OID of each database that takes connections, by name. */
+    Map<String, Long> databaseOids(Endpoint endpoint) {
+        Map<String, Long> oids = new TreeMap<>();
+        try (Connection connection = engine.connect(endpoint, "postgres");
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("select datname, oid from pg_database where datallowconn")) {
+            while (rows.next()) {
+                oids.put(rows.getString(1), rows.getLong(2));
+            }
+        } catch (SQLException e) {
+            throw new ForkrunnerException("cannot list the databases of " + endpoint + ": " + e.getMessage(), e);
+        }
+        return oids;
+    }
+
     Map<String, String> extensions(Endpoint endpoint) {
         Map<String, String> extensions = new TreeMap<>();
         for (String database : databases(endpoint)) {

@@ -285,7 +285,7 @@ public class PostgresEngine implements Engine {
                             endpoint,
                             passfile,
                             "psql",
-                            "--dbname=" + database,
+                            dbname(database),
                             "--no-psqlrc",
                             "--quiet",
                             "--set=ON_ERROR_STOP=1",
@@ -356,8 +356,17 @@ public class PostgresEngine implements Engine {
         }
         properties.setProperty("connectTimeout", "30");
         properties.setProperty("ApplicationName", "forkrunner");
+        properties.setProperty("PGDBNAME", database); // a property, never part of the URL: any name is only a name
         return DriverManager.getConnection(
-                "jdbc:postgresql://" + endpoint.host() + ":" + endpoint.port() + "/" + database, properties);
+                "jdbc:postgresql://" + endpoint.host() + ":" + endpoint.port() + "/", properties);
+    }
+
+    /**
+     * A client tool's {@code --dbname} argument naming {@code database}: a conninfo whose only value is quoted, so that a
+     * name holding {@code =}, quotes, spaces or a URI is never read as connection options.
+     */
+    static String dbname(String database) {
+        return "--dbname=dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
     /** A client tool's command: connects to {@code source} with its password in a passfile. */

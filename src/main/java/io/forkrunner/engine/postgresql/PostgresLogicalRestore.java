@@ -16,6 +16,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -23,11 +24,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A logical copy into another major version: pg_dump (directory format, in parallel) of a temporary physical restore,
@@ -37,7 +40,13 @@ import org.slf4j.LoggerFactory;
 final class PostgresLogicalRestore {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresLogicalRestore.class);
-    private static final Pattern TABLE_DATA = Pattern.compile("^(\\d+); \\d+ \\d+ TABLE DATA (\\S+) (\\S+) .*$");
+    /** A table's data in pg_restore's list: its dump id and the table's OID; its names are read from the index. */
+    private static final Pattern TABLE_DATA = Pattern.compile("^(\\d+); \\d+ (\\d+) TABLE DATA .*$");
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** The index of a dump: which database each directory holds, and the names of its tables by OID. */
+    private static final String INDEX = "databases.json";
+
     private static final Duration LONG = Duration.ofHours(12);
     private static final int JOBS = 2;
 
@@ -66,12 +75,18 @@ final class PostgresLogicalRestore {
                 new PostgresRoles(engine).save(source, databases, directory.resolve("roles.json"));
                 checkpoints.reach("dumped-roles");
             }
+            Map<String, Long> oids = new PostgresCatalog(engine).databaseOids(source);
             int done = 0;
             for (String database : databases) {
-                String checkpoint = "dumped-database:" + database;
+                Long oid = oids.get(database);
+                if (oid == null) {
+                    throw new ForkrunnerException(
+                            "database " + database + " is not in the restored backup; it holds " + oids.keySet());
+                }
+                String checkpoint = "dumped-database:" + oid;
                 if (!checkpoints.reached(checkpoint)) {
-                    Path target = directory.resolve("db-" + database);
-                    DirectoryTree.delete(target);
+                    Path target = directory.resolve(DumpedDatabase.directory(oid));
+                    DirectoryTree.deleteUnder(directory, target);
                     runner.run(engine.clientCommand(
                                     source,
                                     passfile,
@@ -79,22 +94,80 @@ final class PostgresLogicalRestore {
                                     "--format=directory",
                                     "--jobs=" + JOBS,
                                     "--file=" + target,
-                                    "--dbname=" + database)
+                                    PostgresEngine.dbname(database))
                             .loggingTo(log)
                             .withTimeout(LONG));
                     checkpoints.reach(checkpoint);
                 }
                 progress.report("databases dumped", ++done, databases.size());
             }
+            List<DumpedDatabase> index = new ArrayList<>();
+            for (String database : databases) {
+                index.add(new DumpedDatabase(oids.get(database), database, tableNames(source, database)));
+            }
+            write(directory.resolve(INDEX), JSON.writeValueAsString(index));
         }
-        write(directory.resolve("databases"), String.join("\n", databases) + "\n");
+    }
+
+    /**
+     * A database in a dump: its directory is named by its OID, never by its name, which may hold any character.
+     *
+     * @param tables schema and name of each table, by the table's OID in the dumped server
+     */
+    record DumpedDatabase(long oid, String name, Map<Long, List<String>> tables) {
+
+        DumpedDatabase {
+            Objects.requireNonNull(name, "name");
+            tables = Map.copyOf(tables);
+        }
+
+        static String directory(long oid) {
+            return "db-" + oid;
+        }
+
+        String directory() {
+            return directory(oid);
+        }
+    }
+
+    private Map<Long, List<String>> tableNames(Endpoint source, String database) {
+        Map<Long, List<String>> tables = new LinkedHashMap<>();
+        try (Connection connection = engine.connect(source, database);
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("select c.oid, n.nspname, c.relname from pg_class c"
+                        + " join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p')")) {
+            while (rows.next()) {
+                tables.put(rows.getLong(1), List.of(rows.getString(2), rows.getString(3)));
+            }
+        } catch (SQLException e) {
+            throw new ForkrunnerException(
+                    "cannot list the tables of database " + database + " to dump: " + e.getMessage(), e);
+        }
+        return tables;
+    }
+
+    private static List<DumpedDatabase> index(Path dump) {
+        try {
+            return List.of(JSON.readValue(Files.readString(dump.resolve(INDEX)), DumpedDatabase[].class));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dump.resolve(INDEX), e);
+        }
+    }
+
+    private static DumpedDatabase dumped(Path dump, String database) {
+        return index(dump).stream()
+                .filter(dumped -> dumped.name().equals(database))
+                .findFirst()
+                .orElseThrow(() -> new ForkrunnerException(
+                        "database " + database + " is not in the dump " + dump + "; its index names "
+                                + index(dump).stream().map(DumpedDatabase::name).toList()));
     }
 
     /** Loads a dump made by {@link #dump} into the running server at {@code place}. */
     void load(Place place, Endpoint admin, Path dump, Checkpoints checkpoints, Progress progress) {
         Endpoint target = new Endpoint("127.0.0.1", place.port(), admin.user(), admin.password());
         Path log = dump.resolve("restore.log");
-        List<String> databases = read(dump.resolve("databases"));
+        List<DumpedDatabase> databases = index(dump);
         try (Passfile passfile = engine.passfile(target)) {
             if (!checkpoints.reached("loaded-roles")) {
                 // roles that exist already (the superuser initdb made) are reported and kept: no ON_ERROR_STOP
@@ -110,10 +183,15 @@ final class PostgresLogicalRestore {
                         .withTimeout(LONG));
                 checkpoints.reach("loaded-roles");
             }
-            Map<String, String> sources = new LinkedHashMap<>();
-            databases.forEach(database -> sources.put(database, database));
+            Map<String, DumpedDatabase> sources = new LinkedHashMap<>();
+            databases.forEach(database -> sources.put(database.name(), database));
             loadTables(target, passfile, dump, sources, List.of(), checkpoints, progress, database -> {
-                createSchema(target, passfile, database, dump.resolve("db-" + database), log);
+                createSchema(
+                        target,
+                        passfile,
+                        database,
+                        dump.resolve(sources.get(database).directory()),
+                        log);
             });
         }
     }
@@ -138,8 +216,9 @@ final class PostgresLogicalRestore {
                 : new NewDatabase(List.of(), List.of(), List.of());
         Path log = dump.resolve("restore.log");
         List<String> ownership = withRoles ? List.of() : List.of("--no-owner", "--no-privileges");
+        DumpedDatabase dumped = dumped(dump, source);
         try (Passfile passfile = engine.passfile(server)) {
-            loadTables(server, passfile, dump, Map.of(database, source), ownership, checkpoints, progress, name -> {
+            loadTables(server, passfile, dump, Map.of(database, dumped), ownership, checkpoints, progress, name -> {
                 String made = "made-database:" + name;
                 if (checkpoints.reached(made)) {
                     dropIfHalfMade(server, name); // this run made it, and was killed before its schema was whole
@@ -148,8 +227,8 @@ final class PostgresLogicalRestore {
                 checkpoints.reach(made);
                 List<String> argv = new ArrayList<>(List.of("--section=pre-data", "--exit-on-error"));
                 argv.addAll(ownership);
-                argv.add("--dbname=" + name);
-                argv.add(dump.resolve("db-" + source).toString());
+                argv.add(PostgresEngine.dbname(name));
+                argv.add(dump.resolve(dumped.directory()).toString());
                 runner.run(engine.clientCommand(server, passfile, "pg_restore", argv.toArray(String[]::new))
                         .loggingTo(log)
                         .withTimeout(LONG));
@@ -167,7 +246,7 @@ final class PostgresLogicalRestore {
             Endpoint target,
             Passfile passfile,
             Path dump,
-            Map<String, String> sources,
+            Map<String, DumpedDatabase> sources,
             List<String> options,
             Checkpoints checkpoints,
             Progress progress,
@@ -194,10 +273,10 @@ final class PostgresLogicalRestore {
         }
         for (String database : sources.keySet()) {
             if (!checkpoints.reached("indexes:" + database)) {
-                List<String> argv = new ArrayList<>(
-                        List.of("--section=post-data", "--jobs=" + JOBS, "--dbname=" + database, "--exit-on-error"));
+                List<String> argv = new ArrayList<>(List.of(
+                        "--section=post-data", "--jobs=" + JOBS, PostgresEngine.dbname(database), "--exit-on-error"));
                 argv.addAll(options);
-                argv.add(dump.resolve("db-" + sources.get(database)).toString());
+                argv.add(dump.resolve(sources.get(database).directory()).toString());
                 runner.run(engine.clientCommand(target, passfile, "pg_restore", argv.toArray(String[]::new))
                         .loggingTo(log)
                         .withTimeout(LONG));
@@ -207,27 +286,34 @@ final class PostgresLogicalRestore {
         progress.report("tables restored", tables.size(), tables.size());
     }
 
-    /** A table's data in the dump: its TOC line, and where it goes. */
-    record Table(String source, String database, String schema, String name, String tocLine) {
+    /** A table's data in the dump: its TOC line and dump id, and where it goes. */
+    record Table(DumpedDatabase source, String database, long dumpId, String schema, String name, String tocLine) {
 
+        /** Recorded by dump id, which a name cannot imitate; the database name last, as it may hold anything. */
         String checkpoint() {
-            return "table:" + database + "." + schema + "." + name;
+            return "table:" + dumpId + ":" + database;
         }
     }
 
-    private List<Table> tables(Endpoint target, Passfile passfile, Path dump, String source, String database) {
+    private List<Table> tables(Endpoint target, Passfile passfile, Path dump, DumpedDatabase source, String database) {
         String toc = runner.run(engine.clientCommand(
                         target,
                         passfile,
                         "pg_restore",
                         "--list",
-                        dump.resolve("db-" + source).toString())
+                        dump.resolve(source.directory()).toString())
                 .withTimeout(Duration.ofMinutes(10)));
         List<Table> tables = new ArrayList<>();
         for (String line : toc.lines().toList()) {
             Matcher matcher = TABLE_DATA.matcher(line);
             if (matcher.matches()) {
-                tables.add(new Table(source, database, matcher.group(2), matcher.group(3), line));
+                List<String> names = source.tables().get(Long.parseLong(matcher.group(2)));
+                if (names == null) {
+                    throw new ForkrunnerException("the dump of database " + source.name() + " holds data of table OID "
+                            + matcher.group(2) + ", which its index " + dump.resolve(INDEX) + " does not name");
+                }
+                tables.add(new Table(
+                        source, database, Long.parseLong(matcher.group(1)), names.get(0), names.get(1), line));
             }
         }
         return tables;
@@ -282,7 +368,7 @@ final class PostgresLogicalRestore {
             throw new ForkrunnerException(
                     "cannot empty " + table.schema() + "." + table.name() + " before loading it: " + e.getMessage(), e);
         }
-        Path list = dump.resolve("toc-" + table.database() + "-" + table.schema() + "-" + table.name() + ".list");
+        Path list = dump.resolve(table.source().directory() + "-" + table.dumpId() + ".list");
         write(list, table.tocLine() + "\n");
         runner.run(engine.clientCommand(
                         target,
@@ -291,8 +377,8 @@ final class PostgresLogicalRestore {
                         "--data-only",
                         "--exit-on-error",
                         "--use-list=" + list,
-                        "--dbname=" + table.database(),
-                        dump.resolve("db-" + table.source()).toString())
+                        PostgresEngine.dbname(table.database()),
+                        dump.resolve(table.source().directory()).toString())
                 .loggingTo(log)
                 .withTimeout(LONG));
     }
@@ -316,15 +402,5 @@ final class PostgresLogicalRestore {
 
     private void write(Path file, String text) {
         runner.serviceUser().write(file, text);
-    }
-
-    private static List<String> read(Path file) {
-        try {
-            return Files.readAllLines(file).stream()
-                    .filter(line -> !line.isBlank())
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
     }
 }

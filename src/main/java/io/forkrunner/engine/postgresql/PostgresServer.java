@@ -68,7 +68,7 @@ public final class PostgresServer {
 
     /** Creates the cluster with {@code initdb} and the superuser {@code superuser}; a half-made one is made again. */
     public void initialize(String superuser, int port, Secret superuserPassword, Map<String, String> settings) {
-        DirectoryTree.delete(dataDirectory());
+        DirectoryTree.deleteUnder(directory, dataDirectory());
         runner.serviceUser().privateDirectory(directory);
         runner.serviceUser().privateDirectory(logDirectory());
         List<String> argv = new ArrayList<>(List.of(
