@@ -45,18 +45,18 @@ class PlantedLinksTest {
     @BeforeEach
     void sourceAndSentinel() throws Exception {
         home = TestHome.create("planted-links");
-        source = TestSource.start(home, "shop", "Shop-pw-6d1a");
-        source.sql("create role app login password 'App-pw-3c9e'");
-        source.sql("create database shop owner app");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18350-18369 }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
-                        + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 2 }\n");
-        home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
         sentinel = home.path("sentinel");
         Files.writeString(sentinel, SENTINEL_TEXT);
         Files.setPosixFilePermissions(sentinel, PosixFilePermissions.fromString("rw-r--r--"));
+        source = TestSource.start(home, "shop", "Shop-pw-6d1a");
+        source.sql("create role app login password 'App-pw-3c9e'");
+        source.sql("create database shop owner app");
+        String region = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18350-18369 }\n";
+        String pool = "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 2 }\n";
+        home.write(
+                "config/services.yml",
+                region + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + pool);
+        home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
     }
 
     @AfterEach
@@ -72,7 +72,7 @@ class PlantedLinksTest {
         }
 
         Process serve = home.start("serve", Map.of(), "serve");
-        await().atMost(Duration.ofSeconds(60))
+        await().atMost(Duration.ofMinutes(3))
                 .ignoreExceptions()
                 .until(() -> home.read("var/log/serve.out").contains("archiving WAL of shop (pid"));
         CliResult backup = home.cli("backup", "shop");
@@ -94,14 +94,14 @@ class PlantedLinksTest {
                         !ProcessHandle.of(pooler).map(ProcessHandle::isAlive).orElse(false));
         plant(forkDirectory.resolve("data/planted"));
         plant(pgbouncer.resolve("planted"));
-        for (String file : List.of("pgbouncer.ini", "userlist.txt")) {
+        for (String file : List.of("pgbouncer.ini", "userlist.txt", "pgbouncer.out")) {
             Files.delete(pgbouncer.resolve(file));
             plant(pgbouncer.resolve(file));
         }
 
         home.start("serve-again", Map.of(), "serve");
         int poolPort = fork.path("poolPort").asInt();
-        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() -> {
+        await().atMost(Duration.ofMinutes(3)).ignoreExceptions().untilAsserted(() -> {
             Properties app = new Properties();
             app.setProperty("user", "app");
             app.setProperty("password", "App-pw-3c9e");
@@ -115,7 +115,7 @@ class PlantedLinksTest {
             }
         });
         assertSentinelUnchanged("after the pools started again");
-        for (String file : List.of("pgbouncer.ini", "userlist.txt")) {
+        for (String file : List.of("pgbouncer.ini", "userlist.txt", "pgbouncer.out")) {
             assertThat(Files.isSymbolicLink(pgbouncer.resolve(file)))
                     .as("the planted link " + file + " is replaced by forkrunner's file")
                     .isFalse();
