@@ -7,17 +7,27 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Base64;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,13 +35,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds forkrunner's metadata store before anything uses it: the configured PostgreSQL database, created when
  * missing; with nothing configured, the default one, or an instance of forkrunner's own under {@code var/metadata}
- * when nothing answers there.
+ * when nothing answers there. That instance asks for a password (scram-sha-256) it generated, kept in
+ * {@code var/metadata.password} (mode 0600).
  */
 public final class MetadataStore {
 
     private static final Logger log = LoggerFactory.getLogger(MetadataStore.class);
     private static final String SQLSTATE_NO_DATABASE = "3D000";
     private static final int FIRST_OWN_PORT = 15432;
+    /** Under {@code var/}: the password of forkrunner's own metadata instance, mode 0600. */
+    public static final String PASSWORD_FILE = "metadata.password";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private MetadataStore() {}
 
@@ -109,21 +124,77 @@ public final class MetadataStore {
                 FileLock ignored = channel.lock()) {
             PostgresServer server = new PostgresServer(runner, PostgresBinaries.newest(), directory);
             Path portFile = home.var().resolve("metadata.port");
+            Path passwordFile = home.var().resolve(PASSWORD_FILE);
             int port;
+            Secret password;
             if (Files.exists(server.dataDirectory().resolve("PG_VERSION")) && Files.exists(portFile)) {
                 port = Integer.parseInt(Files.readString(portFile).strip());
+                password = Files.exists(passwordFile) ? readPassword(passwordFile) : null;
             } else {
                 port = freePort();
-                server.initialize(port, null, Map.of());
+                password = newPassword(passwordFile);
+                server.initialize(port, password, Map.of());
                 Files.writeString(portFile, port + "\n");
             }
             if (!server.isRunning()) {
                 server.start();
             }
-            return new Location("jdbc:postgresql://127.0.0.1:" + port + "/forkrunner", "postgres", null);
+            if (password == null) { // made by a forkrunner that let anyone on this host in
+                password = requirePassword(server, port, passwordFile);
+            }
+            return new Location("jdbc:postgresql://127.0.0.1:" + port + "/forkrunner", "postgres", password);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare forkrunner's own metadata instance in " + directory, e);
         }
+    }
+
+    /** A new random password in {@code file}, readable by root (or forkrunner's user) only. */
+    private static Secret newPassword(Path file) throws IOException {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        Files.deleteIfExists(file); // from a half-made instance
+        try (SeekableByteChannel channel = Files.newByteChannel(
+                file,
+                EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            channel.write(ByteBuffer.wrap((password + "\n").getBytes(StandardCharsets.UTF_8)));
+        }
+        return new Secret(password);
+    }
+
+    private static Secret readPassword(Path file) throws IOException {
+        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+        if (!mode.equals(PosixFilePermissions.fromString("rw-------"))) {
+            throw new ForkrunnerException(file + " holds the password of forkrunner's own metadata instance and has"
+                    + " mode " + PosixFilePermissions.toString(mode) + ": it must be rw------- (chmod 600 " + file
+                    + ")");
+        }
+        return new Secret(ServiceUser.readIfExists(file).strip());
+    }
+
+    /**
+     * Gives an instance made without a password (an older forkrunner's: trust on 127.0.0.1) one of its own and makes it
+     * ask for it (scram-sha-256) from now on.
+     */
+    private static Secret requirePassword(PostgresServer server, int port, Path passwordFile) throws IOException {
+        Secret password = newPassword(passwordFile);
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+        try (Connection connection = connect(url, new Location(url, "postgres", null));
+                Statement statement = connection.createStatement()) {
+            statement.execute("set password_encryption = 'scram-sha-256'");
+            statement.execute("alter role postgres password '" + password.reveal() + "'");
+            server.requirePasswords();
+            statement.execute("select pg_reload_conf()");
+        } catch (SQLException e) {
+            Files.deleteIfExists(passwordFile);
+            throw new ForkrunnerException(
+                    "cannot give forkrunner's own metadata instance at 127.0.0.1:" + port + " a password: "
+                            + e.getMessage(),
+                    e);
+        }
+        log.info("forkrunner's own metadata instance now asks for the password in {}", passwordFile);
+        return password;
     }
 
     private static int freePort() {

@@ -2,6 +2,7 @@ package io.forkrunner.system;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -42,8 +43,17 @@ public final class ProcessRunner {
         if (command.log() != null) {
             try {
                 Files.createDirectories(command.log().getParent());
+                if (Files.isSymbolicLink(
+                        command.log())) { // planted where the service user writes: never written through
+                    Files.delete(command.log());
+                }
+                try {
+                    Files.createFile(command.log()); // never through a link
+                } catch (FileAlreadyExistsException appended) {
+                    // an earlier command's log, added to
+                }
             } catch (IOException e) {
-                throw new ProcessFailedException("cannot create the log directory of " + command.log() + ": " + e, -1);
+                throw new ProcessFailedException("cannot create the log " + command.log() + ": " + e, -1);
             }
             builder.redirectErrorStream(true);
             builder.redirectOutput(

@@ -3,6 +3,8 @@ package io.forkrunner.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.forkrunner.engine.postgresql.PostgresBinaries;
+import io.forkrunner.engine.postgresql.PostgresServer;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
@@ -39,24 +41,27 @@ class PlantedLinksTest {
     private static final String SENTINEL_TEXT = "root's own file, never to be changed\n";
 
     private TestHome home;
-    private TestSource source;
     private Path sentinel;
 
     @BeforeEach
-    void sourceAndSentinel() throws Exception {
+    void sentinel() throws Exception {
         home = TestHome.create("planted-links");
-        source = TestSource.start(home, "shop", "Shop-pw-6d1a");
-        source.sql("create role app login password 'App-pw-3c9e'");
-        source.sql("create database shop owner app");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18350-18369 }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
-                        + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 2 }\n");
-        home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
         sentinel = home.path("sentinel");
         Files.writeString(sentinel, SENTINEL_TEXT);
         Files.setPosixFilePermissions(sentinel, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    /** A source {@code shop} with a pool, and a job {@code copy} forking it. */
+    private void sourceWithPool() {
+        TestSource source = TestSource.start(home, "shop", "Shop-pw-6d1a");
+        source.sql("create role app login password 'App-pw-3c9e'");
+        source.sql("create database shop owner app");
+        String region = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18350-18369 }\n";
+        String pool = "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 2 }\n";
+        home.write(
+                "config/services.yml",
+                region + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + pool);
+        home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
     }
 
     @AfterEach
@@ -66,13 +71,14 @@ class PlantedLinksTest {
 
     @Test
     void rootFollowsNoLinkTheServiceUserPlanted() throws Exception {
+        sourceWithPool();
         List<String> directories = List.of("var/run", "var/backups/shop", "var/backups/shop/wal", "var/regions/eu");
         for (String directory : directories) {
             plant(home.path(directory).resolve("planted"));
         }
 
         Process serve = home.start("serve", Map.of(), "serve");
-        await().atMost(Duration.ofSeconds(60))
+        await().atMost(Duration.ofMinutes(3))
                 .ignoreExceptions()
                 .until(() -> home.read("var/log/serve.out").contains("archiving WAL of shop (pid"));
         CliResult backup = home.cli("backup", "shop");
@@ -94,14 +100,14 @@ class PlantedLinksTest {
                         !ProcessHandle.of(pooler).map(ProcessHandle::isAlive).orElse(false));
         plant(forkDirectory.resolve("data/planted"));
         plant(pgbouncer.resolve("planted"));
-        for (String file : List.of("pgbouncer.ini", "userlist.txt")) {
+        for (String file : List.of("pgbouncer.ini", "userlist.txt", "pgbouncer.out")) {
             Files.delete(pgbouncer.resolve(file));
             plant(pgbouncer.resolve(file));
         }
 
         home.start("serve-again", Map.of(), "serve");
         int poolPort = fork.path("poolPort").asInt();
-        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() -> {
+        await().atMost(Duration.ofMinutes(3)).ignoreExceptions().untilAsserted(() -> {
             Properties app = new Properties();
             app.setProperty("user", "app");
             app.setProperty("password", "App-pw-3c9e");
@@ -115,11 +121,32 @@ class PlantedLinksTest {
             }
         });
         assertSentinelUnchanged("after the pools started again");
-        for (String file : List.of("pgbouncer.ini", "userlist.txt")) {
+        for (String file : List.of("pgbouncer.ini", "userlist.txt", "pgbouncer.out")) {
             assertThat(Files.isSymbolicLink(pgbouncer.resolve(file)))
                     .as("the planted link " + file + " is replaced by forkrunner's file")
                     .isFalse();
         }
+    }
+
+    @Test
+    void settingsWrittenWhereALinkWasPlantedReplaceTheLinkAndLeaveWhatItPointsToAlone() throws Exception {
+        ProcessRunner runner = new ProcessRunner(ServiceUser.detect());
+        PostgresServer server =
+                new PostgresServer(runner, PostgresBinaries.newest(), home.path("var/regions/eu/planted-settings"));
+        server.initialize(18370, new Secret("Settings-pw-0b7e"), Map.of());
+        Path settings = server.dataDirectory().resolve("forkrunner.conf");
+        Files.delete(settings);
+        plant(settings);
+        plant(server.dataDirectory().resolve("planted"));
+
+        server.writeSettings(18370, Map.of("work_mem", "'8MB'"));
+        runner.serviceUser().own(server.directory());
+
+        assertSentinelUnchanged("after the settings were written");
+        assertThat(Files.isSymbolicLink(settings)).isFalse();
+        assertThat(Files.readString(settings)).contains("work_mem = '8MB'");
+        assertThat(Files.getOwner(settings, LinkOption.NOFOLLOW_LINKS).getName())
+                .isEqualTo(runner.serviceUser().name());
     }
 
     /** A link to the sentinel at {@code link}, owned by the service user as if it had made it. */

@@ -59,8 +59,8 @@ public final class PostgresServer {
     }
 
     /**
-     * Creates the cluster with {@code initdb}: superuser {@code postgres}, trust on 127.0.0.1 when no password is given,
-     * otherwise scram-sha-256 with that password.
+     * Creates the cluster with {@code initdb}: superuser {@code postgres}, trust when no password is given (tests'
+     * sources only), otherwise scram-sha-256 with that password for every connection.
      */
     public void initialize(int port, Secret superuserPassword, Map<String, String> settings) {
         initialize("postgres", port, superuserPassword, settings);
@@ -79,15 +79,14 @@ public final class PostgresServer {
                 superuser,
                 "-E",
                 "UTF8",
-                "--locale=C",
-                "--auth-local=trust"));
+                "--locale=C"));
         Passfile passwordFile = null;
         try {
             if (superuserPassword == null) {
-                argv.add("--auth-host=trust");
+                argv.add("--auth=trust");
             } else {
                 passwordFile = Passfile.plain(directory.resolve("run"), runner.serviceUser(), superuserPassword);
-                argv.add("--auth-host=scram-sha-256");
+                argv.add("--auth=scram-sha-256");
                 argv.add("--pwfile=" + passwordFile.path());
             }
             runner.run(Command.of(argv)
@@ -101,6 +100,19 @@ public final class PostgresServer {
         }
         includeSettingsFile();
         writeSettings(port, settings);
+    }
+
+    /**
+     * Makes every connection over TCP ask for a password (scram-sha-256), whatever {@code pg_hba.conf} allowed before;
+     * takes effect on the next reload.
+     */
+    public void requirePasswords() {
+        runner.serviceUser()
+                .write(
+                        dataDirectory().resolve("pg_hba.conf"),
+                        "# written by forkrunner: TCP on 127.0.0.1 with passwords\n"
+                                + "host all all 127.0.0.1/32 scram-sha-256\n"
+                                + "host replication all 127.0.0.1/32 scram-sha-256\n");
     }
 
     /** Makes postgresql.conf read forkrunner's own settings file last, so that its settings win. */
