@@ -34,6 +34,7 @@ class ForkServices {
     private final JobRepository jobRepository;
     private final Clock clock;
     private final Jobs jobs;
+    private final StopReasons stopReasons;
 
     ForkServices(
             Home home,
@@ -46,7 +47,8 @@ class ForkServices {
             ProcessRunner runner,
             JobRepository jobRepository,
             Clock clock,
-            Jobs jobs) {
+            Jobs jobs,
+            StopReasons stopReasons) {
         this.home = home;
         this.definitions = definitions;
         this.engines = engines;
@@ -58,6 +60,11 @@ class ForkServices {
         this.jobRepository = jobRepository;
         this.clock = clock;
         this.jobs = jobs;
+        this.stopReasons = stopReasons;
+    }
+
+    StopReasons stopReasons() {
+        return stopReasons;
     }
 
     Jobs jobs() {

@@ -47,15 +47,39 @@ abstract class ForkStep implements Tasklet {
             execute(run);
         } catch (Exception e) {
             if (Thread.interrupted() || interruption(e)) {
-                throw new JobInterruptedException("step " + name + " was stopped: " + e.getMessage());
+                throw stopped(run);
             }
-            run.report("error", e.getMessage() == null ? e.toString() : e.getMessage());
+            run.report("error", reason(e));
             throw e;
         }
         if (Thread.interrupted()) {
-            throw new JobInterruptedException("step " + name + " was stopped");
+            throw stopped(run);
         }
         return RepeatStatus.FINISHED;
+    }
+
+    /** The step ends STOPPED at once, saying why: a stop asked, a shutdown, or the run's lock lost. */
+    private JobInterruptedException stopped(Run run) {
+        String message = "step " + name + " was stopped: "
+                + services.stopReasons().of(run.execution().getId()).orElse("its thread was interrupted");
+        try {
+            run.report("error", message);
+        } catch (RuntimeException unsaved) {
+            // a run whose lock was lost may not reach the metadata store: the exception still says why
+        }
+        return new JobInterruptedException(message);
+    }
+
+    /** What went wrong as a person reads it: the message, followed by what its causes add (e.g. no space left). */
+    static String reason(Throwable e) {
+        StringBuilder reason = new StringBuilder(e.getMessage() == null ? e.toString() : e.getMessage());
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            String more = cause.getMessage();
+            if (more != null && !more.isBlank() && !reason.toString().contains(more)) {
+                reason.append(": ").append(more);
+            }
+        }
+        return reason.toString();
     }
 
     private static boolean interruption(Throwable e) {

@@ -72,7 +72,7 @@ public class RunReports {
             if (view.error() != null
                     && last != null
                     && !last.getStatus().isRunning()
-                    && "FAILED".equals(view.state())) {
+                    && ("FAILED".equals(view.state()) || "STOPPED".equals(view.state()))) {
                 error = view.error();
             }
             steps.add(view);

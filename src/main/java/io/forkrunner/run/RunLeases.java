@@ -1,6 +1,7 @@
 package io.forkrunner.run;
 
 import io.forkrunner.definition.LiveDefinitions;
+import io.forkrunner.fork.StopReasons;
 import io.forkrunner.system.AdvisoryLock;
 import io.forkrunner.system.Node;
 import java.sql.Timestamp;
@@ -48,6 +49,7 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
     private final JobOperator jobOperator;
     private final Duration lease;
     private final Clock clock;
+    private final StopReasons stopReasons;
     private final String node;
     private final ThreadLocal<List<AdvisoryLock>> locksOfThisThread = ThreadLocal.withInitial(List::of);
     private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -66,12 +68,14 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
             JobRepository repository,
             JobOperator jobOperator,
             LiveDefinitions definitions,
-            Clock clock) {
+            Clock clock,
+            StopReasons stopReasons) {
         this.jdbc = jdbc;
         this.repository = repository;
         this.jobOperator = jobOperator;
         this.lease = definitions.current().settings().runs().lease();
         this.clock = clock;
+        this.stopReasons = stopReasons;
         this.node = Node.current();
     }
 
@@ -111,6 +115,7 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
         if (run != null) {
             run.renewal().cancel(false);
         }
+        stopReasons.forget(execution.getId());
         jdbc.sql("delete from run_leases where execution_id = :execution and node = :node")
                 .param("execution", execution.getId())
                 .param("node", node)
@@ -120,18 +125,27 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
     private void renewOrStop(JobExecution execution, Thread thread, List<AdvisoryLock> locks) {
         long runId = execution.getJobInstance().getInstanceId();
         try {
-            locks.forEach(AdvisoryLock::keepAlive);
+            try {
+                locks.forEach(AdvisoryLock::keepAlive);
+            } catch (RuntimeException lost) {
+                fence(execution, thread, "its lock in the metadata store was lost (" + lost.getMessage() + ")");
+                return;
+            }
             if (!renew(execution)) {
                 fence(execution, thread, "its lease was taken by another process");
                 return;
             }
+            // a stop asked elsewhere marks the execution STOPPING, or at once STOPPED: either is a stop to obey
             JobExecution stored = repository.getJobExecution(execution.getId());
-            if (stored != null && stored.getStatus() == BatchStatus.STOPPING && thread.isAlive()) {
+            if (stored != null
+                    && (stored.getStatus() == BatchStatus.STOPPING || stored.getStatus() == BatchStatus.STOPPED)
+                    && thread.isAlive()
+                    && stopReasons.stopping(execution.getId(), "an operator asked it to stop (forkrunner stop)")) {
                 log.info("run {} was asked to stop: stopping its step", runId);
                 thread.interrupt();
             }
         } catch (RuntimeException e) {
-            fence(execution, thread, e.getMessage());
+            fence(execution, thread, "its lease could not be renewed (" + e.getMessage() + ")");
         }
     }
 
@@ -141,10 +155,11 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
         if (run != null) {
             run.renewal().cancel(false);
         }
-        log.error(
-                "run {} is fenced off this process ({}): ending its step",
-                execution.getJobInstance().getInstanceId(),
-                why);
+        long runId = execution.getJobInstance().getInstanceId();
+        log.error("run {} is fenced off this process ({}): ending its step", runId, why);
+        stopReasons.stopping(
+                execution.getId(),
+                "this process stopped it at once because " + why + ". Restart it with forkrunner restart " + runId);
         thread.interrupt();
     }
 
@@ -199,6 +214,10 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
             long runId = run.execution().getJobInstance().getInstanceId();
             log.info("shutting down: stopping run {}; the next serve resumes it", runId);
             toResume(runId, "the last shutdown stopped it");
+            stopReasons.stopping(
+                    run.execution().getId(),
+                    "the process running it was shut down (SIGTERM or Ctrl-C). Restart it with forkrunner restart "
+                            + runId + "; a serve resumes it by itself");
             try {
                 jobOperator.stop(run.execution());
             } catch (Exception e) {
