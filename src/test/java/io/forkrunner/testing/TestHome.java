@@ -114,6 +114,11 @@ public final class TestHome implements AutoCloseable {
 
     /** Runs one command line in this JVM. */
     public CliResult cli(String... args) {
+        return cli(root, args);
+    }
+
+    /** Runs one command line in this JVM, in the home at {@code root}. */
+    public static CliResult cli(Path root, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of("--home", root.toString()));
@@ -169,6 +174,12 @@ public final class TestHome implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Whether a restore-data step is laying a backup down now. */
+    public static boolean layingDown(JsonNode step) {
+        return step.path("state").asText().equals("STARTED")
+                && step.path("progress").asText().startsWith("bytes laid down");
     }
 
     /** Whether a restore-data step has loaded at least one table into a new server. */
