@@ -121,7 +121,7 @@ public class Rename {
         AdvisoryLock lock = AdvisoryLock.tryAcquire(dataSource, "forkrunner.rename." + newName)
                 .orElseThrow(() -> {
                     String holder = jdbc.sql(
-                                    "select node || ' since ' || since from rename_holders" + " where new_name = :name")
+                                    "select node || ' since ' || since from rename_holders where new_name = :name")
                             .param("name", newName)
                             .query(String.class)
                             .optional()

@@ -3,16 +3,13 @@ package io.forkrunner.definition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.forkrunner.cli.Cli;
 import io.forkrunner.system.BadInputException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.Problem;
 import io.forkrunner.testing.CliResult;
-import java.io.ByteArrayOutputStream;
+import io.forkrunner.testing.TestHome;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -125,14 +122,7 @@ final class DefinitionHome {
 
     /** {@code forkrunner validate} of this home, in this JVM. */
     CliResult validate() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit;
-        try (PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
-                PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            exit = Cli.execute(new String[] {"--home", root.toString(), "validate"}, outStream, errStream);
-        }
-        return new CliResult(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return TestHome.cli(root, "validate");
     }
 
     /** The problems found, which must be some. */

@@ -58,12 +58,7 @@ class DropRefusalTest {
         JsonNode restoring = await().atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions()
-                .until(
-                        () -> home.runRestoring(
-                                "slow",
-                                step -> step.path("state").asText().equals("STARTED")
-                                        && step.path("progress").asText().startsWith("bytes laid down")),
-                        found -> found != null);
+                .until(() -> home.runRestoring("slow", TestHome::layingDown), found -> found != null);
         String fork = restoring.path("fork").asText();
         Path directory = home.path("var/regions/eu/" + fork);
         assertThat(directory).exists();

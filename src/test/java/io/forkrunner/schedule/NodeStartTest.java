@@ -30,12 +30,7 @@ class NodeStartTest {
             JsonNode restoring = await().atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(500))
                     .ignoreExceptions()
-                    .until(
-                            () -> home.runRestoring(
-                                    "copy",
-                                    step -> step.path("state").asText().equals("STARTED")
-                                            && step.path("progress").asText().startsWith("bytes laid down")),
-                            found -> found != null);
+                    .until(() -> home.runRestoring("copy", TestHome::layingDown), found -> found != null);
             String fork = restoring.path("fork").asText();
             // recorded as running while the first node restores it, as an instance is whose run restores it again
             // after it had started (an upgrade fork loading, a run restarted after its server stopped)

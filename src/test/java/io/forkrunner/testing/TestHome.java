@@ -116,6 +116,11 @@ public final class TestHome implements AutoCloseable {
 
     /** Runs one command line in this JVM. */
     public CliResult cli(String... args) {
+        return cli(root, args);
+    }
+
+    /** Runs one command line in this JVM, in the home at {@code root}. */
+    public static CliResult cli(Path root, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of("--home", root.toString()));
@@ -189,6 +194,12 @@ public final class TestHome implements AutoCloseable {
             throw new IllegalStateException("the run of " + job + " did not end when killed");
         }
         return running;
+    }
+
+    /** Whether a restore-data step is laying a backup down now. */
+    public static boolean layingDown(JsonNode step) {
+        return step.path("state").asText().equals("STARTED")
+                && step.path("progress").asText().startsWith("bytes laid down");
     }
 
     /** Whether a restore-data step has loaded at least one table into a new server. */
