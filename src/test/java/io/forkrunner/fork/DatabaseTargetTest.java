@@ -277,7 +277,8 @@ class DatabaseTargetTest {
 
         assertThat(restarted.exitCode()).as(restarted.toString()).isEqualTo(1);
         JsonNode run = JSON.readTree(home.cli("status", id, "--json").out());
-        assertThat(step(run, "verify").path("error").asText())
+        assertThat(run.path("error").asText())
+                .as("the run's error, the failed verify step's")
                 .isEqualTo("table " + table + " has 100 rows on the fork, " + (100 + 10 * number)
                         + " in the temporary restore of backup "
                         + run.path("backup").asText()
