@@ -49,13 +49,7 @@ class ScheduledBackupFailureTest {
                 "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18710-18719 }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + broken);
         home.start("serve", Map.of(), "serve");
-        String log = await().atMost(Duration.ofSeconds(90))
-                .ignoreExceptions()
-                .until(() -> home.read("var/log/serve.out"), text -> text.contains("dashboard on http://"));
-        Matcher port =
-                Pattern.compile("dashboard on (http://127\\.0\\.0\\.1:\\d+)/").matcher(log);
-        assertThat(port.find()).isTrue();
-        api = port.group(1);
+        api = home.apiBase("serve");
     }
 
     @AfterAll
