@@ -85,7 +85,7 @@ class HostileNamesTest {
         server = TestSource.start(home, "target", "Target-pw-83");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 19140-19179 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 23440-23479 }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }")
                         + server.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
         home.write("jobs/physical.yml", "source: hostile\ntarget:\n  name: physical-{run}\n");

@@ -43,7 +43,7 @@ class TemporaryInstanceTest {
         home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  copy-rate: 1MB\n");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 19100-19139 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 23400-23439 }\n"
                         + "services:\n" + alpha.serviceYaml("eu-local", "{ keep: 1, wal: none }")
                         + beta.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
         for (String name : new String[] {"alpha", "beta"}) {

@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -72,26 +73,16 @@ final class PostgresCatalog {
     }
 
     List<String> databases(Endpoint endpoint) {
-        List<String> names = new ArrayList<>();
-        try (Connection connection = engine.connect(endpoint, "postgres");
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(
-                        "select datname from pg_database where datallowconn and not datistemplate order by datname")) {
-            while (rows.next()) {
-                names.add(rows.getString(1));
-            }
-        } catch (SQLException e) {
-            throw new ForkrunnerException("cannot list the databases of " + endpoint + ": " + e.getMessage(), e);
-        }
-        return names;
+        return new ArrayList<>(databaseOids(endpoint).keySet());
     }
 
-    /** The OID of each database that takes connections, by name. */
+    /** The OID of each database that takes connections and is no template, by name, in the order of the names. */
     Map<String, Long> databaseOids(Endpoint endpoint) {
-        Map<String, Long> oids = new TreeMap<>();
+        Map<String, Long> oids = new LinkedHashMap<>();
         try (Connection connection = engine.connect(endpoint, "postgres");
                 Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("select datname, oid from pg_database where datallowconn")) {
+                ResultSet rows = statement.executeQuery("select datname, oid from pg_database"
+                        + " where datallowconn and not datistemplate order by datname")) {
             while (rows.next()) {
                 oids.put(rows.getString(1), rows.getLong(2));
             }
