@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** A started child process: wait for it, or end it and every process it started. */
 public final class ChildProcess {
@@ -100,17 +102,36 @@ public final class ChildProcess {
         List<ProcessHandle> tree = process.descendants().toList();
         tree.forEach(ProcessHandle::destroy);
         process.destroy();
+        boolean interrupted = false;
         try {
             if (!process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
             }
         } catch (InterruptedException e) {
             process.destroyForcibly();
-            Thread.currentThread().interrupt();
+            interrupted = true;
         }
         // the tree as it was (orphans leave it) and as it is now (a child may have started another process meanwhile)
+        List<ProcessHandle> now = process.descendants().toList();
         tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        now.forEach(ProcessHandle::destroyForcibly);
+        awaitGone(process.toHandle());
+        tree.forEach(ChildProcess::awaitGone);
+        now.forEach(ChildProcess::awaitGone);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits, a grace period at most, until a process ended by force is gone: ended means gone, not signalled. */
+    private static void awaitGone(ProcessHandle process) {
+        try {
+            process.onExit().get(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // a process SIGKILL does not end within the grace period is stuck in the kernel: nothing more to do
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void joinReaders() {

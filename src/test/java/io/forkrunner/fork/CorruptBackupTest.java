@@ -10,12 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,10 +68,10 @@ class CorruptBackupTest {
         CliResult refused = home.cli("run", "damaged", "--json");
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
         JsonNode run = JSON.readTree(refused.out());
-        assertThat(step(run, "pick-backup").path("state").asText()).isEqualTo("FAILED");
-        assertThat(step(run, "pick-backup").path("error").asText())
+        assertThat(TestHome.step(run, "pick-backup").path("state").asText()).isEqualTo("FAILED");
+        assertThat(TestHome.step(run, "pick-backup").path("error").asText())
                 .contains(newest, "checksum mismatch", table, "marked FAILED");
-        assertThat(step(run, "restore-data").path("state").asText()).isEqualTo("PENDING");
+        assertThat(TestHome.step(run, "restore-data").path("state").asText()).isEqualTo("PENDING");
 
         JsonNode marked = backupNamed("damaged", newest);
         assertThat(marked.path("state").asText()).isEqualTo("FAILED");
@@ -85,7 +83,12 @@ class CorruptBackupTest {
         assertThat(next.exitCode()).as(next.toString()).isZero();
         JsonNode forked = JSON.readTree(next.out());
         assertThat(forked.path("backup").asText()).isEqualTo(older);
-        assertThat(countOnFork(forked.path("fork").asText(), damaged)).isEqualTo(5000);
+        try (Connection fork = home.connectToFork(forked.path("fork").asText(), "shop", damaged.password());
+                Statement statement = fork.createStatement();
+                ResultSet row = statement.executeQuery("select count(*) from items")) {
+            row.next();
+            assertThat(row.getInt(1)).isEqualTo(5000);
+        }
     }
 
     @Test
@@ -98,8 +101,8 @@ class CorruptBackupTest {
         CliResult refused = home.cli("run", "unlisted", "--json");
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
         JsonNode run = JSON.readTree(refused.out());
-        assertThat(step(run, "pick-backup").path("error").asText()).contains(id, "backup_manifest");
-        assertThat(step(run, "restore-data").path("state").asText()).isEqualTo("PENDING");
+        assertThat(TestHome.step(run, "pick-backup").path("error").asText()).contains(id, "backup_manifest");
+        assertThat(TestHome.step(run, "restore-data").path("state").asText()).isEqualTo("PENDING");
 
         JsonNode marked = backupNamed("unlisted", id);
         assertThat(marked.path("state").asText()).isEqualTo("FAILED");
@@ -129,15 +132,6 @@ class CorruptBackupTest {
         throw new AssertionError("backups " + service + " lists no backup " + id + " but " + seen);
     }
 
-    private static JsonNode step(JsonNode run, String name) {
-        for (JsonNode step : run.path("steps")) {
-            if (step.path("name").asText().equals(name)) {
-                return step;
-            }
-        }
-        throw new AssertionError("no step " + name + " in " + run);
-    }
-
     private static void items(TestSource source, String sql) throws Exception {
         try (Connection shop = source.connect("shop");
                 Statement statement = shop.createStatement()) {
@@ -164,24 +158,5 @@ class CorruptBackupTest {
             data.write("DAMAGED!".substring(0, bytes).getBytes(StandardCharsets.US_ASCII));
         }
         assertThat(Files.size(file)).isEqualTo(size);
-    }
-
-    private static int countOnFork(String fork, TestSource source) throws Exception {
-        int port = -1;
-        for (JsonNode record : JSON.readTree(home.cli("forks", "--json").out())) {
-            if (record.path("name").asText().equals(fork)) {
-                port = record.path("port").asInt();
-            }
-        }
-        Properties login = new Properties();
-        login.setProperty("user", "postgres");
-        login.setProperty("password", source.password());
-        try (Connection connection =
-                        DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/shop", login);
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery("select count(*) from items")) {
-            row.next();
-            return row.getInt(1);
-        }
     }
 }

@@ -1,7 +1,6 @@
 package io.forkrunner.fork;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
@@ -10,13 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,30 +33,21 @@ class FullDiskTest {
         home = TestHome.create("full-disk");
         TestSource source = TestSource.start(home, "shop", "Shop-pw-90ae");
         source.sql("create database shop");
-        root = home.path("var/regions/tiny");
-        Files.createDirectories(root);
-        command("mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", root.toString());
+        root = home.tmpfs("var/regions/tiny", 8);
         home.write(
                 "config/services.yml",
                 "regions:\n  tiny: { provisioner: local, root: var/regions/tiny, ports: 18410-18419 }\n" + "services:\n"
                         + source.serviceYaml("tiny", "{ keep: 2, wal: none }"));
         home.write("jobs/full.yml", "source: shop\ndatabase: shop\ntarget:\n  name: full-{run}\n  region: tiny\n");
-        home.start("serve", Map.of(), "serve");
-        String log = await().atMost(Duration.ofSeconds(90))
-                .ignoreExceptions()
-                .until(() -> home.read("var/log/serve.out"), text -> text.contains("dashboard on http://"));
-        Matcher port =
-                Pattern.compile("dashboard on (http://127\\.0\\.0\\.1:\\d+)/").matcher(log);
-        assertThat(port.find()).isTrue();
-        api = port.group(1);
+        api = home.serve();
         CliResult backup = home.cli("backup", "shop");
         assertThat(backup.exitCode()).as(backup.toString()).isZero();
     }
 
     @AfterAll
-    static void close() throws Exception {
+    static void close() {
         try {
-            command("umount", "-l", root.toString());
+            TestHome.unmount(root);
         } finally {
             home.close();
         }
@@ -75,14 +59,14 @@ class FullDiskTest {
         assertThat(failed.exitCode()).as(failed.toString()).isEqualTo(1);
         JsonNode run = JSON.readTree(failed.out());
         String where = root.resolve(run.path("fork").asText()).toString();
-        JsonNode restore = step(run, "restore-data");
+        JsonNode restore = TestHome.step(run, "restore-data");
         assertThat(restore.path("state").asText()).isEqualTo("FAILED");
         assertThat(restore.path("error").asText()).contains("no space left on device", where);
         assertThat(run.path("error").asText()).contains("no space left on device", where);
 
         String id = run.path("run").asText();
         assertThat(home.cli("status", id).out()).contains("no space left on device", where);
-        assertThat(step(JSON.readTree(home.cli("status", id, "--json").out()), "restore-data")
+        assertThat(TestHome.step(JSON.readTree(home.cli("status", id, "--json").out()), "restore-data")
                         .path("error")
                         .asText())
                 .contains("no space left on device", where);
@@ -93,24 +77,9 @@ class FullDiskTest {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         assertThat(viaApi.statusCode()).isEqualTo(200);
-        assertThat(step(JSON.readTree(viaApi.body()), "restore-data")
+        assertThat(TestHome.step(JSON.readTree(viaApi.body()), "restore-data")
                         .path("error")
                         .asText())
                 .contains("no space left on device", where);
-    }
-
-    private static JsonNode step(JsonNode run, String name) {
-        for (JsonNode step : run.path("steps")) {
-            if (step.path("name").asText().equals(name)) {
-                return step;
-            }
-        }
-        throw new AssertionError("no step " + name + " in " + run);
-    }
-
-    private static void command(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).inheritIO().start();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(String.join(" ", command)).isZero();
     }
 }

@@ -3,18 +3,16 @@ package io.forkrunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,14 +74,15 @@ class StoppedRunTest {
 
         JsonNode stopped = status(run);
         assertThat(stopped.path("state").asText()).isEqualTo("STOPPED");
-        JsonNode step = step(stopped, "restore-data");
+        JsonNode step = TestHome.step(stopped, "restore-data");
         assertThat(step.path("state").asText()).isEqualTo("STOPPED");
         assertThat(step.path("error").asText())
                 .contains("its lock in the metadata store was lost", "forkrunner restart " + run);
         assertThat(stopped.path("error").asText()).isEqualTo(step.path("error").asText());
         assertThat(home.cli("status", String.valueOf(run)).out()).contains("its lock in the metadata store was lost");
         // at once: the copy did not go on to the end of the backup after the lock was gone
-        assertThat(bytesUnder(home.path("var/regions/eu/" + running.path("fork").asText() + "/data")))
+        assertThat(DirectoryTree.size(
+                        home.path("var/regions/eu/" + running.path("fork").asText() + "/data")))
                 .isLessThan(backupBytes);
     }
 
@@ -97,7 +96,7 @@ class StoppedRunTest {
         assertThat(runner.exitValue()).isEqualTo(143);
         JsonNode stopped = status(run);
         assertThat(stopped.path("state").asText()).isEqualTo("STOPPED");
-        assertThat(step(stopped, "restore-data").path("error").asText())
+        assertThat(TestHome.step(stopped, "restore-data").path("error").asText())
                 .contains("was shut down (SIGTERM", "forkrunner restart " + run);
 
         home.write("config/forkrunner.yml", settings);
@@ -137,22 +136,5 @@ class StoppedRunTest {
 
     private static JsonNode status(long run) {
         return JSON.readTree(home.cli("status", String.valueOf(run), "--json").out());
-    }
-
-    private static JsonNode step(JsonNode run, String name) {
-        for (JsonNode step : run.path("steps")) {
-            if (step.path("name").asText().equals(name)) {
-                return step;
-            }
-        }
-        throw new AssertionError("no step " + name + " in " + run);
-    }
-
-    private static long bytesUnder(Path directory) throws Exception {
-        try (Stream<Path> files = Files.walk(directory)) {
-            return files.filter(Files::isRegularFile)
-                    .mapToLong(path -> path.toFile().length())
-                    .sum();
-        }
     }
 }

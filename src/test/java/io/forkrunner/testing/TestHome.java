@@ -25,6 +25,8 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import tools.jackson.databind.JsonNode;
@@ -200,6 +202,80 @@ public final class TestHome implements AutoCloseable {
     public static boolean layingDown(JsonNode step) {
         return step.path("state").asText().equals("STARTED")
                 && step.path("progress").asText().startsWith("bytes laid down");
+    }
+
+    /** Starts {@code serve} as a child process (output in {@code var/log/serve.out}); its API's base URL once it listens. */
+    public String serve() {
+        start("serve", Map.of(), "serve");
+        String log = Awaitility.await()
+                .atMost(Duration.ofSeconds(90))
+                .ignoreExceptions()
+                .until(() -> read("var/log/serve.out"), text -> text.contains("dashboard on http://"));
+        Matcher api =
+                Pattern.compile("dashboard on (http://127\\.0\\.0\\.1:\\d+)/").matcher(log);
+        if (!api.find()) {
+            throw new IllegalStateException("serve names no dashboard address: " + log);
+        }
+        return api.group(1);
+    }
+
+    /**
+     * Mounts a tmpfs of {@code megabytes} at {@code relative} (the tests run as root): a file system that fills up.
+     * Unmount it with {@link #unmount}.
+     */
+    public Path tmpfs(String relative, int megabytes) {
+        Path mountPoint = root.resolve(relative);
+        try {
+            Files.createDirectories(mountPoint);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        command("mount", "-t", "tmpfs", "-o", "size=" + megabytes + "m,mode=0755", "tmpfs", mountPoint.toString());
+        return mountPoint;
+    }
+
+    /** Unmounts a file system mounted by {@link #tmpfs}, at once even while a file there is open. */
+    public static void unmount(Path mountPoint) {
+        command("umount", "-l", mountPoint.toString());
+    }
+
+    private static void command(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).inheritIO().start();
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A connection as {@code postgres} to a database of a fork, found with {@code forks --json}. */
+    public Connection connectToFork(String fork, String database, String password) throws SQLException {
+        int port = -1;
+        for (JsonNode record :
+                JsonMapper.builder().build().readTree(cli("forks", "--json").out())) {
+            if (record.path("name").asText().equals(fork)) {
+                port = record.path("port").asInt();
+            }
+        }
+        Properties login = new Properties();
+        login.setProperty("user", "postgres");
+        login.setProperty("password", password);
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, login);
+    }
+
+    /** A step of a run as {@code status --json} shows it. */
+    public static JsonNode step(JsonNode run, String name) {
+        for (JsonNode step : run.path("steps")) {
+            if (step.path("name").asText().equals(name)) {
+                return step;
+            }
+        }
+        throw new AssertionError("no step " + name + " in " + run);
     }
 
     /** Whether a restore-data step has loaded at least one table into a new server. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Progress;
+import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.ProcessRunner;
@@ -16,8 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,7 +57,7 @@ class LayDownTest {
         Place place = new Place(home.path("var/regions/rate/fork"), 18990, 15);
         CopyRate first = new CopyRate(0);
         restore.layDown(backup, place, first, Progress.NONE);
-        assertThat(first.charged()).isEqualTo(size(backup));
+        assertThat(first.charged()).isEqualTo(DirectoryTree.size(backup));
 
         Path data = place.directory().resolve("data");
         Files.delete(data.resolve("base/1/2608"));
@@ -78,22 +77,22 @@ class LayDownTest {
 
     @Test
     void aFileSystemWithoutRoomIsRefusedBeforeAnythingIsCopied() throws Exception {
-        Path root = mount("small", 4);
+        Path root = home.tmpfs("var/regions/small", 4);
         try {
             Place place = new Place(root.resolve("fork"), 18991, 15);
             assertThatThrownBy(() -> restore.layDown(backup, place, new CopyRate(0), Progress.NONE))
                     .isInstanceOf(ForkrunnerException.class)
                     .hasMessageContaining("no space left on device")
                     .hasMessageContaining(place.directory().resolve("data").toString());
-            assertThat(size(place.directory())).isZero();
+            assertThat(DirectoryTree.size(place.directory())).isZero();
         } finally {
-            unmount(root);
+            TestHome.unmount(root);
         }
     }
 
     @Test
     void aDiskThatFillsDuringTheCopyFailsNamingTheFile() throws Exception {
-        Path root = mount("filling", 16);
+        Path root = home.tmpfs("var/regions/filling", 16);
         try {
             Place place = new Place(root.resolve("fork"), 18992, 15);
             Progress fillTheDisk = (what, done, total) -> {
@@ -106,25 +105,8 @@ class LayDownTest {
                     .hasMessageContaining(
                             "no space left on device: " + place.directory().resolve("data"));
         } finally {
-            unmount(root);
+            TestHome.unmount(root);
         }
-    }
-
-    private static Path mount(String name, int megabytes) throws Exception {
-        Path root = home.path("var/regions/" + name);
-        Files.createDirectories(root);
-        run("mount", "-t", "tmpfs", "-o", "size=" + megabytes + "m,mode=0755", "tmpfs", root.toString());
-        return root;
-    }
-
-    private static void unmount(Path root) throws Exception {
-        run("umount", "-l", root.toString());
-    }
-
-    private static void run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).inheritIO().start();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(String.join(" ", command)).isZero();
     }
 
     /** Writes until the file system is full. */
@@ -144,13 +126,5 @@ class LayDownTest {
         byte[] content = new byte[bytes];
         new Random(bytes).nextBytes(content);
         Files.write(file, content);
-    }
-
-    private static long size(Path directory) throws IOException {
-        try (Stream<Path> files = Files.walk(directory)) {
-            return files.filter(Files::isRegularFile)
-                    .mapToLong(path -> path.toFile().length())
-                    .sum();
-        }
     }
 }
