@@ -13,14 +13,17 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
 
 /** A node starting never touches another node's run: it starts only registered forks no live run holds. */
 class NodeStartTest {
 
-    static final String RUNS = "runs:\n  lease: 8s\n  copy-rate: 1MB\n";
+    /** Slow enough that the restore outlasts a start of the second node on a loaded machine. */
+    static final String RUNS = "runs:\n  lease: 8s\n  copy-rate: 512kB\n";
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES) // a slow restore and several starts of a node, on a loaded machine
     void aSecondNodeStartedAgainAndAgainWhileTheFirstRestoresLeavesTheRestoreAloneAndEveryStartCompletes()
             throws Exception {
         try (ScheduledHome cluster = ScheduledHome.create("node-start", "19140-19149", RUNS)) {
@@ -42,6 +45,7 @@ class NodeStartTest {
             }
 
             int starts = 0;
+            int startsWhileRestoring = 0;
             while (first.isAlive() || starts < 2) {
                 String name = "second-" + ++starts;
                 Process second = home.start(name, Map.of(), "serve");
@@ -56,10 +60,16 @@ class NodeStartTest {
                         .as("start %d of the second node completes", starts)
                         .contains("schedules started");
                 assertThat(log).doesNotContain("fork " + fork + " should run but does not");
+                if (home.runRestoring("copy", TestHome::layingDown) != null) {
+                    startsWhileRestoring++;
+                }
                 second.destroy(); // SIGTERM: it holds no run
                 assertThat(second.waitFor(120, TimeUnit.SECONDS)).isTrue();
             }
 
+            assertThat(startsWhileRestoring)
+                    .as("starts of the second node that completed while the first was still laying the backup down")
+                    .isPositive();
             assertThat(first.waitFor(240, TimeUnit.SECONDS)).isTrue();
             assertThat(first.exitValue()).as(home.read("var/log/first.out")).isZero();
             JsonNode completed = cluster.runs("copy").get(0);
