@@ -207,16 +207,7 @@ public final class TestHome implements AutoCloseable {
     /** Starts {@code serve} as a child process (output in {@code var/log/serve.out}); its API's base URL once it listens. */
     public String serve() {
         start("serve", Map.of(), "serve");
-        String log = Awaitility.await()
-                .atMost(Duration.ofSeconds(90))
-                .ignoreExceptions()
-                .until(() -> read("var/log/serve.out"), text -> text.contains("dashboard on http://"));
-        Matcher api =
-                Pattern.compile("dashboard on (http://127\\.0\\.0\\.1:\\d+)/").matcher(log);
-        if (!api.find()) {
-            throw new IllegalStateException("serve names no dashboard address: " + log);
-        }
-        return api.group(1);
+        return apiBase("serve");
     }
 
     /**
@@ -286,14 +277,14 @@ public final class TestHome implements AutoCloseable {
 
     /** The base URL of the API of the {@code serve} logging to {@code var/log/LOGNAME.out}, once it listens. */
     public String apiBase(String logName) {
-        java.util.regex.Pattern listening = java.util.regex.Pattern.compile("dashboard on (http://[^/\\s]+)/");
-        String log = org.awaitility.Awaitility.await()
-                .atMost(java.time.Duration.ofSeconds(90))
+        Pattern listening = Pattern.compile("dashboard on (http://[^/\\s]+)/");
+        String log = Awaitility.await()
+                .atMost(Duration.ofSeconds(90))
                 .ignoreExceptions()
                 .until(
                         () -> read("var/log/" + logName + ".out"),
                         text -> listening.matcher(text).find());
-        java.util.regex.Matcher matcher = listening.matcher(log);
+        Matcher matcher = listening.matcher(log);
         matcher.find();
         return matcher.group(1);
     }
