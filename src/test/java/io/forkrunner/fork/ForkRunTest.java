@@ -159,8 +159,11 @@ class ForkRunTest {
         app.setProperty("preferQueryMode", "simple");
         try (Connection pooled = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + poolPort + "/app", app)) {
             assertThat(scalar(pooled, "select current_user")).isEqualTo("app");
-            assertThat(Long.parseLong(scalar(pooled, "select count(*) from orders")))
-                    .isGreaterThanOrEqualTo(0);
+            try (Connection direct = fork(run, "shop")) {
+                assertThat(scalar(pooled, "select count(*) from orders"))
+                        .as("the pool leads to the fork's database")
+                        .isEqualTo(scalar(direct, "select count(*) from orders"));
+            }
         }
         app.setProperty("password", "wrong");
         org.assertj.core.api.Assertions.assertThatThrownBy(
@@ -264,8 +267,11 @@ class ForkRunTest {
             assertThat(payload.path("run").asLong()).isEqualTo(first.path("run").asLong());
             assertThat(payload.path("fork").asText())
                     .isEqualTo(first.path("fork").asText());
-            assertThat(payload.path("server").path("port").asInt()).isPositive();
-            assertThat(payload.path("pools").path("port").asInt()).isPositive();
+            JsonNode record = forkRecord(first.path("fork").asText());
+            assertThat(payload.path("server").path("port").asInt())
+                    .isEqualTo(record.path("port").asInt());
+            assertThat(payload.path("pools").path("port").asInt())
+                    .isEqualTo(record.path("poolPort").asInt());
             assertThat(bodies).allMatch(body -> !body.contains(source.password()) && !body.contains("App-pw-77"));
 
             JsonNode second = run("announced");

@@ -198,7 +198,11 @@ class NotificationTest {
         assertThat(payload.path("source").asText()).isEqualTo("shop");
         assertThat(Instant.parse(payload.path("endedAt").asText()))
                 .isAfterOrEqualTo(Instant.parse(payload.path("startedAt").asText()));
-        assertThat(payload.path("durationSeconds").asLong()).isNotNegative();
+        assertThat(payload.path("durationSeconds").asLong())
+                .isEqualTo(Duration.between(
+                                Instant.parse(payload.path("startedAt").asText()),
+                                Instant.parse(payload.path("endedAt").asText()))
+                        .toSeconds());
         assertThat(to("/successes"))
                 .noneMatch(delivery -> delivery.json().path("job").asText().equals("doomed"));
     }

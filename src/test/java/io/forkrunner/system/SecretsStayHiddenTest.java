@@ -100,11 +100,11 @@ class SecretsStayHiddenTest {
                         .doesNotContain(PASSWORD);
             }
         }
-        assertThat(metadataText()).contains("shop").doesNotContain(PASSWORD);
+        assertThat(metadataText(home)).contains("shop").doesNotContain(PASSWORD);
     }
 
     /** argv and environment of a process, as /proc shows them. */
-    private static String describe(ProcessHandle process) {
+    static String describe(ProcessHandle process) {
         try {
             Path proc = Path.of("/proc", String.valueOf(process.pid()));
             return new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ')
@@ -116,14 +116,14 @@ class SecretsStayHiddenTest {
         }
     }
 
-    private static List<Path> files(Path root) throws IOException {
+    static List<Path> files(Path root) throws IOException {
         try (Stream<Path> tree = Files.walk(root)) {
             return tree.filter(Files::isRegularFile).toList();
         }
     }
 
     /** Every row of every table of the metadata database, as text. */
-    private static String metadataText() throws Exception {
+    static String metadataText(TestHome home) throws Exception {
         StringBuilder text = new StringBuilder();
         try (Connection connection = home.metadataConnection();
                 Statement statement = connection.createStatement()) {
@@ -134,7 +134,8 @@ class SecretsStayHiddenTest {
                     tables.add(rows.getString(1));
                 }
             }
-            assertThat(tables).contains("backups", "wal_archivers", "batch_job_execution_params");
+            assertThat(tables)
+                    .contains("backups", "wal_archivers", "batch_job_execution_params", "batch_step_execution_context");
             for (String table : tables) {
                 try (ResultSet rows = statement.executeQuery("select t::text from " + table + " t")) {
                     while (rows.next()) {
