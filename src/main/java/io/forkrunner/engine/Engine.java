@@ -66,7 +66,9 @@ public interface Engine {
      * @param archive the archive to replay from; null to restore to the end of the backup alone
      * @param backupStart the position where the backup's replay begins
      *
-     * @param admin how forkrunner logs in to the fork: the source's login, which the fork carries
+     * @param admin how forkrunner logs in to the fork: the source's login, which the fork carries; one without a
+     *     password is given the fork's {@link GeneratedLogin} password before the fork lets anyone connect, and no
+     *     login to the fork goes without a password
      */
     Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress);
 
@@ -76,7 +78,10 @@ public interface Engine {
     /** Dumps these databases and the roles of the server at {@code source} into {@code directory}. Resumable. */
     void dump(Endpoint source, Path directory, List<String> databases, Checkpoints checkpoints, Progress progress);
 
-    /** Creates and starts an empty instance at {@code place} whose superuser is {@code admin}'s login. */
+    /**
+     * Creates and starts an empty instance at {@code place} whose superuser is {@code admin}'s login, with its password
+     * or, when it has none, the instance's {@link GeneratedLogin} password; every login asks for a password.
+     */
     void initialize(Place place, Endpoint admin);
 
     /**

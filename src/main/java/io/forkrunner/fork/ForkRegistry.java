@@ -6,6 +6,7 @@ import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Engines;
+import io.forkrunner.engine.GeneratedLogin;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pools;
 import io.forkrunner.provision.Instance;
@@ -175,7 +176,8 @@ public class ForkRegistry {
             Endpoint login = Endpoint.of(source.get(), secrets);
             engine.startPools(
                     place,
-                    new Endpoint(fork.host(), fork.port(), login.user(), login.password()),
+                    GeneratedLogin.of(
+                            login, fork.host(), fork.port(), instance.get().directory()),
                     new Pools(fork.poolPort(), source.get().pools()));
         }
     }

@@ -8,6 +8,7 @@ import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Engines;
+import io.forkrunner.engine.GeneratedLogin;
 import io.forkrunner.engine.Place;
 import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.Provisioner;
@@ -135,15 +136,24 @@ class ForkServices {
     }
 
     /**
-     * How forkrunner logs in to the fork: with the source's login, which the restored fork carries; in an existing
-     * server, with that server's login.
+     * How forkrunner logs in to the fork: with the source's login, which the restored fork carries, and its password or,
+     * where it has none, the one generated for the fork ({@link GeneratedLogin}); in an existing server, with that
+     * server's login.
      */
     Endpoint forkEndpoint(ForkPlan plan) {
         if (plan.intoServer()) {
             return serverEndpoint(plan);
         }
-        Endpoint source = sourceEndpoint(plan);
         Instance instance = instance(plan);
+        return GeneratedLogin.of(sourceEndpoint(plan), instance.host(), instance.port(), instance.directory());
+    }
+
+    /**
+     * The source's login at {@code instance}, as the engine restores or creates it: without a password where the
+     * source's login has none, which has the engine generate one.
+     */
+    Endpoint restoreLogin(ForkPlan plan, Instance instance) {
+        Endpoint source = sourceEndpoint(plan);
         return new Endpoint(instance.host(), instance.port(), source.user(), source.password());
     }
 

@@ -4,6 +4,7 @@ import io.forkrunner.definition.Region;
 import io.forkrunner.engine.Checkpoints;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.GeneratedLogin;
 import io.forkrunner.engine.NewDatabase;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Restored;
@@ -44,7 +45,8 @@ class RestoreData extends ForkStep {
         if (plan.logical()) {
             restoreLogically(run, plan, engine);
         } else {
-            restorePhysically(run, plan, engine, services.place(plan), services.forkEndpoint(plan), "");
+            restorePhysically(
+                    run, plan, engine, services.place(plan), services.restoreLogin(plan, services.instance(plan)), "");
         }
         if (!plan.intoServer()) {
             services.provisioner().start(plan.fork());
@@ -95,9 +97,13 @@ class RestoreData extends ForkStep {
             String prefix = name + "-";
             try {
                 Place temporaryPlace = new Place(temporary.directory(), temporary.port(), temporary.version());
+                if (admin.password() == null && !plan.intoServer()) {
+                    // the fork loads the roles of the temporary instance, verifiers included: both ask one password
+                    GeneratedLogin.share(services.place(plan).directory(), temporary.directory());
+                }
+                restorePhysically(run, plan, engine, temporaryPlace, services.restoreLogin(plan, temporary), prefix);
                 Endpoint temporaryAdmin =
-                        new Endpoint(temporary.host(), temporary.port(), admin.user(), admin.password());
-                restorePhysically(run, plan, engine, temporaryPlace, temporaryAdmin, prefix);
+                        GeneratedLogin.of(admin, temporary.host(), temporary.port(), temporary.directory());
                 List<String> databases =
                         plan.intoServer() ? List.of(plan.sourceDatabase()) : engine.databases(temporaryAdmin);
                 run.keep(DumpedFrom.KEY, dumpedFrom(plan, engine, temporaryAdmin));
@@ -131,11 +137,11 @@ class RestoreData extends ForkStep {
                             DumpedFrom.rows(engine.tableCounts(services.serverEndpoint(plan), plan.database()), null)));
         } else {
             Place place = services.place(plan);
-            Endpoint forkAdmin = services.forkEndpoint(plan);
             if (!run.reached("initialized")) {
-                engine.initialize(place, forkAdmin);
+                engine.initialize(place, services.restoreLogin(plan, services.instance(plan)));
                 run.checkpoint("initialized");
             }
+            Endpoint forkAdmin = services.forkEndpoint(plan);
             services.provisioner().start(plan.fork());
             engine.load(place, forkAdmin, dump, checkpoints, run.progress());
             run.keep(

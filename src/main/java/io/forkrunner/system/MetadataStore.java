@@ -7,27 +7,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Base64;
-import java.util.EnumSet;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,8 +35,6 @@ public final class MetadataStore {
     private static final int FIRST_OWN_PORT = 15432;
     /** Under {@code var/}: the password of forkrunner's own metadata instance, mode 0600. */
     public static final String PASSWORD_FILE = "metadata.password";
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private MetadataStore() {}
 
@@ -129,10 +117,12 @@ public final class MetadataStore {
             Secret password;
             if (Files.exists(server.dataDirectory().resolve("PG_VERSION")) && Files.exists(portFile)) {
                 port = Integer.parseInt(Files.readString(portFile).strip());
-                password = Files.exists(passwordFile) ? readPassword(passwordFile) : null;
+                password = Files.exists(passwordFile)
+                        ? PasswordFile.read(passwordFile, "the password of forkrunner's own metadata instance")
+                        : null;
             } else {
                 port = freePort();
-                password = newPassword(passwordFile);
+                password = PasswordFile.generate(passwordFile);
                 server.initialize(port, password, Map.of());
                 Files.writeString(portFile, port + "\n");
             }
@@ -148,37 +138,12 @@ public final class MetadataStore {
         }
     }
 
-    /** A new random password in {@code file}, readable by root (or forkrunner's user) only. */
-    private static Secret newPassword(Path file) throws IOException {
-        byte[] bytes = new byte[24];
-        RANDOM.nextBytes(bytes);
-        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        Files.deleteIfExists(file); // from a half-made instance
-        try (SeekableByteChannel channel = Files.newByteChannel(
-                file,
-                EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-            channel.write(ByteBuffer.wrap((password + "\n").getBytes(StandardCharsets.UTF_8)));
-        }
-        return new Secret(password);
-    }
-
-    private static Secret readPassword(Path file) throws IOException {
-        Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
-        if (!mode.equals(PosixFilePermissions.fromString("rw-------"))) {
-            throw new ForkrunnerException(file + " holds the password of forkrunner's own metadata instance and has"
-                    + " mode " + PosixFilePermissions.toString(mode) + ": it must be rw------- (chmod 600 " + file
-                    + ")");
-        }
-        return new Secret(ServiceUser.readIfExists(file).strip());
-    }
-
     /**
      * Gives an instance made without a password (an older forkrunner's: trust on 127.0.0.1) one of its own and makes it
      * ask for it (scram-sha-256) from now on.
      */
     private static Secret requirePassword(PostgresServer server, int port, Path passwordFile) throws IOException {
-        Secret password = newPassword(passwordFile);
+        Secret password = PasswordFile.generate(passwordFile);
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
         try (Connection connection = connect(url, new Location(url, "postgres", null));
                 Statement statement = connection.createStatement()) {

@@ -135,6 +135,30 @@ public final class TestHome implements AutoCloseable {
         return new CliResult(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Starts {@code serve}, waits until it archives the WAL of {@code service}, and takes a backup of it. */
+    public void serveAndBackUp(String service) {
+        start("serve", Map.of(), "serve");
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .until(() -> read("var/log/serve.out").contains("archiving WAL of " + service + " (pid"));
+        CliResult backup = cli("backup", service);
+        if (backup.exitCode() != 0) {
+            throw new AssertionError("backup of " + service + " failed: " + backup);
+        }
+    }
+
+    /** The port of the registered fork {@code fork}, as {@code forks --json} shows it. */
+    public int forkPort(String fork) {
+        for (JsonNode record :
+                JsonMapper.builder().build().readTree(cli("forks", "--json").out())) {
+            if (record.path("name").asText().equals(fork)) {
+                return record.path("port").asInt();
+            }
+        }
+        throw new AssertionError("no fork " + fork + " is registered");
+    }
+
     /** Starts forkrunner as a child process of its own, output to {@code var/log/NAME.out}. */
     public Process start(String logName, Map<String, String> environment, String... args) {
         try {

@@ -37,12 +37,21 @@ public final class TestSource {
     }
 
     public static TestSource start(TestHome home, String name, String password) {
+        return start(home, name, new Secret(password));
+    }
+
+    /** A source whose {@code postgres} login needs no password (trust on 127.0.0.1), declared without one. */
+    public static TestSource startWithoutPassword(TestHome home, String name) {
+        return start(home, name, (Secret) null);
+    }
+
+    private static TestSource start(TestHome home, String name, Secret password) {
         int port = freePort();
         PostgresServer server = new PostgresServer(
                 new ProcessRunner(ServiceUser.detect()), PostgresBinaries.newest(), home.path("var/sources/" + name));
         server.initialize(
                 port,
-                new Secret(password),
+                password,
                 Map.of(
                         "wal_level", "logical",
                         "max_wal_senders", "10",
@@ -50,8 +59,11 @@ public final class TestSource {
                         "fsync", "off"));
         server.start();
         home.adopt(server);
-        home.write("var/secrets/" + name, password);
-        return new TestSource(name, server, port, password);
+        if (password == null) {
+            return new TestSource(name, server, port, null);
+        }
+        home.write("var/secrets/" + name, password.reveal());
+        return new TestSource(name, server, port, password.reveal());
     }
 
     /** A free port, searched from a random place: test runs in other processes seldom race for the same one. */
@@ -83,14 +95,17 @@ public final class TestSource {
     /** The declaration of this source as service NAME in {@code config/services.yml}; its password in a file. */
     public String serviceYaml(String region, String backups) {
         return "  " + name + ":\n    engine: postgresql\n    region: " + region + "\n    host: 127.0.0.1\n    port: "
-                + port + "\n    user: postgres\n    password: ${file:var/secrets/" + name + "}\n    backups: " + backups
-                + "\n";
+                + port + "\n    user: postgres\n"
+                + (password == null ? "" : "    password: ${file:var/secrets/" + name + "}\n") + "    backups: "
+                + backups + "\n";
     }
 
     public Connection connect(String database) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", "postgres");
-        properties.setProperty("password", password);
+        if (password != null) {
+            properties.setProperty("password", password);
+        }
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, properties);
     }
 

@@ -7,6 +7,7 @@ import io.forkrunner.engine.BaseBackup;
 import io.forkrunner.engine.Checkpoints;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.GeneratedLogin;
 import io.forkrunner.engine.NewDatabase;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pools;
@@ -22,6 +23,7 @@ import io.forkrunner.system.Home;
 import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessFailedException;
 import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.Secret;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -210,7 +212,9 @@ public class PostgresEngine implements Engine {
         if (server.isRunning()) {
             server.stop(); // made by a restore that died before it was recorded: made again
         }
-        server.initialize(admin.user(), place.port(), admin.password(), Map.of());
+        runner.serviceUser().privateDirectory(place.directory());
+        Secret password = admin.password() == null ? GeneratedLogin.password(place.directory()) : admin.password();
+        server.initialize(admin.user(), place.port(), password, Map.of());
         server.start();
     }
 

@@ -1,9 +1,11 @@
 package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.GeneratedLogin;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Progress;
 import io.forkrunner.engine.Restored;
+import io.forkrunner.system.Command;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
@@ -17,6 +19,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -197,13 +200,14 @@ final class PostgresRestore {
      * nothing in the archive was committed after the target, the whole archive is replayed: the result is the same and
      * recovery does not wait for a commit that never comes. Resumes: a server already promoted is not recovered again.
      */
-    Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress) {
+    Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint login, Progress progress) {
         PostgresServer server = server(place);
+        Endpoint admin = GeneratedLogin.of(login, login.host(), login.port(), place.directory());
         Path data = server.dataDirectory();
         Path started = recoveryStarted(place);
         boolean stoppedAtTarget;
         if (!Files.exists(started)) {
-            writeConfiguration(server, admin);
+            writeConfiguration(server);
             Path staged = stageArchive(place, archive, backupStart);
             Optional<Instant> newestStaged = engine.archive(staged).newestCommit();
             stoppedAtTarget = newestStaged.isPresent() && newestStaged.get().isAfter(target);
@@ -244,6 +248,9 @@ final class PostgresRestore {
         } else if (!server.isRunning()) {
             server.start();
         }
+        if (login.password() == null) {
+            setGeneratedPassword(server, place, admin);
+        }
         int timeline;
         int disabled;
         try (Connection connection = engine.connect(admin, "postgres")) {
@@ -262,8 +269,77 @@ final class PostgresRestore {
     private static final Map<String, String> RECOVERY_SETTINGS =
             Map.of("archive_mode", "off", "hot_standby", "off", "max_logical_replication_workers", "0");
 
+    /**
+     * Gives the fork's login, which has no password on the source, its generated one, before it can log in over TCP:
+     * restarts the fork listening only on a socket in a new directory only the service user may enter, where the
+     * service user logs in as that login (peer), sets the password with statement logging off, then restarts it on TCP
+     * with passwords only. Once done, a marker says so: a resumed recovery does not do it again.
+     */
+    private void setGeneratedPassword(PostgresServer server, Place place, Endpoint admin) {
+        Path done = place.directory().resolve("login-password-set");
+        if (Files.exists(done)) {
+            return;
+        }
+        Path socket;
+        Path sql = place.directory().resolve("login-password.sql");
+        try {
+            socket = Files.createTempDirectory(
+                    "forkrunner-login-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a socket directory for " + place.directory(), e);
+        }
+        try {
+            runner.serviceUser().own(socket);
+            Map<String, String> socketOnly = new LinkedHashMap<>(RECOVERY_SETTINGS);
+            socketOnly.put("listen_addresses", "''");
+            socketOnly.put("unix_socket_directories", "'" + socket + "'");
+            socketOnly.put("log_statement", "'none'"); // the statement holds the password
+            socketOnly.put("log_min_error_statement", "'panic'");
+            socketOnly.put("log_min_duration_statement", "-1");
+            socketOnly.put("password_encryption", "'scram-sha-256'");
+            server.writeSettings(place.port(), socketOnly);
+            writeAccess(server, admin.user());
+            if (server.isRunning()) {
+                server.stop();
+            }
+            server.start();
+            runner.serviceUser()
+                    .write(
+                            sql,
+                            "alter role " + PostgresCatalog.quote(admin.user()) + " password '"
+                                    + admin.password().reveal() + "';\n");
+            runner.run(Command.of(
+                            engine.tools().path("psql"),
+                            "--host=" + socket,
+                            "--port=" + place.port(),
+                            "--username=" + admin.user(),
+                            "--no-password",
+                            "--no-psqlrc",
+                            "--quiet",
+                            "--set=ON_ERROR_STOP=1",
+                            PostgresEngine.dbname("postgres"),
+                            "--file=" + sql)
+                    .asServiceUser()
+                    .loggingTo(server.logDirectory().resolve("login-password.log"))
+                    .withTimeout(Duration.ofMinutes(5)));
+        } finally {
+            try {
+                Files.deleteIfExists(sql);
+            } catch (IOException e) {
+                log.warn("cannot delete {}: {}", sql, e.getMessage());
+            }
+        }
+        server.writeSettings(place.port(), RECOVERY_SETTINGS);
+        writeAccess(server, null);
+        server.restart();
+        DirectoryTree.delete(socket);
+        writeMarker(done, false);
+        log.info("the fork's login {} has the password generated for it", admin.user());
+    }
+
     /** Our own postgresql.conf and pg_hba.conf; the source's files are kept aside as {@code *.source}. */
-    private void writeConfiguration(PostgresServer server, Endpoint admin) {
+    private void writeConfiguration(PostgresServer server) {
         Path data = server.dataDirectory();
         try {
             for (String name : List.of("postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf")) {
@@ -280,19 +356,33 @@ final class PostgresRestore {
                             + "include_if_exists = '" + PostgresServer.SOURCE_SETTINGS_FILE + "'\n"
                             + "include_if_exists = '" + PostgresServer.SETTINGS_FILE + "'\n");
             write(server, "postgresql.auto.conf", "# settings changed by ALTER SYSTEM on the fork\n");
-            write(
-                    server,
-                    "pg_hba.conf",
-                    "# written by forkrunner: TCP on 127.0.0.1 with passwords. md5 asks for SCRAM where a role\n"
-                            + "# has a SCRAM verifier, and lets roles carried with MD5 passwords log in as on the source\n"
-                            // a source that needs no password for forkrunner's login: neither does its fork
-                            + (admin.password() == null ? "host all " + admin.user() + " 127.0.0.1/32 trust\n" : "")
-                            + "host all all 127.0.0.1/32 md5\n"
-                            + "host replication all 127.0.0.1/32 md5\n");
-            write(server, "pg_ident.conf", "");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the configuration of " + data, e);
         }
+        writeAccess(server, null);
+    }
+
+    /**
+     * The fork's pg_hba.conf: every login over TCP with its password, none without (no trust). With {@code socketLogin}
+     * also the service user as that login on the unix socket (peer), while its generated password is set.
+     */
+    private void writeAccess(PostgresServer server, String socketLogin) {
+        String socket = socketLogin == null ? "" : "local all all peer map=forkrunner\n";
+        runner.serviceUser()
+                .write(
+                        server.dataDirectory().resolve("pg_hba.conf"),
+                        "# written by forkrunner: TCP on 127.0.0.1 with passwords. md5 asks for SCRAM where a role\n"
+                                + "# has a SCRAM verifier, and lets roles carried with MD5 passwords log in as on the"
+                                + " source\n"
+                                + socket
+                                + "host all all 127.0.0.1/32 md5\n"
+                                + "host replication all 127.0.0.1/32 md5\n");
+        runner.serviceUser()
+                .write(
+                        server.dataDirectory().resolve("pg_ident.conf"),
+                        socketLogin == null
+                                ? ""
+                                : "forkrunner \"" + runner.serviceUser().name() + "\" \"" + socketLogin + "\"\n");
     }
 
     private void write(PostgresServer server, String name, String text) throws IOException {
