@@ -49,7 +49,4 @@ public interface Provisioner {
 
     /** Whether the instance's server process runs now. */
     boolean isRunning(String name);
-
-    /** Starts the instances meant to run that do not, e.g. after the host restarted. */
-    void recover();
 }

@@ -255,17 +255,6 @@ class LocalProvisioner implements Provisioner {
         return server(require(name)).isRunning();
     }
 
-    @Override
-    public void recover() {
-
-        for (Instance instance : list()) {
-            if (instance.state() == Instance.State.RUNNING && !server(instance).isRunning()) {
-                log.info("instance {} should run but does not: starting it", instance.name());
-                server(instance).start();
-            }
-        }
-    }
-
     private Instance require(String name) {
         return find(name).orElseThrow(() -> new ForkrunnerException("there is no instance named " + name));
     }

@@ -12,10 +12,7 @@ import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.InstanceSpec;
 import io.forkrunner.provision.NoFreePortException;
 import io.forkrunner.provision.Provisioner;
-import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
-import io.forkrunner.system.ProcessRunner;
-import io.forkrunner.system.ServiceUser;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import java.io.IOException;
@@ -165,23 +162,6 @@ class LocalProvisionerTest {
     }
 
     @Test
-    void recoverStartsAnInstanceThatShouldRunButWasStoppedBehindForkrunnersBack() throws Exception {
-        LocalProvisioner provisioner = forkrunner.bean(LocalProvisioner.class);
-        Instance running = provisioner.create(spec("meant-to-run", "eu-local"));
-        Instance stopped = provisioner.create(spec("stopped-on-purpose", "eu-local"));
-        provisioner.stop(stopped.name());
-        stopWithPgCtl(running);
-        assertThat(provisioner.isRunning(running.name())).isFalse();
-
-        provisioner.recover();
-
-        assertThat(provisioner.isRunning(running.name())).isTrue();
-        assertThat(sql(running, "select 1")).isEqualTo("1");
-        assertThat(provisioner.isRunning(stopped.name())).isFalse();
-        assertThat(provisioner.find(stopped.name()).orElseThrow().state()).isEqualTo(Instance.State.STOPPED);
-    }
-
-    @Test
     void aRegionWithNoFreePortRefusesTheInstanceWithAdviceAndLeavesNothingOfIt() throws Exception {
         Provisioner provisioner = forkrunner.bean(Provisioner.class);
         Instance first = provisioner.create(spec("first", "tiny"));
@@ -300,20 +280,6 @@ class LocalProvisionerTest {
                         .commandLine()
                         .filter(line -> line.contains(instance.directory().toString()))
                         .isPresent());
-    }
-
-    /** Stops the server the way an operator would, without telling forkrunner. */
-    private static void stopWithPgCtl(Instance instance) {
-        new ProcessRunner(ServiceUser.detect())
-                .run(Command.of(
-                                PostgresBinaries.of(instance.version()).path("pg_ctl"),
-                                "-D",
-                                instance.directory().resolve("data").toString(),
-                                "-m",
-                                "fast",
-                                "-w",
-                                "stop")
-                        .asServiceUser());
     }
 
     private static String sql(Instance instance, String sql) throws SQLException {
