@@ -8,6 +8,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,10 +22,12 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.listener.JobExecutionListener;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -210,6 +213,8 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
     @Override
     public void stop() {
         started = false;
+        List<JobExecution> stopped =
+                running.values().stream().map(Running::execution).toList();
         for (Running run : running.values()) {
             long runId = run.execution().getJobInstance().getInstanceId();
             log.info("shutting down: stopping run {}; the next serve resumes it", runId);
@@ -233,10 +238,42 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             }
         }
         renewals.shutdownNow();
+        stopped.forEach(this::leaveStopped);
+    }
+
+    /**
+     * Makes sure a run this shutdown stopped is recorded STOPPED, so that {@code restart} takes it: its thread may not
+     * have saved its end (a save refused while it was being interrupted, or the thread still busy at the deadline).
+     */
+    private void leaveStopped(JobExecution execution) {
+        try {
+            JobExecution stored = repository.getJobExecution(execution.getId());
+            if (stored == null || stored.getEndTime() != null) {
+                return;
+            }
+            LocalDateTime now = LocalDateTime.now(clock);
+            for (StepExecution step : stored.getStepExecutions()) {
+                if (step.getEndTime() == null) {
+                    step.setStatus(BatchStatus.STOPPED);
+                    step.setExitStatus(ExitStatus.STOPPED);
+                    step.setEndTime(now);
+                    repository.update(step);
+                }
+            }
+            stored.setStatus(BatchStatus.STOPPED);
+            stored.setExitStatus(ExitStatus.STOPPED);
+            stored.setEndTime(now);
+            repository.update(stored);
+            log.info(
+                    "run {} recorded STOPPED at shutdown",
+                    stored.getJobInstance().getInstanceId());
+        } catch (RuntimeException e) {
+            log.warn("cannot record execution {} STOPPED: {}", execution.getId(), e.getMessage());
+        }
     }
 
     /** Notes a run for the cluster to resume: stopped by a shutdown, or left by a node that died. */

@@ -1,7 +1,6 @@
 package io.forkrunner.fork;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
@@ -11,7 +10,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -269,11 +267,7 @@ class DatabaseTargetTest {
                     .isEqualTo(10 * number);
         }
 
-        CliResult restarted = await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500))
-                .until(
-                        () -> home.cli("restart", id),
-                        result -> !result.toString().contains("was renewed by"));
+        CliResult restarted = home.restartOnceReleased(Long.parseLong(id));
 
         assertThat(restarted.exitCode()).as(restarted.toString()).isEqualTo(1);
         JsonNode run = JSON.readTree(home.cli("status", id, "--json").out());

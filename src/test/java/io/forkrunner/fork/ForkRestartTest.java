@@ -138,9 +138,9 @@ class ForkRestartTest {
         long run = awaitRestoring("terminated").path("run").asLong();
         runner.destroy(); // SIGTERM
         assertThat(runner.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(state(run)).isEqualTo("STOPPED");
+        assertThat(state(run)).as(home.read("var/log/terminated.out")).isEqualTo("STOPPED");
 
-        CliResult restarted = home.cli("restart", String.valueOf(run), "--json");
+        CliResult restarted = home.restartOnceReleased(run);
         assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
         assertThat(countOnFork(JSON.readTree(restarted.out()).path("fork").asText()))
                 .isEqualTo(5000);

@@ -101,7 +101,7 @@ class StoppedRunTest {
 
         home.write("config/forkrunner.yml", settings);
         try {
-            CliResult restarted = home.cli("restart", String.valueOf(run), "--json");
+            CliResult restarted = home.restartOnceReleased(run);
             assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
             assertThat(JSON.readTree(restarted.out()).path("state").asText()).isEqualTo("COMPLETED");
         } finally {

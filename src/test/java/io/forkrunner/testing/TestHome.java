@@ -222,6 +222,20 @@ public final class TestHome implements AutoCloseable {
         return running;
     }
 
+    /**
+     * {@code restart RUN --json} once the process that ran it is gone from the metadata store's view: the store frees
+     * an ended process's run lock when it sees its connection close, and its lease may still be running.
+     */
+    public CliResult restartOnceReleased(long run) {
+        return Awaitility.await()
+                .atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
+                .until(
+                        () -> cli("restart", String.valueOf(run), "--json"),
+                        result -> !result.err().contains("is executing or being restarted in another process")
+                                && !result.err().contains("was renewed by"));
+    }
+
     /** Whether a restore-data step is laying a backup down now. */
     public static boolean layingDown(JsonNode step) {
         return step.path("state").asText().equals("STARTED")
