@@ -66,19 +66,21 @@ class Payloads {
         RunView run = reports.run(runId(execution));
         Map<String, Object> body = common(Event.LONG_RUNNING, execution, run);
         body.put("state", BatchStatus.STARTED.name());
-        body.put(
-                "step",
-                run.steps().stream()
-                        .filter(step -> "STARTED".equals(step.state()))
-                        .map(StepView::name)
-                        .findFirst()
-                        .orElse(null));
+        body.put("step", stepAt(run).orElse(null));
         body.put("error", null);
         times(body, execution, null);
         body.put("threshold", threshold.text());
         body.put("thresholdSeconds", limit.toSeconds());
         body.put("usualSeconds", usual == null ? null : usual.toSeconds());
         return JSON.writeValueAsString(body);
+    }
+
+    /** The step a running run is at: its steps run one after another, so the first not completed. */
+    private static Optional<String> stepAt(RunView run) {
+        return run.steps().stream()
+                .filter(step -> !"COMPLETED".equals(step.state()))
+                .map(StepView::name)
+                .findFirst();
     }
 
     private Map<String, Object> common(Event event, JobExecution execution, RunView run) {
