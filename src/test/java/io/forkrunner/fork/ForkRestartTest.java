@@ -56,12 +56,7 @@ class ForkRestartTest {
                     "source: shop\ndatabase: shop\ntarget:\n  name: " + job + "-{run}\n"
                             + "checks:\n  - select count(*) = 5000 from items\n");
         }
-        home.start("serve", Map.of(), "serve");
-        await().atMost(Duration.ofSeconds(60))
-                .ignoreExceptions()
-                .until(() -> home.read("var/log/serve.out").contains("archiving WAL of shop (pid"));
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.serveAndBackUp("shop");
     }
 
     @AfterAll

@@ -62,12 +62,7 @@ class UpgradeForkTest {
                 "source: shop\ntarget:\n  name: to17-{run}\n  version: 17\n" + "checks:\n  - select count(*) = "
                         + TABLES + " from information_schema.tables where table_schema = 'public'\n");
         home.write("jobs/killed.yml", home.read("jobs/to17.yml").replace("to17-{run}", "killed-{run}"));
-        home.start("serve", Map.of(), "serve");
-        await().atMost(Duration.ofSeconds(60))
-                .ignoreExceptions()
-                .until(() -> home.read("var/log/serve.out").contains("archiving WAL of shop (pid"));
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.serveAndBackUp("shop");
     }
 
     @AfterAll
