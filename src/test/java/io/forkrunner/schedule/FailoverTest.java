@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -21,11 +22,9 @@ class FailoverTest {
     @Test
     void whenTheNodeRunningARestoreIsKilledTheOtherNodeCompletesTheRun() throws Exception {
         try (ScheduledHome cluster = ScheduledHome.create("failover", "18480-18489", RUNS)) {
-            StringBuilder cron = new StringBuilder();
-            ScheduledHome.fireTimes(20, 1, 1, cron);
-            cluster.job("once", "  cron: \"" + cron + "\"\n  zone: UTC\n", "");
             Process a = cluster.node("node-a");
             Process b = cluster.node("node-b");
+            cluster.scheduleAhead(20, 1, 1, Map.of("once", ""), "");
 
             JsonNode restoring = awaitRestoring(cluster, "once");
             long run = restoring.path("run").asLong();
@@ -56,11 +55,9 @@ class FailoverTest {
     @Test
     void aPausedNodeLosesItsRunAndIsFencedOffWhenItWakes() throws Exception {
         try (ScheduledHome cluster = ScheduledHome.create("paused", "18500-18509", RUNS)) {
-            StringBuilder cron = new StringBuilder();
-            ScheduledHome.fireTimes(20, 1, 1, cron);
-            cluster.job("once", "  cron: \"" + cron + "\"\n  zone: UTC\n", "");
             Process a = cluster.node("node-a");
             Process b = cluster.node("node-b");
+            cluster.scheduleAhead(20, 1, 1, Map.of("once", ""), "");
 
             long run = awaitRestoring(cluster, "once").path("run").asLong();
             long pid = leaseHolderPid(cluster, run);
@@ -99,10 +96,8 @@ class FailoverTest {
     void sigtermDuringAForkLeavesItStoppedAndTheNextStartCompletesIt() throws Exception {
 
         try (ScheduledHome cluster = ScheduledHome.create("sigterm", "18490-18499", RUNS)) {
-            StringBuilder cron = new StringBuilder();
-            ScheduledHome.fireTimes(20, 1, 1, cron);
-            cluster.job("once", "  cron: \"" + cron + "\"\n  zone: UTC\n", "");
             Process node = cluster.node("node-a");
+            cluster.scheduleAhead(20, 1, 1, Map.of("once", ""), "");
 
             long run = awaitRestoring(cluster, "once").path("run").asLong();
             List<ProcessHandle> children = await().atMost(Duration.ofSeconds(120))

@@ -58,6 +58,39 @@ final class ScheduledHome implements AutoCloseable {
         return node;
     }
 
+    /**
+     * Declares {@code jobs} (name to more schedule lines, e.g. {@code overlap}) with one cron that fires {@code count}
+     * times {@code gap} seconds apart, the first {@code lead} seconds from now, while a node runs: its watcher loads
+     * them. Until the node shows them scheduled before their first fire, declares them again with later times: a slow
+     * node never misses the fire a test waits for. {@code more} is added to each job (after {@code retention:}).
+     */
+    Instant[] scheduleAhead(int lead, int gap, int count, Map<String, String> jobs, String more)
+            throws InterruptedException {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            StringBuilder cron = new StringBuilder();
+            Instant[] fires = fireTimes(lead, gap, count, cron);
+            jobs.forEach((name, schedule) -> job(name, "  cron: \"" + cron + "\"\n  zone: UTC\n" + schedule, more));
+            String first = fires[0].toString();
+            while (Instant.now().isBefore(fires[0].minusMillis(500))) {
+                if (jobs.keySet().stream().allMatch(name -> nextFires(name).contains(first))) {
+                    return fires;
+                }
+                Thread.sleep(500);
+            }
+        }
+        throw new AssertionError("no node loaded " + jobs.keySet() + " before their first fire, five times");
+    }
+
+    private List<String> nextFires(String job) {
+        try {
+            List<String> fires = new ArrayList<>();
+            schedule(job).path("schedule").path("nextFires").forEach(fire -> fires.add(fire.asText()));
+            return fires;
+        } catch (AssertionError notYet) {
+            return List.of();
+        }
+    }
+
     /** The runs of a job, oldest first. */
     List<JsonNode> runs(String job) {
         CliResult status = home.cli("status", "--json");
