@@ -125,6 +125,9 @@ class ForkRunTest {
 
         JsonNode run = run("clone-us");
         assertThat(run.path("state").asText()).isEqualTo("COMPLETED");
+        assertThat(step(run, "restore-data").path("report").path("lay-down").asText())
+                .as("on a file system that cannot clone, the backup is copied")
+                .isEqualTo("copied");
         try (Connection fork = fork(run, "shop")) {
             assertThat(scalar(fork, "select note from events order by id desc limit 1"))
                     .isEqualTo("last row");
