@@ -134,6 +134,11 @@ class ForkRunTest {
             assertThat(scalar(fork, "select count(*) from orders"))
                     .isEqualTo(scalarOnSource("select count(*) from orders"));
             assertThat(scalar(fork, "select pg_is_in_recovery()")).isEqualTo("f");
+            for (String replayOnly : List.of("shared_buffers", "wal_buffers", "maintenance_io_concurrency")) {
+                assertThat(scalar(fork, "show " + replayOnly))
+                        .as("%s of the fork once it is open: the source's, not replay's", replayOnly)
+                        .isEqualTo(scalarOnSource("show " + replayOnly));
+            }
         }
         JsonNode fork = forkRecord(run.path("fork").asText());
         assertThat(fork.path("region").asText()).isEqualTo("us-local");

@@ -139,8 +139,9 @@ final class PostgresRestore {
         } catch (SQLException e) {
             throw new ForkrunnerException("the restored fork does not answer as " + admin + ": " + e.getMessage(), e);
         }
+        // replay's settings give way to the fork's own at its next start (copying the configuration restarts it): no
+        // restart, and no shutdown checkpoint, here
         server.writeSettings(place.port(), Map.of("archive_mode", "off"));
-        server.restart();
         DirectoryTree.delete(place.directory().resolve("restore-wal"));
         return new Restored(timeline, stoppedAtTarget, disabled);
     }
