@@ -55,9 +55,10 @@ public interface Engine {
     /**
      * Lays a base backup down as the data of the instance at {@code place}. Resumable: what was laid down whole is
      * kept, and once {@link #recover} has begun nothing is laid down again. {@code bytesPerSecond} limits the rate; 0
-     * for no limit.
+     * for no limit. Returns how it was laid down ("cloned (copy-on-write)", "copied"), or null when recovery had begun
+     * and nothing was laid down.
      */
-    void layDown(Path backup, Place place, long bytesPerSecond, Progress progress);
+    String layDown(Path backup, Place place, long bytesPerSecond, Progress progress);
 
     /**
      * Replays the archive over the laid-down backup to {@code target}, starts the fork on a timeline of its own, and

@@ -58,11 +58,14 @@ class RestoreData extends ForkStep {
         if (!run.reached(prefix + "laid-down")) {
             long rate = services.definitions().settings().runs().copyBytesPerSecond();
             long[] total = {0};
-            engine.layDown(plan.backupDirectory(), place, rate, (what, done, all) -> {
+            String way = engine.layDown(plan.backupDirectory(), place, rate, (what, done, all) -> {
                 total[0] = all;
                 run.progress().report(what, done, all);
             });
             run.report("bytes-laid-down", String.valueOf(total[0]));
+            if (way != null) {
+                run.report("lay-down", way);
+            }
             run.checkpoint(prefix + "laid-down");
         }
         if (!run.reached(prefix + "recovered")) {

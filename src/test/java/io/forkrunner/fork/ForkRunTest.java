@@ -125,12 +125,20 @@ class ForkRunTest {
 
         JsonNode run = run("clone-us");
         assertThat(run.path("state").asText()).isEqualTo("COMPLETED");
+        assertThat(step(run, "restore-data").path("report").path("lay-down").asText())
+                .as("on a file system that cannot clone, the backup is copied")
+                .isEqualTo("copied");
         try (Connection fork = fork(run, "shop")) {
             assertThat(scalar(fork, "select note from events order by id desc limit 1"))
                     .isEqualTo("last row");
             assertThat(scalar(fork, "select count(*) from orders"))
                     .isEqualTo(scalarOnSource("select count(*) from orders"));
             assertThat(scalar(fork, "select pg_is_in_recovery()")).isEqualTo("f");
+            for (String replayOnly : List.of("shared_buffers", "wal_buffers", "maintenance_io_concurrency")) {
+                assertThat(scalar(fork, "show " + replayOnly))
+                        .as("%s of the fork once it is open: the source's, not replay's", replayOnly)
+                        .isEqualTo(scalarOnSource("show " + replayOnly));
+            }
         }
         JsonNode fork = forkRecord(run.path("fork").asText());
         assertThat(fork.path("region").asText()).isEqualTo("us-local");

@@ -263,7 +263,33 @@ public final class TestHome implements AutoCloseable {
         return mountPoint;
     }
 
-    /** Unmounts a file system mounted by {@link #tmpfs}, at once even while a file there is open. */
+    /**
+     * Mounts at {@code relative} a new XFS file system with reflink (files can be cloned), from a sparse image of
+     * {@code megabytes} beside the home, on a loop device (the tests run as root; {@code xfsprogs} is installed by the
+     * test command). What was at {@code relative} before is copied onto it. Unmount it with {@link #unmount}.
+     */
+    public Path xfs(String relative, int megabytes) {
+        Path mountPoint = root.resolve(relative);
+        Path image = root.resolveSibling(root.getFileName() + "-" + relative.replace('/', '-') + ".xfs");
+        Path before = root.resolve(relative + ".before-xfs");
+        try {
+            Files.createDirectories(mountPoint);
+            Files.move(mountPoint, before);
+            Files.createDirectories(mountPoint);
+            command("truncate", "-s", megabytes + "M", image.toString());
+            command("mkfs.xfs", "-q", "-m", "reflink=1", image.toString());
+            command("mount", "-o", "loop", image.toString(), mountPoint.toString());
+            Files.delete(image); // the loop device holds it until unmounted
+            command("chmod", "0755", mountPoint.toString());
+            command("cp", "-a", before + "/.", mountPoint.toString());
+            command("rm", "-r", before.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return mountPoint;
+    }
+
+    /** Unmounts a file system mounted by {@link #tmpfs} or {@link #xfs}, at once even while a file there is open. */
     public static void unmount(Path mountPoint) {
         command("umount", "-l", mountPoint.toString());
     }

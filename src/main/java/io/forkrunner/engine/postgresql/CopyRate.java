@@ -3,9 +3,10 @@ package io.forkrunner.engine.postgresql;
 /**
  * The rate limit of one lay-down ({@code runs.copy-rate}): the bytes actually copied are charged, and the copy waits
  * until they are due at that rate. Bytes a resumed lay-down skips cost nothing. Checks for a stop at each charge, so
- * that a stopped run's copy ends between two chunks even without a limit.
+ * that a stopped run's copy ends between two chunks even without a limit. Shared by the copiers of one lay-down: the
+ * wait of one holds the others back.
  */
-final class CopyRate {
+class CopyRate {
 
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
@@ -23,7 +24,7 @@ final class CopyRate {
     }
 
     /** Charges {@code bytes} just copied: waits until they are due. Throws when this thread was asked to stop. */
-    void charge(long bytes) throws InterruptedException {
+    synchronized void charge(long bytes) throws InterruptedException {
         charged += bytes;
         if (bytesPerSecond > 0) {
             long dueAfter = charged / bytesPerSecond * NANOS_PER_SECOND
@@ -39,7 +40,7 @@ final class CopyRate {
     }
 
     /** The bytes charged so far. */
-    long charged() {
+    synchronized long charged() {
         return charged;
     }
 }

@@ -182,8 +182,10 @@ public class PostgresEngine implements Engine {
     }
 
     @Override
-    public void layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
-        new PostgresRestore(this).layDown(backup, place, bytesPerSecond, progress);
+    public String layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
+        BackupLayDown.Way way =
+                new PostgresRestore(this).layDown(backup, place, new CopyRate(bytesPerSecond), progress);
+        return way == null ? null : way.description;
     }
 
     @Override

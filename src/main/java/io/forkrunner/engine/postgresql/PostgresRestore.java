@@ -11,14 +11,10 @@ import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -47,8 +43,6 @@ final class PostgresRestore {
     private static final Logger log = LoggerFactory.getLogger(PostgresRestore.class);
     private static final DateTimeFormatter TARGET =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(ZoneOffset.UTC);
-    private static final long REPORT_EVERY_BYTES = 8L * 1024 * 1024;
-    private static final long COPY_CHUNK_BYTES = 1024 * 1024;
     private static final Duration RECOVERY_TIMEOUT = Duration.ofHours(24);
 
     private final PostgresEngine engine;
@@ -60,139 +54,24 @@ final class PostgresRestore {
     }
 
     /**
-     * Copies the backup into the place's data directory. Resumes: a file already there with the backup's size was
-     * laid down whole and is kept. Once recovery has started the data directory is no longer the backup's, and
-     * nothing is copied: a file of the backup over it would break the fork. {@code bytesPerSecond} limits the rate; 0
-     * for no limit.
+     * Lays the backup down as the place's data directory (see {@link BackupLayDown}): cloned where the file systems
+     * allow, else copied. Resumes: once recovery has started the data directory is no longer the backup's, and nothing
+     * is laid down again: a file of the backup over it would break the fork. {@code rate} is charged only for the bytes
+     * copied. Returns how it was laid down, or null when it already was.
      */
-    void layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
-        layDown(backup, place, new CopyRate(bytesPerSecond), progress);
-    }
-
-    /**
-     * Lays the backup down at {@code rate}, which is charged only for the bytes copied. Checks first that the file
-     * system has room for what is still to copy; stops between two chunks when the thread is interrupted.
-     */
-    void layDown(Path backup, Place place, CopyRate rate, Progress progress) {
+    BackupLayDown.Way layDown(Path backup, Place place, CopyRate rate, Progress progress) {
         if (Files.exists(recoveryStarted(place))) {
             log.info("{} is recovered from its backup already; not laying it down again", place.directory());
-            return;
+            return null;
         }
         PostgresServer server = server(place);
         runner.serviceUser().privateDirectory(place.directory());
         runner.serviceUser().privateDirectory(server.logDirectory());
-        List<Path> files;
-        try (Stream<Path> tree = Files.walk(backup)) {
-            files = tree.sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the backup " + backup, e);
-        }
-        long total = files.stream()
-                .filter(Files::isRegularFile)
-                .mapToLong(path -> path.toFile().length())
-                .sum();
         Path data = server.dataDirectory();
-        requireSpace(backup, files, data, place.directory());
-        long done = 0;
-        long reported = 0;
-        try {
-            for (Path source : files) {
-                Path target = data.resolve(backup.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    if (Files.isSymbolicLink(target)) { // the service user's, not the backup's: replaced
-                        Files.delete(target);
-                    }
-                    Files.createDirectories(target);
-                    continue;
-                }
-                long size = source.toFile().length();
-                if (!laidDown(source, target)) {
-                    copy(source, target, rate);
-                }
-                done += size;
-                if (done - reported >= REPORT_EVERY_BYTES || done == total) {
-                    progress.report("bytes laid down", done, total);
-                    reported = done;
-                }
-            }
-        } catch (IOException e) {
-            throw new ForkrunnerException("cannot lay the backup " + backup + " down in " + data + ": " + reason(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ForkrunnerException("laying the backup down was stopped", e);
-        }
-        progress.report("bytes laid down", total, total);
+        BackupLayDown.Way way = new BackupLayDown(runner).layDown(backup, data, place.directory(), rate, progress);
         runner.serviceUser().privateDirectory(data);
         runner.serviceUser().own(data);
-    }
-
-    private static boolean laidDown(Path source, Path target) {
-        return Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
-                && target.toFile().length() == source.toFile().length();
-    }
-
-    /** Refuses, before copying anything, a lay-down the file system has no room for. */
-    private static void requireSpace(Path backup, List<Path> files, Path data, Path directory) {
-        long needed = 0;
-        for (Path source : files) {
-            Path target = data.resolve(backup.relativize(source).toString());
-            if (Files.isRegularFile(source) && !laidDown(source, target)) {
-                needed += source.toFile().length()
-                        - (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
-                                ? target.toFile().length()
-                                : 0);
-            }
-        }
-        long available;
-        try {
-            available = Files.getFileStore(directory).getUsableSpace();
-        } catch (IOException e) {
-            throw new ForkrunnerException("cannot tell the free space of " + directory + ": " + reason(e), e);
-        }
-        if (needed > available) {
-            throw new ForkrunnerException("no space left on device for the backup " + backup.getFileName() + " in "
-                    + data + ": laying it down needs " + needed + " bytes more, the file system has " + available
-                    + " bytes available. Free space there, or give the region a root with more room, then restart"
-                    + " the run");
-        }
-    }
-
-    /** Copies one file in chunks, each charged to {@code rate}; never through a link planted where it goes. */
-    private static void copy(Path source, Path target, CopyRate rate) throws IOException, InterruptedException {
-        Files.deleteIfExists(target);
-        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-                FileChannel out = FileChannel.open(
-                        target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            long size = in.size();
-            long position = 0;
-            while (position < size) {
-                long copied = in.transferTo(position, Math.min(COPY_CHUNK_BYTES, size - position), out);
-                if (copied <= 0) {
-                    break; // the source shrank: the size check of a resumed lay-down copies it again
-                }
-                position += copied;
-                rate.charge(copied);
-            }
-        } catch (ClosedByInterruptException | FileSystemException e) {
-            throw e;
-        } catch (IOException e) {
-            // a failed write names no file: name the one being written
-            FileSystemException named = new FileSystemException(target.toString(), null, e.getMessage());
-            named.initCause(e);
-            throw named;
-        }
-        Files.setPosixFilePermissions(target, Files.getPosixFilePermissions(source));
-        Files.setLastModifiedTime(target, Files.getLastModifiedTime(source));
-    }
-
-    /** An I/O failure as a person reads it: what went wrong and the file, e.g. no space left on device: PATH. */
-    static String reason(IOException e) {
-        if (e instanceof FileSystemException failed && failed.getReason() != null) {
-            String why = failed.getReason();
-            why = why.isEmpty() ? why : Character.toLowerCase(why.charAt(0)) + why.substring(1);
-            return failed.getFile() == null ? why : why + ": " + failed.getFile();
-        }
-        return e.getMessage() == null ? e.toString() : e.getMessage();
+        return way;
     }
 
     /**
@@ -212,6 +91,7 @@ final class PostgresRestore {
             Optional<Instant> newestStaged = engine.archive(staged).newestCommit();
             stoppedAtTarget = newestStaged.isPresent() && newestStaged.get().isAfter(target);
             Map<String, String> recovery = new LinkedHashMap<>(RECOVERY_SETTINGS);
+            recovery.putAll(replaySettings(place.version()));
             recovery.put("restore_command", "'cp \"" + staged + "/%f\" \"%p\"'");
             if (stoppedAtTarget) {
                 recovery.put("recovery_target_time", "'" + TARGET.format(target) + "'");
@@ -259,8 +139,9 @@ final class PostgresRestore {
         } catch (SQLException e) {
             throw new ForkrunnerException("the restored fork does not answer as " + admin + ": " + e.getMessage(), e);
         }
+        // replay's settings give way to the fork's own at its next start (copying the configuration restarts it): no
+        // restart, and no shutdown checkpoint, here
         server.writeSettings(place.port(), Map.of("archive_mode", "off"));
-        server.restart();
         DirectoryTree.delete(place.directory().resolve("restore-wal"));
         return new Restored(timeline, stoppedAtTarget, disabled);
     }
@@ -268,6 +149,24 @@ final class PostgresRestore {
     /** While recovering: no archiving, no standby connections, no subscription workers, nothing from the source's host. */
     private static final Map<String, String> RECOVERY_SETTINGS =
             Map.of("archive_mode", "off", "hot_standby", "off", "max_logical_replication_workers", "0");
+
+    /**
+     * While replaying, and only then: one sync of the file system at start rather than one per file, WAL read ahead
+     * with many reads at once, and room for the pages replay touches. The fork's own settings apply once it is promoted.
+     */
+    static Map<String, String> replaySettings(int version) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("maintenance_io_concurrency", "64");
+        settings.put("shared_buffers", "'512MB'");
+        settings.put("wal_buffers", "'64MB'");
+        if (version >= 14) {
+            settings.put("recovery_init_sync_method", "'syncfs'");
+        }
+        if (version >= 15) {
+            settings.put("recovery_prefetch", "'try'");
+        }
+        return settings;
+    }
 
     /**
      * Gives the fork's login, which has no password on the source, its generated one, before it can log in over TCP:

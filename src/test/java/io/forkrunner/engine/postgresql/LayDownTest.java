@@ -95,12 +95,20 @@ class LayDownTest {
         Path root = home.tmpfs("var/regions/filling", 16);
         try {
             Place place = new Place(root.resolve("fork"), 18992, 15);
-            Progress fillTheDisk = (what, done, total) -> {
-                if (done < total) {
-                    fill(root.resolve("filler"));
+            // once the first bytes are copied the disk fills: most of the backup is still to be written
+            CopyRate fillTheDisk = new CopyRate(0) {
+                private boolean filled;
+
+                @Override
+                synchronized void charge(long bytes) throws InterruptedException {
+                    super.charge(bytes);
+                    if (!filled) {
+                        filled = true;
+                        fill(root.resolve("filler"));
+                    }
                 }
             };
-            assertThatThrownBy(() -> restore.layDown(backup, place, new CopyRate(0), fillTheDisk))
+            assertThatThrownBy(() -> restore.layDown(backup, place, fillTheDisk, Progress.NONE))
                     .isInstanceOf(ForkrunnerException.class)
                     .hasMessageContaining(
                             "no space left on device: " + place.directory().resolve("data"));
