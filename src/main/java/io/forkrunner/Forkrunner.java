@@ -10,6 +10,8 @@ import io.forkrunner.system.Secrets;
 import io.forkrunner.system.ServiceUser;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
@@ -17,10 +19,13 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Forkrunner started for one command: definitions read and validated first (bad input changes nothing; a job whose
- * file has problems is left out, refused by name), then the
- * metadata store found or started, then the Spring context.
+ * file has problems is left out, refused by name), then the metadata store found or started, then the Spring context:
+ * the full one ({@link #boot}), or for a command that only reads a thin one ({@link #read}).
  */
 public final class Forkrunner implements AutoCloseable {
+
+    /** Set to {@code off}, read commands start the full context too. */
+    static final String THIN_READS = "FORKRUNNER_THIN_READS";
 
     private final ConfigurableApplicationContext context;
 
@@ -28,42 +33,98 @@ public final class Forkrunner implements AutoCloseable {
         this.context = context;
     }
 
-    public static Forkrunner boot(Home home, boolean web) {
-        Definitions definitions = DefinitionReader.readForRuns(home);
-        ServiceUser serviceUser = ServiceUser.detect();
-        ProcessRunner runner = new ProcessRunner(serviceUser);
-        Secrets secrets = new Secrets(home, System.getenv());
-        MetadataStore.Location metadata =
-                MetadataStore.prepare(home, definitions.settings().metadata(), secrets, runner);
+    /** What every start needs before any context: the definitions, how to run processes, the metadata store. */
+    record Start(
+            Home home,
+            Definitions definitions,
+            ServiceUser serviceUser,
+            ProcessRunner runner,
+            Secrets secrets,
+            MetadataStore.Location metadata) {
 
+        static Start of(Home home) {
+            Definitions definitions = DefinitionReader.readForRuns(home);
+            ServiceUser serviceUser = ServiceUser.detect();
+            ProcessRunner runner = new ProcessRunner(serviceUser);
+            Secrets secrets = new Secrets(home, System.getenv());
+            MetadataStore.Location metadata =
+                    MetadataStore.prepare(home, definitions.settings().metadata(), secrets, runner);
+            return new Start(home, definitions, serviceUser, runner, secrets, metadata);
+        }
+    }
+
+    public static Forkrunner boot(Home home, boolean web) {
+        return boot(Start.of(home), web);
+    }
+
+    private static Forkrunner boot(Start start, boolean web) {
         SpringApplication application = new SpringApplication(ForkrunnerApplication.class);
         application.setBannerMode(Banner.Mode.OFF);
         application.setLogStartupInfo(false);
         application.setWebApplicationType(web ? WebApplicationType.SERVLET : WebApplicationType.NONE);
         Map<String, Object> properties = new HashMap<>();
-        properties.put("spring.datasource.url", metadata.url());
-        properties.put("spring.datasource.username", metadata.user());
-        if (metadata.password() != null) {
-            properties.put("spring.datasource.password", metadata.password().reveal());
+        properties.put("spring.datasource.url", start.metadata().url());
+        properties.put("spring.datasource.username", start.metadata().user());
+        if (start.metadata().password() != null) {
+            properties.put(
+                    "spring.datasource.password", start.metadata().password().reveal());
         }
         properties.put(
-                "logging.file.name", home.logs().resolve("forkrunner.log").toString());
-        properties.put("server.port", definitions.settings().api().port());
-        properties.put("server.address", definitions.settings().api().address());
+                "logging.file.name",
+                start.home().logs().resolve("forkrunner.log").toString());
+        properties.put("server.port", start.definitions().settings().api().port());
+        properties.put("server.address", start.definitions().settings().api().address());
         application.setDefaultProperties(properties);
         application.addInitializers(context -> {
             var beans = context.getBeanFactory();
-            beans.registerSingleton("home", home);
-            beans.registerSingleton("definitions", new LiveDefinitions(definitions));
-            beans.registerSingleton("serviceUser", serviceUser);
-            beans.registerSingleton("processRunner", runner);
-            beans.registerSingleton("secrets", secrets);
+            beans.registerSingleton("home", start.home());
+            beans.registerSingleton("definitions", new LiveDefinitions(start.definitions()));
+            beans.registerSingleton("serviceUser", start.serviceUser());
+            beans.registerSingleton("processRunner", start.runner());
+            beans.registerSingleton("secrets", start.secrets());
         });
         return new Forkrunner(application.run());
     }
 
+    /**
+     * Forkrunner for a command that only reads: a thin context (no scheduler, migrations, web server or job registry)
+     * when the metadata store is migrated already and {@code thinAnswers} says the thin context can answer, else the
+     * full start, which migrates the store and does what the command does before reading.
+     */
+    public static Forkrunner read(Home home, Predicate<Forkrunner> thinAnswers) {
+        Start start = Start.of(home);
+        if (!"off".equalsIgnoreCase(System.getenv(THIN_READS))) {
+            Optional<ConfigurableApplicationContext> thin = Reading.open(start);
+            if (thin.isPresent()) {
+                Forkrunner reading = new Forkrunner(thin.get());
+                boolean answers;
+                try {
+                    answers = thinAnswers.test(reading);
+                } catch (RuntimeException e) {
+                    reading.close();
+                    throw e;
+                }
+                if (answers) {
+                    return reading;
+                }
+                reading.close();
+            }
+        }
+        return boot(start, false);
+    }
+
+    /** Forkrunner for a command that only reads, which the thin context always answers once the store is migrated. */
+    public static Forkrunner read(Home home) {
+        return read(home, thin -> true);
+    }
+
     public <T> T bean(Class<T> type) {
         return context.getBean(type);
+    }
+
+    /** The bean of {@code type}, when this context has one: the thin context of {@link #read} has few. */
+    public <T> Optional<T> optionalBean(Class<T> type) {
+        return Optional.ofNullable(context.getBeanProvider(type).getIfAvailable());
     }
 
     public ConfigurableApplicationContext context() {

@@ -34,7 +34,7 @@ final class BackupsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Forkrunner runtime = Forkrunner.boot(cli.home(), false)) {
+        try (Forkrunner runtime = Forkrunner.read(cli.home())) {
             BackupReport report = runtime.bean(BackupKeeper.class).report(service);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

@@ -2,7 +2,7 @@ package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
 import io.forkrunner.fork.ForkRecord;
-import io.forkrunner.fork.ForkRegistry;
+import io.forkrunner.fork.ForkRecords;
 import io.forkrunner.report.RunText;
 import io.forkrunner.report.Text;
 import java.io.PrintWriter;
@@ -34,8 +34,8 @@ final class ForksCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Forkrunner forkrunner = Forkrunner.boot(cli.home(), false)) {
-            List<ForkRecord> forks = forkrunner.bean(ForkRegistry.class).list();
+        try (Forkrunner forkrunner = Forkrunner.read(cli.home())) {
+            List<ForkRecord> forks = forkrunner.bean(ForkRecords.class).list();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.write(forks));

@@ -1,8 +1,10 @@
 package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.report.ScheduleReports;
 import io.forkrunner.report.Text;
+import io.forkrunner.schedule.TriggerRecords;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +31,11 @@ final class SchedulesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Forkrunner forkrunner = Forkrunner.boot(cli.home(), false)) {
+        // the full start first makes the triggers match the definitions; the thin one reads them only when they do
+        try (Forkrunner forkrunner = Forkrunner.read(
+                cli.home(),
+                thin -> thin.bean(TriggerRecords.class)
+                        .match(thin.bean(LiveDefinitions.class).current()))) {
             List<ScheduleReports.ScheduledJob> scheduled =
                     forkrunner.bean(ScheduleReports.class).list();
             PrintWriter out = spec.commandLine().getOut();

@@ -7,6 +7,7 @@ import io.forkrunner.report.RunText;
 import io.forkrunner.report.RunView;
 import io.forkrunner.report.Text;
 import io.forkrunner.run.Operator;
+import io.forkrunner.run.RunLiveness;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,11 +38,13 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Forkrunner forkrunner = Forkrunner.boot(cli.home(), false)) {
+        // the full start first marks FAILED (and notifies) the runs whose process died; the thin one, when none did
+        try (Forkrunner forkrunner = Forkrunner.read(
+                cli.home(), thin -> thin.bean(RunLiveness.class).deadRuns().isEmpty())) {
             forkrunner
-                    .bean(Operator.class)
-                    .recoverDeadRuns()
-                    .forEach(forkrunner.bean(RunEndNotifications.class)::processDied);
+                    .optionalBean(Operator.class)
+                    .ifPresent(operator -> operator.recoverDeadRuns()
+                            .forEach(forkrunner.bean(RunEndNotifications.class)::processDied));
             RunReports reports = forkrunner.bean(RunReports.class);
             PrintWriter out = spec.commandLine().getOut();
             if (run != null) {

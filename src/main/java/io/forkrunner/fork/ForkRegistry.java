@@ -18,9 +18,6 @@ import io.forkrunner.system.Home;
 import io.forkrunner.system.Problem;
 import io.forkrunner.system.Secrets;
 import java.nio.file.Path;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +25,6 @@ import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /** The forks that exist, each a service forkrunner made; dropping one removes every trace of it. */
@@ -37,7 +33,7 @@ public class ForkRegistry {
 
     private static final Logger log = LoggerFactory.getLogger(ForkRegistry.class);
 
-    private final JdbcClient jdbc;
+    private final ForkRecords records;
     private final Provisioner provisioner;
     private final Engines engines;
     private final LiveDefinitions definitions;
@@ -46,14 +42,14 @@ public class ForkRegistry {
     private final Home home;
 
     ForkRegistry(
-            JdbcClient jdbc,
+            ForkRecords records,
             Provisioner provisioner,
             Engines engines,
             LiveDefinitions definitions,
             Secrets secrets,
             Clock clock,
             Home home) {
-        this.jdbc = jdbc;
+        this.records = records;
         this.provisioner = provisioner;
         this.engines = engines;
         this.definitions = definitions;
@@ -63,26 +59,7 @@ public class ForkRegistry {
     }
 
     void register(ForkRecord fork) {
-        jdbc.sql("insert into forks (name, job, run_id, source, region, engine, version, point_in_time, backup_id,"
-                        + " host, port, pool_port, created_at, server, database) values (:name, :job, :run, :source,"
-                        + " :region, :engine, :version, :pit, :backup, :host, :port, :poolPort, :created, :server,"
-                        + " :database) on conflict (name) do nothing")
-                .param("name", fork.name())
-                .param("job", fork.job())
-                .param("run", fork.runId())
-                .param("source", fork.source())
-                .param("region", fork.region())
-                .param("engine", fork.engine())
-                .param("version", fork.version())
-                .param("pit", Timestamp.from(fork.pointInTime()))
-                .param("backup", fork.backupId())
-                .param("host", fork.host())
-                .param("port", fork.port())
-                .param("poolPort", fork.poolPort())
-                .param("created", Timestamp.from(fork.createdAt()))
-                .param("server", fork.server())
-                .param("database", fork.database())
-                .update();
+        records.register(fork);
         log.info(
                 "fork {} of {} registered: {}:{}{}{}",
                 fork.name(),
@@ -93,17 +70,13 @@ public class ForkRegistry {
                 fork.poolPort() == null ? "" : ", pools on " + fork.poolPort());
     }
 
+    /** The forks that exist, oldest first: {@link ForkRecords#list()}. */
     public List<ForkRecord> list() {
-        return jdbc.sql("select * from forks order by created_at, name")
-                .query(ForkRegistry::fork)
-                .list();
+        return records.list();
     }
 
     public Optional<ForkRecord> find(String name) {
-        return jdbc.sql("select * from forks where name = :name")
-                .param("name", name)
-                .query(ForkRegistry::fork)
-                .optional();
+        return records.find(name);
     }
 
     /**
@@ -140,7 +113,7 @@ public class ForkRegistry {
             engines.named(found.engine()).stopPools(new Place(found.directory(), found.port(), found.version()));
             provisioner.drop(name);
         });
-        jdbc.sql("delete from forks where name = :name").param("name", name).update();
+        records.remove(name);
         log.info("dropped fork {}", name);
     }
 
@@ -188,10 +161,7 @@ public class ForkRegistry {
      * never {@code keeping}; returns their names.
      */
     List<String> applyRetention(JobDefinition job, String keeping) {
-        List<ForkRecord> forks = jdbc.sql("select * from forks where job = :job order by created_at desc, name desc")
-                .param("job", job.name())
-                .query(ForkRegistry::fork)
-                .list();
+        List<ForkRecord> forks = records.ofJob(job.name());
         Instant now = clock.instant();
         List<String> dropped = new ArrayList<>();
         for (int index = 0; index < forks.size(); index++) {
@@ -214,24 +184,5 @@ public class ForkRegistry {
             }
         }
         return dropped;
-    }
-
-    private static ForkRecord fork(ResultSet row, int index) throws SQLException {
-        return new ForkRecord(
-                row.getString("name"),
-                row.getString("job"),
-                row.getLong("run_id"),
-                row.getString("source"),
-                row.getString("region"),
-                row.getString("engine"),
-                row.getInt("version"),
-                row.getTimestamp("point_in_time").toInstant(),
-                row.getString("backup_id"),
-                row.getString("host"),
-                row.getInt("port"),
-                (Integer) row.getObject("pool_port"),
-                row.getTimestamp("created_at").toInstant(),
-                row.getString("server"),
-                row.getString("database"));
     }
 }

@@ -1,21 +1,39 @@
 package io.forkrunner.report;
 
+import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.run.SkippedFires;
 import io.forkrunner.schedule.ScheduleView;
 import io.forkrunner.schedule.Schedules;
+import io.forkrunner.schedule.TriggerRecords;
 import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
-/** Each scheduled job with its schedule, its last run and the fires it skipped: for the CLI and the API. */
+/**
+ * Each scheduled job with its schedule, its last run and the fires it skipped: for the CLI and the API. Where the
+ * scheduler is there, the triggers are first made to match the definitions; a context that only reads has no scheduler
+ * and is used only when they match already ({@link TriggerRecords#match}).
+ */
 @Component
 public class ScheduleReports {
 
-    private final Schedules schedules;
+    private static final int NEXT_FIRES = 3;
+
+    private final ObjectProvider<Schedules> schedules;
+    private final TriggerRecords triggers;
+    private final LiveDefinitions definitions;
     private final RunReports runs;
     private final SkippedFires skippedFires;
 
-    ScheduleReports(Schedules schedules, RunReports runs, SkippedFires skippedFires) {
+    ScheduleReports(
+            ObjectProvider<Schedules> schedules,
+            TriggerRecords triggers,
+            LiveDefinitions definitions,
+            RunReports runs,
+            SkippedFires skippedFires) {
         this.schedules = schedules;
+        this.triggers = triggers;
+        this.definitions = definitions;
         this.runs = runs;
         this.skippedFires = skippedFires;
     }
@@ -24,8 +42,9 @@ public class ScheduleReports {
     public record ScheduledJob(ScheduleView schedule, RunView lastRun, List<SkippedFires.SkippedFire> skippedFires) {}
 
     public List<ScheduledJob> list() {
+        schedules.ifAvailable(Schedules::synchronize);
         List<RunView> all = runs.runs();
-        return schedules.list(3).stream()
+        return triggers.list(definitions.current(), NEXT_FIRES).stream()
                 .map(schedule -> new ScheduledJob(
                         schedule,
                         all.stream()

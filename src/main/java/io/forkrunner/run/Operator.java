@@ -58,6 +58,7 @@ public class Operator {
     private final Jobs jobs;
     private final DataSource dataSource;
     private final RunLeases leases;
+    private final RunLiveness liveness;
     private final SkippedFires skippedFires;
     private final Clock clock;
 
@@ -69,6 +70,7 @@ public class Operator {
             Jobs jobs,
             DataSource dataSource,
             RunLeases leases,
+            RunLiveness liveness,
             SkippedFires skippedFires,
             Clock clock) {
         this.jobOperator = jobOperator;
@@ -78,6 +80,7 @@ public class Operator {
         this.jobs = jobs;
         this.dataSource = dataSource;
         this.leases = leases;
+        this.liveness = liveness;
         this.skippedFires = skippedFires;
         this.clock = clock;
     }
@@ -177,7 +180,7 @@ public class Operator {
     }
 
     private AdvisoryLock runLock(String job, String trigger) {
-        return AdvisoryLock.tryAcquire(dataSource, runLockKey(job, trigger), leases.lease())
+        return AdvisoryLock.tryAcquire(dataSource, RunLiveness.runLockKey(job, trigger), leases.lease())
                 .orElseThrow(() -> new ForkrunnerException(
                         "run " + trigger + " of " + job + " is executing or being restarted in another process"));
     }
@@ -190,7 +193,7 @@ public class Operator {
         JobDefinition job = requireJob(instance.getJobName());
         List<AdvisoryLock> locks = new ArrayList<>();
         try {
-            locks.add(AdvisoryLock.tryAcquire(dataSource, runLockKey(job.name(), trigger), leases.lease())
+            locks.add(AdvisoryLock.tryAcquire(dataSource, RunLiveness.runLockKey(job.name(), trigger), leases.lease())
                     .orElseThrow(() -> new RunBusyException("run " + runId + " is executing or being restarted in"
                             + " another process; forkrunner status " + runId + " shows it")));
             last = repository.getLastJobExecution(instance);
@@ -228,7 +231,7 @@ public class Operator {
      * (so that its process is known not to hold it).
      */
     private void recoverDead(long runId, JobExecution execution) {
-        Optional<RunLeases.Lease> lease = leases.lease(runId);
+        Optional<RunLiveness.Lease> lease = liveness.lease(runId);
         if (lease.isPresent() && !lease.get().expired()) {
             throw new ForkrunnerException(
                     "run " + runId + " was renewed by " + lease.get().node() + " until "
@@ -267,7 +270,8 @@ public class Operator {
             throw new ForkrunnerException("run " + runId + " is " + last.getStatus() + ", not running");
         }
         String trigger = last.getJobParameters().getString("trigger");
-        Optional<AdvisoryLock> free = AdvisoryLock.tryAcquire(dataSource, runLockKey(instance.getJobName(), trigger));
+        Optional<AdvisoryLock> free =
+                AdvisoryLock.tryAcquire(dataSource, RunLiveness.runLockKey(instance.getJobName(), trigger));
         if (free.isPresent()) {
             // no process executes it: its runner died; nothing to interrupt
             try (AdvisoryLock ignored = free.get()) {
@@ -285,27 +289,7 @@ public class Operator {
 
     /** The runs left running by a process that died: run lock free and lease expired. */
     public List<Long> deadRuns() {
-        List<Long> dead = new ArrayList<>();
-        for (String job : jobs.names()) {
-            for (JobExecution execution : repository.findRunningJobExecutions(job)) {
-                if (dead(job, execution)) {
-                    dead.add(execution.getJobInstance().getInstanceId());
-                }
-            }
-        }
-        return dead;
-    }
-
-    private boolean dead(String job, JobExecution execution) {
-        String trigger = execution.getJobParameters().getString("trigger");
-        Optional<AdvisoryLock> lock = AdvisoryLock.tryAcquire(dataSource, runLockKey(job, trigger));
-        if (lock.isEmpty()) {
-            return false;
-        }
-        lock.get().close();
-        Optional<RunLeases.Lease> lease =
-                leases.lease(execution.getJobInstance().getInstanceId());
-        return lease.isEmpty() || lease.get().expired();
+        return liveness.deadRuns();
     }
 
     /**
@@ -317,14 +301,14 @@ public class Operator {
         for (String job : jobs.names()) {
             for (JobExecution execution : repository.findRunningJobExecutions(job)) {
                 Optional<ForkPlan> plan = ForkPlan.of(execution);
-                if (plan.isPresent() && !dead(job, execution)) {
+                if (plan.isPresent() && !liveness.dead(job, execution)) {
                     long runId = execution.getJobInstance().getInstanceId();
                     live.put(
                             plan.get().fork(),
                             new LiveRun(
                                     runId,
-                                    leases.lease(runId)
-                                            .map(RunLeases.Lease::node)
+                                    liveness.lease(runId)
+                                            .map(RunLiveness.Lease::node)
                                             .orElse("a process")));
                 }
             }
@@ -383,7 +367,7 @@ public class Operator {
             JobExecution last = repository.getLastJobExecution(instance);
             String trigger = last.getJobParameters().getString("trigger");
             Optional<AdvisoryLock> lock =
-                    AdvisoryLock.tryAcquire(dataSource, runLockKey(instance.getJobName(), trigger));
+                    AdvisoryLock.tryAcquire(dataSource, RunLiveness.runLockKey(instance.getJobName(), trigger));
             if (lock.isPresent()) {
                 try (AdvisoryLock ignored = lock.get()) {
                     if (repository.getLastJobExecution(instance).isRunning()) {
@@ -420,10 +404,6 @@ public class Operator {
             throw new NoSuchRunException(runId);
         }
         return instance;
-    }
-
-    private static String runLockKey(String job, String trigger) {
-        return "forkrunner.run." + job + "." + trigger;
     }
 
     private static void sleep(Duration duration) {

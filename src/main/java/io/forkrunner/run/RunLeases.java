@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -180,17 +179,6 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
                 .param("millis", lease.toMillis())
                 .update();
         return renewed > 0;
-    }
-
-    /** The lease of a run: which process holds it, until when, and whether that time has passed (the store's clock). */
-    record Lease(String node, Instant expiresAt, boolean expired) {}
-
-    Optional<Lease> lease(long runId) {
-        return jdbc.sql("select node, expires_at, expires_at < now() from run_leases where run_id = :run")
-                .param("run", runId)
-                .query((row, index) ->
-                        new Lease(row.getString(1), row.getTimestamp(2).toInstant(), row.getBoolean(3)))
-                .optional();
     }
 
     // ---- shutdown: runs of this process end STOPPED, their children ended, and are noted for the next serve

@@ -51,11 +51,13 @@ public class Schedules {
     private static final String SIGNATURE = "signature";
 
     private final Scheduler scheduler;
+    private final TriggerRecords triggers;
     private final LiveDefinitions definitions;
     private final Clock clock;
 
-    Schedules(Scheduler scheduler, LiveDefinitions definitions, Clock clock) {
+    Schedules(Scheduler scheduler, TriggerRecords triggers, LiveDefinitions definitions, Clock clock) {
         this.scheduler = scheduler;
+        this.triggers = triggers;
         this.definitions = definitions;
         this.clock = clock;
     }
@@ -190,39 +192,10 @@ public class Schedules {
         return times;
     }
 
-    /** Each scheduled job: its schedule, its state and its next fire times. */
+    /** Each scheduled job: its schedule, its state and its next fire times, once the triggers match the definitions. */
     public List<ScheduleView> list(int nextFires) {
         synchronize();
-        List<ScheduleView> views = new ArrayList<>();
-        try {
-            for (JobDefinition job : definitions.current().jobs().values()) {
-                if (job.schedule() == null) {
-                    continue;
-                }
-                Trigger trigger = scheduler.getTrigger(TriggerKey.triggerKey(job.name(), FORKS));
-                String state = trigger == null
-                        ? "NONE"
-                        : scheduler.getTriggerState(trigger.getKey()).name();
-                List<Instant> next = new ArrayList<>();
-                Date fire = trigger == null ? null : trigger.getNextFireTime();
-                while (fire != null && next.size() < nextFires) {
-                    next.add(fire.toInstant());
-                    fire = trigger.getFireTimeAfter(fire);
-                }
-                views.add(new ScheduleView(
-                        job.name(),
-                        job.schedule().cron(),
-                        job.schedule().zone().getId(),
-                        job.schedule().misfire().name().toLowerCase().replace('_', '-'),
-                        job.schedule().overlap().name().toLowerCase(),
-                        state,
-                        next));
-            }
-        } catch (SchedulerException e) {
-            throw new ForkrunnerException("cannot read the schedules: " + e.getMessage(), e);
-        }
-        views.sort(java.util.Comparator.comparing(ScheduleView::job));
-        return views;
+        return triggers.list(definitions.current(), nextFires);
     }
 
     public void pause(String job) {

@@ -18,6 +18,9 @@ import org.springframework.context.annotation.Configuration;
  */
 final class BundledSchema implements JavaMigration {
 
+    static final String SPRING_BATCH_VERSION = "1";
+    static final String QUARTZ_VERSION = "4";
+
     private final String version;
     private final String description;
     private final String script;
@@ -34,12 +37,15 @@ final class BundledSchema implements JavaMigration {
         @Bean
         JavaMigration springBatchSchema() {
             return new BundledSchema(
-                    "1", "spring batch job repository", "/org/springframework/batch/core/schema-postgresql.sql");
+                    SPRING_BATCH_VERSION,
+                    "spring batch job repository",
+                    "/org/springframework/batch/core/schema-postgresql.sql");
         }
 
         @Bean
         JavaMigration quartzSchema() {
-            return new BundledSchema("4", "quartz job store", "/org/quartz/impl/jdbcjobstore/tables_postgres.sql");
+            return new BundledSchema(
+                    QUARTZ_VERSION, "quartz job store", "/org/quartz/impl/jdbcjobstore/tables_postgres.sql");
         }
     }
 

@@ -162,19 +162,9 @@ public final class TestHome implements AutoCloseable {
     /** Starts forkrunner as a child process of its own, output to {@code var/log/NAME.out}. */
     public Process start(String logName, Map<String, String> environment, String... args) {
         try {
-            String classpath = "target/classes" + java.io.File.pathSeparator
-                    + Files.readString(Path.of("target/runtime-classpath.txt")).strip();
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp",
-                    classpath,
-                    "io.forkrunner.ForkrunnerApplication",
-                    "--home",
-                    root.toString()));
-            command.addAll(List.of(args));
             Path log = root.resolve("var/log/" + logName + ".out");
             Files.createDirectories(log.getParent());
-            ProcessBuilder builder = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(javaCommand(args))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().putAll(environment);
@@ -184,6 +174,46 @@ public final class TestHome implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Runs one command line in a JVM of its own, with {@code environment} added, and waits for its end. */
+    public CliResult cliInChild(Map<String, String> environment, String... args) {
+        try {
+            Path out = Files.createTempFile("child", ".out");
+            Path err = Files.createTempFile("child", ".err");
+            ProcessBuilder builder = new ProcessBuilder(javaCommand(args))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
+            processes.add(process);
+            if (!process.waitFor(5, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("forkrunner " + String.join(" ", args) + " did not end");
+            }
+            CliResult result = new CliResult(process.exitValue(), Files.readString(out), Files.readString(err));
+            Files.delete(out);
+            Files.delete(err);
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<String> javaCommand(String... args) throws IOException {
+        String classpath = "target/classes" + java.io.File.pathSeparator
+                + Files.readString(Path.of("target/runtime-classpath.txt")).strip();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classpath,
+                "io.forkrunner.ForkrunnerApplication",
+                "--home",
+                root.toString()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /**
