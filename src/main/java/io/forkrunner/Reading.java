@@ -50,7 +50,7 @@ final class Reading {
     })
     static final class Components {}
 
-    /** The context, or empty when the metadata store is not migrated to this forkrunner's newest migration. */
+    /** The context, or empty when the metadata store lacks a migration this forkrunner carries. */
     static Optional<ConfigurableApplicationContext> open(Forkrunner.Start start) {
         SingleConnectionDataSource dataSource = dataSource(start);
         JdbcClient jdbc = JdbcClient.create(dataSource);
