@@ -9,6 +9,7 @@ import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -266,8 +267,8 @@ final class PostgresLogicalRestore {
         for (Table table : tables) {
             if (!checkpoints.reached(table.checkpoint())) {
                 loadTable(target, passfile, table, dump, log);
-                checkpoints.reach(table.checkpoint());
                 appendLoaded(dump, table);
+                checkpoints.reach(table.checkpoint());
                 progress.report("tables restored", ++loaded, tables.size());
             }
         }
@@ -385,16 +386,18 @@ final class PostgresLogicalRestore {
 
     /**
      * The tables loaded, one line each, in the order they were, beside the dump (which goes when the load is done):
-     * what each restart did is there to read.
+     * what each restart did is there to read. Written before the table's checkpoint: a table loaded again because its
+     * run was killed between the two is the last line already, and is not written twice.
      */
     private void appendLoaded(Path dump, Table table) {
+        Path file = dump.resolveSibling("tables-loaded");
+        String line = table.database() + "." + table.schema() + "." + table.name();
         try {
+            if (("\n" + ServiceUser.readIfExists(file)).endsWith("\n" + line + "\n")) {
+                return;
+            }
             Files.writeString(
-                    dump.resolveSibling("tables-loaded"),
-                    table.database() + "." + table.schema() + "." + table.name() + "\n",
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND,
-                    LinkOption.NOFOLLOW_LINKS);
+                    file, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
