@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
@@ -51,6 +52,15 @@ public final class Forkrunner implements AutoCloseable {
                     MetadataStore.prepare(home, definitions.settings().metadata(), secrets, runner);
             return new Start(home, definitions, serviceUser, runner, secrets, metadata);
         }
+
+        /** What every context is given rather than makes: the home, the definitions, processes and secrets. */
+        void register(ConfigurableListableBeanFactory beans) {
+            beans.registerSingleton("home", home);
+            beans.registerSingleton("definitions", new LiveDefinitions(definitions));
+            beans.registerSingleton("serviceUser", serviceUser);
+            beans.registerSingleton("processRunner", runner);
+            beans.registerSingleton("secrets", secrets);
+        }
     }
 
     public static Forkrunner boot(Home home, boolean web) {
@@ -75,14 +85,7 @@ public final class Forkrunner implements AutoCloseable {
         properties.put("server.port", start.definitions().settings().api().port());
         properties.put("server.address", start.definitions().settings().api().address());
         application.setDefaultProperties(properties);
-        application.addInitializers(context -> {
-            var beans = context.getBeanFactory();
-            beans.registerSingleton("home", start.home());
-            beans.registerSingleton("definitions", new LiveDefinitions(start.definitions()));
-            beans.registerSingleton("serviceUser", start.serviceUser());
-            beans.registerSingleton("processRunner", start.runner());
-            beans.registerSingleton("secrets", start.secrets());
-        });
+        application.addInitializers(context -> start.register(context.getBeanFactory()));
         return new Forkrunner(application.run());
     }
 

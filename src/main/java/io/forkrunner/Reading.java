@@ -1,7 +1,6 @@
 package io.forkrunner;
 
 import io.forkrunner.backup.BackupReading;
-import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.engine.Engines;
 import io.forkrunner.engine.postgresql.PostgresEngine;
 import io.forkrunner.fork.ForkRecords;
@@ -61,11 +60,7 @@ final class Reading {
             }
             AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
             var beans = context.getBeanFactory();
-            beans.registerSingleton("home", start.home());
-            beans.registerSingleton("definitions", new LiveDefinitions(start.definitions()));
-            beans.registerSingleton("serviceUser", start.serviceUser());
-            beans.registerSingleton("processRunner", start.runner());
-            beans.registerSingleton("secrets", start.secrets());
+            start.register(beans);
             beans.registerSingleton("clock", Clock.systemUTC());
             context.registerBean("dataSource", DataSource.class, () -> dataSource);
             context.registerBean(JdbcClient.class, () -> jdbc);
