@@ -109,6 +109,7 @@ echo "bench: backup $(du -sh "$backup" | cut -f1), WAL archive $(du -sh "$home/v
 sync
 
 start=$(now)
+launch=$start
 /usr/bin/time -f "%M" -o "$home/run.rss" "$repo/forkrunner" --home "$home" run bench --at "$target" --json > "$home/run.json" 2> "$home/run.err" \
   || { cat "$home/run.json" "$home/run.err"; exit 1; }
 forkrunner_seconds=$(echo "$(now) - $start" | bc)
@@ -150,5 +151,7 @@ echo "bench: steps: $(field '", ".join("%s %.1f s" % (s["name"], s["durationMill
 printf "forkrunner run: %.1f s (JVM start and all eight steps; restore-data step alone: %s s; backup %s)\n" \
   "$forkrunner_seconds" "$(field '"%.1f" % (next(s for s in run["steps"] if s["name"] == "restore-data")["durationMillis"] / 1000)')" \
   "$(field 'next(s for s in run["steps"] if s["name"] == "restore-data")["report"].get("lay-down", "?")')"
+printf "launch to first step: %.2f s (from the launcher's start to the pick-backup step's start)\n" \
+  "$(field "(__import__('datetime').datetime.fromisoformat(run['steps'][0]['startedAt'].replace('Z', '+00:00')).timestamp() - $launch)")"
 printf "raw tools:      %.1f s (%s)\nratio:          %.2f\nrunner peak RSS: %d MB\n" \
   "$raw_seconds" "${copy[*]}" "$(echo "$forkrunner_seconds / $raw_seconds" | bc -l)" "$(( $(cat "$home/run.rss") / 1024 ))"
