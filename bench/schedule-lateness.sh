@@ -16,7 +16,7 @@ set -euo pipefail
 jobs="${1:-1000}"
 spread="${2:-200}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-free_port() { for p in $(seq "$1" "$2"); do ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && { echo "$p"; return; }; done; exit 1; }
+source "$repo/bench/lib.sh"
 
 home="$(mktemp -d /tmp/forkrunner-lateness-XXXX)"
 mkdir -p "$home/config" "$home/jobs" "$home/var/secrets"
