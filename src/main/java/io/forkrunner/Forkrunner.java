@@ -4,6 +4,7 @@ import io.forkrunner.definition.DefinitionReader;
 import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.system.Home;
+import io.forkrunner.system.LockSessions;
 import io.forkrunner.system.MetadataStore;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secrets;
@@ -53,13 +54,14 @@ public final class Forkrunner implements AutoCloseable {
             return new Start(home, definitions, serviceUser, runner, secrets, metadata);
         }
 
-        /** What every context is given rather than makes: the home, the definitions, processes and secrets. */
+        /** What every context is given rather than makes: home, definitions, processes, secrets, lock sessions. */
         void register(ConfigurableListableBeanFactory beans) {
             beans.registerSingleton("home", home);
             beans.registerSingleton("definitions", new LiveDefinitions(definitions));
             beans.registerSingleton("serviceUser", serviceUser);
             beans.registerSingleton("processRunner", runner);
             beans.registerSingleton("secrets", secrets);
+            beans.registerSingleton("lockSessions", new LockSessions(metadata));
         }
     }
 

@@ -11,6 +11,7 @@ import io.forkrunner.system.AdvisoryLock;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
+import io.forkrunner.system.LockSessions;
 import io.forkrunner.system.Secrets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,7 +22,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -44,7 +44,7 @@ public class BackupKeeper {
     private final ArchiverRecords archivers;
     private final SlotRecords slots;
     private final Secrets secrets;
-    private final DataSource dataSource;
+    private final LockSessions locks;
     private final Clock clock;
 
     BackupKeeper(
@@ -55,7 +55,7 @@ public class BackupKeeper {
             ArchiverRecords archivers,
             SlotRecords slots,
             Secrets secrets,
-            DataSource dataSource,
+            LockSessions locks,
             Clock clock) {
         this.slots = slots;
         this.home = home;
@@ -64,7 +64,7 @@ public class BackupKeeper {
         this.catalog = catalog;
         this.archivers = archivers;
         this.secrets = secrets;
-        this.dataSource = dataSource;
+        this.locks = locks;
         this.clock = clock;
     }
 
@@ -81,7 +81,7 @@ public class BackupKeeper {
         ServiceDefinition service = definitions.current().requireService(serviceName);
         Engine engine = engines.of(service);
         Endpoint source = Endpoint.of(service, secrets);
-        try (AdvisoryLock ignored = AdvisoryLock.tryAcquire(dataSource, "forkrunner.backup." + service.name())
+        try (AdvisoryLock ignored = locks.tryAcquire("forkrunner.backup." + service.name())
                 .orElseThrow(() -> new ForkrunnerException(
                         "a backup of " + service.name() + " is running in another process; wait for it to end"))) {
             abandonUnfinished(service.name());

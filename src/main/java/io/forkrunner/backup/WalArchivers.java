@@ -8,6 +8,7 @@ import io.forkrunner.engine.Engines;
 import io.forkrunner.system.AdvisoryLock;
 import io.forkrunner.system.ChildProcess;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.LockSessions;
 import io.forkrunner.system.Node;
 import io.forkrunner.system.Secrets;
 import jakarta.annotation.PreDestroy;
@@ -19,7 +20,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -47,7 +47,7 @@ public class WalArchivers {
     private final ArchiverRecords records;
     private final SlotKeeper slots;
     private final Secrets secrets;
-    private final DataSource dataSource;
+    private final LockSessions locks;
     private final Clock clock;
     private final Map<String, Archiver> running = new HashMap<>();
 
@@ -58,10 +58,10 @@ public class WalArchivers {
             ArchiverRecords records,
             SlotKeeper slots,
             Secrets secrets,
-            DataSource dataSource,
+            LockSessions locks,
             Clock clock) {
         this.slots = slots;
-        this.dataSource = dataSource;
+        this.locks = locks;
         this.definitions = definitions;
         this.engines = engines;
         this.keeper = keeper;
@@ -126,8 +126,7 @@ public class WalArchivers {
     private void supervise(ServiceDefinition service) {
         boolean standingBy = false;
         while (!Thread.currentThread().isInterrupted()) {
-            Optional<AdvisoryLock> lock =
-                    AdvisoryLock.tryAcquire(dataSource, "forkrunner.archiver." + service.name(), LOCK_IDLE);
+            Optional<AdvisoryLock> lock = locks.tryAcquire("forkrunner.archiver." + service.name(), LOCK_IDLE);
             if (lock.isEmpty()) {
                 if (!standingBy) {
                     log.info("another node archives the WAL of {}: standing by", service.name());

@@ -16,6 +16,7 @@ import io.forkrunner.run.Operator;
 import io.forkrunner.system.AdvisoryLock;
 import io.forkrunner.system.BadInputException;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.LockSessions;
 import io.forkrunner.system.Node;
 import io.forkrunner.system.Problem;
 import io.forkrunner.system.Secrets;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
@@ -53,7 +53,7 @@ public class Rename {
     private final ForkRegistry registry;
     private final Provisioner provisioner;
     private final JdbcClient jdbc;
-    private final DataSource dataSource;
+    private final LockSessions locks;
     private final Clock clock;
 
     Rename(
@@ -65,7 +65,7 @@ public class Rename {
             ForkRegistry registry,
             Provisioner provisioner,
             JdbcClient jdbc,
-            DataSource dataSource,
+            LockSessions locks,
             Clock clock) {
         this.definitions = definitions;
         this.engines = engines;
@@ -75,7 +75,7 @@ public class Rename {
         this.registry = registry;
         this.provisioner = provisioner;
         this.jdbc = jdbc;
-        this.dataSource = dataSource;
+        this.locks = locks;
         this.clock = clock;
     }
 
@@ -118,17 +118,15 @@ public class Rename {
      * refused naming the process that holds it.
      */
     private AdvisoryLock hold(String serviceName, String newName, String whatToDo) {
-        AdvisoryLock lock = AdvisoryLock.tryAcquire(dataSource, "forkrunner.rename." + newName)
-                .orElseThrow(() -> {
-                    String holder = jdbc.sql(
-                                    "select node || ' since ' || since from rename_holders where new_name = :name")
-                            .param("name", newName)
-                            .query(String.class)
-                            .optional()
-                            .orElse("another process");
-                    return new RenameBusyException("the rename of " + serviceName + " to " + newName
-                            + " is in progress: process " + holder + " holds it (HOST:PID). " + whatToDo);
-                });
+        AdvisoryLock lock = locks.tryAcquire("forkrunner.rename." + newName).orElseThrow(() -> {
+            String holder = jdbc.sql("select node || ' since ' || since from rename_holders where new_name = :name")
+                    .param("name", newName)
+                    .query(String.class)
+                    .optional()
+                    .orElse("another process");
+            return new RenameBusyException("the rename of " + serviceName + " to " + newName
+                    + " is in progress: process " + holder + " holds it (HOST:PID). " + whatToDo);
+        });
         jdbc.sql("insert into rename_holders (new_name, node, since) values (:name, :node, :now)"
                         + " on conflict (new_name) do update set node = :node, since = :now")
                 .param("name", newName)

@@ -9,6 +9,7 @@ import io.forkrunner.fork.Jobs;
 import io.forkrunner.system.AdvisoryLock;
 import io.forkrunner.system.BadInputException;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.LockSessions;
 import io.forkrunner.system.Problem;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
@@ -56,7 +56,7 @@ public class Operator {
     private final ForkJobs forkJobs;
     private final LiveDefinitions definitions;
     private final Jobs jobs;
-    private final DataSource dataSource;
+    private final LockSessions lockSessions;
     private final RunLeases leases;
     private final RunLiveness liveness;
     private final SkippedFires skippedFires;
@@ -68,7 +68,7 @@ public class Operator {
             ForkJobs forkJobs,
             LiveDefinitions definitions,
             Jobs jobs,
-            DataSource dataSource,
+            LockSessions lockSessions,
             RunLeases leases,
             RunLiveness liveness,
             SkippedFires skippedFires,
@@ -78,7 +78,7 @@ public class Operator {
         this.forkJobs = forkJobs;
         this.definitions = definitions;
         this.jobs = jobs;
-        this.dataSource = dataSource;
+        this.lockSessions = lockSessions;
         this.leases = leases;
         this.liveness = liveness;
         this.skippedFires = skippedFires;
@@ -160,7 +160,7 @@ public class Operator {
      */
     private AdvisoryLock jobLock(JobDefinition job, String trigger) {
         String key = "forkrunner.job." + job.name();
-        Optional<AdvisoryLock> lock = AdvisoryLock.tryAcquire(dataSource, key, leases.lease());
+        Optional<AdvisoryLock> lock = lockSessions.tryAcquire(key, leases.lease());
         if (lock.isPresent()) {
             return lock.get();
         }
@@ -168,7 +168,7 @@ public class Operator {
             log.info("a run of {} is in progress: {} waits for it (overlap: queue)", job.name(), trigger);
             while (lock.isEmpty()) {
                 sleep(QUEUE_POLL);
-                lock = AdvisoryLock.tryAcquire(dataSource, key, leases.lease());
+                lock = lockSessions.tryAcquire(key, leases.lease());
             }
             return lock.get();
         }
@@ -180,7 +180,8 @@ public class Operator {
     }
 
     private AdvisoryLock runLock(String job, String trigger) {
-        return AdvisoryLock.tryAcquire(dataSource, RunLiveness.runLockKey(job, trigger), leases.lease())
+        return lockSessions
+                .tryAcquire(RunLiveness.runLockKey(job, trigger), leases.lease())
                 .orElseThrow(() -> new ForkrunnerException(
                         "run " + trigger + " of " + job + " is executing or being restarted in another process"));
     }
@@ -193,7 +194,8 @@ public class Operator {
         JobDefinition job = requireJob(instance.getJobName());
         List<AdvisoryLock> locks = new ArrayList<>();
         try {
-            locks.add(AdvisoryLock.tryAcquire(dataSource, RunLiveness.runLockKey(job.name(), trigger), leases.lease())
+            locks.add(lockSessions
+                    .tryAcquire(RunLiveness.runLockKey(job.name(), trigger), leases.lease())
                     .orElseThrow(() -> new RunBusyException("run " + runId + " is executing or being restarted in"
                             + " another process; forkrunner status " + runId + " shows it")));
             last = repository.getLastJobExecution(instance);
@@ -210,7 +212,8 @@ public class Operator {
             }
             locks.add(
                     0,
-                    AdvisoryLock.tryAcquire(dataSource, "forkrunner.job." + job.name(), leases.lease())
+                    lockSessions
+                            .tryAcquire("forkrunner.job." + job.name(), leases.lease())
                             .orElseThrow(() -> new RunBusyException("another run of " + job.name()
                                     + " is in progress: restart run " + runId + " after it")));
             log.info("restarting run {} of {}", runId, job.name());
@@ -270,8 +273,7 @@ public class Operator {
             throw new ForkrunnerException("run " + runId + " is " + last.getStatus() + ", not running");
         }
         String trigger = last.getJobParameters().getString("trigger");
-        Optional<AdvisoryLock> free =
-                AdvisoryLock.tryAcquire(dataSource, RunLiveness.runLockKey(instance.getJobName(), trigger));
+        Optional<AdvisoryLock> free = lockSessions.tryAcquire(RunLiveness.runLockKey(instance.getJobName(), trigger));
         if (free.isPresent()) {
             // no process executes it: its runner died; nothing to interrupt
             try (AdvisoryLock ignored = free.get()) {
@@ -367,7 +369,7 @@ public class Operator {
             JobExecution last = repository.getLastJobExecution(instance);
             String trigger = last.getJobParameters().getString("trigger");
             Optional<AdvisoryLock> lock =
-                    AdvisoryLock.tryAcquire(dataSource, RunLiveness.runLockKey(instance.getJobName(), trigger));
+                    lockSessions.tryAcquire(RunLiveness.runLockKey(instance.getJobName(), trigger));
             if (lock.isPresent()) {
                 try (AdvisoryLock ignored = lock.get()) {
                     if (repository.getLastJobExecution(instance).isRunning()) {

@@ -2,11 +2,11 @@ package io.forkrunner.run;
 
 import io.forkrunner.fork.Jobs;
 import io.forkrunner.system.AdvisoryLock;
+import io.forkrunner.system.LockSessions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import javax.sql.DataSource;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -22,13 +22,13 @@ public class RunLiveness {
 
     private final JobRepository repository;
     private final Jobs jobs;
-    private final DataSource dataSource;
+    private final LockSessions locks;
     private final JdbcClient jdbc;
 
-    RunLiveness(JobRepository repository, Jobs jobs, DataSource dataSource, JdbcClient jdbc) {
+    RunLiveness(JobRepository repository, Jobs jobs, LockSessions locks, JdbcClient jdbc) {
         this.repository = repository;
         this.jobs = jobs;
-        this.dataSource = dataSource;
+        this.locks = locks;
         this.jdbc = jdbc;
     }
 
@@ -50,7 +50,7 @@ public class RunLiveness {
 
     boolean dead(String job, JobExecution execution) {
         String trigger = execution.getJobParameters().getString("trigger");
-        Optional<AdvisoryLock> lock = AdvisoryLock.tryAcquire(dataSource, runLockKey(job, trigger));
+        Optional<AdvisoryLock> lock = locks.tryAcquire(runLockKey(job, trigger));
         if (lock.isEmpty()) {
             return false;
         }

@@ -7,11 +7,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Optional;
-import javax.sql.DataSource;
 
 /**
- * A PostgreSQL session-level advisory lock in the metadata store, held on a connection of its own for as long as the
- * work it guards runs. When the holding process dies, its connection closes and the lock is free again.
+ * A PostgreSQL session-level advisory lock in the metadata store, held on a session of its own ({@link LockSessions})
+ * for as long as the work it guards runs. When the holding process dies, its session ends and the lock is free again.
  */
 public final class AdvisoryLock implements AutoCloseable {
 
@@ -23,20 +22,9 @@ public final class AdvisoryLock implements AutoCloseable {
         this.key = key;
     }
 
-    /** The lock named {@code key}, or empty when another session holds it. */
-    public static Optional<AdvisoryLock> tryAcquire(DataSource dataSource, String key) {
-        return tryAcquire(dataSource, key, null);
-    }
-
-    /**
-     * The lock named {@code key}, or empty when another session holds it. With {@code idleTimeout}, the server ends
-     * the lock's session (freeing the lock) when its holder stays silent that long: {@link #keepAlive()} more often.
-     * A process that was paused loses its locks so.
-     */
-    public static Optional<AdvisoryLock> tryAcquire(DataSource dataSource, String key, Duration idleTimeout) {
-        Connection connection = null;
+    /** The lock named {@code key} on {@code connection}, a session of its own that the lock ends. */
+    static Optional<AdvisoryLock> tryAcquire(Connection connection, String key, Duration idleTimeout) {
         try {
-            connection = dataSource.getConnection();
             connection.setAutoCommit(true);
             if (idleTimeout != null) {
                 try (Statement statement = connection.createStatement()) {
@@ -78,14 +66,11 @@ public final class AdvisoryLock implements AutoCloseable {
     @Override
     public void close() {
         try (PreparedStatement statement =
-                        connection.prepareStatement("select pg_advisory_unlock(hashtextextended(?, 0))");
-                Statement reset = connection.createStatement()) {
+                connection.prepareStatement("select pg_advisory_unlock(hashtextextended(?, 0))")) {
             statement.setString(1, key);
             statement.execute();
-            reset.execute("reset idle_session_timeout"); // the connection goes back to the pool
         } catch (SQLException e) {
-
-            // closing the connection below ends the session, which frees the lock anyway
+            // ending the session below frees the lock anyway; unlocking first frees it before close returns
         } finally {
             closeQuietly(connection);
         }
