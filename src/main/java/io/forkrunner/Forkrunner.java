@@ -9,7 +9,9 @@ import io.forkrunner.system.MetadataStore;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secrets;
 import io.forkrunner.system.ServiceUser;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -17,6 +19,8 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.context.annotation.ImportCandidates;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -28,6 +32,23 @@ public final class Forkrunner implements AutoCloseable {
 
     /** Set to {@code off}, read commands start the full context too. */
     static final String THIN_READS = "FORKRUNNER_THIN_READS";
+
+    /** The packages (or class names) of the auto-configurations that only {@code serve} needs. */
+    private static final List<String> SERVE_ONLY = List.of(
+            "org.springframework.boot.actuate.",
+            "org.springframework.boot.health.",
+            "org.springframework.boot.micrometer.",
+            "org.springframework.boot.servlet.",
+            "org.springframework.boot.tomcat.",
+            "org.springframework.boot.webmvc.",
+            "org.springframework.boot.http.converter.",
+            "org.springframework.boot.jdbc.autoconfigure.health.",
+            "org.springframework.boot.jdbc.autoconfigure.metrics.",
+            "org.springframework.boot.batch.autoconfigure.observation.",
+            "org.springframework.boot.autoconfigure.admin.",
+            "org.springframework.boot.autoconfigure.availability.",
+            "org.springframework.boot.flyway.autoconfigure.FlywayEndpoint",
+            "org.springframework.boot.quartz.autoconfigure.QuartzEndpoint");
 
     private final ConfigurableApplicationContext context;
 
@@ -86,9 +107,34 @@ public final class Forkrunner implements AutoCloseable {
                 start.home().logs().resolve("forkrunner.log").toString());
         properties.put("server.port", start.definitions().settings().api().port());
         properties.put("server.address", start.definitions().settings().api().address());
+        if (Reading.migrated(start)) {
+            properties.put("spring.flyway.enabled", false);
+        }
+        if (!web) {
+            // a command makes only the beans it uses, and none of what only serve offers
+            properties.put("spring.main.lazy-initialization", true);
+            properties.put("spring.autoconfigure.exclude", String.join(",", serveOnlyAutoConfigurations()));
+        }
         application.setDefaultProperties(properties);
-        application.addInitializers(context -> start.register(context.getBeanFactory()));
+        application.addInitializers(context -> {
+            start.register(context.getBeanFactory());
+            if (!web) { // the metrics a run records, kept in memory: only serve exports them
+                context.getBeanFactory().registerSingleton("meterRegistry", new SimpleMeterRegistry());
+            }
+        });
         return new Forkrunner(application.run());
+    }
+
+    /**
+     * The auto-configurations of what only {@code serve} offers (the web server, its API plumbing, the actuator, health
+     * and metrics export), as Spring Boot lists its candidates, left out of every other command's start.
+     */
+    private static List<String> serveOnlyAutoConfigurations() {
+        return ImportCandidates.load(AutoConfiguration.class, Forkrunner.class.getClassLoader())
+                .getCandidates()
+                .stream()
+                .filter(name -> SERVE_ONLY.stream().anyMatch(name::startsWith))
+                .toList();
     }
 
     /**

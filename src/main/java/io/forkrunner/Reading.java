@@ -49,6 +49,16 @@ final class Reading {
     })
     static final class Components {}
 
+    /** Whether the metadata store has every migration this forkrunner carries: then no start needs Flyway. */
+    static boolean migrated(Forkrunner.Start start) {
+        SingleConnectionDataSource dataSource = dataSource(start);
+        try {
+            return Migrations.applied(JdbcClient.create(dataSource));
+        } finally {
+            dataSource.destroy();
+        }
+    }
+
     /** The context, or empty when the metadata store lacks a migration this forkrunner carries. */
     static Optional<ConfigurableApplicationContext> open(Forkrunner.Start start) {
         SingleConnectionDataSource dataSource = dataSource(start);

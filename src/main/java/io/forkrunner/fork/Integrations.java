@@ -26,6 +26,7 @@ import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import org.springframework.util.function.SingletonSupplier;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -40,8 +41,9 @@ class Integrations {
     private static final Duration WEBHOOK_FIRST_BACKOFF = Duration.ofSeconds(1);
 
     private final ForkServices services;
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** Made at the first webhook: a run that calls none starts no HTTP client threads. */
+    private final SingletonSupplier<HttpClient> http = SingletonSupplier.of(
+            () -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
 
     Integrations(ForkServices services) {
         this.services = services;
@@ -96,7 +98,7 @@ class Integrations {
         String last = null;
         for (int attempt = 1; attempt <= WEBHOOK_ATTEMPTS; attempt++) {
             try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = http.obtain().send(request, HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() / 100 == 2) {
                     return;
                 }

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.function.SingletonSupplier;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -40,10 +41,12 @@ public class NotificationDispatcher {
 
     private final NotificationRecords records;
     private final TransactionTemplate transactions;
-    private final HttpClient http = HttpClient.newBuilder()
+    /** Made at the first delivery: a command that sends no notification starts no HTTP client threads. */
+    private final SingletonSupplier<HttpClient> http = SingletonSupplier.of(() -> HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5))
             .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+            .build());
+
     private ScheduledExecutorService executor;
 
     NotificationDispatcher(NotificationRecords records, TransactionTemplate transactions) {
@@ -138,7 +141,7 @@ public class NotificationDispatcher {
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
                 .build();
         try {
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = http.obtain().send(request, HttpResponse.BodyHandlers.discarding());
             return response.statusCode() / 100 == 2 ? Optional.empty() : Optional.of("HTTP " + response.statusCode());
         } catch (IOException e) {
             return Optional.of(e.toString());

@@ -188,6 +188,27 @@ class ThinReadTest {
         }
     }
 
+    @Test
+    void aRunStartsNoMigrationOnAMigratedStoreNorWebServerMetricsExportOrHttpClientItDoesNotUse() throws Exception {
+        Path classes = home.path("var/classes-run.log");
+        CliResult run =
+                home.cliInChild(Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + classes), "run", "orphan");
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.err()).contains("service bare has no backup to fork from");
+        String loaded = Files.readString(classes);
+        assertThat(loaded)
+                .as("the run started its job in the full context, on the connection pool")
+                .contains(" io.forkrunner.fork.PickBackup ", " com.zaxxer.hikari.HikariDataSource ");
+        for (String unused : List.of(
+                "org.flywaydb.core.internal.command.DbValidate", // Flyway's class itself loads to test a condition
+                "org.flywaydb.core.internal.command.DbMigrate",
+                "org.apache.catalina.startup.Tomcat",
+                "io.micrometer.prometheusmetrics.PrometheusMeterRegistry",
+                "jdk.internal.net.http.HttpClientImpl")) {
+            assertThat(loaded).as("%s loaded by run", unused).doesNotContain(" " + unused + " ");
+        }
+    }
+
     /** A run of job orphan, which fails at once: its source has no backup. */
     private static long failedRun() {
         CliResult run = home.cli("run", "orphan");
