@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.net.URI;
@@ -33,6 +34,7 @@ class ApiTest {
     static TestSource source;
     static String base;
     static Instant backupStarted;
+    static Ports.Range ports;
 
     @BeforeAll
     static void serve() throws Exception {
@@ -40,9 +42,10 @@ class ApiTest {
         source = TestSource.start(home, "shop", "Shop-pw-a91f");
         source.sql("create role app login password 'App-pw-3e'");
         source.sql("create database shop owner app");
+        ports = Ports.range(30);
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18700-18729 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: " + ports.yaml() + " }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
                         + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n");
         home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\nretention:\n  keep: 2\n");
@@ -148,8 +151,8 @@ class ApiTest {
             }
         }
         assertThat(listed).isNotNull();
-        assertThat(listed.path("fork").path("port").asInt()).isBetween(18700, 18729);
-        assertThat(listed.path("fork").path("poolPort").asInt()).isBetween(18700, 18729);
+        assertThat(listed.path("fork").path("port").asInt()).isBetween(ports.first(), ports.last());
+        assertThat(listed.path("fork").path("poolPort").asInt()).isBetween(ports.first(), ports.last());
         assertThat(listed.path("ageSeconds").asLong())
                 .isBetween(0L, Duration.between(launchedAt, Instant.now()).toSeconds() + 1);
         JsonNode services = get("/api/services");

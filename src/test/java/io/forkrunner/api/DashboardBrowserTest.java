@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.logging.Level;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,6 +55,7 @@ class DashboardBrowserTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     static TestHome home;
+    static Ports.Range ports;
     static String base;
     static WebDriver browser;
 
@@ -65,9 +68,10 @@ class DashboardBrowserTest {
         TestSource source = TestSource.start(home, "shop", "Shop-pw-d7a2");
         source.sql("create role app login password 'App-pw-51c'");
         source.sql("create database shop owner app");
+        ports = Ports.range(30);
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18800-18829 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: " + ports.yaml() + " }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
                         + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n");
         // laying the backup down takes a few seconds, so that the page shows restore-data running with its progress
@@ -116,7 +120,7 @@ class DashboardBrowserTest {
         // the driver is named, so Selenium Manager is never asked to find or download one
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
+                .usingPort(Ports.one())
                 .withLogFile(home.path("var/log/chromedriver.log").toFile())
                 .build();
         return new ChromeDriver(service, options);
@@ -192,7 +196,10 @@ class DashboardBrowserTest {
                 + " return row && row.dataset.state;");
         String forkRow = waitFor("const row = document.querySelector(\"#forks tr[data-fork^='copy-']\");"
                 + " return row && row.textContent;");
-        assertThat(forkRow).contains("127.0.0.1:188", "shop", "#" + run);
+        assertThat(forkRow).contains("shop", "#" + run);
+        assertThat(IntStream.rangeClosed(ports.first(), ports.last()).mapToObj(port -> "127.0.0.1:" + port))
+                .as("the fork's address, on a port of its region, in %s", forkRow)
+                .anyMatch(forkRow::contains);
         String window = waitFor("const bar = document.querySelector(\"#backups .window-bar[data-service='shop']\");"
                 + " return bar && bar.querySelector('.window').getBoundingClientRect().width"
                 + " + ' ' + bar.querySelectorAll('.mark').length;");

@@ -3,6 +3,7 @@ package io.forkrunner.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.nio.file.Files;
@@ -24,8 +25,9 @@ class BackupCommandTest {
         source = TestSource.start(home, "shop", "Src-pw-4c1e");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18000-18009 }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 3, wal: stream }"));
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(10).yaml() + " }\n" + "services:\n"
+                        + source.serviceYaml("eu-local", "{ keep: 3, wal: stream }"));
     }
 
     @AfterAll

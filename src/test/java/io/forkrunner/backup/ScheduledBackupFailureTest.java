@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import io.forkrunner.testing.WebhookReceiver;
@@ -46,8 +47,9 @@ class ScheduledBackupFailureTest {
                 + "    notifications:\n      - { on: backup-failure, url: \"" + receiver.url("/backups") + "\" }\n";
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18710-18719 }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + broken);
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(10).yaml() + " }\n" + "services:\n"
+                        + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + broken);
         home.start("serve", Map.of(), "serve");
         api = home.apiBase("serve");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import io.forkrunner.testing.WebhookReceiver;
@@ -68,9 +69,9 @@ class SlotLifecycleTest {
 
     /** Every service of {@link #services} on the one source, each with its own slot; the password from the file. */
     static synchronized void writeServices() {
-        StringBuilder yaml = new StringBuilder(
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18700-18709 }\n"
-                        + "services:\n");
+        StringBuilder yaml =
+                new StringBuilder("regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(10).yaml() + " }\n" + "services:\n");
         services.forEach((name, backups) ->
                 yaml.append(source.serviceYaml("eu-local", backups).replaceFirst("^  shop:", "  " + name + ":")));
         home.write("config/services.yml", yaml.toString());

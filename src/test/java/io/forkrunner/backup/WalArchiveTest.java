@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.IOException;
@@ -38,7 +39,8 @@ class WalArchiveTest {
         kept = TestSource.start(home, "kept", "Kept-pw-0d7e");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18020-18029 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(10).yaml() + " }\n"
                         + "services:\n" + shop.serviceYaml("eu-local", "{ keep: 5, wal: stream }")
                         + kept.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
         home.start("serve", Map.of(), "serve");

@@ -3,6 +3,7 @@ package io.forkrunner.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.nio.file.Files;
@@ -40,14 +41,18 @@ class ThinReadTest {
 
     static TestHome home;
     static long failedRun;
+    static int poolPort;
 
     @BeforeAll
     static void aHomeWithRunsForksSchedulesAndBackups() throws Exception {
         home = TestHome.create("thin-read");
         TestSource source = TestSource.start(home, "shop", "Src-pw-7d2a");
+        Ports.Range ports = Ports.range(10);
+        int forkPort = ports.first() + 1;
+        poolPort = ports.first() + 2;
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18010-18019 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: " + ports.yaml() + " }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
                         + "  bare:\n    engine: postgresql\n    region: eu-local\n    host: 127.0.0.1\n    port: "
                         + source.port() + "\n    user: postgres\n    password: ${file:var/secrets/shop}\n"
@@ -67,7 +72,8 @@ class ThinReadTest {
         assertThat(schedules.exitCode()).as(schedules.toString()).isZero();
         sql("insert into forks (name, job, run_id, source, region, engine, version, point_in_time, backup_id, host,"
                 + " port, pool_port, created_at) values ('nightly-1', 'nightly', 1, 'shop', 'eu-local', 'postgresql',"
-                + " 17, now() - interval '1 day', 'b1', '127.0.0.1', 18011, 18012, now() - interval '2 hours')");
+                + " 17, now() - interval '1 day', 'b1', '127.0.0.1', " + forkPort + ", " + poolPort
+                + ", now() - interval '2 hours')");
     }
 
     @AfterAll
@@ -101,7 +107,9 @@ class ThinReadTest {
                         .doesNotContain(" " + fullStartOnly + " ");
             }
         }
-        assertThat(home.cli("forks").out()).contains("nightly-1", "18012").containsPattern("1[0-9]{2} min \\d+ s");
+        assertThat(home.cli("forks").out())
+                .contains("nightly-1", String.valueOf(poolPort))
+                .containsPattern("1[0-9]{2} min \\d+ s");
     }
 
     @Test

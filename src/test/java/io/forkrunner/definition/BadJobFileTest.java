@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.system.Problem;
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.IOException;
@@ -49,8 +50,9 @@ class BadJobFileTest {
             source.sql("create table items as select g as id from generate_series(1, 300) g");
             home.write(
                     "config/services.yml",
-                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 19110-19119 }\n"
-                            + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
+                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                            + Ports.range(10).yaml() + " }\n" + "services:\n"
+                            + source.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
             home.write("jobs/good.yml", "source: shop\ntarget:\n  name: good-{run}\n");
             Files.createDirectories(home.path("jobs/broken.yml"));
             CliResult backup = home.cli("backup", "shop");

@@ -3,6 +3,7 @@ package io.forkrunner.fork;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.nio.charset.StandardCharsets;
@@ -47,8 +48,9 @@ class CloneForkTest {
         }
         home.write(
                 "config/services.yml",
-                "regions:\n  local: { provisioner: local, root: var/regions/local, ports: 18260-18279 }\n"
-                        + "services:\n" + source.serviceYaml("local", "{ keep: 2, wal: stream }"));
+                "regions:\n  local: { provisioner: local, root: var/regions/local, ports: "
+                        + Ports.range(20).yaml() + " }\n" + "services:\n"
+                        + source.serviceYaml("local", "{ keep: 2, wal: stream }"));
         home.write("jobs/copy.yml", "source: ledger\ndatabase: ledger\ntarget:\n  name: copy-{run}\n");
         home.serveAndBackUp("ledger");
     }

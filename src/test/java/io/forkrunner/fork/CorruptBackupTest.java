@@ -3,6 +3,7 @@ package io.forkrunner.fork;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.RandomAccessFile;
@@ -39,7 +40,8 @@ class CorruptBackupTest {
         unlisted = TestSource.start(home, "unlisted", "Unlisted-pw-0b7e");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18400-18409 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(10).yaml() + " }\n"
                         + "services:\n" + damaged.serviceYaml("eu-local", "{ keep: 3, wal: none }")
                         + unlisted.serviceYaml("eu-local", "{ keep: 3, wal: none }"));
         for (String service : List.of("damaged", "unlisted")) {

@@ -3,6 +3,7 @@ package io.forkrunner.fork;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.nio.file.Files;
@@ -72,7 +73,8 @@ class DatabaseTargetTest {
         }
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18950-18969 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(20).yaml() + " }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }")
                         + reports.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
         home.write(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.nio.file.Files;
@@ -32,7 +33,8 @@ class DropRefusalTest {
         home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  copy-rate: 2MB\n");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 19120-19129 }\nservices:\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(10).yaml() + " }\nservices:\n"
                         + source.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
         home.write("jobs/slow.yml", "source: shop\ntarget:\n  name: slow-{run}\n");
         CliResult backup = home.cli("backup", "shop");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.sql.Connection;
@@ -48,8 +49,9 @@ class ForkRestartTest {
                 home.read("config/forkrunner.yml") + "runs:\n  lease: " + LEASE.toSeconds() + "s\n  copy-rate: 2MB\n");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18230-18249 }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(20).yaml() + " }\n" + "services:\n"
+                        + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
         for (String job : List.of("killed", "alive", "terminated")) {
             home.write(
                     "jobs/" + job + ".yml",

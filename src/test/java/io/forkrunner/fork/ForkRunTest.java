@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.IOException;
@@ -34,7 +35,8 @@ class ForkRunTest {
     static TestHome home;
     static TestSource source;
     static ServerSocket occupied;
-    static final int WEBHOOK_PORT = 18290;
+    static Ports.Range us;
+    static final int WEBHOOK_PORT = Ports.one();
 
     @BeforeAll
     static void sourceWithBackupAndArchive() throws Exception {
@@ -45,13 +47,16 @@ class ForkRunTest {
         source.sql("grant readers to app");
         source.sql("create database shop owner app");
         shop("create table orders (id int primary key, item text); grant select on orders to readers");
-        occupied = new ServerSocket(18219, 1, InetAddress.getLoopbackAddress());
+        us = Ports.range(9);
+        Ports.Range full = Ports.range(1);
+        occupied = new ServerSocket(full.first(), 1, InetAddress.getLoopbackAddress());
         home.write(
                 "config/services.yml",
                 "regions:\n"
-                        + "  eu-local: { provisioner: local, root: var/regions/eu, ports: 18150-18199 }\n"
-                        + "  us-local: { provisioner: local, root: var/regions/us, ports: 18210-18218 }\n"
-                        + "  full: { provisioner: local, root: var/regions/full, ports: 18219-18219 }\n"
+                        + "  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(50).yaml() + " }\n"
+                        + "  us-local: { provisioner: local, root: var/regions/us, ports: " + us.yaml() + " }\n"
+                        + "  full: { provisioner: local, root: var/regions/full, ports: " + full.yaml() + " }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 3, wal: stream }")
                         + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n"
                         + "  nobackup:\n    engine: postgresql\n    region: eu-local\n    host: 127.0.0.1\n    port: "
@@ -142,7 +147,7 @@ class ForkRunTest {
         }
         JsonNode fork = forkRecord(run.path("fork").asText());
         assertThat(fork.path("region").asText()).isEqualTo("us-local");
-        assertThat(fork.path("port").asInt()).isBetween(18210, 18218);
+        assertThat(fork.path("port").asInt()).isBetween(us.first(), us.last());
         assertThat(schemaDump(source.port(), "shop"))
                 .isEqualTo(schemaDump(fork.path("port").asInt(), "shop"));
     }

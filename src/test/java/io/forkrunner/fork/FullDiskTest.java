@@ -3,6 +3,7 @@ package io.forkrunner.fork;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.net.URI;
@@ -36,7 +37,8 @@ class FullDiskTest {
         root = home.tmpfs("var/regions/tiny", 8);
         home.write(
                 "config/services.yml",
-                "regions:\n  tiny: { provisioner: local, root: var/regions/tiny, ports: 18410-18419 }\n" + "services:\n"
+                "regions:\n  tiny: { provisioner: local, root: var/regions/tiny, ports: "
+                        + Ports.range(10).yaml() + " }\n" + "services:\n"
                         + source.serviceYaml("tiny", "{ keep: 2, wal: none }"));
         home.write("jobs/full.yml", "source: shop\ndatabase: shop\ntarget:\n  name: full-{run}\n  region: tiny\n");
         api = home.serve();

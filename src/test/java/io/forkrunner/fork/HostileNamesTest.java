@@ -3,6 +3,7 @@ package io.forkrunner.fork;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.nio.file.Files;
@@ -85,7 +86,8 @@ class HostileNamesTest {
         server = TestSource.start(home, "target", "Target-pw-83");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 23440-23479 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(40).yaml() + " }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }")
                         + server.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
         home.write("jobs/physical.yml", "source: hostile\ntarget:\n  name: physical-{run}\n");

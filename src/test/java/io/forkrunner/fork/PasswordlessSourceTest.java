@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.forkrunner.engine.GeneratedLogin;
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.nio.file.Files;
@@ -49,7 +50,8 @@ class PasswordlessSourceTest {
         home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  lease: 5s\n");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18950-18989 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(40).yaml() + " }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
                         + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 2 }\n");
         home.write("jobs/plain.yml", "source: shop\ntarget:\n  name: plain-{run}\n");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.IOException;
@@ -54,7 +55,8 @@ class ReadsOnlyBackupsTest {
         TestSource reports = TestSource.start(home, "reports", "Reports-pw-8e3");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18300-18329 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(30).yaml() + " }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }")
                         + reports.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
         home.write(

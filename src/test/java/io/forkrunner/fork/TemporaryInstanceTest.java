@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.File;
@@ -43,7 +44,8 @@ class TemporaryInstanceTest {
         home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  copy-rate: 1MB\n");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 23400-23439 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(40).yaml() + " }\n"
                         + "services:\n" + alpha.serviceYaml("eu-local", "{ keep: 1, wal: none }")
                         + beta.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
         for (String name : new String[] {"alpha", "beta"}) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.nio.file.Files;
@@ -54,7 +55,8 @@ class UpgradeForkTest {
         home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  lease: 5s\n");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18900-18949 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(50).yaml() + " }\n"
                         + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
                         + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n");
         home.write(

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import io.forkrunner.fork.ForkJobs;
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.net.InetSocketAddress;
@@ -40,7 +41,7 @@ import tools.jackson.databind.json.JsonMapper;
 class NotificationTest {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final int WEBHOOK_PORT = 18690;
+    static final int WEBHOOK_PORT = Ports.one();
     static final String CI_TOKEN = "Ci-token-6c1e0b";
     static final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
     static final Map<String, AtomicInteger> callsPerPath = new ConcurrentHashMap<>();
@@ -80,8 +81,9 @@ class NotificationTest {
                         + "runs:\n  lease: 6s\n");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18600-18649 }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(50).yaml() + " }\n" + "services:\n"
+                        + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
         // the check quotes the source's password, so that its error does: the notification must not
         home.write(
                 "jobs/doomed.yml",

@@ -13,6 +13,7 @@ import io.forkrunner.engine.Pools;
 import io.forkrunner.system.Node;
 import io.forkrunner.system.Secret;
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.sql.Connection;
@@ -40,7 +41,7 @@ class RenameTest {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final String APP_PASSWORD = "App-pw-8812";
-    static final int POOLER_PORT = 18999;
+    static final int POOLER_PORT = Ports.one();
     static final String POOLER = "var/shop-pooler/pgbouncer/pgbouncer.ini";
     /** Where depot's pooler goes when a test gives it one: a place only the last line of depot's declaration holds. */
     static final String DEPOT_POOLER = "    # depot's pooler\n";
@@ -65,7 +66,8 @@ class RenameTest {
         stock = TestSource.start(home, "stock", "Stock-pw-3003");
         stock.sql("create table items as select g as id, md5(g::text) as note from generate_series(1, 5000) g");
         depot = TestSource.start(home, "depot", "Depot-pw-6006");
-        String services = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18970-18989 }\n"
+        String services = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                + Ports.range(20).yaml() + " }\n"
                 + "services:\n" + stock.serviceYaml("eu-local", "{ keep: 2, wal: none }")
                 + depot.serviceYaml("eu-local", "{ keep: 2, wal: none }")
                 + DEPOT_POOLER

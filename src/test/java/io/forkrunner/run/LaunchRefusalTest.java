@@ -3,6 +3,7 @@ package io.forkrunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -23,8 +24,9 @@ class LaunchRefusalTest {
         home = TestHome.create("launch-refusal");
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 19100-19109 }\nservices:\n"
-                        + "  shop: { engine: postgresql, region: eu-local, host: 127.0.0.1, port: 5432,"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(10).yaml() + " }\nservices:\n"
+                        + "  shop: { engine: postgresql, region: eu-local, host: 127.0.0.1, port: " + Ports.one() + ","
                         + " user: postgres }\n");
         home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
     }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.sql.Connection;
@@ -46,8 +47,9 @@ class StoppedRunTest {
         home.write("config/forkrunner.yml", settings + SLOW);
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18420-18439 }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: none }"));
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(20).yaml() + " }\n" + "services:\n"
+                        + source.serviceYaml("eu-local", "{ keep: 2, wal: none }"));
         for (String job : new String[] {"fenced", "terminated"}) {
             home.write("jobs/" + job + ".yml", "source: shop\ndatabase: shop\ntarget:\n  name: " + job + "-{run}\n");
         }

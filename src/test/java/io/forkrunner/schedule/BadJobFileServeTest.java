@@ -12,7 +12,7 @@ class BadJobFileServeTest {
 
     @Test
     void serveStartsWithAnUnreadableJobFileAndTheOtherJobsScheduleFires() throws Exception {
-        try (ScheduledHome cluster = ScheduledHome.create("bad-job-serve", "19130-19139", "")) {
+        try (ScheduledHome cluster = ScheduledHome.create("bad-job-serve", "")) {
             cluster.job("pulse", "  cron: \"*/5 * * * * ?\"\n  zone: UTC\n", "");
             Files.createDirectories(cluster.home.path("jobs/broken.yml")); // a .yml that cannot be read as a file
 

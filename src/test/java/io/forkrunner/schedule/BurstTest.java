@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,9 +29,10 @@ class BurstTest {
         try (TestHome home = TestHome.create("burst")) {
             home.write(
                     "config/services.yml",
-                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18530-18539 }\n"
+                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                            + Ports.range(10).yaml() + " }\n"
                             + "services:\n  empty:\n    engine: postgresql\n    region: eu-local\n"
-                            + "    host: 127.0.0.1\n    port: 18539\n    user: postgres\n"
+                            + "    host: 127.0.0.1\n    port: " + Ports.one() + "\n    user: postgres\n"
                             + "    backups: { keep: 1, wal: none }\n");
             StringBuilder cron = new StringBuilder();
             ScheduledHome.fireTimes(40, 1, 1, cron);

@@ -14,7 +14,7 @@ class ClusterScheduleTest {
 
     @Test
     void twoNodesRunEachFireTimeOfATenSecondScheduleExactlyOnce() throws Exception {
-        try (ScheduledHome cluster = ScheduledHome.create("cluster", "18400-18419", "")) {
+        try (ScheduledHome cluster = ScheduledHome.create("cluster", "")) {
             cluster.job("every10", "  cron: \"*/10 * * * * ?\"\n  zone: UTC\n", "");
             cluster.node("node-a");
             cluster.node("node-b");

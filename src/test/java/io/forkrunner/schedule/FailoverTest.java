@@ -21,7 +21,7 @@ class FailoverTest {
 
     @Test
     void whenTheNodeRunningARestoreIsKilledTheOtherNodeCompletesTheRun() throws Exception {
-        try (ScheduledHome cluster = ScheduledHome.create("failover", "18480-18489", RUNS)) {
+        try (ScheduledHome cluster = ScheduledHome.create("failover", RUNS)) {
             Process a = cluster.node("node-a");
             Process b = cluster.node("node-b");
             cluster.scheduleAhead(20, 1, 1, Map.of("once", ""), "");
@@ -54,7 +54,7 @@ class FailoverTest {
 
     @Test
     void aPausedNodeLosesItsRunAndIsFencedOffWhenItWakes() throws Exception {
-        try (ScheduledHome cluster = ScheduledHome.create("paused", "18500-18509", RUNS)) {
+        try (ScheduledHome cluster = ScheduledHome.create("paused", RUNS)) {
             Process a = cluster.node("node-a");
             Process b = cluster.node("node-b");
             cluster.scheduleAhead(20, 1, 1, Map.of("once", ""), "");
@@ -95,7 +95,7 @@ class FailoverTest {
     @Test
     void sigtermDuringAForkLeavesItStoppedAndTheNextStartCompletesIt() throws Exception {
 
-        try (ScheduledHome cluster = ScheduledHome.create("sigterm", "18490-18499", RUNS)) {
+        try (ScheduledHome cluster = ScheduledHome.create("sigterm", RUNS)) {
             Process node = cluster.node("node-a");
             cluster.scheduleAhead(20, 1, 1, Map.of("once", ""), "");
 

@@ -3,6 +3,7 @@ package io.forkrunner.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.sql.Connection;
@@ -27,7 +28,8 @@ class FailureToleranceTest {
                             + settings.substring(settings.indexOf("api:")));
             home.write(
                     "config/services.yml",
-                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18500-18509 }\n"
+                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                            + Ports.range(10).yaml() + " }\n"
                             + "services:\n"
                             + store.serviceYaml("eu-local", "{ keep: 1, wal: none }")
                                     .replace("  meta:", "  shop:"));
@@ -58,17 +60,19 @@ class FailureToleranceTest {
     void aForkThatCannotBeDroppedLeavesTheRestOfTheSweepDone() throws Exception {
         try (TestHome home = TestHome.create("sweep-failure")) {
             TestSource source = TestSource.start(home, "shop", "Shop-pw-5e1d");
+            Ports.Range ports = Ports.range(10);
             home.write(
                     "config/services.yml",
-                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18510-18519 }\n"
+                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: " + ports.yaml() + " }\n"
                             + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
             home.write("jobs/expiring.yml", "source: shop\ntarget:\n  name: expiring-{run}\nretention:\n  ttl: 1m\n");
             assertThat(home.cli("forks").exitCode())
                     .as("the metadata tables made")
                     .isZero();
             // Newest first in the pass: a fork in a server no longer declared cannot be dropped, the older one can.
-            fork(home, "expiring-2", "interval '2 minutes'", "'gone'", "'expiring_2'");
-            fork(home, "expiring-1", "interval '3 minutes'", "null", "null");
+            int port = ports.first() + 1;
+            fork(home, "expiring-2", port, "interval '2 minutes'", "'gone'", "'expiring_2'");
+            fork(home, "expiring-1", port, "interval '3 minutes'", "null", "null");
 
             home.start("node", Map.of(), "serve");
             await().atMost(Duration.ofSeconds(90))
@@ -87,13 +91,14 @@ class FailureToleranceTest {
                 "source: shop\ntarget:\n  name: " + name + "-{run}\nschedule:\n  cron: \"0 0 3 * * ?\"\n  zone: UTC\n");
     }
 
-    private static void fork(TestHome home, String name, String age, String server, String database) throws Exception {
+    private static void fork(TestHome home, String name, int port, String age, String server, String database)
+            throws Exception {
         try (Connection metadata = home.metadataConnection();
                 Statement statement = metadata.createStatement()) {
             statement.execute("insert into forks (name, job, run_id, source, region, engine, version, point_in_time,"
                     + " backup_id, host, port, created_at, server, database) values ('" + name
-                    + "', 'expiring', 1, 'shop', 'eu-local', 'postgresql', 15, now(), 'b1', '127.0.0.1', 18511,"
-                    + " now() - " + age + ", " + server + ", " + database + ")");
+                    + "', 'expiring', 1, 'shop', 'eu-local', 'postgresql', 15, now(), 'b1', '127.0.0.1', " + port
+                    + ", now() - " + age + ", " + server + ", " + database + ")");
         }
     }
 

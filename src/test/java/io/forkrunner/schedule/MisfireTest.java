@@ -13,7 +13,7 @@ class MisfireTest {
 
     @Test
     void afterDowntimeAcrossThreeFiresRunOnceRunsOnceAndSkipRunsNone() throws Exception {
-        try (ScheduledHome cluster = ScheduledHome.create("misfire", "18420-18439", "")) {
+        try (ScheduledHome cluster = ScheduledHome.create("misfire", "")) {
             StringBuilder cron = new StringBuilder();
             Instant[] fires = ScheduledHome.fireTimes(12, 3, 3, cron);
             cluster.job("catchup", "  cron: \"" + cron + "\"\n  zone: UTC\n  misfire: run-once\n", "");

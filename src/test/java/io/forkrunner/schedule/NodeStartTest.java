@@ -26,7 +26,7 @@ class NodeStartTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // a slow restore and several starts of a node, on a loaded machine
     void aSecondNodeStartedAgainAndAgainWhileTheFirstRestoresLeavesTheRestoreAloneAndEveryStartCompletes()
             throws Exception {
-        try (ScheduledHome cluster = ScheduledHome.create("node-start", "19140-19149", RUNS)) {
+        try (ScheduledHome cluster = ScheduledHome.create("node-start", RUNS)) {
             TestHome home = cluster.home;
             home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
             Process first = home.start("first", Map.of(), "run", "copy");

@@ -21,7 +21,7 @@ class OverlapTest {
 
     @Test
     void skipRecordsTheFireWithItsReasonAndQueueRunsItAfterwards() throws Exception {
-        try (ScheduledHome cluster = ScheduledHome.create("overlap", "18440-18459", "")) {
+        try (ScheduledHome cluster = ScheduledHome.create("overlap", "")) {
             Path release = cluster.home.path("var/release");
             String held = "integrations:\n  - { type: command, argv: [/bin/sh, -c, \"while [ ! -f '" + release
                     + "' ]; do sleep 0.2; done\"] }\n";

@@ -11,7 +11,7 @@ class ReloadTest {
 
     @Test
     void anInvalidEditLeavesTheOldScheduleFiringAndLogsFileFieldAndValue() throws Exception {
-        try (ScheduledHome cluster = ScheduledHome.create("reload", "18460-18479", "")) {
+        try (ScheduledHome cluster = ScheduledHome.create("reload", "")) {
             cluster.job("pulse", "  cron: \"*/5 * * * * ?\"\n  zone: UTC\n", "");
             cluster.node("node-a");
             await().atMost(Duration.ofSeconds(60)).until(() -> fired(cluster) >= 1);

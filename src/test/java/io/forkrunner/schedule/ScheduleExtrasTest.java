@@ -15,7 +15,7 @@ class ScheduleExtrasTest {
 
     @Test
     void backupsComeEveryPeriodPausedJobsDoNotFireAndForksExpireByAge() throws Exception {
-        try (ScheduledHome cluster = ScheduledHome.create("extras", "18510-18529", "")) {
+        try (ScheduledHome cluster = ScheduledHome.create("extras", "")) {
             cluster.home.write(
                     "config/services.yml",
                     cluster.home

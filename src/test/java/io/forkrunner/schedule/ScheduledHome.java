@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.time.Duration;
@@ -27,15 +28,16 @@ final class ScheduledHome implements AutoCloseable {
         this.source = source;
     }
 
-    /** A home whose region has {@code ports}; {@code runs} is the forkrunner.yml runs section (or empty). */
-    static ScheduledHome create(String name, String ports, String runs) {
+    /** A home whose region has 20 ports; {@code runs} is the forkrunner.yml runs section (or empty). */
+    static ScheduledHome create(String name, String runs) {
         TestHome home = TestHome.create(name);
         TestSource source = TestSource.start(home, "shop", "Shop-pw-" + name.hashCode());
         source.sql("create table items as select g as id from generate_series(1, 1000) g");
         home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + runs);
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: " + ports + " }\nservices:\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(20).yaml() + " }\nservices:\n"
                         + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
         ScheduledHome scheduled = new ScheduledHome(home, source);
         CliResult backup = home.cli("backup", "shop");

@@ -6,9 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.forkrunner.definition.Settings;
 import io.forkrunner.engine.postgresql.PostgresBinaries;
 import io.forkrunner.engine.postgresql.PostgresServer;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,8 +25,10 @@ import org.junit.jupiter.api.Test;
 
 class MetadataStoreTest {
 
-    /** Nothing listens on port 1 of the loopback address. */
-    private static final String NOTHING_ANSWERS = "jdbc:postgresql://127.0.0.1:1/forkrunner";
+    /** A port of the loopback address where nothing listens. */
+    private static final int NOTHING_LISTENS = Ports.one();
+
+    private static final String NOTHING_ANSWERS = "jdbc:postgresql://127.0.0.1:" + NOTHING_LISTENS + "/forkrunner";
 
     private final ProcessRunner runner = new ProcessRunner(ServiceUser.detect());
     private TestHome testHome;
@@ -71,7 +72,7 @@ class MetadataStoreTest {
 
         MetadataStore.Location first = MetadataStore.prepare(testHome.home(), unconfigured, secrets, runner);
 
-        assertThat(first.url()).doesNotContain(":1/");
+        assertThat(first.url()).doesNotContain(":" + NOTHING_LISTENS + "/");
         assertThat(query(first, "select current_database()")).isEqualTo("forkrunner");
         assertThat(Path.of(query(first, "show data_directory")))
                 .isEqualTo(ownInstanceDirectory().resolve("data"));
@@ -114,10 +115,7 @@ class MetadataStoreTest {
     @Test
     void anOwnInstanceAnOlderForkrunnerMadeWithoutPasswordGetsOne() throws Exception {
         PostgresServer older = new PostgresServer(runner, PostgresBinaries.newest(), ownInstanceDirectory());
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
+        int port = Ports.one();
         older.initialize(port, null, Map.of());
         testHome.write("var/metadata.port", port + "\n");
         older.start();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.forkrunner.engine.postgresql.PostgresBinaries;
 import io.forkrunner.engine.postgresql.PostgresServer;
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.nio.file.Files;
@@ -56,7 +57,8 @@ class PlantedLinksTest {
         TestSource source = TestSource.start(home, "shop", "Shop-pw-6d1a");
         source.sql("create role app login password 'App-pw-3c9e'");
         source.sql("create database shop owner app");
-        String region = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18350-18369 }\n";
+        String region = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                + Ports.range(20).yaml() + " }\n";
         String pool = "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 2 }\n";
         home.write(
                 "config/services.yml",
@@ -133,13 +135,14 @@ class PlantedLinksTest {
         ProcessRunner runner = new ProcessRunner(ServiceUser.detect());
         PostgresServer server =
                 new PostgresServer(runner, PostgresBinaries.newest(), home.path("var/regions/eu/planted-settings"));
-        server.initialize(18370, new Secret("Settings-pw-0b7e"), Map.of());
+        int port = Ports.one();
+        server.initialize(port, new Secret("Settings-pw-0b7e"), Map.of());
         Path settings = server.dataDirectory().resolve("forkrunner.conf");
         Files.delete(settings);
         plant(settings);
         plant(server.dataDirectory().resolve("planted"));
 
-        server.writeSettings(18370, Map.of("work_mem", "'8MB'"));
+        server.writeSettings(port, Map.of("work_mem", "'8MB'"));
         runner.serviceUser().own(server.directory());
 
         assertSentinelUnchanged("after the settings were written");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.IOException;
@@ -82,7 +83,8 @@ class SecretsInForkRunsTest {
         Files.createDirectories(psqlSeen.getParent());
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18060-18079 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(20).yaml() + " }\n"
                         + "services:\n"
                         + shop.serviceYaml("eu-local", "{ keep: 1, wal: stream }")
                                 .replace("${file:var/secrets/shop}", "${env:SHOP_PASSWORD}")

@@ -3,6 +3,7 @@ package io.forkrunner.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.IOException;
@@ -43,7 +44,8 @@ class SecretsStayHiddenTest {
         source = TestSource.start(home, "shop", PASSWORD);
         home.write(
                 "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: 18040-18049 }\n"
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(10).yaml() + " }\n"
                         + "services:\n"
                         + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
                                 .replace("${file:var/secrets/shop}", "${env:SHOP_PASSWORD}"));

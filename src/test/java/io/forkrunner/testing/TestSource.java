@@ -5,9 +5,6 @@ import io.forkrunner.engine.postgresql.PostgresServer;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
 import io.forkrunner.system.ServiceUser;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -21,8 +18,6 @@ import java.util.Properties;
  * {@code postgres} with a password (scram-sha-256 on 127.0.0.1), under the test home's {@code var/sources/NAME}.
  */
 public final class TestSource {
-
-    private static final int FIRST_PORT = 17000;
 
     private final String name;
     private final PostgresServer server;
@@ -46,7 +41,7 @@ public final class TestSource {
     }
 
     private static TestSource start(TestHome home, String name, Secret password) {
-        int port = freePort();
+        int port = Ports.one();
         PostgresServer server = new PostgresServer(
                 new ProcessRunner(ServiceUser.detect()), PostgresBinaries.newest(), home.path("var/sources/" + name));
         server.initialize(
@@ -64,20 +59,6 @@ public final class TestSource {
         }
         home.write("var/secrets/" + name, password.reveal());
         return new TestSource(name, server, port, password.reveal());
-    }
-
-    /** A free port, searched from a random place: test runs in other processes seldom race for the same one. */
-    private static synchronized int freePort() {
-        int from = java.util.concurrent.ThreadLocalRandom.current().nextInt(1000);
-        for (int i = 0; i < 1000; i++) {
-            int port = FIRST_PORT + (from + i) % 1000;
-            try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return port;
-            } catch (IOException taken) {
-                // next
-            }
-        }
-        throw new IllegalStateException("no free port for a test source");
     }
 
     public int port() {

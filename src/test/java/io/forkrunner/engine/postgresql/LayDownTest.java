@@ -10,6 +10,7 @@ import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.ServiceUser;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -54,7 +55,7 @@ class LayDownTest {
 
     @Test
     void aResumedLayDownUnderACopyRateIsChargedOnlyForTheBytesItCopies() throws Exception {
-        Place place = new Place(home.path("var/regions/rate/fork"), 18990, 15);
+        Place place = new Place(home.path("var/regions/rate/fork"), Ports.one(), 15);
         CopyRate first = new CopyRate(0);
         restore.layDown(backup, place, first, Progress.NONE);
         assertThat(first.charged()).isEqualTo(DirectoryTree.size(backup));
@@ -79,7 +80,7 @@ class LayDownTest {
     void aFileSystemWithoutRoomIsRefusedBeforeAnythingIsCopied() throws Exception {
         Path root = home.tmpfs("var/regions/small", 4);
         try {
-            Place place = new Place(root.resolve("fork"), 18991, 15);
+            Place place = new Place(root.resolve("fork"), Ports.one(), 15);
             assertThatThrownBy(() -> restore.layDown(backup, place, new CopyRate(0), Progress.NONE))
                     .isInstanceOf(ForkrunnerException.class)
                     .hasMessageContaining("no space left on device")
@@ -94,7 +95,7 @@ class LayDownTest {
     void aDiskThatFillsDuringTheCopyFailsNamingTheFile() throws Exception {
         Path root = home.tmpfs("var/regions/filling", 16);
         try {
-            Place place = new Place(root.resolve("fork"), 18992, 15);
+            Place place = new Place(root.resolve("fork"), Ports.one(), 15);
             // once the first bytes are copied the disk fills: most of the backup is still to be written
             CopyRate fillTheDisk = new CopyRate(0) {
                 private boolean filled;

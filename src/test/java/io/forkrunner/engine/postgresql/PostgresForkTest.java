@@ -16,13 +16,12 @@ import io.forkrunner.engine.TableCount;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.Secret;
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,12 +35,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -66,8 +63,6 @@ import tools.jackson.databind.json.JsonMapper;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PostgresForkTest {
 
-    private static final int FIRST_PORT = 18300;
-    private static final int LAST_PORT = 18379;
     private static final Path PG_BIN = Path.of("/usr/lib/postgresql/15/bin");
     private static final String APP_PASSWORD = "App-pw-5d02";
     private static final String LEGACY_PASSWORD = "Legacy-pw-8a3c";
@@ -94,7 +89,6 @@ class PostgresForkTest {
     static List<String> publisherSlotsBefore;
     static List<String> publisherSendersBefore;
     static long publisherReplicationLoginsBefore;
-    static Set<Integer> portsTaken = new HashSet<>();
 
     static Place pointInTimeFork;
     static Endpoint pointInTimeAdmin;
@@ -113,7 +107,8 @@ class PostgresForkTest {
         publish();
         home.write(
                 "config/services.yml",
-                "regions:\n  test: { provisioner: local, root: var/regions/test, ports: 18380-18389 }\nservices:\n"
+                "regions:\n  test: { provisioner: local, root: var/regions/test, ports: "
+                        + Ports.range(10).yaml() + " }\nservices:\n"
                         + source.serviceYaml("test", "{ keep: 3, wal: stream }"));
         home.start("serve", Map.of(), "serve");
         await().atMost(Duration.ofSeconds(60))
@@ -308,7 +303,7 @@ class PostgresForkTest {
     @Test
     @Order(6)
     void poolsInFrontOfTheForkServeTheSourcesLoginsAndRefuseAWrongPassword() throws Exception {
-        int poolPort = freePort();
+        int poolPort = Ports.one();
         poolsPlace = pointInTimeFork;
         engine.startPools(
                 pointInTimeFork,
@@ -605,7 +600,7 @@ class PostgresForkTest {
     // ---- forks
 
     private static Place place(String name) {
-        return new Place(home.path("var/regions/test/" + name), freePort(), 15);
+        return new Place(home.path("var/regions/test/" + name), Ports.one(), 15);
     }
 
     private static Endpoint admin(Place place) {
@@ -618,20 +613,6 @@ class PostgresForkTest {
 
     private static Endpoint publisherAdmin() {
         return new Endpoint("127.0.0.1", publisher.port(), "postgres", new Secret(publisher.password()));
-    }
-
-    private static synchronized int freePort() {
-        for (int port = FIRST_PORT; port <= LAST_PORT; port++) {
-            if (!portsTaken.contains(port)) {
-                try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                    portsTaken.add(port);
-                    return port;
-                } catch (IOException taken) {
-                    // next
-                }
-            }
-        }
-        throw new IllegalStateException("no free port in " + FIRST_PORT + "-" + LAST_PORT);
     }
 
     private static boolean listening(int port) {

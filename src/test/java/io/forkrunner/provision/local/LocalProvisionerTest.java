@@ -14,8 +14,8 @@ import io.forkrunner.provision.NoFreePortException;
 import io.forkrunner.provision.Provisioner;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -45,15 +45,18 @@ class LocalProvisionerTest {
 
     private TestHome testHome;
     private Forkrunner forkrunner;
+    private Ports.Range eu;
 
     @BeforeEach
     void bootWithTwoRegions() {
         testHome = TestHome.create("local-provisioner");
+        eu = Ports.range(20);
         testHome.write(
                 "config/services.yml",
                 "regions:\n"
-                        + "  eu-local: { provisioner: local, root: var/regions/eu, ports: 18100-18119 }\n"
-                        + "  tiny: { provisioner: local, root: var/regions/tiny, ports: " + lonePort() + " }\n"
+                        + "  eu-local: { provisioner: local, root: var/regions/eu, ports: " + eu.yaml() + " }\n"
+                        + "  tiny: { provisioner: local, root: var/regions/tiny, ports: "
+                        + Ports.range(1).yaml() + " }\n"
                         + "services: {}\n");
         forkrunner = Forkrunner.boot(testHome.home(), false);
     }
@@ -90,7 +93,7 @@ class LocalProvisionerTest {
         assertThat(created)
                 .extracting(Instance::port)
                 .doesNotHaveDuplicates()
-                .allMatch(port -> port >= 18100 && port <= 18119);
+                .allMatch(port -> port >= eu.first() && port <= eu.last());
         assertThat(created)
                 .extracting(Instance::directory)
                 .doesNotHaveDuplicates()
@@ -305,17 +308,5 @@ class LocalProvisionerTest {
 
     private static Object[] portsOf(List<Instance> instances) {
         return instances.stream().map(Instance::port).toArray();
-    }
-
-    /** One port that is free now, outside the other region's range, for a region that can hold one instance. */
-    private static String lonePort() {
-        for (int port = 18120; port < 18200; port++) {
-            try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return port + "-" + port;
-            } catch (IOException taken) {
-                // the next one
-            }
-        }
-        throw new IllegalStateException("no free port in 18120-18199 for the test region");
     }
 }

@@ -1,0 +1,65 @@
+package io.forkrunner.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+
+/**
+ * Where tests get TCP ports: every port a test listens on, lets listen or declares (a region's {@code ports:}, a
+ * service, a webhook receiver) comes from here, so test classes can run in parallel in one JVM. A port handed out is
+ * never handed out again in this JVM, and was free on 127.0.0.1 when handed out. Ports come from 20000-29999 upwards:
+ * below the kernel's ephemeral ports (from 32768) and away from the services the test machines run (PostgreSQL on
+ * 5432 and the like); a port something else holds there fails the probe and is skipped.
+ */
+public final class Ports {
+
+    private static final int FIRST = 20000;
+    private static final int LAST = 29999;
+
+    /** The lowest port not handed out yet. */
+    private static int next = FIRST;
+
+    private Ports() {}
+
+    /** A contiguous range of ports, {@code first} to {@code last} inclusive. */
+    public record Range(int first, int last) {
+
+        /** The range as a region's {@code ports:} in services.yml takes it: {@code first-last}. */
+        public String yaml() {
+            return first + "-" + last;
+        }
+    }
+
+    /** One port, free now and never handed out before. */
+    public static synchronized int one() {
+        return range(1).first();
+    }
+
+    /** {@code count} contiguous ports, each free now and never handed out before. */
+    public static synchronized Range range(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("a range has at least one port, not " + count);
+        }
+        int first = next;
+        for (int port = next; port <= LAST; port++) {
+            if (!free(port)) {
+                first = port + 1;
+            } else if (port - first + 1 == count) {
+                next = port + 1;
+                return new Range(first, port);
+            }
+        }
+        throw new IllegalStateException("no " + count + " free ports in a row left in " + FIRST + "-" + LAST);
+    }
+
+    /** Whether a socket can bind {@code port} on 127.0.0.1 without SO_REUSEADDR (so a port in TIME_WAIT is not free). */
+    private static boolean free(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress("127.0.0.1", port), 1);
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
+    }
+}
