@@ -6,15 +6,23 @@ import java.net.ServerSocket;
 
 /**
  * Where tests get TCP ports: every port a test listens on, lets listen or declares (a region's {@code ports:}, a
- * service, a webhook receiver) comes from here, so test classes can run in parallel in one JVM. A port handed out is
- * never handed out again in this JVM, and was free on 127.0.0.1 when handed out. Ports come from 20000-29999 upwards:
- * below the kernel's ephemeral ports (from 32768) and away from the services the test machines run (PostgreSQL on
- * 5432 and the like); a port something else holds there fails the probe and is skipped.
+ * service, a webhook receiver) comes from here. A port handed out is never handed out again in this JVM, and was free
+ * on 127.0.0.1 when handed out. The test classes run in several JVMs at once (surefire's forks): each takes ports from
+ * its own window of 20000-29999, chosen by its fork number ({@code forkrunner.test.fork}), so no two JVMs hand out
+ * the same port. The windows lie below the kernel's ephemeral ports (from 32768) and away from the services the test
+ * machines run (PostgreSQL on 5432 and the like); a port something else holds there fails the probe and is skipped.
  */
 public final class Ports {
 
-    private static final int FIRST = 20000;
-    private static final int LAST = 29999;
+    /** Two windows of 5,000 ports: surefire runs at most two forks (pom.xml). */
+    private static final int WINDOW = 5000;
+
+    private static final int WINDOWS = 2;
+    /** The fork this JVM is, from 1 (surefire's {@code surefire.forkNumber}); 1 outside surefire. */
+    private static final int FORK = Integer.parseInt(System.getProperty("forkrunner.test.fork", "1"));
+
+    private static final int FIRST = 20000 + window(FORK) * WINDOW;
+    private static final int LAST = FIRST + WINDOW - 1;
 
     /** The lowest port not handed out yet. */
     private static int next = FIRST;
@@ -28,6 +36,15 @@ public final class Ports {
         public String yaml() {
             return first + "-" + last;
         }
+    }
+
+    private static int window(int fork) {
+        if (fork < 1 || fork > WINDOWS) {
+            throw new IllegalStateException(
+                    "forkrunner.test.fork is " + fork + ", but the ports have windows for forks 1" + " to " + WINDOWS
+                            + " only: run at most " + WINDOWS + " surefire forks");
+        }
+        return fork - 1;
     }
 
     /** One port, free now and never handed out before. */
