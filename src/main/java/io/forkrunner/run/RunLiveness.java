@@ -54,7 +54,14 @@ public class RunLiveness {
         if (lock.isEmpty()) {
             return false;
         }
-        lock.get().close();
+        try (AdvisoryLock held = lock.get()) {
+            // read again with the lock held: a run that ended after it was found running let its lock go only once
+            // its end was recorded, and it is not dead but over
+            JobExecution now = repository.getJobExecution(execution.getId());
+            if (now == null || !now.isRunning()) {
+                return false;
+            }
+        }
         Optional<Lease> lease = lease(execution.getJobInstance().getInstanceId());
         return lease.isEmpty() || lease.get().expired();
     }
