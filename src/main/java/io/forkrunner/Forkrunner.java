@@ -5,7 +5,6 @@ import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.LockSessions;
-import io.forkrunner.system.MetadataStore;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secrets;
 import io.forkrunner.system.ServiceUser;
@@ -82,7 +81,8 @@ public final class Forkrunner implements AutoCloseable {
             beans.registerSingleton("serviceUser", serviceUser);
             beans.registerSingleton("processRunner", runner);
             beans.registerSingleton("secrets", secrets);
-            beans.registerSingleton("lockSessions", new LockSessions(metadata));
+            beans.registerSingleton(
+                    "lockSessions", new LockSessions(metadata.url(), metadata.user(), metadata.password()));
         }
     }
 

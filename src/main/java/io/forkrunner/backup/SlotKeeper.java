@@ -7,7 +7,6 @@ import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Engines;
 import io.forkrunner.engine.ReplicationSlot;
-import io.forkrunner.notification.ServiceNotifications;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.SecretRef;
 import io.forkrunner.system.Secrets;
@@ -46,7 +45,7 @@ public class SlotKeeper {
     private final SlotRecords records;
     private final BackupKeeper keeper;
     private final Secrets secrets;
-    private final ServiceNotifications notifications;
+    private final ServiceEventNotifier notifications;
     private final Clock clock;
 
     SlotKeeper(
@@ -54,7 +53,7 @@ public class SlotKeeper {
             SlotRecords records,
             BackupKeeper keeper,
             Secrets secrets,
-            ServiceNotifications notifications,
+            ServiceEventNotifier notifications,
             Clock clock) {
         this.engines = engines;
         this.records = records;

@@ -69,6 +69,11 @@ public final class Cli {
         }
     }
 
+    /** Forkrunner's entry point: one command line, its exit code the process's. */
+    public static void main(String[] args) {
+        System.exit(execute(args, System.out, System.err));
+    }
+
     /** Runs one command line; returns its exit code. */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
         CommandLine commandLine = new CommandLine(new Cli());

@@ -119,7 +119,7 @@ final class RunCommand implements Callable<Integer> {
         if (classpath.endsWith(".jar") && !classpath.contains(File.pathSeparator)) {
             return List.of(java, "-jar", classpath);
         }
-        return List.of(java, "-cp", classpath, "io.forkrunner.ForkrunnerApplication");
+        return List.of(java, "-cp", classpath, Cli.class.getName());
     }
 
     /** The end of a run, printed; the exit code says whether it completed. */

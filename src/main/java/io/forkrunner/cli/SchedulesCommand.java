@@ -2,8 +2,8 @@ package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
 import io.forkrunner.definition.LiveDefinitions;
-import io.forkrunner.report.ScheduleReports;
 import io.forkrunner.report.Text;
+import io.forkrunner.schedule.ScheduleReports;
 import io.forkrunner.schedule.TriggerRecords;
 import java.io.PrintWriter;
 import java.util.ArrayList;

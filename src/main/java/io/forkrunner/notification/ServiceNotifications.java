@@ -1,5 +1,6 @@
 package io.forkrunner.notification;
 
+import io.forkrunner.backup.ServiceEventNotifier;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.definition.ServiceDefinition.ServiceEvent;
 import io.forkrunner.definition.ServiceDefinition.ServiceNotification;
@@ -17,7 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
  * event's names, positions and times, with every known secret hidden. Recording never throws.
  */
 @Component
-public class ServiceNotifications {
+public class ServiceNotifications implements ServiceEventNotifier {
 
     private static final Logger log = LoggerFactory.getLogger(ServiceNotifications.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -32,7 +33,7 @@ public class ServiceNotifications {
         this.clock = clock;
     }
 
-    /** Tells the service's receivers of {@code event}; {@code details} are names, positions and times only. */
+    @Override
     public void notify(ServiceDefinition service, ServiceEvent event, String message, Map<String, Object> details) {
         String name = eventName(event);
         try {

@@ -18,10 +18,15 @@ public final class LockSessions {
 
     private static final Driver DRIVER = new Driver();
 
-    private final MetadataStore.Location metadata;
+    private final String url;
+    private final String user;
+    private final Secret password;
 
-    public LockSessions(MetadataStore.Location metadata) {
-        this.metadata = metadata;
+    /** Sessions with the metadata store at {@code url}, as {@code user}; {@code password} null when it asks none. */
+    public LockSessions(String url, String user, Secret password) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
     }
 
     /** The lock named {@code key}, or empty when another session holds it. */
@@ -47,16 +52,16 @@ public final class LockSessions {
 
     private Connection open() throws SQLException {
         Properties properties = new Properties();
-        properties.setProperty("user", metadata.user());
-        if (metadata.password() != null) {
-            properties.setProperty("password", metadata.password().reveal());
+        properties.setProperty("user", user);
+        if (password != null) {
+            properties.setProperty("password", password.reveal());
         }
         properties.setProperty("ApplicationName", "forkrunner-lock");
         properties.setProperty("connectTimeout", "30");
         properties.setProperty("socketTimeout", "0");
-        Connection session = DRIVER.connect(metadata.url(), properties);
+        Connection session = DRIVER.connect(url, properties);
         if (session == null) {
-            throw new SQLException("not a PostgreSQL URL: " + metadata.url());
+            throw new SQLException("not a PostgreSQL URL: " + url);
         }
         return session;
     }

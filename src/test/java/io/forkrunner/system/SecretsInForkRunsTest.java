@@ -122,7 +122,7 @@ class SecretsInForkRunsTest {
                         .filter(child -> !child.split(" ", 2)[0].endsWith("/jspawnhelper"))
                         // nor a child caught between fork and exec, which still shows the runner's own command line
                         // and environment (what the operator gave the runner), not a child program's
-                        .filter(child -> !argv(child).contains("io.forkrunner.ForkrunnerApplication"))
+                        .filter(child -> !argv(child).contains("io.forkrunner.cli.Cli"))
                         .forEach(child -> {
                             SEEN.add(child);
                             if (argv(child).contains("psql ")) {

@@ -70,7 +70,7 @@ class SecretsStayHiddenTest {
                 forkrunners.forEach(process -> process.descendants()
                         .map(SecretsStayHiddenTest::describe)
                         .filter(child -> !child.split(" ", 2)[0].endsWith("/jspawnhelper"))
-                        .filter(child -> !child.split(" \\| ", 2)[0].contains("io.forkrunner.ForkrunnerApplication"))
+                        .filter(child -> !child.split(" \\| ", 2)[0].contains("io.forkrunner.cli.Cli"))
                         .forEach(seen::add));
             }
         });

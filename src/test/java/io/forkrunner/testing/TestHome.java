@@ -209,7 +209,7 @@ public final class TestHome implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp",
                 classpath,
-                "io.forkrunner.ForkrunnerApplication",
+                "io.forkrunner.cli.Cli",
                 "--home",
                 root.toString()));
         command.addAll(List.of(args));

@@ -1,8 +1,14 @@
-package io.forkrunner.system;
+package io.forkrunner;
 
 import io.forkrunner.definition.Settings;
 import io.forkrunner.engine.postgresql.PostgresBinaries;
 import io.forkrunner.engine.postgresql.PostgresServer;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Home;
+import io.forkrunner.system.PasswordFile;
+import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.Secret;
+import io.forkrunner.system.Secrets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

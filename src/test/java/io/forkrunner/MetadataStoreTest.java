@@ -1,4 +1,4 @@
-package io.forkrunner.system;
+package io.forkrunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.forkrunner.definition.Settings;
 import io.forkrunner.engine.postgresql.PostgresBinaries;
 import io.forkrunner.engine.postgresql.PostgresServer;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.Secrets;
+import io.forkrunner.system.ServiceUser;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import java.nio.file.Files;

@@ -1,10 +1,9 @@
-package io.forkrunner.report;
+package io.forkrunner.schedule;
 
 import io.forkrunner.definition.LiveDefinitions;
+import io.forkrunner.report.RunReports;
+import io.forkrunner.report.RunView;
 import io.forkrunner.run.SkippedFires;
-import io.forkrunner.schedule.ScheduleView;
-import io.forkrunner.schedule.Schedules;
-import io.forkrunner.schedule.TriggerRecords;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
