@@ -1,0 +1,369 @@
+package io.forkrunner.definition;
+
+import io.forkrunner.definition.JobDefinition.Integration;
+import io.forkrunner.definition.JobDefinition.Notification;
+import io.forkrunner.definition.JobDefinition.NotifyOn;
+import io.forkrunner.definition.JobDefinition.Threshold;
+import io.forkrunner.system.Problem;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.quartz.CronExpression;
+
+/** Reads {@code jobs/*.yml}, one job per file, against the regions and services {@link ServicesReader} read. */
+final class JobsReader {
+
+    private static final Predicate<String> DATABASE_NAME =
+            Pattern.compile("[a-z_][a-z0-9_-]{0,62}").asMatchPredicate();
+    private static final String DATABASE_RULE =
+            "must match [a-z_][a-z0-9_-]{0,62}: a lower-case letter or '_', then letters, digits, '_' or '-'";
+    private static final List<String> DATABASE_EXAMPLES = List.of("shop_copy", "shop_{date}", "{job}_{run}");
+    private static final List<String> CRON_EXAMPLES =
+            List.of("\"0 30 2 * * ?\"", "\"0 0 */6 * * ?\"", "\"0 0 3 ? * MON\"");
+
+    private final Scalars scalars;
+    private final Problems problems;
+    private final ServicesReader declared;
+    private final Map<String, Region> regions;
+    private final Map<String, ServiceDefinition> services;
+
+    JobsReader(Scalars scalars, ServicesReader declared) {
+        this.scalars = scalars;
+        this.problems = scalars.problems;
+        this.declared = declared;
+        this.regions = declared.regions;
+        this.services = declared.services;
+    }
+
+    Map<String, JobDefinition> read() {
+        Map<String, JobDefinition> jobs = new LinkedHashMap<>();
+        if (!Files.isDirectory(scalars.home().jobs())) {
+            return jobs;
+        }
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(scalars.home().jobs())) {
+            files = listing.filter(path -> path.getFileName().toString().endsWith(".yml"))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            problems.add(new Problem(
+                    "jobs/", 0, "(directory)", scalars.home().jobs().toString(), "cannot be listed: " + e, List.of()));
+            return jobs;
+        }
+        for (Path path : files) {
+            String fileName = path.getFileName().toString();
+            String file = "jobs/" + fileName;
+            String name = fileName.substring(0, fileName.length() - ".yml".length());
+            if (!Names.valid(name)) {
+                problems.add(new Problem(
+                        file, 0, "(file name)", name, "is not a valid job name: " + Names.RULE_TEXT, Names.EXAMPLES));
+            }
+            scalars.load(path, file)
+                    .map(root -> job(name, root, regions, services))
+                    .ifPresent(job -> jobs.put(name, job));
+        }
+        return jobs;
+    }
+
+    private JobDefinition job(
+            String name, Section root, Map<String, Region> regions, Map<String, ServiceDefinition> services) {
+        Value description = root.value("description");
+        Value source = root.required("source", List.copyOf(services.keySet()));
+        declared.checkService(source);
+        Value database = root.value("database");
+        JobDefinition.Target target = target(name, root.section("target"), services, services.get(source.text()));
+        PointInTime from = root.has("from") ? scalars.pointInTime(root.value("from")) : new PointInTime.Latest();
+        JobDefinition.Schedule schedule = root.has("schedule") ? schedule(root.section("schedule")) : null;
+        Boolean users = root.has("users") ? scalars.copyOrNone(root.value("users")) : Boolean.TRUE;
+        Boolean pools = root.has("pools") ? scalars.copyOrNone(root.value("pools")) : Boolean.TRUE;
+        if (Boolean.FALSE.equals(users) && Boolean.TRUE.equals(pools) && root.has("pools")) {
+            problems.add(
+                    root.value("pools"),
+                    "needs users: copy, since the pools log in with the source's roles",
+                    List.of("copy", "none"));
+        }
+        List<Integration> integrations =
+                root.sections("integrations").stream().map(this::integration).toList();
+        List<String> checks = root.values("checks").stream()
+                .filter(Value::present)
+                .map(Value::text)
+                .toList();
+        List<Path> tests =
+                root.values("tests").stream().map(scalars::existingFile).toList();
+        JobDefinition.Retention retention = retention(root.section("retention"));
+        List<Notification> notifications = notifications(root.sections("notifications"));
+        root.finish();
+        boolean complete = Names.valid(name)
+                && source.present()
+                && services.containsKey(source.text())
+                && target != null
+                && from != null
+                && (schedule != null || !root.has("schedule"))
+                && users != null
+                && pools != null
+                && !integrations.contains(null)
+                && retention != null
+                && !tests.contains(null)
+                && !notifications.contains(null);
+        return complete
+                ? new JobDefinition(
+                        name,
+                        description.text(),
+                        source.text(),
+                        database.text(),
+                        target,
+                        from,
+                        schedule,
+                        users,
+                        pools,
+                        integrations,
+                        checks,
+                        tests,
+                        retention,
+                        notifications)
+                : null;
+    }
+
+    private JobDefinition.Target target(
+            String job, Section section, Map<String, ServiceDefinition> services, ServiceDefinition source) {
+
+        Value nameValue = section.required("name", List.of("shop-dev-{date}", "{job}-{run}"));
+        String name = nameValue.present()
+                ? targetName(job, nameValue, Names::valid, Names.RULE_TEXT, List.of("shop-dev-{date}", "{job}-{run}"))
+                : null;
+        Value regionValue = section.value("region");
+        String region = null;
+        if (regionValue.present()) {
+            region = declared.checkRegion(regionValue) ? regionValue.text() : null;
+        } else if (source != null) {
+            region = source.region();
+        }
+        Value serverValue = section.value("server");
+        Value databaseValue = section.value("database");
+        String server = null;
+        String database = null;
+        if (serverValue.present()) {
+            if (declared.checkService(serverValue)) {
+                server = serverValue.text();
+                ServiceDefinition declared = services.get(server);
+                region = declared == null ? null : declared.region();
+                if (declared != null && source != null && !declared.engine().equals(source.engine())) {
+                    problems.add(
+                            serverValue,
+                            "is a " + declared.engine() + " service; the source " + source.name() + " is "
+                                    + source.engine(),
+                            List.of(source.name()));
+                    server = null;
+                }
+            }
+            if (!databaseValue.present()) {
+                problems.add(serverValue, "needs target.database: the new database on it", List.of("shop_copy"));
+            }
+            for (String meaningless : List.of("region", "version")) {
+                if (section.has(meaningless)) {
+                    problems.add(
+                            section.value(meaningless),
+                            "has no meaning with target.server: the fork lives in that server",
+                            List.of("server: reports", "database: shop_{date}"));
+                }
+            }
+        }
+        if (databaseValue.present()) {
+            if (!serverValue.present()) {
+                problems.add(databaseValue, "needs target.server: the service it is made in", List.of("reports"));
+            } else {
+                database = targetName(job, databaseValue, DATABASE_NAME, DATABASE_RULE, DATABASE_EXAMPLES);
+            }
+        }
+        Integer version = null;
+        if (section.has("version")) {
+
+            Value versionValue = section.value("version");
+            version = scalars.integer(versionValue, List.of("15", "17"));
+            if (version != null && (version < 10 || version > 30)) {
+                problems.add(versionValue, "is not a PostgreSQL major version", List.of("15", "17"));
+                version = null;
+            }
+        }
+        section.finish();
+        boolean complete = name != null
+                && region != null
+                && (version != null || !section.has("version"))
+                && (server != null) == serverValue.present()
+                && (database != null) == serverValue.present()
+                && !(serverValue.present() && (section.has("region") || section.has("version")));
+        return complete ? new JobDefinition.Target(name, region, version, server, database) : null;
+    }
+
+    private String targetName(String job, Value value, Predicate<String> valid, String rule, List<String> examples) {
+        String sample = value.text()
+                .replace("{job}", job)
+                .replace("{date}", "20261126")
+                .replace("{time}", "023000")
+                .replace("{run}", "42");
+        if (sample.contains("{") || sample.contains("}")) {
+            problems.add(value, "has an unknown placeholder; the placeholders are {job} {date} {time} {run}", examples);
+            return null;
+        }
+        if (!valid.test(sample)) {
+            problems.add(value, "gives names like \"" + sample + "\", which " + rule, examples);
+            return null;
+        }
+
+        return value.text();
+    }
+
+    private JobDefinition.Schedule schedule(Section section) {
+        Value cron = section.required("cron", CRON_EXAMPLES);
+        boolean cronValid = false;
+        if (cron.present()) {
+            try {
+                CronExpression.validateExpression(cron.text());
+                cronValid = true;
+            } catch (ParseException e) {
+                problems.add(
+                        cron,
+                        "is not a Quartz cron expression (seconds minutes hours day-of-month month day-of-week): "
+                                + e.getMessage(),
+                        CRON_EXAMPLES);
+            }
+        }
+        ZoneId zone = ZoneId.of("UTC");
+        Value zoneValue = section.value("zone");
+        if (zoneValue.present()) {
+            try {
+                zone = ZoneId.of(zoneValue.text());
+            } catch (RuntimeException e) {
+                problems.add(zoneValue, "is not a time zone", List.of("Europe/Helsinki", "UTC", "America/New_York"));
+                zone = null;
+            }
+        }
+        JobDefinition.Misfire misfire = section.has("misfire")
+                ? scalars.choice(section.value("misfire"), JobDefinition.Misfire.class)
+                : JobDefinition.Misfire.RUN_ONCE;
+        JobDefinition.Overlap overlap = section.has("overlap")
+                ? scalars.choice(section.value("overlap"), JobDefinition.Overlap.class)
+                : JobDefinition.Overlap.SKIP;
+        section.finish();
+        return cronValid && zone != null && misfire != null && overlap != null
+                ? new JobDefinition.Schedule(cron.text(), zone, misfire, overlap)
+                : null;
+    }
+
+    private Integration integration(Section section) {
+        List<String> types = List.of("sql", "webhook", "prometheus", "command");
+        Value type = section.required("type", types);
+        Integration integration = null;
+        if (type.present()) {
+            switch (type.text()) {
+                case "sql" -> {
+                    Path file = scalars.existingFile(section.required("file", List.of("jobs/sql/mask-customers.sql")));
+                    integration = file == null ? null : new JobDefinition.SqlIntegration(file);
+                }
+                case "webhook" -> {
+                    URI url = scalars.url(section.required("url", List.of("http://127.0.0.1:8089/forks")));
+                    integration = url == null ? null : new JobDefinition.WebhookIntegration(url);
+                }
+                case "prometheus" -> {
+                    Value file = section.required("file", List.of("var/prometheus/forks.json"));
+                    integration = file.present()
+                            ? new JobDefinition.PrometheusIntegration(
+                                    scalars.home().resolve(file.text()))
+                            : null;
+                }
+                case "command" -> {
+                    List<String> argv =
+                            section
+                                    .requiredValues("argv", List.of("[\"/usr/local/bin/announce-fork\", \"--quiet\"]"))
+                                    .stream()
+                                    .filter(Value::present)
+                                    .map(Value::text)
+                                    .toList();
+                    integration = argv.isEmpty() ? null : new JobDefinition.CommandIntegration(argv);
+                }
+                default -> problems.add(type, "is not a known integration type", types);
+            }
+        }
+        // every key of every type is known here; keys of another type are reported when the type itself is right
+        boolean knownType = type.present() && types.contains(type.text());
+        for (String key : List.of("file", "url", "argv")) {
+            if (section.has(key) && knownType && !key.equals(keyOf(type.text()))) {
+                problems.add(
+                        section.keyOf(key),
+                        "is not a key of integrations of type " + type.text(),
+                        List.of("type", keyOf(type.text())));
+            }
+        }
+        section.finish();
+        return integration;
+    }
+
+    /** The key an integration of {@code type} has besides its type. */
+    private static String keyOf(String type) {
+        return switch (type) {
+            case "sql", "prometheus" -> "file";
+            case "webhook" -> "url";
+            default -> "argv";
+        };
+    }
+
+    private JobDefinition.Retention retention(Section section) {
+        Integer keep = section.has("keep") ? scalars.positive(section.value("keep"), List.of("3", "7")) : null;
+        Duration ttl = section.has("ttl") ? scalars.duration(section.value("ttl")) : null;
+        section.finish();
+        boolean valid = (keep == null || keep > 0) && (ttl != null || !section.has("ttl"));
+        return valid ? new JobDefinition.Retention(keep, ttl) : null;
+    }
+
+    private List<Notification> notifications(List<Section> sections) {
+        List<Notification> notifications = new ArrayList<>();
+        Set<String> seen = new TreeSet<>();
+        for (Section section : sections) {
+            Notification notification = notification(section);
+            if (notification != null && !seen.add(notification.on() + " " + notification.url())) {
+                problems.add(
+                        section.value("url"),
+                        "is named twice for on: " + scalars.spelling(notification.on())
+                                + "; one notification per event and URL",
+                        List.of("http://127.0.0.1:8089/failures"));
+                notification = null;
+            }
+            notifications.add(notification);
+        }
+        return notifications;
+    }
+
+    private Notification notification(Section section) {
+        NotifyOn on =
+                scalars.choice(section.required("on", List.of("failure", "success", "long-running")), NotifyOn.class);
+        URI url = scalars.url(section.required("url", List.of("http://127.0.0.1:8089/failures")));
+        Value afterValue = section.value("after");
+        Threshold after = null;
+        boolean afterValid = true;
+        if (on == NotifyOn.LONG_RUNNING && !section.has("after")) {
+            problems.add(afterValue, "is required with on: long-running", Scalars.THRESHOLD_EXAMPLES);
+            afterValid = false;
+        } else if (on == NotifyOn.LONG_RUNNING) {
+            after = scalars.threshold(afterValue);
+            afterValid = after != null;
+        } else if (on != null && section.has("after")) {
+            problems.add(afterValue, "is only allowed with on: long-running", List.of("on: long-running"));
+            afterValid = false;
+        }
+        section.finish();
+        return on != null && url != null && afterValid ? new Notification(on, url, after) : null;
+    }
+}

@@ -1,0 +1,204 @@
+package io.forkrunner.definition;
+
+import io.forkrunner.definition.ServiceDefinition.Backups;
+import io.forkrunner.definition.ServiceDefinition.Pool;
+import io.forkrunner.definition.ServiceDefinition.PoolMode;
+import io.forkrunner.definition.ServiceDefinition.ServiceEvent;
+import io.forkrunner.definition.ServiceDefinition.ServiceNotification;
+import io.forkrunner.definition.ServiceDefinition.Wal;
+import io.forkrunner.system.SecretRef;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads {@code config/services.yml}: its regions and services, and the names it declares, valid or not, so that the
+ * jobs naming one are checked against them.
+ */
+final class ServicesReader {
+
+    private static final List<String> ENGINES = List.of("postgresql");
+    private static final List<String> PLANNED_ENGINES = List.of("mysql", "mariadb", "redis", "aiven");
+    private static final List<String> PROVISIONERS = List.of("local");
+
+    private final Scalars scalars;
+    private final Problems problems;
+    final Map<String, Region> regions = new LinkedHashMap<>();
+    final Map<String, ServiceDefinition> services = new LinkedHashMap<>();
+    // the names written in config/services.yml, valid or not: naming an invalid one is not also "undeclared"
+    private final Set<String> declaredRegions = new TreeSet<>();
+    private final Set<String> declaredServices = new TreeSet<>();
+    // false when config/services.yml is not valid YAML: what it declares is unknown, so nothing is "undeclared"
+    private boolean servicesRead = true;
+
+    ServicesReader(Scalars scalars) {
+        this.scalars = scalars;
+        this.problems = scalars.problems;
+    }
+
+    /** Whether {@code value} names a region config/services.yml declares; reported when it does not. */
+    boolean checkRegion(Value value) {
+        return checkDeclared(value, declaredRegions, "region", "config/services.yml regions");
+    }
+
+    /** Whether {@code value} names a service config/services.yml declares; reported when it does not. */
+    boolean checkService(Value value) {
+        return checkDeclared(value, declaredServices, "service", "config/services.yml services");
+    }
+
+    void read() {
+        String file = "config/services.yml";
+        Optional<Section> loaded = scalars.load(scalars.home().config().resolve("services.yml"), file);
+        if (loaded.isEmpty()) {
+            servicesRead = false;
+            return;
+        }
+        Section root = loaded.get();
+        Section regionsSection = root.section("regions");
+        Map<String, Section> regionSections = regionsSection.namedSections();
+        declaredRegions.addAll(regionSections.keySet());
+        regionSections.forEach((name, section) -> {
+            Region region = region(regionsSection.keyOf(name), section);
+            if (region != null) {
+                regions.values().stream()
+                        .filter(other -> other.ports().overlaps(region.ports()))
+                        .forEach(other -> problems.add(
+                                section.value("ports"),
+                                "overlaps the ports of region " + other.name() + " (" + other.ports() + ")",
+                                PortRange.EXAMPLES));
+                regions.put(name, region);
+            }
+        });
+        Section servicesSection = root.section("services");
+        Map<String, Section> serviceSections = servicesSection.namedSections();
+        declaredServices.addAll(serviceSections.keySet());
+        serviceSections.forEach((name, section) -> {
+            ServiceDefinition service = service(servicesSection.keyOf(name), section, regions);
+            if (service != null) {
+                services.put(name, service);
+            }
+        });
+        root.finish();
+    }
+
+    private Region region(Value name, Section section) {
+        boolean valid = scalars.checkName(name);
+        Value provisioner = section.required("provisioner", PROVISIONERS);
+        if (provisioner.present() && !PROVISIONERS.contains(provisioner.text())) {
+            problems.add(provisioner, "is not a known provisioner", PROVISIONERS);
+        }
+        Value root = section.required("root", List.of("var/regions/" + name.text()));
+        Value portsValue = section.required("ports", PortRange.EXAMPLES);
+        Optional<PortRange> ports = portsValue.present() ? PortRange.parse(portsValue.text()) : Optional.empty();
+        if (portsValue.present() && ports.isEmpty()) {
+            problems.add(portsValue, "is not a port range FIRST-LAST within 1024-65535", PortRange.EXAMPLES);
+        }
+        section.finish();
+        if (!valid || !provisioner.present() || !root.present() || ports.isEmpty()) {
+            return null;
+        }
+        return new Region(name.text(), provisioner.text(), scalars.home().resolve(root.text()), ports.get());
+    }
+
+    private ServiceDefinition service(Value name, Section section, Map<String, Region> regions) {
+        boolean valid = scalars.checkName(name);
+        Value engine = section.required("engine", ENGINES);
+        if (engine.present() && !ENGINES.contains(engine.text())) {
+            String why = PLANNED_ENGINES.contains(engine.text()) ? "is not supported yet" : "is not a known engine";
+            problems.add(engine, why, ENGINES);
+        }
+        Value region = section.required("region", List.copyOf(regions.keySet()));
+        checkRegion(region);
+        Value host = section.required("host", List.of("127.0.0.1", "db.example.internal"));
+        Value portValue = section.required("port", List.of("5432"));
+        int port = portValue.present() ? scalars.port(portValue) : 0;
+        Value user = section.required("user", List.of("postgres", "forkrunner"));
+        SecretRef password = scalars.secret(section.value("password"));
+        Backups backups = backups(section.section("backups"));
+        List<Pool> pools = section.sections("pools").stream().map(this::pool).toList();
+        Value poolerValue = section.value("pooler");
+        Path pooler = scalars.existingFile(poolerValue, List.of("/etc/pgbouncer/pgbouncer.ini"));
+        List<ServiceNotification> notifications = section.sections("notifications").stream()
+                .map(this::serviceNotification)
+                .toList();
+        section.finish();
+        boolean complete = valid
+                && engine.present()
+                && region.present()
+                && regions.containsKey(region.text())
+                && host.present()
+                && port > 0
+                && user.present()
+                && backups != null
+                && !pools.contains(null)
+                && !notifications.contains(null)
+                && (pooler != null || !poolerValue.present());
+        return complete
+                ? new ServiceDefinition(
+                        name.text(),
+                        engine.text(),
+                        region.text(),
+                        host.text(),
+                        port,
+                        user.text(),
+                        password,
+                        backups,
+                        pools,
+                        pooler,
+                        notifications)
+                : null;
+    }
+
+    private Backups backups(Section section) {
+        Duration every = section.has("every") ? scalars.duration(section.value("every")) : null;
+        int keep = section.has("keep") ? scalars.positive(section.value("keep"), List.of("7", "3")) : 7;
+        Wal wal = section.has("wal") ? scalars.choice(section.value("wal"), Wal.class) : Wal.STREAM;
+        long maxRetained = section.has("max-retained")
+                ? scalars.positiveBytes(section.value("max-retained"), List.of("5GB", "512MB"))
+                : Backups.DEFAULT_MAX_RETAINED;
+        section.finish();
+        return keep > 0 && wal != null && maxRetained > 0 ? new Backups(every, keep, wal, maxRetained) : null;
+    }
+
+    private ServiceNotification serviceNotification(Section section) {
+        ServiceEvent on =
+                scalars.choice(section.required("on", List.of("backup-failure", "wal-gap")), ServiceEvent.class);
+        URI url = scalars.url(section.required("url", List.of("http://127.0.0.1:8089/backups")));
+        section.finish();
+        return on != null && url != null ? new ServiceNotification(on, url) : null;
+    }
+
+    private Pool pool(Section section) {
+        Value name = section.required("name", List.of("app"));
+        boolean valid = name.present() && scalars.checkName(name);
+        Value database = section.required("database", List.of("shop"));
+        Value user = section.required("user", List.of("app"));
+        PoolMode mode =
+                section.has("mode") ? scalars.choice(section.value("mode"), PoolMode.class) : PoolMode.TRANSACTION;
+        int size = section.has("size") ? scalars.positive(section.value("size"), List.of("20")) : 20;
+        section.finish();
+        return valid && database.present() && user.present() && mode != null && size > 0
+                ? new Pool(name.text(), database.text(), user.text(), mode, size)
+                : null;
+    }
+
+    private boolean checkDeclared(Value value, Set<String> declared, String what, String where) {
+        if (!value.present()) {
+            return false;
+        }
+        if (servicesRead && !declared.contains(value.text())) {
+            problems.add(
+                    value,
+                    "is not a " + what + " declared in " + where,
+                    declared.stream().filter(Names::valid).toList());
+            return false;
+        }
+        return true;
+    }
+}
