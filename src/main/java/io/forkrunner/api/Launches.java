@@ -11,8 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
-import org.springframework.batch.core.job.JobInstance;
-import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.stereotype.Component;
 
@@ -41,14 +39,9 @@ class Launches {
     /** Launches a run of {@code job}; returns its id once it exists. */
     long launch(String job, String at) {
         String trigger = Operator.manualTrigger();
-        var parameters = new JobParametersBuilder()
-                .addString("job", job)
-                .addString("trigger", trigger)
-                .toJobParameters();
-        return start(() -> operator.launch(job, at, trigger), () -> {
-            JobInstance instance = repository.getJobInstance(job, parameters);
-            return instance == null ? -1 : instance.getInstanceId();
-        });
+        return start(
+                () -> operator.launch(job, at, trigger),
+                () -> operator.runOf(job, trigger).orElse(-1L));
     }
 
     /** Restarts a run; returns once its new execution began. */

@@ -14,10 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.springframework.batch.core.job.JobInstance;
-import org.springframework.batch.core.job.parameters.JobParametersBuilder;
-import org.springframework.batch.core.repository.JobRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -89,20 +87,16 @@ final class RunCommand implements Callable<Integer> {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();
-        JobRepository repository = forkrunner.bean(JobRepository.class);
-        var parameters = new JobParametersBuilder()
-                .addString("job", job)
-                .addString("trigger", runTrigger)
-                .toJobParameters();
+        Operator operator = forkrunner.bean(Operator.class);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            JobInstance instance = repository.getJobInstance(job, parameters);
-            if (instance != null) {
+            Optional<Long> run = operator.runOf(job, runTrigger);
+            if (run.isPresent()) {
                 PrintWriter out = spec.commandLine().getOut();
                 if (json) {
-                    out.println(Json.write(java.util.Map.of("run", instance.getInstanceId(), "log", log.toString())));
+                    out.println(Json.write(java.util.Map.of("run", run.get(), "log", log.toString())));
                 } else {
-                    out.printf("run %d of %s started in the background; log: %s%n", instance.getInstanceId(), job, log);
+                    out.printf("run %d of %s started in the background; log: %s%n", run.get(), job, log);
                 }
                 return Cli.DONE;
             }
@@ -148,18 +142,14 @@ final class RunCommand implements Callable<Integer> {
                 return null;
             }
             RunReports reports = forkrunner.bean(RunReports.class);
-            JobRepository repository = forkrunner.bean(JobRepository.class);
-            var parameters = new JobParametersBuilder()
-                    .addString("job", job)
-                    .addString("trigger", trigger)
-                    .toJobParameters();
+            Operator operator = forkrunner.bean(Operator.class);
             Thread thread = new Thread(
                     () -> {
                         while (!Thread.currentThread().isInterrupted()) {
                             try {
-                                JobInstance instance = repository.getJobInstance(job, parameters);
-                                if (instance != null) {
-                                    String line = RunText.progressLine(reports.run(instance.getInstanceId()));
+                                Optional<Long> run = operator.runOf(job, trigger);
+                                if (run.isPresent()) {
+                                    String line = RunText.progressLine(reports.run(run.get()));
                                     err.print("\r\033[K" + line);
                                     err.flush();
                                 }

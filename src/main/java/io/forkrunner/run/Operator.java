@@ -99,8 +99,7 @@ public class Operator {
     public long launch(String name, String at, String trigger) {
         JobDefinition job = requireJob(name);
         checkAt(at);
-        JobParametersBuilder parameters =
-                new JobParametersBuilder().addString("job", job.name()).addString("trigger", trigger);
+        JobParametersBuilder parameters = new JobParametersBuilder(identity(job.name(), trigger));
         if (at != null) {
             parameters.addString("at", at, false);
         }
@@ -337,11 +336,16 @@ public class Operator {
 
     /** The run of {@code job} with this trigger, if it was launched. */
     public Optional<Long> runOf(String job, String trigger) {
-        JobParameters identity = new JobParametersBuilder()
+        return Optional.ofNullable(repository.getJobInstance(job, identity(job, trigger)))
+                .map(JobInstance::getInstanceId);
+    }
+
+    /** What names a run: its job and its trigger (the point in time is a parameter, not part of the name). */
+    private static JobParameters identity(String job, String trigger) {
+        return new JobParametersBuilder()
                 .addString("job", job)
                 .addString("trigger", trigger)
                 .toJobParameters();
-        return Optional.ofNullable(repository.getJobInstance(job, identity)).map(JobInstance::getInstanceId);
     }
 
     /** The state of a run's last execution. */
