@@ -37,14 +37,12 @@ final class JobsReader {
     private final Scalars scalars;
     private final Problems problems;
     private final ServicesReader declared;
-    private final Map<String, Region> regions;
     private final Map<String, ServiceDefinition> services;
 
     JobsReader(Scalars scalars, ServicesReader declared) {
         this.scalars = scalars;
         this.problems = scalars.problems;
         this.declared = declared;
-        this.regions = declared.regions;
         this.services = declared.services;
     }
 
@@ -71,20 +69,17 @@ final class JobsReader {
                 problems.add(new Problem(
                         file, 0, "(file name)", name, "is not a valid job name: " + Names.RULE_TEXT, Names.EXAMPLES));
             }
-            scalars.load(path, file)
-                    .map(root -> job(name, root, regions, services))
-                    .ifPresent(job -> jobs.put(name, job));
+            scalars.load(path, file).map(root -> job(name, root)).ifPresent(job -> jobs.put(name, job));
         }
         return jobs;
     }
 
-    private JobDefinition job(
-            String name, Section root, Map<String, Region> regions, Map<String, ServiceDefinition> services) {
+    private JobDefinition job(String name, Section root) {
         Value description = root.value("description");
         Value source = root.required("source", List.copyOf(services.keySet()));
         declared.checkService(source);
         Value database = root.value("database");
-        JobDefinition.Target target = target(name, root.section("target"), services, services.get(source.text()));
+        JobDefinition.Target target = target(name, root.section("target"), services.get(source.text()));
         PointInTime from = root.has("from") ? scalars.pointInTime(root.value("from")) : new PointInTime.Latest();
         JobDefinition.Schedule schedule = root.has("schedule") ? schedule(root.section("schedule")) : null;
         Boolean users = root.has("users") ? scalars.copyOrNone(root.value("users")) : Boolean.TRUE;
@@ -137,8 +132,7 @@ final class JobsReader {
                 : null;
     }
 
-    private JobDefinition.Target target(
-            String job, Section section, Map<String, ServiceDefinition> services, ServiceDefinition source) {
+    private JobDefinition.Target target(String job, Section section, ServiceDefinition source) {
 
         Value nameValue = section.required("name", List.of("shop-dev-{date}", "{job}-{run}"));
         String name = nameValue.present()

@@ -52,6 +52,7 @@ final class ServicesReader {
         return checkDeclared(value, declaredServices, "service", "config/services.yml services");
     }
 
+    /** Reads the file into {@link #regions} and {@link #services}; its problems go with every other file's. */
     void read() {
         String file = "config/services.yml";
         Optional<Section> loaded = scalars.load(scalars.home().config().resolve("services.yml"), file);
