@@ -87,10 +87,12 @@ public final class Forkrunner implements AutoCloseable {
     }
 
     public static Forkrunner boot(Home home, boolean web) {
-        return boot(Start.of(home), web);
+        Start start = Start.of(home);
+        return boot(start, web, Reading.migrated(start));
     }
 
-    private static Forkrunner boot(Start start, boolean web) {
+    /** The full start; {@code migrated}: whether the store has every migration, so that Flyway need not run. */
+    private static Forkrunner boot(Start start, boolean web, boolean migrated) {
         SpringApplication application = new SpringApplication(ForkrunnerApplication.class);
         application.setBannerMode(Banner.Mode.OFF);
         application.setLogStartupInfo(false);
@@ -107,7 +109,7 @@ public final class Forkrunner implements AutoCloseable {
                 start.home().logs().resolve("forkrunner.log").toString());
         properties.put("server.port", start.definitions().settings().api().port());
         properties.put("server.address", start.definitions().settings().api().address());
-        if (Reading.migrated(start)) {
+        if (migrated) {
             properties.put("spring.flyway.enabled", false);
         }
         if (!web) {
@@ -146,22 +148,24 @@ public final class Forkrunner implements AutoCloseable {
         Start start = Start.of(home);
         if (!"off".equalsIgnoreCase(System.getenv(THIN_READS))) {
             Optional<ConfigurableApplicationContext> thin = Reading.open(start);
-            if (thin.isPresent()) {
-                Forkrunner reading = new Forkrunner(thin.get());
-                boolean answers;
-                try {
-                    answers = thinAnswers.test(reading);
-                } catch (RuntimeException e) {
-                    reading.close();
-                    throw e;
-                }
-                if (answers) {
-                    return reading;
-                }
-                reading.close();
+            if (thin.isEmpty()) { // the store lacks a migration: the full start makes it
+                return boot(start, false, false);
             }
+            Forkrunner reading = new Forkrunner(thin.get());
+            boolean answers;
+            try {
+                answers = thinAnswers.test(reading);
+            } catch (RuntimeException e) {
+                reading.close();
+                throw e;
+            }
+            if (answers) {
+                return reading;
+            }
+            reading.close();
+            return boot(start, false, true); // the thin context opened: the store has every migration
         }
-        return boot(start, false);
+        return boot(start, false, Reading.migrated(start));
     }
 
     /** Forkrunner for a command that only reads, which the thin context always answers once the store is migrated. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
-import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +25,7 @@ class DetachedRunTest {
     @Test
     void aDetachedRunPrintsItsIdAndLogThenEndsInAProcessOfItsOwn() throws Exception {
         try (TestHome home = TestHome.create("detached-run")) {
-            home.write(
-                    "config/services.yml",
-                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                            + Ports.range(10).yaml() + " }\nservices:\n"
-                            + "  shop: { engine: postgresql, region: eu-local, host: 127.0.0.1, port: " + Ports.one()
-                            + ", user: postgres, backups: { keep: 1, wal: none } }\n");
+            home.serviceWithoutBackup("shop");
             home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
 
             CliResult started = home.cliInChild(Map.of(), "run", "copy", "--detach", "--json");

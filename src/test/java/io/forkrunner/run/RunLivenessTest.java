@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.Forkrunner;
 import io.forkrunner.testing.CliResult;
-import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import org.junit.jupiter.api.Test;
 import org.springframework.batch.core.BatchStatus;
@@ -21,12 +20,7 @@ class RunLivenessTest {
     @Test
     void aRunThatEndedAfterItWasFoundRunningIsNotDead() {
         try (TestHome home = TestHome.create("run-liveness")) {
-            home.write(
-                    "config/services.yml",
-                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                            + Ports.range(10).yaml() + " }\nservices:\n"
-                            + "  shop: { engine: postgresql, region: eu-local, host: 127.0.0.1, port: " + Ports.one()
-                            + ", user: postgres, backups: { keep: 1, wal: none } }\n");
+            home.serviceWithoutBackup("shop");
             home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
             CliResult run = home.cli("run", "copy");
             assertThat(run.exitCode()).as(run.toString()).isEqualTo(1); // shop has no backup: it ends FAILED

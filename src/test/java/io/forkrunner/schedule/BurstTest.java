@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
-import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,13 +26,7 @@ class BurstTest {
     @Test
     void twelveFiresAtOneSecondEachLaunchARunThatEndsAtItsOwnFailure() throws Exception {
         try (TestHome home = TestHome.create("burst")) {
-            home.write(
-                    "config/services.yml",
-                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                            + Ports.range(10).yaml() + " }\n"
-                            + "services:\n  empty:\n    engine: postgresql\n    region: eu-local\n"
-                            + "    host: 127.0.0.1\n    port: " + Ports.one() + "\n    user: postgres\n"
-                            + "    backups: { keep: 1, wal: none }\n");
+            home.serviceWithoutBackup("empty");
             StringBuilder cron = new StringBuilder();
             ScheduledHome.fireTimes(40, 1, 1, cron);
             for (int i = 0; i < JOBS; i++) {

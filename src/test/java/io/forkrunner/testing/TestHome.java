@@ -148,6 +148,19 @@ public final class TestHome implements AutoCloseable {
         }
     }
 
+    /**
+     * Declares in {@code config/services.yml} a region and one service, {@code name}, that has no backup and takes
+     * none (nothing listens on its port): a run forking it ends FAILED at pick backup, saying so.
+     */
+    public TestHome serviceWithoutBackup(String name) {
+        return write(
+                "config/services.yml",
+                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
+                        + Ports.range(10).yaml()
+                        + " }\nservices:\n  " + name + ": { engine: postgresql, region: eu-local, host: 127.0.0.1,"
+                        + " port: " + Ports.one() + ", user: postgres, backups: { keep: 1, wal: none } }\n");
+    }
+
     /** The port of the registered fork {@code fork}, as {@code forks --json} shows it. */
     public int forkPort(String fork) {
         for (JsonNode record :
