@@ -40,6 +40,22 @@ class ArchitectureTest {
         slices().assignedFrom(PACKAGES).should().beFreeOfCycles().check(FORKRUNNER);
     }
 
+    /** The work every engine shares reaches an engine through its facets only, never through an adapter's classes. */
+    @Test
+    void forkRunScheduleBackupAndProvisionUseNoEngineAdapter() {
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "io.forkrunner.fork..",
+                        "io.forkrunner.run..",
+                        "io.forkrunner.schedule..",
+                        "io.forkrunner.backup..",
+                        "io.forkrunner.provision..")
+                .should()
+                .dependOnClassesThat(resideInAPackage("io.forkrunner.engine.(*).."))
+                .check(FORKRUNNER);
+    }
+
     @Test
     void systemDependsOnNoOtherPackageOfForkrunner() {
         noClasses()

@@ -4,6 +4,7 @@ import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Archive;
 import io.forkrunner.engine.BaseBackup;
+import io.forkrunner.engine.ChangeArchive;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Engines;
@@ -90,7 +91,8 @@ public class BackupKeeper {
             catalog.started(service.name(), id, directory, clock.instant());
             log.info("backing up {} ({}) into {}", service.name(), source, home.relative(directory));
             try {
-                BaseBackup backup = engine.backup(service, source, directory, logFile(service.name(), "backup"));
+                BaseBackup backup =
+                        engine.backups().take(service, source, directory, logFile(service.name(), "backup"));
                 recordSettings(service, engine, source, id);
                 catalog.verified(service.name(), id, backup);
                 log.info(
@@ -119,7 +121,10 @@ public class BackupKeeper {
      */
     private void recordSettings(ServiceDefinition service, Engine engine, Endpoint source, String id) {
         try {
-            catalog.settings(service.name(), id, engine.settings(source));
+            catalog.settings(
+                    service.name(),
+                    id,
+                    engine.settings().map(settings -> settings.read(source)).orElse(Map.of()));
         } catch (ForkrunnerException e) {
             log.warn("the settings of {} are not recorded with backup {}: {}", service.name(), id, e.getMessage());
         }
@@ -180,7 +185,7 @@ public class BackupKeeper {
             }
         }
         if (service.backups().wal() == ServiceDefinition.Wal.STREAM) {
-            Archive archive = engines.of(service).archive(archiveDirectory(service.name()));
+            Archive archive = archive(service);
             int removed = archive.pruneBefore(oldestKept.startPosition());
             if (removed > 0) {
                 log.info(
@@ -234,7 +239,7 @@ public class BackupKeeper {
     private Restorable restorable(ServiceDefinition service, Instant target) {
         List<StoredBackup> verified = verified(service.name());
         boolean stream = service.backups().wal() == ServiceDefinition.Wal.STREAM;
-        Archive archive = stream ? engines.of(service).archive(archiveDirectory(service.name())) : null;
+        Archive archive = stream ? archive(service) : null;
         for (int i = verified.size() - 1; i >= 0; i--) {
             StoredBackup backup = verified.get(i);
             if (backup.endedAt().isAfter(target)) {
@@ -257,7 +262,7 @@ public class BackupKeeper {
      */
     public void reverify(StoredBackup backup) {
         ServiceDefinition service = definitions.current().requireService(backup.service());
-        Optional<String> problem = engines.of(service).verifyBackup(backup.directory());
+        Optional<String> problem = engines.of(service).backups().verify(backup.directory());
         if (problem.isPresent()) {
             String reason = "failed verification before a restore at " + clock.instant() + ": " + problem.get();
             catalog.damaged(service.name(), backup.id(), reason);
@@ -279,7 +284,7 @@ public class BackupKeeper {
         BackupReport.ArchiveView archiveView = null;
         BackupReport.Window window = null;
         if (service.backups().wal() == ServiceDefinition.Wal.STREAM) {
-            Archive archive = engines.of(service).archive(archiveDirectory(service.name()));
+            Archive archive = archive(service);
             String from = verified.isEmpty() ? null : verified.get(0).startPosition();
             Optional<Instant> newestCommit = archive.newestCommit();
             archiveView = new BackupReport.ArchiveView(
@@ -305,16 +310,32 @@ public class BackupKeeper {
                 slots.gaps(service.name()));
     }
 
-    /** The slot as the source reports it now; null when the service does not stream. */
+    /** The service's change archive as it is now. */
+    private Archive archive(ServiceDefinition service) {
+        return changeArchive(service).read(archiveDirectory(service.name()));
+    }
+
+    /** The service's change archive; refused for an engine that has none. */
+    ChangeArchive changeArchive(ServiceDefinition service) {
+        Engine engine = engines.of(service);
+        return engine.require(
+                engine.changeArchive(), "a change archive (wal: stream of service " + service.name() + ")");
+    }
+
+    /** The slot as the source reports it now; null when the service does not stream or its stream keeps none. */
     private BackupReport.SlotView slotView(ServiceDefinition service) {
         if (service.backups().wal() != ServiceDefinition.Wal.STREAM) {
             return null;
         }
-        Engine engine = engines.of(service);
-        String name = engine.slotName(service.name());
+        ChangeArchive changes = changeArchive(service);
+        Optional<String> slotName = changes.slotName(service.name());
+        if (slotName.isEmpty()) {
+            return null;
+        }
+        String name = slotName.get();
         long bound = service.backups().maxRetainedBytes();
         try {
-            return engine.replicationSlot(Endpoint.of(service, secrets), name)
+            return changes.slot(Endpoint.of(service, secrets), name)
                     .map(slot -> new BackupReport.SlotView(
                             name, true, slot.active(), slot.restartPosition(), slot.retainedBytes(), bound, null))
                     .orElse(new BackupReport.SlotView(name, false, false, null, null, bound, null));

@@ -3,6 +3,7 @@ package io.forkrunner.backup;
 import io.forkrunner.backup.SlotRecords.MadeSlot;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.definition.ServiceDefinition.ServiceEvent;
+import io.forkrunner.engine.ChangeArchive;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Engines;
@@ -65,7 +66,9 @@ public class SlotKeeper {
 
     /** Records that forkrunner keeps the service's slot, before the archiver makes it. */
     void making(ServiceDefinition service) {
-        records.made(service, engines.of(service).slotName(service.name()), clock.instant());
+        keeper.changeArchive(service)
+                .slotName(service.name())
+                .ifPresent(slot -> records.made(service, slot, clock.instant()));
     }
 
     /**
@@ -79,7 +82,8 @@ public class SlotKeeper {
             }
             try {
                 Engine engine = engines.named(made.engine());
-                engine.dropReplicationSlot(endpoint(made), made.slot());
+                engine.require(engine.changeArchive(), "dropping replication slot " + made.slot())
+                        .dropSlot(endpoint(made), made.slot());
                 records.dropped(made.service());
                 log.info(
                         "dropped replication slot {} on {}:{}: {} no longer streams WAL",
@@ -119,17 +123,21 @@ public class SlotKeeper {
      * the gap and notifies. Call with the archiver's process ended.
      */
     void dropForGap(ServiceDefinition service) {
-        Engine engine = engines.of(service);
+        ChangeArchive changes = keeper.changeArchive(service);
         Endpoint source = Endpoint.of(service, secrets);
-        String name = engine.slotName(service.name());
-        Optional<ReplicationSlot> slot = engine.replicationSlot(source, name);
+        Optional<String> slotName = changes.slotName(service.name());
+        if (slotName.isEmpty()) {
+            return;
+        }
+        String name = slotName.get();
+        Optional<ReplicationSlot> slot = changes.slot(source, name);
         if (slot.isEmpty()) {
             return;
         }
         Path archive = keeper.archiveDirectory(service.name());
         BackupReport.Window window = keeper.report(service.name()).window();
         Instant from = window == null ? clock.instant() : window.to();
-        engine.dropReplicationSlot(source, name);
+        changes.dropSlot(source, name);
         setAside(archive);
         long retained = slot.get().retainedBytes();
         records.gapOpened(service.name(), from, slot.get().restartPosition(), retained, clock.instant());

@@ -162,12 +162,11 @@ public class WalArchivers {
             } catch (RuntimeException e) {
                 log.warn("cannot record the replication slot of {}: {}", service.name(), e.getMessage());
             }
-            try (ArchiveStream stream = engines.of(service)
-                    .archiveStream(
-                            service,
-                            Endpoint.of(service, secrets),
-                            keeper.archiveDirectory(service.name()),
-                            keeper.logFile(service.name(), "archive"))) {
+            try (ArchiveStream stream = keeper.changeArchive(service).stream(
+                    service,
+                    Endpoint.of(service, secrets),
+                    keeper.archiveDirectory(service.name()),
+                    keeper.logFile(service.name(), "archive"))) {
                 ChildProcess child = stream.start();
                 log.info("archiving WAL of {} (pid {})", service.name(), child.pid());
                 boolean gap = false;

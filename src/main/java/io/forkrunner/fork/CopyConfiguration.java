@@ -1,5 +1,6 @@
 package io.forkrunner.fork;
 
+import io.forkrunner.engine.ServerSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +29,11 @@ class CopyConfiguration extends ForkStep {
             run.report("settings", "none: the fork is a database in " + plan.server() + ", whose settings are its own");
             return;
         }
+        Optional<ServerSettings> serverSettings = services.engine(plan).settings();
+        if (serverSettings.isEmpty()) {
+            run.report("settings", services.engine(plan).notApplicable());
+            return;
+        }
         String recorded = run.reported("settings");
         if (recorded == null) {
             Optional<Map<String, String>> withBackup = services.backups().settings(plan.source(), plan.backupId());
@@ -41,7 +47,7 @@ class CopyConfiguration extends ForkStep {
             run.report("settings", recorded);
         }
         Map<String, String> settings = JSON.readValue(recorded, new TypeReference<TreeMap<String, String>>() {});
-        List<String> unknown = services.engine(plan).applySettings(services.place(plan), settings);
+        List<String> unknown = serverSettings.get().apply(services.place(plan), settings);
         if (!unknown.isEmpty()) {
             run.report("settings-unknown-to-version-" + plan.version(), String.join(", ", unknown));
         }

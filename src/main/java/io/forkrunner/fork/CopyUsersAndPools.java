@@ -3,12 +3,15 @@ package io.forkrunner.fork;
 import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.Pools;
 import io.forkrunner.engine.Role;
+import io.forkrunner.engine.Users;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -37,9 +40,11 @@ class CopyUsersAndPools extends ForkStep {
             run.report("pools", "none: the fork is a database in " + plan.server() + ", whose pools are its own");
             return;
         }
-        if (job.copyUsers()) {
-
-            List<Role> fork = engine.roles(services.forkEndpoint(plan));
+        Optional<Users> users = engine.users();
+        if (users.isEmpty()) {
+            run.report("users", engine.notApplicable());
+        } else if (job.copyUsers()) {
+            List<Role> fork = users.get().roles(services.forkEndpoint(plan));
             run.report("roles", String.valueOf(fork.size()));
             DumpedFrom dumped = plan.logical() ? run.kept(DumpedFrom.KEY, DumpedFrom.class) : null;
             List<String> differences = dumped == null ? List.of() : differences(dumped.roles(), fork);
@@ -48,14 +53,19 @@ class CopyUsersAndPools extends ForkStep {
                 run.report("roles-differ-from-backup", String.join(", ", differences));
             }
         } else {
-            engine.removePasswords(services.forkEndpoint(plan));
+            users.get().removePasswords(services.forkEndpoint(plan));
             run.report("passwords", "removed: users: none");
         }
         ServiceDefinition source = services.source(plan);
 
+        Optional<Pooling> pooling = engine.pooling();
+        if (pooling.isEmpty()) {
+            run.report("pools", engine.notApplicable());
+            return;
+        }
         Integer poolPort = services.provisioner().portOf(plan.fork(), "pools").orElse(null);
         if (job.copyPools() && !source.pools().isEmpty() && poolPort != null) {
-            engine.startPools(services.place(plan), services.forkEndpoint(plan), new Pools(poolPort, source.pools()));
+            pooling.get().start(services.place(plan), services.forkEndpoint(plan), new Pools(poolPort, source.pools()));
             run.report("pools", String.valueOf(source.pools().size()));
         }
     }

@@ -8,6 +8,7 @@ import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Engines;
 import io.forkrunner.engine.GeneratedLogin;
 import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.Pools;
 import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.Provisioner;
@@ -105,12 +106,15 @@ public class ForkRegistry {
                             + fork.get().database() + " of service "
                             + fork.get().server()
                             + ", which is no longer declared in config/services.yml: declare it again to drop it"));
-            engines.of(server)
+            Engine engine = engines.of(server);
+            engine.require(
+                            engine.logicalCopy(),
+                            "dropping database " + fork.get().database() + " of " + server.name())
                     .dropDatabase(Endpoint.of(server, secrets), fork.get().database());
         }
         DirectoryTree.deleteUnder(home.var(), workDirectory(home, name));
         instance.ifPresent(found -> {
-            engines.named(found.engine()).stopPools(new Place(found.directory(), found.port(), found.version()));
+            engines.named(found.engine()).pooling().ifPresent(pooling -> pooling.stop(found.place()));
             provisioner.drop(name);
         });
         records.remove(name);
@@ -139,19 +143,20 @@ public class ForkRegistry {
         if (fork.poolPort() == null || source.isEmpty()) {
             return;
         }
-        Place place = new Place(
-                instance.get().directory(),
-                instance.get().port(),
-                instance.get().version());
-        Engine engine = engines.named(fork.engine());
-        if (!engine.poolsRunning(place)) {
+        Place place = instance.get().place();
+        Optional<Pooling> pooling = engines.named(fork.engine()).pooling();
+        if (pooling.isPresent() && !pooling.get().running(place)) {
             log.info("the pools of fork {} do not run: starting them", fork.name());
             Endpoint login = Endpoint.of(source.get(), secrets);
-            engine.startPools(
-                    place,
-                    GeneratedLogin.of(
-                            login, fork.host(), fork.port(), instance.get().directory()),
-                    new Pools(fork.poolPort(), source.get().pools()));
+            pooling.get()
+                    .start(
+                            place,
+                            GeneratedLogin.of(
+                                    login,
+                                    fork.host(),
+                                    fork.port(),
+                                    instance.get().directory()),
+                            new Pools(fork.poolPort(), source.get().pools()));
         }
     }
 

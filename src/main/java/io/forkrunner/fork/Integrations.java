@@ -54,7 +54,7 @@ class Integrations {
         if (integration instanceof SqlIntegration sql) {
             String database = services.database(plan, job);
             Integrations.log.info("fork {}: running {} on database {}", plan.fork(), sql.file(), database);
-            services.engine(plan).runSql(services.forkEndpoint(plan), database, sql.file(), log);
+            services.engine(plan).inspection().runSql(services.forkEndpoint(plan), database, sql.file(), log);
         } else if (integration instanceof WebhookIntegration webhook) {
             post(webhook, describe(plan, runId));
         } else if (integration instanceof PrometheusIntegration prometheus) {

@@ -9,8 +9,6 @@ import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.system.ForkrunnerException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -68,7 +66,8 @@ class PickBackup extends ForkStep {
                     "a fork or instance named " + fork + " exists already: drop it (forkrunner" + " drop " + fork
                             + ") or make target.name of jobs/" + job.name() + ".yml unique with {time} or {run}");
         }
-        int sourceVersion = majorOf(backup);
+        Engine sourceEngine = services.engineOf(source);
+        int sourceVersion = sourceEngine.backups().majorVersion(backup.directory());
         String server = job.target().server();
         String database = null;
         String sourceDatabase = null;
@@ -79,8 +78,8 @@ class PickBackup extends ForkStep {
             ServiceDefinition into = services.definitions().requireService(server);
             Engine engine = services.engineOf(into);
             Endpoint endpoint = services.endpoint(into);
-            version = engine.majorVersion(endpoint);
-            if (engine.databases(endpoint).contains(database)) {
+            version = engine.inspection().majorVersion(endpoint);
+            if (engine.inspection().databases(endpoint).contains(database)) {
                 throw new ForkrunnerException("server " + server + " has a database named " + database
                         + " already: a fork never writes into an existing database. Drop it there, or make"
                         + " target.database of jobs/" + job.name() + ".yml unique with {date}, {time} or {run}");
@@ -91,13 +90,13 @@ class PickBackup extends ForkStep {
                     : job.target().version();
         }
         if (version < sourceVersion) {
-            throw new ForkrunnerException(
-                    "jobs/" + job.name() + ".yml asks for PostgreSQL " + version + " but the backup of "
-                            + source.name() + " is PostgreSQL " + sourceVersion
-                            + ": a fork can only move to the same or a newer"
-                            + " major version");
+            throw new ForkrunnerException("jobs/" + job.name() + ".yml asks for " + sourceEngine.title() + " " + version
+                    + " but the backup of "
+                    + source.name() + " is " + sourceEngine.title() + " " + sourceVersion
+                    + ": a fork can only move to the same or a newer"
+                    + " major version");
         }
-        services.engineOf(source).cannotRun(version).ifPresent(why -> {
+        sourceEngine.servers().cannotRun(version).ifPresent(why -> {
             throw new ForkrunnerException("jobs/" + job.name() + ".yml asks for version " + version + ": " + why);
         });
 
@@ -126,14 +125,5 @@ class PickBackup extends ForkStep {
                 .replace("{date}", DATE.format(at))
                 .replace("{time}", TIME.format(at))
                 .replace("{run}", String.valueOf(runId));
-    }
-
-    private static int majorOf(StoredBackup backup) {
-        try {
-            return Integer.parseInt(
-                    Files.readString(backup.directory().resolve("PG_VERSION")).strip());
-        } catch (IOException | NumberFormatException e) {
-            throw new ForkrunnerException("cannot read the PostgreSQL version of backup " + backup.id() + ": " + e);
-        }
     }
 }

@@ -35,7 +35,8 @@ class Provision extends ForkStep {
         Instance instance = services.provisioner()
                 .find(plan.fork())
                 .orElseGet(() -> services.provisioner()
-                        .reserve(new InstanceSpec(plan.fork(), region, plan.version(), null, Map.of())));
+                        .reserve(new InstanceSpec(
+                                plan.fork(), services.engine(plan).name(), region, plan.version(), null, Map.of())));
         run.report("port", String.valueOf(instance.port()));
         run.report("directory", instance.directory().toString());
         ServiceDefinition source = services.source(plan);

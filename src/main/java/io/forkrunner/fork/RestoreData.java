@@ -5,7 +5,9 @@ import io.forkrunner.engine.Checkpoints;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.GeneratedLogin;
+import io.forkrunner.engine.LogicalCopy;
 import io.forkrunner.engine.NewDatabase;
+import io.forkrunner.engine.PhysicalRestore;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Restored;
 import io.forkrunner.provision.Instance;
@@ -55,10 +57,11 @@ class RestoreData extends ForkStep {
 
     /** Lays the backup down at {@code place} and recovers it; {@code prefix} keeps the checkpoints of a temporary one apart. */
     private void restorePhysically(Run run, ForkPlan plan, Engine engine, Place place, Endpoint admin, String prefix) {
+        PhysicalRestore restore = engine.require(engine.physicalRestore(), "a physical restore");
         if (!run.reached(prefix + "laid-down")) {
             long rate = services.definitions().settings().runs().copyBytesPerSecond();
             long[] total = {0};
-            String way = engine.layDown(plan.backupDirectory(), place, rate, (what, done, all) -> {
+            String way = restore.layDown(plan.backupDirectory(), place, rate, (what, done, all) -> {
                 total[0] = all;
                 run.progress().report(what, done, all);
             });
@@ -69,7 +72,7 @@ class RestoreData extends ForkStep {
             run.checkpoint(prefix + "laid-down");
         }
         if (!run.reached(prefix + "recovered")) {
-            Restored restored = engine.recover(
+            Restored restored = restore.recover(
                     place,
                     plan.fromArchive() ? services.backups().archiveDirectory(plan.source()) : null,
                     plan.backupStart(),
@@ -91,6 +94,7 @@ class RestoreData extends ForkStep {
                 ? ForkRegistry.workDirectory(services.home(), plan.fork()).resolve("dump")
                 : services.place(plan).directory().resolve("dump");
 
+        LogicalCopy copy = engine.require(engine.logicalCopy(), "a logical restore");
         Checkpoints checkpoints = checkpoints(run);
         Endpoint admin = services.sourceEndpoint(plan); // the login the restored backup carries
         if (!run.reached("dumped")) {
@@ -99,7 +103,7 @@ class RestoreData extends ForkStep {
             // checkpoints of a temporary instance hold only while it is there: its name is new each time it is made
             String prefix = name + "-";
             try {
-                Place temporaryPlace = new Place(temporary.directory(), temporary.port(), temporary.version());
+                Place temporaryPlace = temporary.place();
                 if (admin.password() == null && !plan.intoServer()) {
                     // the fork loads the roles of the temporary instance, verifiers included: both ask one password
                     GeneratedLogin.share(services.place(plan).directory(), temporary.directory());
@@ -107,17 +111,18 @@ class RestoreData extends ForkStep {
                 restorePhysically(run, plan, engine, temporaryPlace, services.restoreLogin(plan, temporary), prefix);
                 Endpoint temporaryAdmin =
                         GeneratedLogin.of(admin, temporary.host(), temporary.port(), temporary.directory());
-                List<String> databases =
-                        plan.intoServer() ? List.of(plan.sourceDatabase()) : engine.databases(temporaryAdmin);
+                List<String> databases = plan.intoServer()
+                        ? List.of(plan.sourceDatabase())
+                        : engine.inspection().databases(temporaryAdmin);
                 run.keep(DumpedFrom.KEY, dumpedFrom(plan, engine, temporaryAdmin));
-                engine.dump(temporaryAdmin, dump, databases, checkpoints, run.progress());
+                copy.dump(temporaryAdmin, dump, databases, checkpoints, run.progress());
                 run.checkpoint("dumped");
             } finally {
                 services.provisioner().drop(name);
             }
         }
         if (plan.intoServer()) {
-            NewDatabase made = engine.loadInto(
+            NewDatabase made = copy.loadInto(
                     services.serverEndpoint(plan),
                     plan.sourceDatabase(),
                     plan.database(),
@@ -133,23 +138,25 @@ class RestoreData extends ForkStep {
             run.report(
                     "restore",
                     "logical, database " + plan.sourceDatabase() + " of " + plan.source() + " into new database "
-                            + plan.database() + " of " + plan.server() + " (PostgreSQL " + plan.version() + ")");
+                            + plan.database() + " of " + plan.server() + " (" + engine.title() + " " + plan.version()
+                            + ")");
             run.keep(
                     DumpedFrom.Loaded.KEY,
-                    new DumpedFrom.Loaded(
-                            DumpedFrom.rows(engine.tableCounts(services.serverEndpoint(plan), plan.database()), null)));
+                    new DumpedFrom.Loaded(DumpedFrom.rows(
+                            engine.inspection().tableCounts(services.serverEndpoint(plan), plan.database()), null)));
         } else {
             Place place = services.place(plan);
             if (!run.reached("initialized")) {
-                engine.initialize(place, services.restoreLogin(plan, services.instance(plan)));
+                copy.initialize(place, services.restoreLogin(plan, services.instance(plan)));
                 run.checkpoint("initialized");
             }
             Endpoint forkAdmin = services.forkEndpoint(plan);
             services.provisioner().start(plan.fork());
-            engine.load(place, forkAdmin, dump, checkpoints, run.progress());
+            copy.load(place, forkAdmin, dump, checkpoints, run.progress());
             run.keep(
-                    DumpedFrom.Loaded.KEY, new DumpedFrom.Loaded(DumpedFrom.rows(engine.tableCounts(forkAdmin), null)));
-            run.report("restore", "logical, PostgreSQL " + plan.sourceVersion() + " to " + plan.version());
+                    DumpedFrom.Loaded.KEY,
+                    new DumpedFrom.Loaded(DumpedFrom.rows(engine.inspection().tableCounts(forkAdmin), null)));
+            run.report("restore", "logical, " + engine.title() + " " + plan.sourceVersion() + " to " + plan.version());
         }
         run.checkpoint("loaded");
         DirectoryTree.deleteUnder(dump.getParent(), dump);
@@ -169,7 +176,9 @@ class RestoreData extends ForkStep {
         String name = temporaryName(run.runId());
         run.report(TEMPORARY_INSTANCE, name); // before it exists: a run killed in between leaves nothing unrecorded
         Region region = services.definitions().region(plan.region());
-        return services.provisioner().reserve(new InstanceSpec(name, region, plan.sourceVersion(), null, Map.of()));
+        return services.provisioner()
+                .reserve(new InstanceSpec(
+                        name, services.engine(plan).name(), region, plan.sourceVersion(), null, Map.of()));
     }
 
     /** A temporary instance's name: {@code temporary-RUN-RANDOM}, within the name rule and unique to one making. */
@@ -184,17 +193,17 @@ class RestoreData extends ForkStep {
         if (plan.intoServer()) {
             return new DumpedFrom(
                     plan.backupId(),
-                    DumpedFrom.rows(engine.tableCounts(temporary, plan.sourceDatabase()), plan.database()),
+                    DumpedFrom.rows(engine.inspection().tableCounts(temporary, plan.sourceDatabase()), plan.database()),
                     List.of(),
                     Map.of(),
                     Map.of());
         }
         return new DumpedFrom(
                 plan.backupId(),
-                DumpedFrom.rows(engine.tableCounts(temporary), null),
-                engine.roles(temporary),
-                engine.extensions(temporary),
-                engine.settingDefaults(temporary));
+                DumpedFrom.rows(engine.inspection().tableCounts(temporary), null),
+                engine.users().map(users -> users.roles(temporary)).orElse(List.of()),
+                engine.inspection().extensions(temporary),
+                engine.settings().map(settings -> settings.defaults(temporary)).orElse(Map.of()));
     }
 
     private static Checkpoints checkpoints(Run run) {

@@ -42,7 +42,7 @@ class Verify extends ForkStep {
             long started = System.nanoTime();
             String result;
             try {
-                result = engine.check(fork, database, check) ? "true" : "false";
+                result = engine.inspection().check(fork, database, check) ? "true" : "false";
             } catch (ForkrunnerException e) {
                 result = "error: " + e.getMessage();
             }
@@ -55,14 +55,15 @@ class Verify extends ForkStep {
             long started = System.nanoTime();
             String result;
             try {
-                engine.runSql(
-                        fork,
-                        database,
-                        test,
-                        services.home()
-                                .logs()
-                                .resolve("runs")
-                                .resolve(run.runId() + "-test-" + test.getFileName() + ".log"));
+                engine.inspection()
+                        .runSql(
+                                fork,
+                                database,
+                                test,
+                                services.home()
+                                        .logs()
+                                        .resolve("runs")
+                                        .resolve(run.runId() + "-test-" + test.getFileName() + ".log"));
                 result = "passed";
             } catch (ForkrunnerException e) {
                 result = "failed: " + e.getMessage().lines().findFirst().orElse("");
@@ -80,7 +81,9 @@ class Verify extends ForkStep {
         if (!failed.isEmpty()) {
             throw new ForkrunnerException(String.join("; ", failed));
         }
-        List<TableCount> counts = plan.intoServer() ? engine.tableCounts(fork, database) : engine.tableCounts(fork);
+        List<TableCount> counts = plan.intoServer()
+                ? engine.inspection().tableCounts(fork, database)
+                : engine.inspection().tableCounts(fork);
 
         Map<String, Long> rows = new LinkedHashMap<>();
         counts.forEach(count -> rows.put(count.qualifiedName(), count.rows()));
@@ -110,10 +113,15 @@ class Verify extends ForkStep {
         if (!plan.intoServer()) {
             run.report(
                     "extensions-differ",
-                    JSON.writeValueAsString(differences(dumped.extensions(), engine.extensions(fork))));
+                    JSON.writeValueAsString(
+                            differences(dumped.extensions(), engine.inspection().extensions(fork))));
             run.report(
                     "settings-differ",
-                    JSON.writeValueAsString(differences(dumped.settingDefaults(), engine.settingDefaults(fork))));
+                    JSON.writeValueAsString(differences(
+                            dumped.settingDefaults(),
+                            engine.settings()
+                                    .map(settings -> settings.defaults(fork))
+                                    .orElse(Map.of()))));
         }
         List<String> differences = dumped.rowDifferences(loaded.rows());
         run.report(

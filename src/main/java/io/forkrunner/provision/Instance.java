@@ -1,5 +1,6 @@
 package io.forkrunner.provision;
 
+import io.forkrunner.engine.Place;
 import java.nio.file.Path;
 import java.time.Instant;
 
@@ -24,7 +25,8 @@ public record Instance(
         STOPPED
     }
 
-    public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    /** Where the instance lives and listens, as its engine's servers take it. */
+    public Place place() {
+        return new Place(directory, port, version);
     }
 }

@@ -9,14 +9,21 @@ import java.util.Objects;
 /**
  * What instance to create.
  *
- * @param superuserPassword the password of the superuser {@code postgres}; null for trust on 127.0.0.1
- * @param settings server settings beyond the port and listen address, e.g. {@code wal_level}
+ * @param engine the engine whose server it is, as services declare it, e.g. {@code postgresql}
+ * @param superuserPassword the password of the server's superuser; null for trust on 127.0.0.1
+ * @param settings server settings beyond the port and listen address
  */
 public record InstanceSpec(
-        String name, Region region, int version, Secret superuserPassword, Map<String, String> settings) {
+        String name,
+        String engine,
+        Region region,
+        int version,
+        Secret superuserPassword,
+        Map<String, String> settings) {
 
     public InstanceSpec {
         Names.require(name, "instance");
+        Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(region, "region");
         settings = Map.copyOf(settings);
     }

@@ -8,6 +8,8 @@ import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Engines;
+import io.forkrunner.engine.Pooling;
+import io.forkrunner.engine.WriteFence;
 import io.forkrunner.fork.ForkRecord;
 import io.forkrunner.fork.ForkRegistry;
 import io.forkrunner.fork.Jobs;
@@ -139,6 +141,7 @@ public class Rename {
     private Result rename(ServiceDefinition service, String newName, Duration wait, Consumer<String> say) {
         String serviceName = service.name();
         Engine engine = engines.of(service);
+        WriteFence fence = engine.require(engine.writeFence(), "a rename of " + serviceName);
         Endpoint endpoint = Endpoint.of(service, secrets);
         Optional<Stage> recorded = stage(newName);
         if (recorded.isPresent() && !recorded.get().service().equals(serviceName)) {
@@ -151,7 +154,9 @@ public class Rename {
         String position = recorded.map(Stage::position).orElse(null);
         if (state == null
                 && service.pooler() != null
-                && engine.poolsLeadingTo(service.pooler(), endpoint).isEmpty()) {
+                && pooling(engine, service)
+                        .leadingTo(service.pooler(), endpoint)
+                        .isEmpty()) {
             throw new BadInputException(new Problem(
                     "config/services.yml",
                     0,
@@ -165,8 +170,7 @@ public class Rename {
         if (state == null) {
             say.accept("refusing writes on " + serviceName + "; waiting up to " + wait.toSeconds()
                     + " s for the transactions open now to end");
-            position = engine.refuseWrites(
-                    endpoint, wait, (what, done, total) -> say.accept("waiting: " + done + " " + what));
+            position = fence.refuse(endpoint, wait, (what, done, total) -> say.accept("waiting: " + done + " " + what));
             state = "writes-refused";
             record(newName, serviceName, state, position, null);
             log.info("{} refuses writes from now on; its last transaction ended before {}", serviceName, position);
@@ -207,10 +211,11 @@ public class Rename {
                         + " is not registered: was it dropped? Abandon this rename with --abandon"));
         List<String> pointed = List.of();
         if (service.pooler() != null && !state.equals("repointed")) {
-            pointed = engine.repointPools(
-                    service.pooler(),
-                    endpoint,
-                    new Endpoint(fork.host(), fork.port(), endpoint.user(), endpoint.password()));
+            pointed = pooling(engine, service)
+                    .repoint(
+                            service.pooler(),
+                            endpoint,
+                            new Endpoint(fork.host(), fork.port(), endpoint.user(), endpoint.password()));
             if (pointed.isEmpty()) {
                 throw new ForkrunnerException("the pooler " + service.pooler() + " of " + serviceName + " has no pool"
                         + " leading to " + serviceName + " (" + endpoint.host() + ":" + endpoint.port() + ") nor to "
@@ -237,6 +242,11 @@ public class Rename {
                 pointed);
     }
 
+    /** The pooler facet for a service that declares {@code pooler:}. */
+    private static Pooling pooling(Engine engine, ServiceDefinition service) {
+        return engine.require(engine.pooling(), "pooler: of service " + service.name());
+    }
+
     /** Gives up a rename that has not ended: the service takes writes again; a fork it made stays until dropped. */
     public void abandon(String serviceName, String newName) {
         ServiceDefinition service = definitions
@@ -255,7 +265,8 @@ public class Rename {
                 newName,
                 "Abandoning it now would let " + serviceName + " take writes while that process forks it: wait"
                         + " for it to end, or end that process, then abandon")) {
-            engines.of(service).allowWrites(Endpoint.of(service, secrets));
+            Engine engine = engines.of(service);
+            engine.require(engine.writeFence(), "a rename of " + serviceName).allow(Endpoint.of(service, secrets));
             jdbc.sql("delete from renames where new_name = :name")
                     .param("name", newName)
                     .update();

@@ -78,7 +78,9 @@ class RenameTest {
         try (Forkrunner forkrunner = Forkrunner.boot(home.home(), false)) {
             forkrunner
                     .bean(Engine.class)
-                    .startPools(
+                    .pooling()
+                    .orElseThrow()
+                    .start(
                             new Place(home.path("var/shop-pooler"), source.port(), 15),
                             new Endpoint("127.0.0.1", source.port(), "postgres", new Secret(source.password())),
                             new Pools(

@@ -3,6 +3,7 @@ package io.forkrunner.engine.postgresql;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.Pools;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
@@ -30,7 +31,7 @@ import java.util.Optional;
  * {@code auth_file} (mode 0600) holds the fork's SCRAM verifiers, against which it checks clients, and it logs in to
  * the fork with the client's SCRAM keys. Runs as the service user, daemonized, with a pidfile.
  */
-final class PgBouncer {
+final class PgBouncer implements Pooling {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
@@ -44,7 +45,8 @@ final class PgBouncer {
         return place.directory().resolve("pgbouncer");
     }
 
-    void start(Place place, Endpoint admin, Pools pools) {
+    @Override
+    public void start(Place place, Endpoint admin, Pools pools) {
         stop(place);
         Path directory = engine.runner().serviceUser().privateDirectory(directory(place));
         writeAuthFile(directory.resolve("userlist.txt"), admin);
@@ -186,7 +188,12 @@ final class PgBouncer {
     }
 
     /** The names of the pools of an operator's PgBouncer that lead to {@code host}:{@code port}. */
-    List<String> poolsLeadingTo(Path ini, String host, int port) {
+    @Override
+    public List<String> leadingTo(Path poolerConfig, Endpoint endpoint) {
+        return poolsLeadingTo(poolerConfig, endpoint.host(), endpoint.port());
+    }
+
+    private List<String> poolsLeadingTo(Path ini, String host, int port) {
         return PoolerConfig.read(ini).pools().stream()
                 .filter(pool -> pool.leadsTo(host, port))
                 .map(PoolLine::name)
@@ -200,7 +207,12 @@ final class PgBouncer {
      * connection goes to {@code to}. Returns the names of the pools that lead to {@code to} now, those pointed before
      * (by a rename that stopped after pointing them) included; empty when no pool leads to either.
      */
-    List<String> repoint(Path ini, String fromHost, int fromPort, String toHost, int toPort) {
+    @Override
+    public List<String> repoint(Path poolerConfig, Endpoint from, Endpoint to) {
+        return repoint(poolerConfig, from.host(), from.port(), to.host(), to.port());
+    }
+
+    private List<String> repoint(Path ini, String fromHost, int fromPort, String toHost, int toPort) {
         PoolerConfig config = PoolerConfig.read(ini);
         List<String> lines = config.lines();
         List<String> pointed = new ArrayList<>();
@@ -249,12 +261,14 @@ final class PgBouncer {
         return pointed;
     }
 
-    boolean isRunning(Place place) {
+    @Override
+    public boolean running(Place place) {
 
         return process(place).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    void stop(Place place) {
+    @Override
+    public void stop(Place place) {
         Optional<ProcessHandle> process = process(place);
         if (process.isEmpty() || !process.get().isAlive()) {
             return;

@@ -1,16 +1,21 @@
 package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Inspection;
 import io.forkrunner.engine.Role;
 import io.forkrunner.engine.TableCount;
+import io.forkrunner.engine.Users;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Passfile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -19,8 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** What forkrunner reads from a server's catalogs: roles, databases, tables; and checks run there. */
-final class PostgresCatalog {
+/** What forkrunner reads from a server's catalogs: roles, databases, tables; and checks and SQL files run there. */
+final class PostgresCatalog implements Inspection, Users {
 
     private final PostgresEngine engine;
 
@@ -28,7 +33,8 @@ final class PostgresCatalog {
         this.engine = engine;
     }
 
-    List<Role> roles(Endpoint endpoint) {
+    @Override
+    public List<Role> roles(Endpoint endpoint) {
         String sql = "select r.rolname, r.rolsuper, r.rolcanlogin, r.rolcreatedb, r.rolcreaterole, r.rolreplication,"
                 + " r.rolbypassrls, r.rolconnlimit, r.rolpassword,"
                 + " array(select g.rolname from pg_auth_members m join pg_roles g on g.oid = m.roleid"
@@ -72,7 +78,8 @@ final class PostgresCatalog {
         }
     }
 
-    List<String> databases(Endpoint endpoint) {
+    @Override
+    public List<String> databases(Endpoint endpoint) {
         return new ArrayList<>(databaseOids(endpoint).keySet());
     }
 
@@ -92,7 +99,8 @@ final class PostgresCatalog {
         return oids;
     }
 
-    Map<String, String> extensions(Endpoint endpoint) {
+    @Override
+    public Map<String, String> extensions(Endpoint endpoint) {
         Map<String, String> extensions = new TreeMap<>();
         for (String database : databases(endpoint)) {
             try (Connection connection = engine.connect(endpoint, database);
@@ -108,21 +116,26 @@ final class PostgresCatalog {
         return extensions;
     }
 
-    Map<String, String> settingDefaults(Endpoint endpoint) {
-        Map<String, String> defaults = new TreeMap<>();
-        try (Connection connection = engine.connect(endpoint, "postgres");
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("select name, coalesce(boot_val, '') from pg_settings")) {
-            while (rows.next()) {
-                defaults.put(rows.getString(1), rows.getString(2));
-            }
-        } catch (SQLException e) {
-            throw new ForkrunnerException("cannot read the settings of " + endpoint + ": " + e.getMessage(), e);
+    @Override
+    public void runSql(Endpoint endpoint, String database, Path file, Path log) {
+        try (Passfile passfile = engine.passfile(endpoint)) {
+            engine.runner()
+                    .run(engine.clientCommand(
+                                    endpoint,
+                                    passfile,
+                                    "psql",
+                                    PostgresEngine.dbname(database),
+                                    "--no-psqlrc",
+                                    "--quiet",
+                                    "--set=ON_ERROR_STOP=1",
+                                    "--file=" + file)
+                            .loggingTo(log)
+                            .withTimeout(Duration.ofHours(6)));
         }
-        return defaults;
     }
 
-    boolean check(Endpoint endpoint, String database, String sql) {
+    @Override
+    public boolean check(Endpoint endpoint, String database, String sql) {
 
         try (Connection connection = engine.connect(endpoint, database);
                 Statement statement = connection.createStatement();
@@ -138,7 +151,17 @@ final class PostgresCatalog {
      * Counts the rows of every table of every database: each table must read. A materialized view created
      * {@code WITH NO DATA} reads on no server and is left out.
      */
-    List<TableCount> tableCounts(Endpoint endpoint, List<String> databases) {
+    @Override
+    public List<TableCount> tableCounts(Endpoint endpoint) {
+        return tableCounts(endpoint, databases(endpoint));
+    }
+
+    @Override
+    public List<TableCount> tableCounts(Endpoint endpoint, String database) {
+        return tableCounts(endpoint, List.of(database));
+    }
+
+    private List<TableCount> tableCounts(Endpoint endpoint, List<String> databases) {
         List<TableCount> counts = new ArrayList<>();
         for (String database : databases) {
             try (Connection connection = engine.connect(endpoint, database);
@@ -172,17 +195,8 @@ final class PostgresCatalog {
         return counts;
     }
 
-    void dropDatabase(Endpoint server, String database) {
-        try (Connection connection = engine.connect(server, "postgres");
-                Statement statement = connection.createStatement()) {
-            statement.execute("drop database if exists " + quote(database) + " with (force)");
-        } catch (SQLException e) {
-            throw new ForkrunnerException(
-                    "cannot drop database " + database + " on " + server + ": " + e.getMessage(), e);
-        }
-    }
-
-    int majorVersion(Endpoint endpoint) {
+    @Override
+    public int majorVersion(Endpoint endpoint) {
         try (Connection connection = engine.connect(endpoint, "postgres");
                 Statement statement = connection.createStatement();
                 ResultSet row = statement.executeQuery("select current_setting('server_version_num')::int / 10000")) {
@@ -193,7 +207,8 @@ final class PostgresCatalog {
         }
     }
 
-    void removePasswords(Endpoint admin) {
+    @Override
+    public void removePasswords(Endpoint admin) {
 
         try (Connection connection = engine.connect(admin, "postgres");
                 Statement statement = connection.createStatement()) {

@@ -2,6 +2,8 @@ package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.engine.Checkpoints;
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.GeneratedLogin;
+import io.forkrunner.engine.LogicalCopy;
 import io.forkrunner.engine.NewDatabase;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Progress;
@@ -9,6 +11,7 @@ import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.Secret;
 import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,7 +41,7 @@ import tools.jackson.databind.json.JsonMapper;
  * then, into a new server of the target version, the roles with their verifiers, each database's schema, its tables one
  * by one (each recorded when loaded, so that a restart loads only the rest), and last its indexes and constraints.
  */
-final class PostgresLogicalRestore {
+final class PostgresLogicalRestore implements LogicalCopy {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresLogicalRestore.class);
     /** A table's data in pg_restore's list: its dump id and the table's OID; its names are read from the index. */
@@ -60,7 +63,9 @@ final class PostgresLogicalRestore {
     }
 
     /** Dumps these databases and the roles of the server at {@code source} into {@code directory}. */
-    void dump(Endpoint source, Path directory, List<String> databases, Checkpoints checkpoints, Progress progress) {
+    @Override
+    public void dump(
+            Endpoint source, Path directory, List<String> databases, Checkpoints checkpoints, Progress progress) {
         runner.serviceUser().privateDirectory(directory);
         Path log = directory.resolve("dump.log");
         try (Passfile passfile = engine.passfile(source)) {
@@ -165,7 +170,8 @@ final class PostgresLogicalRestore {
     }
 
     /** Loads a dump made by {@link #dump} into the running server at {@code place}. */
-    void load(Place place, Endpoint admin, Path dump, Checkpoints checkpoints, Progress progress) {
+    @Override
+    public void load(Place place, Endpoint admin, Path dump, Checkpoints checkpoints, Progress progress) {
         Endpoint target = new Endpoint("127.0.0.1", place.port(), admin.user(), admin.password());
         Path log = dump.resolve("restore.log");
         List<DumpedDatabase> databases = index(dump);
@@ -203,7 +209,8 @@ final class PostgresLogicalRestore {
      * replication or bypassing row security) and those it has are left as they are; without, the new database's objects
      * belong to {@code server}'s login.
      */
-    NewDatabase loadInto(
+    @Override
+    public NewDatabase loadInto(
             Endpoint server,
             String source,
             String database,
@@ -405,5 +412,28 @@ final class PostgresLogicalRestore {
 
     private void write(Path file, String text) {
         runner.serviceUser().write(file, text);
+    }
+
+    @Override
+    public void initialize(Place place, Endpoint admin) {
+        PostgresServer server = new PostgresServer(runner, PostgresBinaries.of(place.version()), place.directory());
+        if (server.isRunning()) {
+            server.stop(); // made by a restore that died before it was recorded: made again
+        }
+        runner.serviceUser().privateDirectory(place.directory());
+        Secret password = admin.password() == null ? GeneratedLogin.password(place.directory()) : admin.password();
+        server.initialize(admin.user(), place.port(), password, Map.of());
+        server.start();
+    }
+
+    @Override
+    public void dropDatabase(Endpoint server, String database) {
+        try (Connection connection = engine.connect(server, "postgres");
+                Statement statement = connection.createStatement()) {
+            statement.execute("drop database if exists " + PostgresCatalog.quote(database) + " with (force)");
+        } catch (SQLException e) {
+            throw new ForkrunnerException(
+                    "cannot drop database " + database + " on " + server + ": " + e.getMessage(), e);
+        }
     }
 }

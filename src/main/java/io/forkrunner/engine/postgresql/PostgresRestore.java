@@ -2,6 +2,7 @@ package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.GeneratedLogin;
+import io.forkrunner.engine.PhysicalRestore;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Progress;
 import io.forkrunner.engine.Restored;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * (the newest partial segment offered under its full name) to the target, promotes to a timeline of the fork's own,
  * and disables the logical-replication subscriptions it carried before anyone else can connect.
  */
-final class PostgresRestore {
+final class PostgresRestore implements PhysicalRestore {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresRestore.class);
     private static final DateTimeFormatter TARGET =
@@ -51,6 +52,12 @@ final class PostgresRestore {
     PostgresRestore(PostgresEngine engine) {
         this.engine = engine;
         this.runner = engine.runner();
+    }
+
+    @Override
+    public String layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
+        BackupLayDown.Way way = layDown(backup, place, new CopyRate(bytesPerSecond), progress);
+        return way == null ? null : way.description;
     }
 
     /**
@@ -79,7 +86,9 @@ final class PostgresRestore {
      * nothing in the archive was committed after the target, the whole archive is replayed: the result is the same and
      * recovery does not wait for a commit that never comes. Resumes: a server already promoted is not recovered again.
      */
-    Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint login, Progress progress) {
+    @Override
+    public Restored recover(
+            Place place, Path archive, String backupStart, Instant target, Endpoint login, Progress progress) {
         PostgresServer server = server(place);
         Endpoint admin = GeneratedLogin.of(login, login.host(), login.port(), place.directory());
         Path data = server.dataDirectory();
@@ -88,7 +97,7 @@ final class PostgresRestore {
         if (!Files.exists(started)) {
             writeConfiguration(server);
             Path staged = stageArchive(place, archive, backupStart);
-            Optional<Instant> newestStaged = engine.archive(staged).newestCommit();
+            Optional<Instant> newestStaged = new PostgresWalArchive(staged, runner, engine.tools()).newestCommit();
             stoppedAtTarget = newestStaged.isPresent() && newestStaged.get().isAfter(target);
             Map<String, String> recovery = new LinkedHashMap<>(RECOVERY_SETTINGS);
             recovery.putAll(replaySettings(place.version()));

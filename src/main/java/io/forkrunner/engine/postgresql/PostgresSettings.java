@@ -2,6 +2,7 @@ package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Place;
+import io.forkrunner.engine.ServerSettings;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
 import java.sql.Connection;
@@ -17,7 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /** The source's own settings, carried to a fork less what belongs to the source's host. */
-final class PostgresSettings {
+final class PostgresSettings implements ServerSettings {
 
     /** Settings that name the source's host, files or replication peers, or that would tie the fork to the source. */
     static final Set<String> HOST_SPECIFIC = Set.of(
@@ -68,7 +69,8 @@ final class PostgresSettings {
      * (the JDBC driver sends {@code TimeZone} and {@code DateStyle}) shows its session value and source
      * {@code client}: for those, the value the files give is taken from {@code pg_file_settings}.
      */
-    Map<String, String> read(Endpoint source) {
+    @Override
+    public Map<String, String> read(Endpoint source) {
         Map<String, String> settings = new TreeMap<>();
         try (Connection connection = engine.connect(source, "postgres");
                 Statement statement = connection.createStatement();
@@ -91,7 +93,8 @@ final class PostgresSettings {
     }
 
     /** Writes the settings the fork's version knows and restarts it; returns those it does not know, left out. */
-    List<String> apply(Place place, Map<String, String> settings) {
+    @Override
+    public List<String> apply(Place place, Map<String, String> settings) {
         PostgresBinaries binaries = PostgresBinaries.of(place.version());
         PostgresServer server = new PostgresServer(engine.runner(), binaries, place.directory());
         Set<String> known = known(binaries);
@@ -120,5 +123,20 @@ final class PostgresSettings {
         Set<String> names = new HashSet<>();
         listing.lines().forEach(line -> names.add(line.split("\t", 2)[0].toLowerCase(java.util.Locale.ROOT)));
         return names;
+    }
+
+    @Override
+    public Map<String, String> defaults(Endpoint endpoint) {
+        Map<String, String> defaults = new TreeMap<>();
+        try (Connection connection = engine.connect(endpoint, "postgres");
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("select name, coalesce(boot_val, '') from pg_settings")) {
+            while (rows.next()) {
+                defaults.put(rows.getString(1), rows.getString(2));
+            }
+        } catch (SQLException e) {
+            throw new ForkrunnerException("cannot read the settings of " + endpoint + ": " + e.getMessage(), e);
+        }
+        return defaults;
     }
 }

@@ -2,6 +2,7 @@ package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Progress;
+import io.forkrunner.engine.WriteFence;
 import io.forkrunner.system.ForkrunnerException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,7 +19,7 @@ import java.util.List;
  * transaction that begins afterwards is read-only; then waits for the transactions begun before to end. A client that
  * sets {@code default_transaction_read_only} off itself, or begins {@code READ WRITE}, is not stopped by it.
  */
-final class PostgresWriteFence {
+final class PostgresWriteFence implements WriteFence {
 
     private static final Duration POLL = Duration.ofMillis(500);
     /** Time for every backend to take the reload before its next command. */
@@ -30,7 +31,8 @@ final class PostgresWriteFence {
         this.engine = engine;
     }
 
-    String refuse(Endpoint endpoint, Duration wait, Progress progress) {
+    @Override
+    public String refuse(Endpoint endpoint, Duration wait, Progress progress) {
         try (Connection connection = engine.connect(endpoint, "postgres");
                 Statement statement = connection.createStatement()) {
             statement.execute("alter system set default_transaction_read_only = on");
@@ -64,7 +66,8 @@ final class PostgresWriteFence {
         }
     }
 
-    void allow(Endpoint endpoint) {
+    @Override
+    public void allow(Endpoint endpoint) {
         try (Connection connection = engine.connect(endpoint, "postgres");
                 Statement statement = connection.createStatement()) {
             statement.execute("alter system reset default_transaction_read_only");

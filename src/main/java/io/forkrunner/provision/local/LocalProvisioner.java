@@ -2,8 +2,8 @@ package io.forkrunner.provision.local;
 
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.Region;
-import io.forkrunner.engine.postgresql.PostgresBinaries;
-import io.forkrunner.engine.postgresql.PostgresServer;
+import io.forkrunner.engine.Engines;
+import io.forkrunner.engine.Servers;
 import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.InstanceSpec;
 import io.forkrunner.provision.NoFreePortException;
@@ -27,7 +27,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** Instances on this host: a data directory under the region's root, a port from its range, run as the service user. */
+/**
+ * Instances on this host: a data directory under the region's root, a port from its range, run as the service user;
+ * their servers made, started and stopped by their engine.
+ */
 @Component
 class LocalProvisioner implements Provisioner {
 
@@ -39,14 +42,17 @@ class LocalProvisioner implements Provisioner {
     private final ProcessRunner runner;
     private final Clock clock;
     private final LiveDefinitions definitions;
+    private final Engines engines;
 
     LocalProvisioner(
             JdbcClient jdbc,
             TransactionTemplate transactions,
             ProcessRunner runner,
             Clock clock,
-            LiveDefinitions definitions) {
+            LiveDefinitions definitions,
+            Engines engines) {
         this.jdbc = jdbc;
+        this.engines = engines;
         this.definitions = definitions;
         this.transactions = transactions;
         this.runner = runner;
@@ -57,9 +63,9 @@ class LocalProvisioner implements Provisioner {
     public Instance create(InstanceSpec spec) {
         Instance instance = reserve(spec);
         try {
-            PostgresServer server = server(instance);
-            server.initialize(instance.port(), spec.superuserPassword(), spec.settings());
-            server.start();
+            Servers servers = servers(instance);
+            servers.initialize(instance.place(), spec.superuserPassword(), spec.settings());
+            servers.start(instance.place());
             setState(instance.name(), Instance.State.RUNNING);
             log.info(
                     "created instance {} in region {} on port {}", instance.name(), instance.region(), instance.port());
@@ -97,10 +103,10 @@ class LocalProvisioner implements Provisioner {
                     .param("owner", spec.name())
                     .param("now", now)
                     .update();
-            jdbc.sql(
-                            "insert into instances (name, region, engine, version, host, port, directory, state, created_at)"
-                                    + " values (:name, :region, 'postgresql', :version, :host, :port, :directory, :state, :now)")
+            jdbc.sql("insert into instances (name, region, engine, version, host, port, directory, state, created_at)"
+                            + " values (:name, :region, :engine, :version, :host, :port, :directory, :state, :now)")
                     .param("name", spec.name())
+                    .param("engine", spec.engine())
                     .param("region", region.name())
                     .param("version", spec.version())
                     .param("host", HOST)
@@ -178,16 +184,17 @@ class LocalProvisioner implements Provisioner {
     @Override
     public void start(String name) {
         Instance instance = require(name);
-        PostgresServer server = server(instance);
-        if (!server.isRunning()) {
-            server.start();
+        Servers servers = servers(instance);
+        if (!servers.running(instance.place())) {
+            servers.start(instance.place());
         }
         setState(name, Instance.State.RUNNING);
     }
 
     @Override
     public void stop(String name) {
-        server(require(name)).stop();
+        Instance instance = require(name);
+        servers(instance).stop(instance.place());
         setState(name, Instance.State.STOPPED);
     }
 
@@ -200,7 +207,7 @@ class LocalProvisioner implements Provisioner {
         Instance instance = found.get();
         Path root = checkOwned(instance);
         if (Files.exists(instance.directory(), LinkOption.NOFOLLOW_LINKS)) {
-            server(instance).stop();
+            servers(instance).stop(instance.place());
             DirectoryTree.deleteUnder(root, instance.directory());
         }
         transactions.executeWithoutResult(status -> {
@@ -252,15 +259,16 @@ class LocalProvisioner implements Provisioner {
 
     @Override
     public boolean isRunning(String name) {
-        return server(require(name)).isRunning();
+        Instance instance = require(name);
+        return servers(instance).running(instance.place());
     }
 
     private Instance require(String name) {
         return find(name).orElseThrow(() -> new ForkrunnerException("there is no instance named " + name));
     }
 
-    private PostgresServer server(Instance instance) {
-        return new PostgresServer(runner, PostgresBinaries.of(instance.version()), instance.directory());
+    private Servers servers(Instance instance) {
+        return engines.named(instance.engine()).servers();
     }
 
     private void setState(String name, Instance.State state) {

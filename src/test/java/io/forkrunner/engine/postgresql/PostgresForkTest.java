@@ -158,26 +158,30 @@ class PostgresForkTest {
 
         pointInTimeFork = place("point-in-time");
         pointInTimeAdmin = admin(pointInTimeFork);
-        engine.layDown(backupDirectory, pointInTimeFork, 0, Progress.NONE);
-        pointInTimeRestored = engine.recover(
-                pointInTimeFork,
-                archive,
-                backupStart,
-                pointInTime,
-                pointInTimeAdmin,
-                (what, done, total) -> pointInTimeProgress.add(what + " " + done + "/" + total));
+        engine.physicalRestore().orElseThrow().layDown(backupDirectory, pointInTimeFork, 0, Progress.NONE);
+        pointInTimeRestored = engine.physicalRestore()
+                .orElseThrow()
+                .recover(
+                        pointInTimeFork,
+                        archive,
+                        backupStart,
+                        pointInTime,
+                        pointInTimeAdmin,
+                        (what, done, total) -> pointInTimeProgress.add(what + " " + done + "/" + total));
 
         latestFork = place("latest");
         latestAdmin = admin(latestFork);
-        engine.layDown(backupDirectory, latestFork, 0, Progress.NONE);
-        latestRestored = engine.recover(latestFork, archive, backupStart, latest, latestAdmin, Progress.NONE);
+        engine.physicalRestore().orElseThrow().layDown(backupDirectory, latestFork, 0, Progress.NONE);
+        latestRestored = engine.physicalRestore()
+                .orElseThrow()
+                .recover(latestFork, archive, backupStart, latest, latestAdmin, Progress.NONE);
     }
 
     @AfterAll
     static void stopEverything() {
         try {
             if (engine != null && poolsPlace != null) {
-                engine.stopPools(poolsPlace);
+                engine.pooling().orElseThrow().stop(poolsPlace);
             }
             if (forkrunner != null) {
                 forkrunner.close();
@@ -235,14 +239,16 @@ class PostgresForkTest {
         assertThat(schema(pointInTimeAdmin, "shop")).isEqualTo(sourceShop);
         assertThat(schema(pointInTimeAdmin, "inbox", "--no-subscriptions"))
                 .isEqualTo(schema(sourceAdmin, "inbox", "--no-subscriptions"));
-        assertThat(engine.databases(pointInTimeAdmin)).isEqualTo(engine.databases(sourceAdmin));
+        assertThat(engine.inspection().databases(pointInTimeAdmin))
+                .isEqualTo(engine.inspection().databases(sourceAdmin));
     }
 
     @Test
     @Order(4)
     void theForkCarriesTheRolesWithTheirVerifiersAttributesAndMemberships() throws Exception {
-        assertThat(engine.roles(pointInTimeAdmin)).isEqualTo(engine.roles(sourceAdmin));
-        assertThat(engine.roles(pointInTimeAdmin))
+        assertThat(engine.users().orElseThrow().roles(pointInTimeAdmin))
+                .isEqualTo(engine.users().orElseThrow().roles(sourceAdmin));
+        assertThat(engine.users().orElseThrow().roles(pointInTimeAdmin))
                 .anySatisfy(role -> {
                     assertThat(role.name()).isEqualTo("app");
                     assertThat(role.login()).isTrue();
@@ -283,7 +289,7 @@ class PostgresForkTest {
     void everyTableOfTheForkReadsAndAnUnloggedTableIsFlaggedAndEmpty() throws Exception {
         assertThat(value(sourceAdmin, "shop", "select count(*) from scratch")).isEqualTo("2");
 
-        List<TableCount> counts = engine.tableCounts(pointInTimeAdmin);
+        List<TableCount> counts = engine.inspection().tableCounts(pointInTimeAdmin);
 
         assertThat(counts)
                 .contains(
@@ -294,9 +300,9 @@ class PostgresForkTest {
         assertThat(counts)
                 .as("a materialized view created WITH NO DATA has nothing to read")
                 .noneMatch(count -> count.table().equals("order_report"));
-        assertThat(engine.check(pointInTimeAdmin, "shop", "select count(*) = 3 from orders"))
+        assertThat(engine.inspection().check(pointInTimeAdmin, "shop", "select count(*) = 3 from orders"))
                 .isTrue();
-        assertThat(engine.check(pointInTimeAdmin, "shop", "select count(*) = 6 from orders"))
+        assertThat(engine.inspection().check(pointInTimeAdmin, "shop", "select count(*) = 6 from orders"))
                 .isFalse();
     }
 
@@ -305,15 +311,17 @@ class PostgresForkTest {
     void poolsInFrontOfTheForkServeTheSourcesLoginsAndRefuseAWrongPassword() throws Exception {
         int poolPort = Ports.one();
         poolsPlace = pointInTimeFork;
-        engine.startPools(
-                pointInTimeFork,
-                pointInTimeAdmin,
-                new Pools(
-                        poolPort,
-                        List.of(new ServiceDefinition.Pool(
-                                "app", "shop", "app", ServiceDefinition.PoolMode.TRANSACTION, 5))));
+        engine.pooling()
+                .orElseThrow()
+                .start(
+                        pointInTimeFork,
+                        pointInTimeAdmin,
+                        new Pools(
+                                poolPort,
+                                List.of(new ServiceDefinition.Pool(
+                                        "app", "shop", "app", ServiceDefinition.PoolMode.TRANSACTION, 5))));
 
-        assertThat(engine.poolsRunning(pointInTimeFork)).isTrue();
+        assertThat(engine.pooling().orElseThrow().running(pointInTimeFork)).isTrue();
         Endpoint app = new Endpoint("127.0.0.1", poolPort, "app", new Secret(APP_PASSWORD));
         assertThat(value(app, "app", "select string_agg(item, ',' order by id) from orders"))
                 .isEqualTo(ROWS_A);
@@ -324,9 +332,9 @@ class PostgresForkTest {
                 .isInstanceOf(SQLException.class)
                 .hasMessageContaining("authentication failed");
 
-        engine.stopPools(pointInTimeFork);
+        engine.pooling().orElseThrow().stop(pointInTimeFork);
 
-        assertThat(engine.poolsRunning(pointInTimeFork)).isFalse();
+        assertThat(engine.pooling().orElseThrow().running(pointInTimeFork)).isFalse();
         await().atMost(Duration.ofSeconds(10)).until(() -> !listening(poolPort));
         poolsPlace = null;
     }
@@ -334,7 +342,7 @@ class PostgresForkTest {
     @Test
     @Order(7)
     void theSourcesOwnSettingsAreAppliedLessTheHostSpecificOnes() throws Exception {
-        Map<String, String> settings = engine.settings(sourceAdmin);
+        Map<String, String> settings = engine.settings().orElseThrow().read(sourceAdmin);
 
         assertThat(settings).containsEntry("work_mem", "7MB");
         assertThat(settings)
@@ -350,7 +358,7 @@ class PostgresForkTest {
                         "archive_mode");
         assertThat(value(pointInTimeAdmin, "postgres", "show work_mem")).isEqualTo("4MB");
 
-        engine.applySettings(pointInTimeFork, settings);
+        engine.settings().orElseThrow().apply(pointInTimeFork, settings);
 
         assertThat(value(pointInTimeAdmin, "postgres", "show work_mem")).isEqualTo("7MB");
         assertThat(psql(pointInTimeAdmin, "show timezone")).isEqualTo("Europe/Helsinki");
@@ -367,11 +375,13 @@ class PostgresForkTest {
     void layingABackupDownAgainAfterAnInterruptionCompletesTheDataDirectory() throws Exception {
         Place place = place("resumed");
         RuntimeException crash = new RuntimeException("the runner died");
-        assertThatThrownBy(() -> engine.layDown(backupDirectory, place, 0, (what, done, total) -> {
-                    if (done < total) {
-                        throw crash;
-                    }
-                }))
+        assertThatThrownBy(() -> engine.physicalRestore()
+                        .orElseThrow()
+                        .layDown(backupDirectory, place, 0, (what, done, total) -> {
+                            if (done < total) {
+                                throw crash;
+                            }
+                        }))
                 .isSameAs(crash);
         Path data = place.directory().resolve("data");
         Map<String, String> expected = digests(backupDirectory);
@@ -387,7 +397,9 @@ class PostgresForkTest {
         Files.delete(data.resolve(laidDown.get(0)));
 
         List<String> progress = new ArrayList<>();
-        engine.layDown(backupDirectory, place, 0, (what, done, total) -> progress.add(done + "/" + total));
+        engine.physicalRestore()
+                .orElseThrow()
+                .layDown(backupDirectory, place, 0, (what, done, total) -> progress.add(done + "/" + total));
 
         long size = DirectoryTree.size(backupDirectory);
         assertThat(progress).last().isEqualTo(size + "/" + size);
@@ -410,9 +422,10 @@ class PostgresForkTest {
         long recoveriesBefore = count(serverLog, "starting point-in-time recovery");
         assertThat(recoveriesBefore).isEqualTo(1);
 
-        engine.layDown(backupDirectory, pointInTimeFork, 0, Progress.NONE);
-        Restored again =
-                engine.recover(pointInTimeFork, archive, backupStart, pointInTime, pointInTimeAdmin, Progress.NONE);
+        engine.physicalRestore().orElseThrow().layDown(backupDirectory, pointInTimeFork, 0, Progress.NONE);
+        Restored again = engine.physicalRestore()
+                .orElseThrow()
+                .recover(pointInTimeFork, archive, backupStart, pointInTime, pointInTimeAdmin, Progress.NONE);
 
         assertThat(again.timeline()).isEqualTo(pointInTimeRestored.timeline());
         assertThat(again.stoppedAtTarget()).isTrue();

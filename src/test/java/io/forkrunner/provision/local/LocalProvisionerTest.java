@@ -262,7 +262,7 @@ class LocalProvisionerTest {
 
     private InstanceSpec spec(String name, String region) {
         Region declared = forkrunner.bean(LiveDefinitions.class).current().region(region);
-        return new InstanceSpec(name, declared, VERSION, null, Map.of("fsync", "off"));
+        return new InstanceSpec(name, "postgresql", declared, VERSION, null, Map.of("fsync", "off"));
     }
 
     private void assertNoTraceOf(Instance instance) throws Exception {
@@ -286,7 +286,10 @@ class LocalProvisionerTest {
     }
 
     private static String sql(Instance instance, String sql) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(instance.jdbcUrl("postgres"), "postgres", null);
+        try (Connection connection = DriverManager.getConnection(
+                        "jdbc:postgresql://" + instance.host() + ":" + instance.port() + "/postgres",
+                        "postgres",
+                        null);
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery(sql)) {
             return rows.next() ? rows.getString(1) : null;

@@ -1,0 +1,24 @@
+package io.forkrunner.engine;
+
+import io.forkrunner.definition.ServiceDefinition;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** An engine's base backups: every engine forks from one, so every engine has this facet. */
+public interface Backups {
+
+    /**
+     * Takes a base backup of the service into {@code directory} (which must not exist), verifies it, and describes
+     * it. Output of the tools goes to {@code log}.
+     */
+    BaseBackup take(ServiceDefinition service, Endpoint source, Path directory, Path log);
+
+    /**
+     * Checks a base backup in {@code directory} against the checksums it was taken with, reading every byte of it. What
+     * is wrong, naming the files, or empty when the backup is whole.
+     */
+    Optional<String> verify(Path directory);
+
+    /** The major version of the server a backup in {@code directory} was taken from. */
+    int majorVersion(Path directory);
+}

@@ -1,0 +1,30 @@
+package io.forkrunner.engine;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Looking into a running server: what the verify step and the fidelity checks read, and the job's checks and SQL. */
+public interface Inspection {
+
+    /** The major version of the server at {@code endpoint}. */
+    int majorVersion(Endpoint endpoint);
+
+    /** The databases of a server that accept connections. */
+    List<String> databases(Endpoint endpoint);
+
+    /** Reads every table of every database and counts its rows. */
+    List<TableCount> tableCounts(Endpoint endpoint);
+
+    /** Reads every table of one database and counts its rows. */
+    List<TableCount> tableCounts(Endpoint endpoint, String database);
+
+    /** The extensions installed in each database, as {@code DATABASE.EXTENSION} to version; empty where none. */
+    Map<String, String> extensions(Endpoint endpoint);
+
+    /** Whether {@code sql} returns true on the database. */
+    boolean check(Endpoint endpoint, String database, String sql);
+
+    /** Runs a SQL file on a database; output to {@code log}. */
+    void runSql(Endpoint endpoint, String database, Path file, Path log);
+}

@@ -1,0 +1,28 @@
+package io.forkrunner.engine;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/** Restoring a base backup's files as a new instance, then replaying the change archive over them to a time. */
+public interface PhysicalRestore {
+
+    /**
+     * Lays a base backup down as the data of the instance at {@code place}. Resumable: what was laid down whole is
+     * kept, and once {@link #recover} has begun nothing is laid down again. {@code bytesPerSecond} limits the rate; 0
+     * for no limit. Returns how it was laid down ("cloned (copy-on-write)", "copied"), or null when recovery had begun
+     * and nothing was laid down.
+     */
+    String layDown(Path backup, Place place, long bytesPerSecond, Progress progress);
+
+    /**
+     * Replays the archive over the laid-down backup to {@code target}, starts the fork on a timeline of its own, and
+     * makes the subscriptions it carried harmless before anyone else connects. Resumable.
+     *
+     * @param archive the archive to replay from; null to restore to the end of the backup alone
+     * @param backupStart the position where the backup's replay begins
+     * @param admin how forkrunner logs in to the fork: the source's login, which the fork carries; one without a
+     *     password is given the fork's {@link GeneratedLogin} password before the fork lets anyone connect, and no
+     *     login to the fork goes without a password
+     */
+    Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress);
+}

@@ -1,0 +1,23 @@
+package io.forkrunner.engine;
+
+import java.util.List;
+import java.util.Map;
+
+/** A server's configuration: read from a source when it is backed up, applied to its forks. */
+public interface ServerSettings {
+
+    /**
+     * The source's non-default settings, less host-specific ones (port, addresses, paths, archiving, replication). Read
+     * when a backup is taken and recorded with it: a fork run never connects to the source.
+     */
+    Map<String, String> read(Endpoint source);
+
+    /**
+     * Applies settings read by {@link #read} on the fork, then restarts it; returns the names its version does not
+     * know, which were left out.
+     */
+    List<String> apply(Place place, Map<String, String> settings);
+
+    /** Every setting the server knows, with its built-in default. */
+    Map<String, String> defaults(Endpoint endpoint);
+}
