@@ -97,6 +97,11 @@ public final class ChildProcess {
         return stdout.toString(StandardCharsets.UTF_8);
     }
 
+    /** What the child wrote to stderr so far; all of it once {@link #awaitExit()} returned. Empty when it logs to a file. */
+    public String stderr() {
+        return stderr.toString(StandardCharsets.UTF_8);
+    }
+
     /** Ends the child and all its descendants: SIGTERM, then SIGKILL after a grace period. */
     public void end() {
         List<ProcessHandle> tree = process.descendants().toList();

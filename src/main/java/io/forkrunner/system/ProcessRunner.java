@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,53 @@ public final class ProcessRunner {
     }
 
     public ChildProcess start(Command command) {
+        ProcessBuilder builder = builder(command);
+        try {
+            Process process = builder.start();
+            log.debug("started {} (pid {}): {}", command.program(), process.pid(), command.argv());
+            return new ChildProcess(command, process);
+        } catch (IOException e) {
+            throw new ProcessFailedException("cannot start " + command.program() + ": " + e.getMessage(), -1);
+        }
+    }
+
+    /**
+     * Runs {@code from} with its stdout piped into the stdin of {@code into}, both to their ends, without a shell;
+     * returns what {@code into} wrote to stdout when it does not log to a file. {@code from}'s log takes its stderr only.
+     * When either fails, the other is ended and the failure names the one that failed, with its last output.
+     */
+    public String pipe(Command from, Command into) {
+        ProcessBuilder producer = builder(from);
+        if (from.log() != null) {
+            producer.redirectErrorStream(false);
+            producer.redirectOutput(ProcessBuilder.Redirect.PIPE);
+            producer.redirectError(ProcessBuilder.Redirect.appendTo(from.log().toFile()));
+        }
+        ProcessBuilder consumer = builder(into);
+        consumer.redirectInput(ProcessBuilder.Redirect.PIPE);
+        List<Process> processes;
+        try {
+            processes = ProcessBuilder.startPipeline(List.of(producer, consumer));
+        } catch (IOException e) {
+            throw new ProcessFailedException(
+                    "cannot start " + from.program() + " | " + into.program() + ": " + e.getMessage(), -1);
+        }
+        log.debug("started {} | {}: {} | {}", from.program(), into.program(), from.argv(), into.argv());
+        ChildProcess first = new ChildProcess(from, processes.get(0));
+        ChildProcess second = new ChildProcess(into, processes.get(1));
+        String output;
+        try {
+            output = second.await();
+        } catch (RuntimeException e) {
+            first.end();
+            throw e;
+        }
+        first.await();
+        return output;
+    }
+
+    /** A builder for {@code command}: the clean environment, stdin from /dev/null, output to its log or captured. */
+    private ProcessBuilder builder(Command command) {
         ProcessBuilder builder =
                 new ProcessBuilder(command.serviceUser() ? serviceUser.wrap(command.argv()) : command.argv());
         builder.environment().clear();
@@ -59,12 +107,6 @@ public final class ProcessRunner {
             builder.redirectOutput(
                     ProcessBuilder.Redirect.appendTo(command.log().toFile()));
         }
-        try {
-            Process process = builder.start();
-            log.debug("started {} (pid {}): {}", command.program(), process.pid(), command.argv());
-            return new ChildProcess(command, process);
-        } catch (IOException e) {
-            throw new ProcessFailedException("cannot start " + command.program() + ": " + e.getMessage(), -1);
-        }
+        return builder;
     }
 }

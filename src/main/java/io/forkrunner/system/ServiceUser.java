@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The unprivileged OS user that database servers and their tools run as. PostgreSQL refuses to run as root, so when
  * forkrunner runs as root it runs them through {@code runuser -u USER --} and hands them the files they need;
- * otherwise they run as forkrunner's own user.
+ * otherwise they run as forkrunner's own user. Each engine has its own: {@code postgres} by default, {@code mysql} for
+ * MariaDB.
  */
 public final class ServiceUser {
 
@@ -42,8 +43,15 @@ public final class ServiceUser {
 
     /** The user named by {@code FORKRUNNER_SERVICE_USER} (default {@code postgres}) when running as root. */
     public static ServiceUser detect() {
+        return whenRoot(System.getenv().getOrDefault("FORKRUNNER_SERVICE_USER", "postgres"));
+    }
+
+    /**
+     * The OS user {@code name} when running as root (e.g. {@code mysql}, which MariaDB runs as), otherwise forkrunner's
+     * own user.
+     */
+    public static ServiceUser whenRoot(String name) {
         boolean root = "root".equals(System.getProperty("user.name"));
-        String name = System.getenv().getOrDefault("FORKRUNNER_SERVICE_USER", "postgres");
         return root ? new ServiceUser(name, true) : new ServiceUser(System.getProperty("user.name"), false);
     }
 

@@ -53,6 +53,27 @@ class ProcessRunnerTest {
     }
 
     @Test
+    void aPipeFeedsTheFirstCommandsOutputToTheSecondWithoutAShell() {
+        String counted = runner.pipe(Command.of("printf", "a\\nb; echo c\\n"), Command.of("wc", "-l"));
+
+        assertThat(counted.strip()).isEqualTo("2");
+    }
+
+    @Test
+    void aPipeWhoseFirstCommandFailsFailsNamingIt() throws Exception {
+        Path log = temp.resolve("pipe.log");
+
+        assertThatThrownBy(() -> runner.pipe(
+                        Command.of("bash", "-c", "echo made-it-to-stdout; echo broken >&2; exit 3")
+                                .loggingTo(log),
+                        Command.of("cat")))
+                .isInstanceOf(ProcessFailedException.class)
+                .hasMessageContaining("bash exited with code 3")
+                .hasMessageContaining("broken");
+        assertThat(Files.readString(log)).contains("broken").doesNotContain("made-it-to-stdout");
+    }
+
+    @Test
     void aCommandThatOutlivesItsTimeoutIsEndedAndTheFailureSaysSo() {
         ChildProcess child = runner.start(Command.of("sleep", "300").withTimeout(Duration.ofMillis(300)));
 

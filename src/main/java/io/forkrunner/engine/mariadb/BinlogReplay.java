@@ -1,0 +1,100 @@
+package io.forkrunner.engine.mariadb;
+
+import io.forkrunner.system.Command;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.ProcessRunner;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Point in time for MariaDB: replays archived binary logs onto a running server, from a backup's position up to a stop
+ * time. {@code mariadb-binlog} reads the files and its output is piped (no shell) into the {@code mariadb} client of
+ * the target. Both run as the service user.
+ */
+public final class BinlogReplay {
+
+    /** {@code --stop-datetime}'s format; mariadb-binlog reads it in its own time zone, which is set to UTC. */
+    private static final DateTimeFormatter STOP_TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private final ProcessRunner runner;
+    private final MariaDbBinaries binaries;
+
+    public BinlogReplay(ProcessRunner runner, MariaDbBinaries binaries) {
+        this.runner = runner;
+        this.binaries = binaries;
+    }
+
+    /**
+     * What to replay: {@code files} in order, the first from {@code startPosition} (a backup's {@link
+     * BinlogPosition#position()}), every later one whole, up to {@code stop}. Binlog events carry whole seconds: events
+     * stamped before {@code stop}'s second are replayed, those stamped in it or later are not, so nothing after
+     * {@code stop} is ever replayed.
+     */
+    public record Range(List<Path> files, long startPosition, Instant stop) {
+
+        public Range {
+            files = List.copyOf(files);
+            if (files.isEmpty()) {
+                throw new IllegalArgumentException("nothing to replay: no binlog files");
+            }
+            for (Path file : files) {
+                if (!file.isAbsolute()) {
+                    throw new IllegalArgumentException("binlog files are given by absolute paths, not " + file);
+                }
+            }
+            if (startPosition < BinlogPosition.FIRST_EVENT) {
+                throw new IllegalArgumentException("not a binlog position: " + startPosition);
+            }
+            if (stop == null) {
+                throw new IllegalArgumentException("a replay needs a stop time");
+            }
+        }
+
+        /** From a backup's position through the archived binlogs that follow it, up to {@code stop}. */
+        public static Range after(BinlogPosition backup, List<Path> archived, Instant stop) {
+            return new Range(backup.from(archived), backup.position(), stop);
+        }
+
+        /** {@code --stop-datetime}'s value: {@code stop} in UTC, truncated to its second. */
+        String stopDatetime() {
+            return STOP_TIME.format(stop.truncatedTo(ChronoUnit.SECONDS));
+        }
+    }
+
+    /**
+     * Replays {@code range} onto the server {@code target} logs in to, with an option file for its login in
+     * {@code directory} (the service user's, deleted afterwards). The output of both programs goes to {@code log}. A
+     * failing statement stops the replay and fails it, naming the client's last output.
+     */
+    public void replay(Range range, MariaDbLogin target, Path directory, Path log) {
+        try (OptionFile options = OptionFile.client(directory, runner.serviceUser(), target)) {
+            runner.pipe(
+                    reader(range).asServiceUser().loggingTo(log),
+                    Command.of(binaries.client().toString(), options.argument(), "--binary-mode", "--batch")
+                            .asServiceUser()
+                            .loggingTo(log));
+        } catch (ForkrunnerException e) {
+            throw new ForkrunnerException(
+                    "replaying the binlogs " + range.files() + " onto " + target + " up to " + range.stopDatetime()
+                            + " UTC failed: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** mariadb-binlog over the range, its time zone UTC. */
+    Command reader(Range range) {
+        List<String> argv = new ArrayList<>(List.of(
+                binaries.binlog().toString(),
+                "--no-defaults",
+                "--start-position=" + range.startPosition(),
+                "--stop-datetime=" + range.stopDatetime()));
+        range.files().forEach(file -> argv.add(file.toString()));
+        return Command.of(argv).withEnvironment("TZ", "UTC");
+    }
+}
