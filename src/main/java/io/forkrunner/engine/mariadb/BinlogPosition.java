@@ -4,7 +4,6 @@ import io.forkrunner.system.ForkrunnerException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -14,8 +13,6 @@ import java.util.regex.Pattern;
  */
 public record BinlogPosition(String file, long position, String gtid) {
 
-    /** A binlog's name: a base name and a sequence number of six digits or more ({@code binlog.000001}). */
-    private static final Pattern BINLOG_NAME = Pattern.compile("([A-Za-z0-9_][A-Za-z0-9_.-]*)\\.([0-9]{6,18})");
     /** A GTID position: one {@code domain-server-sequence} per domain, comma separated. */
     private static final Pattern GTID = Pattern.compile("([0-9]+-[0-9]+-[0-9]+(,[0-9]+-[0-9]+-[0-9]+)*)?");
     /** The first event after a binlog's 4-byte magic number. */
@@ -50,8 +47,32 @@ public record BinlogPosition(String file, long position, String gtid) {
         return new BinlogPosition(fields[0], Long.parseLong(fields[1]), fields.length == 3 ? fields[2] : "");
     }
 
+    /**
+     * A position as the archive names it, {@code FILE:POS} (e.g. {@code binlog.000003:883}, as {@link #toString()}
+     * prints it); the GTID is left empty.
+     */
+    public static BinlogPosition parse(String position) {
+        int colon = position == null ? -1 : position.lastIndexOf(':');
+        if (colon < 1 || !position.substring(colon + 1).matches("[0-9]{1,18}")) {
+            throw new ForkrunnerException(
+                    "not a binlog position: " + position + " (expected FILE:POS, e.g. binlog.000003:883)");
+        }
+        return new BinlogPosition(position.substring(0, colon), Long.parseLong(position.substring(colon + 1)), "");
+    }
+
+    /** The file's sequence number ({@code binlog.000003}: 3). */
+    long sequence() {
+        return BinlogName.of(file).orElseThrow().sequence();
+    }
+
+    /** {@code FILE:POS}, as archives and backups record a MariaDB position; {@link #parse(String)} reads it back. */
+    @Override
+    public String toString() {
+        return file + ":" + position;
+    }
+
     static boolean isBinlogName(String name) {
-        return BINLOG_NAME.matcher(name).matches();
+        return BinlogName.of(name).isPresent();
     }
 
     /**
@@ -84,8 +105,6 @@ public record BinlogPosition(String file, long position, String gtid) {
     }
 
     private static long sequence(Path file) {
-        Matcher matcher = BINLOG_NAME.matcher(file.getFileName().toString());
-        matcher.matches();
-        return Long.parseLong(matcher.group(2));
+        return BinlogName.of(file.getFileName().toString()).orElseThrow().sequence();
     }
 }

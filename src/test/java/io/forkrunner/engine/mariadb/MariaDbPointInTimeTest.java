@@ -19,9 +19,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -210,57 +208,5 @@ class MariaDbPointInTimeTest {
 
     private static String permissions(Path file) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS));
-    }
-
-    /** Reads the argv of every process in /proc, again and again, and keeps those that hold {@code secret}. */
-    static final class ArgvWatcher {
-
-        private final String secret;
-        private final Set<String> withTheSecret = ConcurrentHashMap.newKeySet();
-        private final Set<Long> clients = ConcurrentHashMap.newKeySet();
-        private volatile boolean watching;
-        private Thread thread;
-
-        ArgvWatcher(String secret) {
-            this.secret = secret;
-        }
-
-        void start() {
-            watching = true;
-            thread = new Thread(() -> {
-                while (watching) {
-                    ProcessHandle.allProcesses().forEach(process -> {
-                        List<String> argv = MariaDbServer.commandLine(process.pid());
-                        if (argv.stream()
-                                .anyMatch(argument -> argument.matches("--defaults-file=.*/client-.*\\.cnf"))) {
-                            clients.add(process.pid());
-                        }
-                        if (argv.stream().anyMatch(argument -> argument.contains(secret))) {
-                            withTheSecret.add(String.join(" ", argv).replace(secret, "<password>"));
-                        }
-                    });
-                    try {
-                        Thread.sleep(2);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void stop() {
-            watching = false;
-        }
-
-        /** How many clients given a login's option file were seen: proof that the watch was close enough. */
-        int clientsSeen() {
-            return clients.size();
-        }
-
-        Set<String> withTheSecret() {
-            return withTheSecret;
-        }
     }
 }
