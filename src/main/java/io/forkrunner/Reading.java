@@ -2,6 +2,7 @@ package io.forkrunner;
 
 import io.forkrunner.backup.BackupReading;
 import io.forkrunner.engine.Engines;
+import io.forkrunner.engine.mariadb.MariaDbEngine;
 import io.forkrunner.engine.postgresql.PostgresEngine;
 import io.forkrunner.fork.ForkRecords;
 import io.forkrunner.fork.Jobs;
@@ -45,6 +46,7 @@ final class Reading {
         ScheduleReports.class,
         Engines.class,
         PostgresEngine.class,
+        MariaDbEngine.class,
         BackupReading.class
     })
     static final class Components {}

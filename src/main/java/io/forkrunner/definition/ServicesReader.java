@@ -23,8 +23,10 @@ import java.util.TreeSet;
  */
 final class ServicesReader {
 
-    private static final List<String> ENGINES = List.of("postgresql");
-    private static final List<String> PLANNED_ENGINES = List.of("mysql", "mariadb", "redis", "aiven");
+    /** The engines forkrunner forks; {@code mysql} names MariaDB's adapter, which serves the MySQL family here. */
+    private static final List<String> ENGINES = List.of("postgresql", "mariadb", "mysql");
+
+    private static final List<String> PLANNED_ENGINES = List.of("redis", "aiven");
     private static final List<String> PROVISIONERS = List.of("local");
 
     private final Scalars scalars;
@@ -143,7 +145,7 @@ final class ServicesReader {
         return complete
                 ? new ServiceDefinition(
                         name.text(),
-                        engine.text(),
+                        engine.text().equals("mysql") ? "mariadb" : engine.text(),
                         region.text(),
                         host.text(),
                         port,

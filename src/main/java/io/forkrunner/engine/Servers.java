@@ -1,11 +1,15 @@
 package io.forkrunner.engine;
 
 import io.forkrunner.system.Secret;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
 /** An engine's server processes on this host, as a provisioner makes, starts and stops them. */
 public interface Servers {
+
+    /** Makes {@code directory} (an instance's) private to the OS user this engine's servers run as. */
+    void makeDirectory(Path directory);
 
     /** Whether a server of major {@code version} can run here; the message of what can when not. */
     Optional<String> cannotRun(int version);

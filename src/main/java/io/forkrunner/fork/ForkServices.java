@@ -131,8 +131,7 @@ class ForkServices {
     }
 
     Place place(ForkPlan plan) {
-        Instance instance = instance(plan);
-        return new Place(instance.directory(), instance.port(), instance.version());
+        return instance(plan).place();
     }
 
     /**

@@ -23,7 +23,7 @@ class ServiceValidationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"mysql", "mariadb", "redis", "aiven"})
+    @ValueSource(strings = {"redis", "aiven"})
     void aPlannedEngineIsNotSupportedYet(String engine) {
         servicesWith("engine: postgresql", "engine: " + engine);
 
@@ -32,7 +32,15 @@ class ServiceValidationTest {
         assertThat(problem)
                 .extracting(Problem::file, Problem::line, Problem::field, Problem::value, Problem::message)
                 .containsExactly("config/services.yml", 12, "services.shop.engine", engine, "is not supported yet");
-        assertThat(problem.examples()).containsExactly("postgresql");
+        assertThat(problem.examples()).containsExactly("postgresql", "mariadb", "mysql");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mariadb", "mysql"})
+    void aMysqlFamilyServiceIsForkedByTheMariaDbEngine(String engine) {
+        servicesWith("engine: postgresql", "engine: " + engine);
+
+        assertThat(home.read().services().get("shop").engine()).isEqualTo("mariadb");
     }
 
     @Test
@@ -311,7 +319,7 @@ class ServiceValidationTest {
 
     @Test
     void aJobOfAnInvalidServiceIsNotAlsoReportedAsUndeclared() {
-        servicesWith("engine: postgresql", "engine: mysql");
+        servicesWith("engine: postgresql", "engine: redis");
         home.job("shop-dev", DefinitionHome.JOB);
 
         assertThat(home.problem().field()).isEqualTo("services.shop.engine");

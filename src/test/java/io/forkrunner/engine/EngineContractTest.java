@@ -61,6 +61,9 @@ public abstract class EngineContractTest {
 
         /** Its declaration as service {@code name} under {@code services:} of services.yml, with these backups. */
         String serviceYaml(String name, String region, String backups);
+
+        /** Stops it, unless the home stops it at close. */
+        default void stop() {}
     }
 
     /** Starts a source server of this engine in {@code home}, as service {@code name}; the home stops it at close. */
@@ -94,7 +97,8 @@ public abstract class EngineContractTest {
 
     @BeforeAll
     void startSourceWithUsersAndSettings() throws Exception {
-        home = TestHome.create("contract-" + getClass().getSimpleName().toLowerCase());
+        home = TestHome.create("contract-"
+                + getClass().getSimpleName().replace("ContractTest", "").toLowerCase());
         source = startSource(home, SERVICE);
         try (Connection admin = connect(source.admin(), adminDatabase());
                 Statement statement = admin.createStatement()) {
@@ -123,7 +127,13 @@ public abstract class EngineContractTest {
 
     @AfterAll
     void close() {
-        home.close();
+        try {
+            if (source != null) {
+                source.stop();
+            }
+        } finally {
+            home.close();
+        }
     }
 
     @Test

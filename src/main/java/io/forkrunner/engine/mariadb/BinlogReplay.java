@@ -31,12 +31,13 @@ public final class BinlogReplay {
     }
 
     /**
-     * What to replay: {@code files} in order, the first from {@code startPosition} (a backup's {@link
-     * BinlogPosition#position()}), every later one whole, up to {@code stop}. Binlog events carry whole seconds: events
+     * What to replay: {@code files} in order from {@code start}, up to {@code stop} (null: to their end). {@code start}
+     * is a byte position, which applies to the first file only (a backup's {@link BinlogPosition#position()}), or a GTID
+     * position, exclusive, which applies to every file: only transactions after it are replayed. Binlog events carry whole seconds: events
      * stamped before {@code stop}'s second are replayed, those stamped in it or later are not, so nothing after
      * {@code stop} is ever replayed.
      */
-    public record Range(List<Path> files, long startPosition, Instant stop) {
+    public record Range(List<Path> files, String start, Instant stop) {
 
         public Range {
             files = List.copyOf(files);
@@ -48,22 +49,21 @@ public final class BinlogReplay {
                     throw new IllegalArgumentException("binlog files are given by absolute paths, not " + file);
                 }
             }
-            if (startPosition < BinlogPosition.FIRST_EVENT) {
-                throw new IllegalArgumentException("not a binlog position: " + startPosition);
-            }
-            if (stop == null) {
-                throw new IllegalArgumentException("a replay needs a stop time");
+            if (start == null
+                    || !(start.matches("[0-9]{1,18}") && Long.parseLong(start) >= BinlogPosition.FIRST_EVENT
+                            || start.matches("[0-9]+-[0-9]+-[0-9]+(,[0-9]+-[0-9]+-[0-9]+)*"))) {
+                throw new IllegalArgumentException("not a binlog position nor a GTID position: " + start);
             }
         }
 
         /** From a backup's position through the archived binlogs that follow it, up to {@code stop}. */
         public static Range after(BinlogPosition backup, List<Path> archived, Instant stop) {
-            return new Range(backup.from(archived), backup.position(), stop);
+            return new Range(backup.from(archived), String.valueOf(backup.position()), stop);
         }
 
-        /** {@code --stop-datetime}'s value: {@code stop} in UTC, truncated to its second. */
+        /** {@code --stop-datetime}'s value: {@code stop} in UTC, truncated to its second; empty for no stop. */
         String stopDatetime() {
-            return STOP_TIME.format(stop.truncatedTo(ChronoUnit.SECONDS));
+            return stop == null ? "" : STOP_TIME.format(stop.truncatedTo(ChronoUnit.SECONDS));
         }
     }
 
@@ -89,11 +89,11 @@ public final class BinlogReplay {
 
     /** mariadb-binlog over the range, its time zone UTC. */
     Command reader(Range range) {
-        List<String> argv = new ArrayList<>(List.of(
-                binaries.binlog().toString(),
-                "--no-defaults",
-                "--start-position=" + range.startPosition(),
-                "--stop-datetime=" + range.stopDatetime()));
+        List<String> argv = new ArrayList<>(
+                List.of(binaries.binlog().toString(), "--no-defaults", "--start-position=" + range.start()));
+        if (range.stop() != null) {
+            argv.add("--stop-datetime=" + range.stopDatetime());
+        }
         range.files().forEach(file -> argv.add(file.toString()));
         return Command.of(argv).withEnvironment("TZ", "UTC");
     }

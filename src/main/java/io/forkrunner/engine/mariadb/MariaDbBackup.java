@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -40,21 +41,28 @@ public final class MariaDbBackup {
      * stands at, from which binary logs replay onto it.
      */
     public BinlogPosition backUp(MariaDbServer source, MariaDbLogin login, Path target, Path log) {
+        return backUp(login, source.dataDirectory(), source.runDirectory(), target, log);
+    }
+
+    /**
+     * Backs up the server {@code login} reaches, a server on this host whose data directory the service user reads:
+     * {@code dataDirectory}, or the one the server names when null. The login's option file lies in
+     * {@code optionDirectory} (the service user's) while the tool runs.
+     */
+    public BinlogPosition backUp(MariaDbLogin login, Path dataDirectory, Path optionDirectory, Path target, Path log) {
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new ForkrunnerException(
                     "backup directory " + target + " exists already; a backup goes into a new one");
         }
         ServiceUser user = runner.serviceUser();
         user.privateDirectory(target.getParent());
-        try (OptionFile options = OptionFile.client(source.runDirectory(), user, login)) {
-            runner.run(Command.of(
-                            binaries.backup().toString(),
-                            options.argument(),
-                            "--backup",
-                            "--target-dir=" + target,
-                            "--datadir=" + source.dataDirectory())
-                    .asServiceUser()
-                    .loggingTo(log));
+        try (OptionFile options = OptionFile.client(optionDirectory, user, login)) {
+            List<String> argv = new ArrayList<>(
+                    List.of(binaries.backup().toString(), options.argument(), "--backup", "--target-dir=" + target));
+            if (dataDirectory != null) {
+                argv.add("--datadir=" + dataDirectory);
+            }
+            runner.run(Command.of(argv).asServiceUser().loggingTo(log));
         }
         prepare(target, log);
         return position(target);

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * The MariaDB programs forkrunner runs: the server, its installer, the backup tool, the binlog reader, the client and
  * the admin client.
  */
-public record MariaDbBinaries(Path server, Path installDb, Path backup, Path binlog, Path client, Path admin) {
+public record MariaDbBinaries(
+        Path server, Path installDb, Path backup, Path binlog, Path client, Path admin, Path innochecksum) {
 
     /** Where Debian installs each program, and the package that brings it. */
     private static final Map<Path, String> DEBIAN = debianPrograms();
@@ -34,6 +35,7 @@ public record MariaDbBinaries(Path server, Path installDb, Path backup, Path bin
         Objects.requireNonNull(binlog, "binlog");
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(innochecksum, "innochecksum");
     }
 
     private static Map<Path, String> debianPrograms() {
@@ -44,6 +46,7 @@ public record MariaDbBinaries(Path server, Path installDb, Path backup, Path bin
         programs.put(Path.of("/usr/bin/mariadb-binlog"), "mariadb-client");
         programs.put(Path.of("/usr/bin/mariadb"), "mariadb-client");
         programs.put(Path.of("/usr/bin/mariadb-admin"), "mariadb-client");
+        programs.put(Path.of("/usr/bin/innochecksum"), "mariadb-server");
         return programs;
     }
 
@@ -60,7 +63,13 @@ public record MariaDbBinaries(Path server, Path installDb, Path backup, Path bin
         }
         List<Path> programs = List.copyOf(DEBIAN.keySet());
         return new MariaDbBinaries(
-                programs.get(0), programs.get(1), programs.get(2), programs.get(3), programs.get(4), programs.get(5));
+                programs.get(0),
+                programs.get(1),
+                programs.get(2),
+                programs.get(3),
+                programs.get(4),
+                programs.get(5),
+                programs.get(6));
     }
 
     /** The server's version, e.g. {@code 10.11.19}, from {@code mariadbd --version}. */

@@ -1,5 +1,7 @@
 package io.forkrunner.engine.postgresql;
 
+import io.forkrunner.engine.BackupLayDown;
+import io.forkrunner.engine.CopyRate;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.GeneratedLogin;
 import io.forkrunner.engine.PhysicalRestore;
@@ -57,7 +59,7 @@ final class PostgresRestore implements PhysicalRestore {
     @Override
     public String layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
         BackupLayDown.Way way = layDown(backup, place, new CopyRate(bytesPerSecond), progress);
-        return way == null ? null : way.description;
+        return way == null ? null : way.description();
     }
 
     /**

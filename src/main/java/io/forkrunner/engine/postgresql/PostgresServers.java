@@ -3,6 +3,7 @@ package io.forkrunner.engine.postgresql;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Servers;
 import io.forkrunner.system.Secret;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
@@ -13,6 +14,11 @@ final class PostgresServers implements Servers {
 
     PostgresServers(PostgresEngine engine) {
         this.engine = engine;
+    }
+
+    @Override
+    public void makeDirectory(Path directory) {
+        engine.runner().serviceUser().privateDirectory(directory);
     }
 
     @Override

@@ -10,7 +10,6 @@ import io.forkrunner.provision.NoFreePortException;
 import io.forkrunner.provision.Provisioner;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
-import io.forkrunner.system.ProcessRunner;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -39,7 +38,6 @@ class LocalProvisioner implements Provisioner {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
-    private final ProcessRunner runner;
     private final Clock clock;
     private final LiveDefinitions definitions;
     private final Engines engines;
@@ -47,7 +45,6 @@ class LocalProvisioner implements Provisioner {
     LocalProvisioner(
             JdbcClient jdbc,
             TransactionTemplate transactions,
-            ProcessRunner runner,
             Clock clock,
             LiveDefinitions definitions,
             Engines engines) {
@@ -55,7 +52,6 @@ class LocalProvisioner implements Provisioner {
         this.engines = engines;
         this.definitions = definitions;
         this.transactions = transactions;
-        this.runner = runner;
         this.clock = clock;
     }
 
@@ -118,7 +114,7 @@ class LocalProvisioner implements Provisioner {
             return find(spec.name()).orElseThrow();
         });
         try {
-            runner.serviceUser().privateDirectory(directory);
+            engines.named(spec.engine()).servers().makeDirectory(directory);
         } catch (RuntimeException e) {
             drop(spec.name());
             throw e;

@@ -51,7 +51,7 @@ class BinlogPositionTest {
     @Test
     void theStopTimeIsUtcTruncatedToItsSecond() {
         BinlogReplay.Range range = new BinlogReplay.Range(
-                List.of(ARCHIVE.resolve("binlog.000001")), 883, Instant.parse("2026-12-01T08:44:41.900Z"));
+                List.of(ARCHIVE.resolve("binlog.000001")), "883", Instant.parse("2026-12-01T08:44:41.900Z"));
 
         assertThat(range.stopDatetime()).isEqualTo("2026-12-01 08:44:41");
     }

@@ -3,6 +3,7 @@ package io.forkrunner.engine.postgresql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.forkrunner.engine.CopyRate;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Progress;
 import io.forkrunner.system.DirectoryTree;
@@ -101,7 +102,7 @@ class LayDownTest {
                 private boolean filled;
 
                 @Override
-                synchronized void charge(long bytes) throws InterruptedException {
+                public synchronized void charge(long bytes) throws InterruptedException {
                     super.charge(bytes);
                     if (!filled) {
                         filled = true;

@@ -1,6 +1,5 @@
-package io.forkrunner.engine.postgresql;
+package io.forkrunner.engine;
 
-import io.forkrunner.engine.Progress;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessFailedException;
@@ -37,17 +36,21 @@ import org.slf4j.LoggerFactory;
  * already there with the backup's size was laid down whole and is kept; a large file is copied under a temporary name
  * and renamed once whole, so its size never says whole too early.
  */
-final class BackupLayDown {
+public final class BackupLayDown {
 
     /** How a backup was laid down, as the run reports it. */
-    enum Way {
+    public enum Way {
         CLONED("cloned (copy-on-write)"),
         COPIED("copied");
 
-        final String description;
+        private final String description;
 
         Way(String description) {
             this.description = description;
+        }
+
+        public String description() {
+            return description;
         }
     }
 
@@ -68,7 +71,7 @@ final class BackupLayDown {
 
     private final ProcessRunner runner;
 
-    BackupLayDown(ProcessRunner runner) {
+    public BackupLayDown(ProcessRunner runner) {
         this.runner = runner;
     }
 
@@ -76,7 +79,7 @@ final class BackupLayDown {
      * Lays {@code backup} down as {@code data}, a directory in {@code place} (the instance's own directory, which the
      * service user owns). {@code rate} is charged for the bytes copied; cloning copies none.
      */
-    Way layDown(Path backup, Path data, Path place, CopyRate rate, Progress progress) {
+    public Way layDown(Path backup, Path data, Path place, CopyRate rate, Progress progress) {
         List<Path> files;
         try (Stream<Path> tree = Files.walk(backup)) {
             files = tree.sorted().toList();
@@ -87,7 +90,8 @@ final class BackupLayDown {
                 .filter(Files::isRegularFile)
                 .mapToLong(path -> path.toFile().length())
                 .sum();
-        if (canClone(backup, place)) {
+        Path probeFile = files.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+        if (probeFile != null && canClone(probeFile, place)) {
             clone(backup, data);
             progress.report("bytes laid down", total, total);
             log.info("cloned the backup {} into {} (copy-on-write)", backup.getFileName(), data);
@@ -101,19 +105,14 @@ final class BackupLayDown {
     }
 
     /**
-     * Whether a file of the backup can be cloned into {@code place}: tried on the backup's {@code PG_VERSION}, by the
+     * Whether a file of the backup can be cloned into {@code place}: tried on {@code file}, one of the backup's, by the
      * service user, never assumed from the file system's name.
      */
-    private boolean canClone(Path backup, Path place) {
+    private boolean canClone(Path file, Path place) {
         Path probe = place.resolve(PROBE);
         try {
             runner.run(Command.of(
-                            "cp",
-                            "--reflink=always",
-                            "--remove-destination",
-                            "--",
-                            backup.resolve("PG_VERSION").toString(),
-                            probe.toString())
+                            "cp", "--reflink=always", "--remove-destination", "--", file.toString(), probe.toString())
                     .asServiceUser()
                     .withTimeout(Duration.ofMinutes(1)));
             return true;

@@ -1,4 +1,4 @@
-package io.forkrunner.engine.postgresql;
+package io.forkrunner.engine;
 
 /**
  * The rate limit of one lay-down ({@code runs.copy-rate}): the bytes actually copied are charged, and the copy waits
@@ -6,7 +6,7 @@ package io.forkrunner.engine.postgresql;
  * that a stopped run's copy ends between two chunks even without a limit. Shared by the copiers of one lay-down: the
  * wait of one holds the others back.
  */
-class CopyRate {
+public class CopyRate {
 
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
@@ -15,7 +15,7 @@ class CopyRate {
     private long charged;
 
     /** {@code bytesPerSecond}: 0 for no limit. */
-    CopyRate(long bytesPerSecond) {
+    public CopyRate(long bytesPerSecond) {
         if (bytesPerSecond < 0) {
             throw new IllegalArgumentException(
                     "a copy rate is 0 (unlimited) or more bytes per second, not " + bytesPerSecond);
@@ -24,7 +24,7 @@ class CopyRate {
     }
 
     /** Charges {@code bytes} just copied: waits until they are due. Throws when this thread was asked to stop. */
-    synchronized void charge(long bytes) throws InterruptedException {
+    public synchronized void charge(long bytes) throws InterruptedException {
         charged += bytes;
         if (bytesPerSecond > 0) {
             long dueAfter = charged / bytesPerSecond * NANOS_PER_SECOND
@@ -40,7 +40,7 @@ class CopyRate {
     }
 
     /** The bytes charged so far. */
-    synchronized long charged() {
+    public synchronized long charged() {
         return charged;
     }
 }
