@@ -75,10 +75,16 @@ public final class TestSource {
 
     /** The declaration of this source as service NAME in {@code config/services.yml}; its password in a file. */
     public String serviceYaml(String region, String backups) {
-        return "  " + name + ":\n    engine: postgresql\n    region: " + region + "\n    host: 127.0.0.1\n    port: "
-                + port + "\n    user: postgres\n"
-                + (password == null ? "" : "    password: ${file:var/secrets/" + name + "}\n") + "    backups: "
-                + backups + "\n";
+        return """
+                  %s:
+                    engine: postgresql
+                    region: %s
+                    host: 127.0.0.1
+                    port: %d
+                    user: postgres
+                """.formatted(name, region, port)
+                + (password == null ? "" : "    password: ${file:var/secrets/" + name + "}\n")
+                + "    backups: " + backups + "\n";
     }
 
     public Connection connect(String database) throws SQLException {
