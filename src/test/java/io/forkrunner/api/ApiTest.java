@@ -42,10 +42,7 @@ class ApiTest {
         source.sql("create role app login password 'App-pw-3e'");
         source.sql("create database shop owner app");
         ports = Ports.range(30);
-        home.declareServices(ports, source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + """
-                    pools:
-                      - { name: app, database: shop, user: app, mode: transaction, size: 4 }
-                """);
+        home.declareServices(ports, source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(4));
         home.job("copy", """
                 source: shop
                 target:

@@ -68,10 +68,7 @@ class DashboardBrowserTest {
         source.sql("create role app login password 'App-pw-51c'");
         source.sql("create database shop owner app");
         ports = Ports.range(30);
-        home.declareServices(ports, source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + """
-                    pools:
-                      - { name: app, database: shop, user: app, mode: transaction, size: 4 }
-                """);
+        home.declareServices(ports, source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(4));
         // laying the backup down takes a few seconds, so that the page shows restore-data running with its progress
         home.addSettings("""
                 runs:

@@ -41,8 +41,7 @@ class ScheduledBackupFailureTest {
         source = TestSource.start(home, "shop", "Shop-pw-71d0c");
         home.write("var/secrets/wrong", "Not-the-pw-2b");
         receiver = WebhookReceiver.start();
-        String broken = source.serviceYaml("eu-local", "{ every: 3s, keep: 2, wal: none }")
-                        .replaceFirst("^  shop:", "  broken:")
+        String broken = source.serviceYamlAs("broken", "eu-local", "{ every: 3s, keep: 2, wal: none }")
                         .replace("${file:var/secrets/shop}", "${file:var/secrets/wrong}")
                 + """
                     notifications:

@@ -72,8 +72,7 @@ class SlotLifecycleTest {
         home.declareServices(
                 Ports.range(10),
                 services.entrySet().stream()
-                        .map(service -> source.serviceYaml("eu-local", service.getValue())
-                                .replaceFirst("^  shop:", "  " + service.getKey() + ":"))
+                        .map(service -> source.serviceYamlAs(service.getKey(), "eu-local", service.getValue()))
                         .toArray(String[]::new));
     }
 

@@ -51,16 +51,9 @@ class ThinReadTest {
         int forkPort = ports.first() + 1;
         poolPort = ports.first() + 2;
         home.declareServices(
-                ports, source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"), """
-                  bare:
-                    engine: postgresql
-                    region: eu-local
-                    host: 127.0.0.1
-                    port: %d
-                    user: postgres
-                    password: ${file:var/secrets/shop}
-                    backups: { keep: 1, wal: none }
-                """.formatted(source.port()));
+                ports,
+                source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"),
+                source.serviceYamlAs("bare", "eu-local", "{ keep: 1, wal: none }"));
         home.job("nightly", """
                 source: shop
                 target:

@@ -56,23 +56,13 @@ class ForkRunTest {
                   us-local: { provisioner: local, root: var/regions/us, ports: %s }
                   full: { provisioner: local, root: var/regions/full, ports: %s }
                 services:
-                %s\
-                    pools:
-                      - { name: app, database: shop, user: app, mode: transaction, size: 4 }
-                  nobackup:
-                    engine: postgresql
-                    region: eu-local
-                    host: 127.0.0.1
-                    port: %d
-                    user: postgres
-                    password: ${file:var/secrets/shop}
-                    backups: { keep: 1, wal: stream }
-                """.formatted(
+                %s%s%s""".formatted(
                         Ports.range(50).yaml(),
                         us.yaml(),
                         full.yaml(),
                         source.serviceYaml("eu-local", "{ keep: 3, wal: stream }"),
-                        source.port()));
+                        TestSource.appPool(4),
+                        source.serviceYamlAs("nobackup", "eu-local", "{ keep: 1, wal: stream }")));
         home.job("copy", """
                 source: shop
                 target:

@@ -51,10 +51,8 @@ class PasswordlessSourceTest {
                 runs:
                   lease: 5s
                 """);
-        home.declareServices(Ports.range(40), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + """
-                    pools:
-                      - { name: app, database: shop, user: app, mode: transaction, size: 2 }
-                """);
+        home.declareServices(
+                Ports.range(40), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(2));
         home.job("plain", """
                 source: shop
                 target:

@@ -53,10 +53,8 @@ class UpgradeForkTest {
                 runs:
                   lease: 5s
                 """);
-        home.declareServices(Ports.range(50), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + """
-                    pools:
-                      - { name: app, database: shop, user: app, mode: transaction, size: 4 }
-                """);
+        home.declareServices(
+                Ports.range(50), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(4));
         home.job("to17", """
                 source: shop
                 target:

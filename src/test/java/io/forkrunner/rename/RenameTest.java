@@ -72,10 +72,7 @@ class RenameTest {
                 depot.serviceYaml("eu-local", "{ keep: 2, wal: none }"),
                 DEPOT_POOLER,
                 source.serviceYaml("eu-local", "{ keep: 2, wal: none }"),
-                """
-                    pools:
-                      - { name: app, database: shop, user: app, mode: transaction, size: 4 }
-                """);
+                TestSource.appPool(4));
         // the source's own pooler: a real PgBouncer in front of it, in transaction mode
         try (Forkrunner forkrunner = Forkrunner.boot(home.home(), false)) {
             forkrunner

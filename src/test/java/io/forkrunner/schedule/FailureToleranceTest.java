@@ -28,9 +28,7 @@ class FailureToleranceTest {
                       user: postgres
                       password: ${file:var/secrets/meta}
                     %s""".formatted(store.port(), settings.substring(settings.indexOf("api:"))));
-            home.declareServices(
-                    Ports.range(10),
-                    store.serviceYaml("eu-local", "{ keep: 1, wal: none }").replace("  meta:", "  shop:"));
+            home.declareServices(Ports.range(10), store.serviceYamlAs("shop", "eu-local", "{ keep: 1, wal: none }"));
             Process node = home.start("node", Map.of(), "serve");
             await().atMost(Duration.ofSeconds(90))
                     .ignoreExceptions()

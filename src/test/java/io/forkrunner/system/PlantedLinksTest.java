@@ -57,10 +57,8 @@ class PlantedLinksTest {
         TestSource source = TestSource.start(home, "shop", "Shop-pw-6d1a");
         source.sql("create role app login password 'App-pw-3c9e'");
         source.sql("create database shop owner app");
-        home.declareServices(Ports.range(20), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + """
-                    pools:
-                      - { name: app, database: shop, user: app, mode: transaction, size: 2 }
-                """);
+        home.declareServices(
+                Ports.range(20), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(2));
         home.job("copy", """
                 source: shop
                 target:
