@@ -3,7 +3,6 @@ package io.forkrunner.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
@@ -43,17 +42,31 @@ class ApiTest {
         source.sql("create role app login password 'App-pw-3e'");
         source.sql("create database shop owner app");
         ports = Ports.range(30);
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: " + ports.yaml() + " }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
-                        + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n");
-        home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\nretention:\n  keep: 2\n");
-        home.write("jobs/broken.yml", "source: shop\ntarget:\n  name: broken-{run}\nchecks:\n  - select false\n");
-        home.write(
-                "jobs/ticker.yml",
-                "source: shop\ntarget:\n  name: ticker-{run}\nschedule:\n  cron: \"*/5 * * * * ?\"\n"
-                        + "  zone: UTC\nretention:\n  keep: 1\n");
+        home.declareServices(ports, source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(4));
+        home.job("copy", """
+                source: shop
+                target:
+                  name: copy-{run}
+                retention:
+                  keep: 2
+                """);
+        home.job("broken", """
+                source: shop
+                target:
+                  name: broken-{run}
+                checks:
+                  - select false
+                """);
+        home.job("ticker", """
+                source: shop
+                target:
+                  name: ticker-{run}
+                schedule:
+                  cron: "*/5 * * * * ?"
+                  zone: UTC
+                retention:
+                  keep: 1
+                """);
         home.start("serve", Map.of(), "serve");
         String log = await().atMost(Duration.ofSeconds(90))
                 .ignoreExceptions()
@@ -63,8 +76,7 @@ class ApiTest {
         assertThat(port.find()).isTrue();
         base = port.group(1);
         backupStarted = Instant.now();
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.backUp("shop");
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> home.read("var/log/serve.out").contains("schedule of ticker fired"));
         assertThat(call("POST", "/api/schedules/ticker/pause", TestHome.OPERATOR_TOKEN, null)

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
@@ -69,18 +68,29 @@ class DashboardBrowserTest {
         source.sql("create role app login password 'App-pw-51c'");
         source.sql("create database shop owner app");
         ports = Ports.range(30);
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: " + ports.yaml() + " }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
-                        + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n");
+        home.declareServices(ports, source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(4));
         // laying the backup down takes a few seconds, so that the page shows restore-data running with its progress
-        home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  copy-rate: 6MB\n");
-        home.write("jobs/copy.yml", "description: A copy of shop\nsource: shop\ntarget:\n  name: copy-{run}\n");
-        home.write(
-                "jobs/yearly.yml",
-                "source: shop\ntarget:\n  name: yearly-{run}\nschedule:\n  cron: \"0 0 3 1 1 ?\"\n  zone: UTC\n"
-                        + "retention:\n  keep: 1\n  ttl: 7d\n");
+        home.addSettings("""
+                runs:
+                  copy-rate: 6MB
+                """);
+        home.job("copy", """
+                description: A copy of shop
+                source: shop
+                target:
+                  name: copy-{run}
+                """);
+        home.job("yearly", """
+                source: shop
+                target:
+                  name: yearly-{run}
+                schedule:
+                  cron: "0 0 3 1 1 ?"
+                  zone: UTC
+                retention:
+                  keep: 1
+                  ttl: 7d
+                """);
         home.start("serve", Map.of(), "serve");
         String log = await().atMost(Duration.ofSeconds(90))
                 .ignoreExceptions()
@@ -89,8 +99,7 @@ class DashboardBrowserTest {
                 Pattern.compile("dashboard on (http://127\\.0\\.0\\.1:\\d+)/").matcher(log);
         assertThat(port.find()).isTrue();
         base = port.group(1);
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.backUp("shop");
         browser = chromium();
     }
 

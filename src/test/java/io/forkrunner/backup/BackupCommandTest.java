@@ -23,11 +23,7 @@ class BackupCommandTest {
     static void declareSource() {
         home = TestHome.create("backup-command");
         source = TestSource.start(home, "shop", "Src-pw-4c1e");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(10).yaml() + " }\n" + "services:\n"
-                        + source.serviceYaml("eu-local", "{ keep: 3, wal: stream }"));
+        home.declareServices(Ports.range(10), source.serviceYaml("eu-local", "{ keep: 3, wal: stream }"));
     }
 
     @AfterAll
@@ -66,12 +62,16 @@ class BackupCommandTest {
     void aBackupThatFailsLeavesNoDirectoryAndIsRecordedAsFailed() throws Exception {
         source.sql("create role no_replication login password 'x'");
         home.write("var/secrets/weak", "x");
-        home.write(
-                "config/services.yml",
-                home.read("config/services.yml") + "  weak:\n    engine: postgresql\n"
-                        + "    region: eu-local\n    host: 127.0.0.1\n    port: " + source.port()
-                        + "\n    user: no_replication\n"
-                        + "    password: ${file:var/secrets/weak}\n    backups: { keep: 1, wal: none }\n");
+        home.write("config/services.yml", home.read("config/services.yml") + """
+                  weak:
+                    engine: postgresql
+                    region: eu-local
+                    host: 127.0.0.1
+                    port: %d
+                    user: no_replication
+                    password: ${file:var/secrets/weak}
+                    backups: { keep: 1, wal: none }
+                """.formatted(source.port()));
         CliResult result = home.cli("backup", "weak");
         assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
         assertThat(result.err()).contains("pg_basebackup exited");

@@ -41,15 +41,13 @@ class ScheduledBackupFailureTest {
         source = TestSource.start(home, "shop", "Shop-pw-71d0c");
         home.write("var/secrets/wrong", "Not-the-pw-2b");
         receiver = WebhookReceiver.start();
-        String broken = source.serviceYaml("eu-local", "{ every: 3s, keep: 2, wal: none }")
-                        .replaceFirst("^  shop:", "  broken:")
+        String broken = source.serviceYamlAs("broken", "eu-local", "{ every: 3s, keep: 2, wal: none }")
                         .replace("${file:var/secrets/shop}", "${file:var/secrets/wrong}")
-                + "    notifications:\n      - { on: backup-failure, url: \"" + receiver.url("/backups") + "\" }\n";
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(10).yaml() + " }\n" + "services:\n"
-                        + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + broken);
+                + """
+                    notifications:
+                      - { on: backup-failure, url: "%s" }
+                """.formatted(receiver.url("/backups"));
+        home.declareServices(Ports.range(10), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"), broken);
         home.start("serve", Map.of(), "serve");
         api = home.apiBase("serve");
     }

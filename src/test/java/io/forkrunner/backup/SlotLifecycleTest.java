@@ -48,10 +48,10 @@ class SlotLifecycleTest {
         receiver = WebhookReceiver.start();
         services.put("gone", "{ keep: 2, wal: stream }");
         services.put("quiet", "{ keep: 2, wal: stream }");
-        services.put(
-                "busy",
-                "{ keep: 3, wal: stream, max-retained: 40MB }\n    notifications:\n      - { on: wal-gap, url: \""
-                        + receiver.url("/gaps") + "\" }");
+        services.put("busy", """
+                { keep: 3, wal: stream, max-retained: 40MB }
+                    notifications:
+                      - { on: wal-gap, url: "%s" }""".formatted(receiver.url("/gaps")));
         writeServices();
         home.start("serve", Map.of(), "serve");
         for (String service : List.of("gone", "quiet", "busy")) {
@@ -69,12 +69,11 @@ class SlotLifecycleTest {
 
     /** Every service of {@link #services} on the one source, each with its own slot; the password from the file. */
     static synchronized void writeServices() {
-        StringBuilder yaml =
-                new StringBuilder("regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(10).yaml() + " }\n" + "services:\n");
-        services.forEach((name, backups) ->
-                yaml.append(source.serviceYaml("eu-local", backups).replaceFirst("^  shop:", "  " + name + ":")));
-        home.write("config/services.yml", yaml.toString());
+        home.declareServices(
+                Ports.range(10),
+                services.entrySet().stream()
+                        .map(service -> source.serviceYamlAs(service.getKey(), "eu-local", service.getValue()))
+                        .toArray(String[]::new));
     }
 
     @Test
@@ -171,7 +170,11 @@ class SlotLifecycleTest {
         Instant inGap =
                 gapFrom.plus(Duration.between(gapFrom, gapTo).dividedBy(2)).truncatedTo(ChronoUnit.SECONDS);
         assertThat(inGap).isAfter(gapFrom).isBefore(gapTo);
-        home.write("jobs/across.yml", "source: busy\ntarget:\n  name: across-{run}\n");
+        home.job("across", """
+                source: busy
+                target:
+                  name: across-{run}
+                """);
         CliResult fork = home.cli("run", "across", "--at", inGap.toString());
         assertThat(fork.exitCode()).as(fork.toString()).isNotZero();
         assertThat(fork.out() + fork.err())

@@ -37,12 +37,10 @@ class WalArchiveTest {
         home = TestHome.create("wal-archive");
         shop = TestSource.start(home, "shop", "Shop-pw-93b1");
         kept = TestSource.start(home, "kept", "Kept-pw-0d7e");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(10).yaml() + " }\n"
-                        + "services:\n" + shop.serviceYaml("eu-local", "{ keep: 5, wal: stream }")
-                        + kept.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
+        home.declareServices(
+                Ports.range(10),
+                shop.serviceYaml("eu-local", "{ keep: 5, wal: stream }"),
+                kept.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
         home.start("serve", Map.of(), "serve");
         awaitArchiver("shop", status -> "RUNNING".equals(status.state()));
         awaitArchiver("kept", status -> "RUNNING".equals(status.state()));

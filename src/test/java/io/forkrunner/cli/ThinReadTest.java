@@ -50,23 +50,32 @@ class ThinReadTest {
         Ports.Range ports = Ports.range(10);
         int forkPort = ports.first() + 1;
         poolPort = ports.first() + 2;
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: " + ports.yaml() + " }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
-                        + "  bare:\n    engine: postgresql\n    region: eu-local\n    host: 127.0.0.1\n    port: "
-                        + source.port() + "\n    user: postgres\n    password: ${file:var/secrets/shop}\n"
-                        + "    backups: { keep: 1, wal: none }\n");
-        home.write(
-                "jobs/nightly.yml",
-                "source: shop\ntarget:\n  name: nightly-{run}\nschedule:\n  cron: \"0 30 2 * * ?\"\n"
-                        + "  zone: Europe/Helsinki\n");
-        home.write(
-                "jobs/hourly.yml",
-                "source: shop\ntarget:\n  name: hourly-{run}\nschedule:\n  cron: \"0 15 * * * ?\"\n  zone: UTC\n");
-        home.write("jobs/orphan.yml", "source: bare\ntarget:\n  name: orphan-{run}\n");
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.declareServices(
+                ports,
+                source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"),
+                source.serviceYamlAs("bare", "eu-local", "{ keep: 1, wal: none }"));
+        home.job("nightly", """
+                source: shop
+                target:
+                  name: nightly-{run}
+                schedule:
+                  cron: "0 30 2 * * ?"
+                  zone: Europe/Helsinki
+                """);
+        home.job("hourly", """
+                source: shop
+                target:
+                  name: hourly-{run}
+                schedule:
+                  cron: "0 15 * * * ?"
+                  zone: UTC
+                """);
+        home.job("orphan", """
+                source: bare
+                target:
+                  name: orphan-{run}
+                """);
+        home.backUp("shop");
         failedRun = failedRun();
         CliResult schedules = home.cli("schedules"); // places the triggers
         assertThat(schedules.exitCode()).as(schedules.toString()).isZero();
@@ -136,9 +145,14 @@ class ThinReadTest {
 
     @Test
     void aJobWhoseScheduleWasEditedIsShownWithItsNewScheduleNotTheStoredOne() {
-        home.write(
-                "jobs/hourly.yml",
-                "source: shop\ntarget:\n  name: hourly-{run}\nschedule:\n  cron: \"0 45 4 * * ?\"\n  zone: UTC\n");
+        home.job("hourly", """
+                source: shop
+                target:
+                  name: hourly-{run}
+                schedule:
+                  cron: "0 45 4 * * ?"
+                  zone: UTC
+                """);
 
         CliResult listed = home.cli("schedules", "--json");
 

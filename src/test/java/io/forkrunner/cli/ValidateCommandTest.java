@@ -94,15 +94,22 @@ class ValidateCommandTest {
 
     @Test
     void everyFileWithProblemsIsListed() throws IOException {
-        Path home = home(
-                "config/services.yml",
-                SERVICES,
-                "jobs/one.yml",
-                "source: shop\ntarget:\n  name: one-{date}\nfrom: yesterday\n",
-                "jobs/two.yml",
-                "source: shop\ntarget:\n  name: two-{date}\n  version: 9\n",
-                "jobs/three.yml",
-                "source: shop\ntarget:\n  name: three-{day}\n");
+        Path home =
+                home("config/services.yml", SERVICES, "jobs/one.yml", """
+                source: shop
+                target:
+                  name: one-{date}
+                from: yesterday
+                """, "jobs/two.yml", """
+                source: shop
+                target:
+                  name: two-{date}
+                  version: 9
+                """, "jobs/three.yml", """
+                source: shop
+                target:
+                  name: three-{day}
+                """);
 
         Result result = validate(home);
 
@@ -122,7 +129,10 @@ class ValidateCommandTest {
                 "config/services.yml",
                 SERVICES.replace("user: postgres }", "user: postgres, password: " + password + " }"),
                 "config/forkrunner.yml",
-                "metadata:\n  password: \"" + password + "\"\n");
+                """
+                metadata:
+                  password: "%s"
+                """.formatted(password));
 
         Result result = validate(home);
 

@@ -46,12 +46,18 @@ class CloneForkTest {
             statement.execute("create table entries as select g as id, md5(g::text) as note"
                     + " from generate_series(1, " + ROWS + ") g");
         }
-        home.write(
-                "config/services.yml",
-                "regions:\n  local: { provisioner: local, root: var/regions/local, ports: "
-                        + Ports.range(20).yaml() + " }\n" + "services:\n"
-                        + source.serviceYaml("local", "{ keep: 2, wal: stream }"));
-        home.write("jobs/copy.yml", "source: ledger\ndatabase: ledger\ntarget:\n  name: copy-{run}\n");
+        home.write("config/services.yml", """
+                regions:
+                  local: { provisioner: local, root: var/regions/local, ports: %s }
+                services:
+                %s""".formatted(
+                        Ports.range(20).yaml(), source.serviceYaml("local", "{ keep: 2, wal: stream }")));
+        home.job("copy", """
+                source: ledger
+                database: ledger
+                target:
+                  name: copy-{run}
+                """);
         home.serveAndBackUp("ledger");
     }
 

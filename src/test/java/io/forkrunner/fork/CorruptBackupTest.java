@@ -38,16 +38,17 @@ class CorruptBackupTest {
         home = TestHome.create("corrupt-backup");
         damaged = TestSource.start(home, "damaged", "Damaged-pw-61c2");
         unlisted = TestSource.start(home, "unlisted", "Unlisted-pw-0b7e");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(10).yaml() + " }\n"
-                        + "services:\n" + damaged.serviceYaml("eu-local", "{ keep: 3, wal: none }")
-                        + unlisted.serviceYaml("eu-local", "{ keep: 3, wal: none }"));
+        home.declareServices(
+                Ports.range(10),
+                damaged.serviceYaml("eu-local", "{ keep: 3, wal: none }"),
+                unlisted.serviceYaml("eu-local", "{ keep: 3, wal: none }"));
         for (String service : List.of("damaged", "unlisted")) {
-            home.write(
-                    "jobs/" + service + ".yml",
-                    "source: " + service + "\ndatabase: shop\ntarget:\n  name: " + service + "-{run}\n");
+            home.job(service, """
+                    source: %1$s
+                    database: shop
+                    target:
+                      name: %1$s-{run}
+                    """.formatted(service));
         }
     }
 

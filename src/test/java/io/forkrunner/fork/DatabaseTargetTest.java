@@ -71,27 +71,41 @@ class DatabaseTargetTest {
             statement.execute("create table kept (id int)");
             statement.execute("insert into kept values (42)");
         }
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(20).yaml() + " }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }")
-                        + reports.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
-        home.write(
-                "jobs/intodb.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: shop-copy-{run}\n  server: reports\n"
-                        + "  database: shop_copy_{run}\nchecks:\n  - select count(*) = 110 from t1\n");
-        home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  lease: 5s\n");
-        home.write(
-                "jobs/killed.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: killed-{run}\n  server: reports\n"
-                        + "  database: killed_{run}\n");
-        home.write(
-                "jobs/clash.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: clash-{run}\n  server: reports\n"
-                        + "  database: taken\n");
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.declareServices(
+                Ports.range(20),
+                source.serviceYaml("eu-local", "{ keep: 1, wal: none }"),
+                reports.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
+        home.job("intodb", """
+                source: shop
+                database: shop
+                target:
+                  name: shop-copy-{run}
+                  server: reports
+                  database: shop_copy_{run}
+                checks:
+                  - select count(*) = 110 from t1
+                """);
+        home.addSettings("""
+                runs:
+                  lease: 5s
+                """);
+        home.job("killed", """
+                source: shop
+                database: shop
+                target:
+                  name: killed-{run}
+                  server: reports
+                  database: killed_{run}
+                """);
+        home.job("clash", """
+                source: shop
+                database: shop
+                target:
+                  name: clash-{run}
+                  server: reports
+                  database: taken
+                """);
+        home.backUp("shop");
     }
 
     @AfterAll
@@ -220,10 +234,15 @@ class DatabaseTargetTest {
     @Test
     @Order(3)
     void withUsersNoneTheNewDatabaseBelongsToTheServersLoginAndNoRoleIsCreated() throws Exception {
-        home.write(
-                "jobs/plain.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: plain-{run}\n  server: reports\n"
-                        + "  database: plain_{run}\nusers: none\n");
+        home.job("plain", """
+                source: shop
+                database: shop
+                target:
+                  name: plain-{run}
+                  server: reports
+                  database: plain_{run}
+                users: none
+                """);
         String rolesBefore = reports.sql("select string_agg(rolname, ',' order by rolname) from pg_roles");
 
         CliResult result = home.cli("run", "plain", "--json");
@@ -252,10 +271,15 @@ class DatabaseTargetTest {
     @Test
     @Order(4)
     void aTableLoadedWithFewerRowsThanTheTemporaryRestoreFailsTheRunAtVerifyNamingIt() throws Exception {
-        home.write(
-                "jobs/short.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: short-{run}\n  server: reports\n"
-                        + "  database: short_{run}\nusers: none\n");
+        home.job("short", """
+                source: shop
+                database: shop
+                target:
+                  name: short-{run}
+                  server: reports
+                  database: short_{run}
+                users: none
+                """);
         JsonNode running = home.killWhileRestoring("short", TestHome::loadingTables);
         String id = running.path("run").asText();
         List<String> loaded =
@@ -297,9 +321,14 @@ class DatabaseTargetTest {
 
     @Test
     void aServerTargetWithARegionOrVersionIsBadInput() throws Exception {
-        home.write(
-                "jobs/bad.yml",
-                "source: shop\ntarget:\n  name: bad-{run}\n  server: reports\n  database: bad\n  version: 17\n");
+        home.job("bad", """
+                source: shop
+                target:
+                  name: bad-{run}
+                  server: reports
+                  database: bad
+                  version: 17
+                """);
         try {
             CliResult result = home.cli("validate");
             assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);

@@ -30,15 +30,17 @@ class DropRefusalTest {
         home = TestHome.create("drop-refusal");
         source = TestSource.start(home, "shop", "Shop-pw-1912");
         source.sql("create table items as select g as id, md5(g::text) as note from generate_series(1, 5000) g");
-        home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  copy-rate: 2MB\n");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(10).yaml() + " }\nservices:\n"
-                        + source.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
-        home.write("jobs/slow.yml", "source: shop\ntarget:\n  name: slow-{run}\n");
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.addSettings("""
+                runs:
+                  copy-rate: 2MB
+                """);
+        home.declareServices(Ports.range(10), source.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
+        home.job("slow", """
+                source: shop
+                target:
+                  name: slow-{run}
+                """);
+        home.backUp("shop");
     }
 
     @AfterAll

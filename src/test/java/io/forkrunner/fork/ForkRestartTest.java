@@ -44,19 +44,21 @@ class ForkRestartTest {
             statement.execute(
                     "create table items as select g as id, md5(g::text) as note from generate_series(1, 5000) g");
         }
-        home.write(
-                "config/forkrunner.yml",
-                home.read("config/forkrunner.yml") + "runs:\n  lease: " + LEASE.toSeconds() + "s\n  copy-rate: 2MB\n");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(20).yaml() + " }\n" + "services:\n"
-                        + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
+        home.addSettings("""
+                runs:
+                  lease: %ds
+                  copy-rate: 2MB
+                """.formatted(LEASE.toSeconds()));
+        home.declareServices(Ports.range(20), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
         for (String job : List.of("killed", "alive", "terminated")) {
-            home.write(
-                    "jobs/" + job + ".yml",
-                    "source: shop\ndatabase: shop\ntarget:\n  name: " + job + "-{run}\n"
-                            + "checks:\n  - select count(*) = 5000 from items\n");
+            home.job(job, """
+                    source: shop
+                    database: shop
+                    target:
+                      name: %s-{run}
+                    checks:
+                      - select count(*) = 5000 from items
+                    """.formatted(job));
         }
         home.serveAndBackUp("shop");
     }
@@ -158,25 +160,7 @@ class ForkRestartTest {
         return await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(300))
                 .ignoreExceptions()
-                .until(
-                        () -> {
-                            for (JsonNode run :
-                                    JSON.readTree(home.cli("status", "--json").out())) {
-                                if (run.path("job").asText().equals(job)) {
-                                    for (JsonNode step : run.path("steps")) {
-                                        if (step.path("name").asText().equals("restore-data")
-                                                && step.path("state").asText().equals("STARTED")
-                                                && step.path("progress")
-                                                        .asText()
-                                                        .startsWith("bytes laid down")) {
-                                            return run;
-                                        }
-                                    }
-                                }
-                            }
-                            return null;
-                        },
-                        run -> run != null);
+                .until(() -> home.runRestoring(job, TestHome::layingDown), run -> run != null);
     }
 
     private static String state(long run) {
@@ -200,12 +184,7 @@ class ForkRestartTest {
     }
 
     private static int countOnFork(String fork) throws Exception {
-        int port = -1;
-        for (JsonNode record : JSON.readTree(home.cli("forks", "--json").out())) {
-            if (record.path("name").asText().equals(fork)) {
-                port = record.path("port").asInt();
-            }
-        }
+        int port = home.forkPort(fork);
         Properties login = new Properties();
         login.setProperty("user", "postgres");
         login.setProperty("password", source.password());

@@ -50,49 +50,82 @@ class ForkRunTest {
         us = Ports.range(9);
         Ports.Range full = Ports.range(1);
         occupied = new ServerSocket(full.first(), 1, InetAddress.getLoopbackAddress());
-        home.write(
-                "config/services.yml",
-                "regions:\n"
-                        + "  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(50).yaml() + " }\n"
-                        + "  us-local: { provisioner: local, root: var/regions/us, ports: " + us.yaml() + " }\n"
-                        + "  full: { provisioner: local, root: var/regions/full, ports: " + full.yaml() + " }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 3, wal: stream }")
-                        + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n"
-                        + "  nobackup:\n    engine: postgresql\n    region: eu-local\n    host: 127.0.0.1\n    port: "
-                        + source.port() + "\n    user: postgres\n    password: ${file:var/secrets/shop}\n"
-                        + "    backups: { keep: 1, wal: stream }\n");
-        home.write(
-                "jobs/copy.yml",
-                "source: shop\ntarget:\n  name: copy-{run}\nretention:\n  keep: 2\n"
-                        + "checks:\n  - select count(*) >= 0 from orders\n");
-        home.write("jobs/clone-us.yml", "source: shop\ntarget:\n  name: clone-{run}\n  region: us-local\n");
-        home.write("jobs/orphan.yml", "source: nobackup\ntarget:\n  name: orphan-{run}\n");
-        home.write("jobs/bare.yml", "source: shop\ntarget:\n  name: bare-{run}\nusers: none\npools: none\n");
-        home.write(
-                "jobs/doubtful.yml",
-                "source: shop\ntarget:\n  name: doubtful-{run}\nchecks:\n"
-                        + "  - select count(*) >= 0 from orders\n  - select count(*) < 0 from orders\n");
-        home.write(
-                "jobs/announced.yml",
-                "source: shop\ntarget:\n  name: announced-{run}\nintegrations:\n"
-                        + "  - { type: webhook, url: \"http://127.0.0.1:" + WEBHOOK_PORT + "/forks\" }\n"
-                        + "  - { type: prometheus, file: var/prometheus/forks.json }\nretention:\n  keep: 1\n");
-        home.write("jobs/crowded.yml", "source: shop\ntarget:\n  name: crowded-{run}\n  region: full\n");
-        home.write(
-                "jobs/flaky.yml",
-                "source: shop\ntarget:\n  name: flaky-{run}\nintegrations:\n"
-                        + "  - { type: sql, file: jobs/sql/mark.sql }\n"
-                        + "  - { type: command, argv: [\"test\", \"-f\", \"" + home.path("var/ready") + "\"] }\n");
+        home.write("config/services.yml", """
+                regions:
+                  eu-local: { provisioner: local, root: var/regions/eu, ports: %s }
+                  us-local: { provisioner: local, root: var/regions/us, ports: %s }
+                  full: { provisioner: local, root: var/regions/full, ports: %s }
+                services:
+                %s%s%s""".formatted(
+                        Ports.range(50).yaml(),
+                        us.yaml(),
+                        full.yaml(),
+                        source.serviceYaml("eu-local", "{ keep: 3, wal: stream }"),
+                        TestSource.appPool(4),
+                        source.serviceYamlAs("nobackup", "eu-local", "{ keep: 1, wal: stream }")));
+        home.job("copy", """
+                source: shop
+                target:
+                  name: copy-{run}
+                retention:
+                  keep: 2
+                checks:
+                  - select count(*) >= 0 from orders
+                """);
+        home.job("clone-us", """
+                source: shop
+                target:
+                  name: clone-{run}
+                  region: us-local
+                """);
+        home.job("orphan", """
+                source: nobackup
+                target:
+                  name: orphan-{run}
+                """);
+        home.job("bare", """
+                source: shop
+                target:
+                  name: bare-{run}
+                users: none
+                pools: none
+                """);
+        home.job("doubtful", """
+                source: shop
+                target:
+                  name: doubtful-{run}
+                checks:
+                  - select count(*) >= 0 from orders
+                  - select count(*) < 0 from orders
+                """);
+        home.job("announced", """
+                source: shop
+                target:
+                  name: announced-{run}
+                integrations:
+                  - { type: webhook, url: "http://127.0.0.1:%d/forks" }
+                  - { type: prometheus, file: var/prometheus/forks.json }
+                retention:
+                  keep: 1
+                """.formatted(WEBHOOK_PORT));
+        home.job("crowded", """
+                source: shop
+                target:
+                  name: crowded-{run}
+                  region: full
+                """);
+        home.job("flaky", """
+                source: shop
+                target:
+                  name: flaky-{run}
+                integrations:
+                  - { type: sql, file: jobs/sql/mark.sql }
+                  - { type: command, argv: ["test", "-f", "%s"] }
+                """.formatted(home.path("var/ready")));
         home.write(
                 "jobs/sql/mark.sql",
-                "insert into orders values (-1, 'marked by the sql integration')" + " on conflict do nothing;\n");
-        home.start("serve", Map.of(), "serve");
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> Files.exists(home.path("var/log/serve.out"))
-                        && home.read("var/log/serve.out").contains("archiving WAL of shop (pid"));
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+                "insert into orders values (-1, 'marked by the sql integration') on conflict do nothing;\n");
+        home.serveAndBackUp("shop");
     }
 
     @AfterAll

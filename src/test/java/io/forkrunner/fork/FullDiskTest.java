@@ -35,15 +35,21 @@ class FullDiskTest {
         TestSource source = TestSource.start(home, "shop", "Shop-pw-90ae");
         source.sql("create database shop");
         root = home.tmpfs("var/regions/tiny", 8);
-        home.write(
-                "config/services.yml",
-                "regions:\n  tiny: { provisioner: local, root: var/regions/tiny, ports: "
-                        + Ports.range(10).yaml() + " }\n" + "services:\n"
-                        + source.serviceYaml("tiny", "{ keep: 2, wal: none }"));
-        home.write("jobs/full.yml", "source: shop\ndatabase: shop\ntarget:\n  name: full-{run}\n  region: tiny\n");
+        home.write("config/services.yml", """
+                regions:
+                  tiny: { provisioner: local, root: var/regions/tiny, ports: %s }
+                services:
+                %s""".formatted(
+                        Ports.range(10).yaml(), source.serviceYaml("tiny", "{ keep: 2, wal: none }")));
+        home.job("full", """
+                source: shop
+                database: shop
+                target:
+                  name: full-{run}
+                  region: tiny
+                """);
         api = home.serve();
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.backUp("shop");
     }
 
     @AfterAll

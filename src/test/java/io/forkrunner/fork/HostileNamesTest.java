@@ -84,16 +84,22 @@ class HostileNamesTest {
             }
         }
         server = TestSource.start(home, "target", "Target-pw-83");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(40).yaml() + " }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }")
-                        + server.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
-        home.write("jobs/physical.yml", "source: hostile\ntarget:\n  name: physical-{run}\n");
-        home.write("jobs/upgrade.yml", "source: hostile\ntarget:\n  name: upgrade-{run}\n  version: 17\n");
-        CliResult backup = home.cli("backup", "hostile");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.declareServices(
+                Ports.range(40),
+                source.serviceYaml("eu-local", "{ keep: 1, wal: none }"),
+                server.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
+        home.job("physical", """
+                source: hostile
+                target:
+                  name: physical-{run}
+                """);
+        home.job("upgrade", """
+                source: hostile
+                target:
+                  name: upgrade-{run}
+                  version: 17
+                """);
+        home.backUp("hostile");
     }
 
     @AfterAll
@@ -127,10 +133,14 @@ class HostileNamesTest {
     void aDatabaseTargetOfAHostileDatabaseIsAnEqualCopy() throws Exception {
         for (String database : List.of(DATABASES.get(0), DATABASES.get(4), DATABASES.get(6))) {
             String job = "into-" + DATABASES.indexOf(database);
-            home.write(
-                    "jobs/" + job + ".yml",
-                    "source: hostile\ndatabase: " + JSON.writeValueAsString(database) + "\ntarget:\n  name: " + job
-                            + "-{run}\n  server: target\n  database: copy_{run}\n");
+            home.job(job, """
+                    source: hostile
+                    database: %s
+                    target:
+                      name: %s-{run}
+                      server: target
+                      database: copy_{run}
+                    """.formatted(JSON.writeValueAsString(database), job));
 
             CliResult run = home.cli("run", job, "--json");
 

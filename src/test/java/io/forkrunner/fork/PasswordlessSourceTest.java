@@ -47,15 +47,23 @@ class PasswordlessSourceTest {
             statement.execute("insert into orders select g, md5(g::text) from generate_series(1, 2000) g");
             statement.execute("grant select on orders to app");
         }
-        home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  lease: 5s\n");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(40).yaml() + " }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
-                        + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 2 }\n");
-        home.write("jobs/plain.yml", "source: shop\ntarget:\n  name: plain-{run}\n");
-        home.write("jobs/to17.yml", "source: shop\ntarget:\n  name: to17-{run}\n  version: 17\n");
+        home.addSettings("""
+                runs:
+                  lease: 5s
+                """);
+        home.declareServices(
+                Ports.range(40), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(2));
+        home.job("plain", """
+                source: shop
+                target:
+                  name: plain-{run}
+                """);
+        home.job("to17", """
+                source: shop
+                target:
+                  name: to17-{run}
+                  version: 17
+                """);
         home.serveAndBackUp("shop");
     }
 

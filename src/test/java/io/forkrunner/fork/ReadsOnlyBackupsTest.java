@@ -53,23 +53,37 @@ class ReadsOnlyBackupsTest {
             statement.execute("alter table items owner to app");
         }
         TestSource reports = TestSource.start(home, "reports", "Reports-pw-8e3");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(30).yaml() + " }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }")
-                        + reports.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
-        home.write(
-                "jobs/physical.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: physical-{run}\nchecks:\n  - " + ROWS + "\n");
-        home.write(
-                "jobs/upgrade.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: upgrade-{run}\n  version: 17\nchecks:\n  - " + ROWS
-                        + "\n");
-        home.write(
-                "jobs/intodb.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: intodb-{run}\n  server: reports\n"
-                        + "  database: shop_{run}\nchecks:\n  - " + ROWS + "\n");
+        home.declareServices(
+                Ports.range(30),
+                source.serviceYaml("eu-local", "{ keep: 1, wal: none }"),
+                reports.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
+        home.job("physical", """
+                source: shop
+                database: shop
+                target:
+                  name: physical-{run}
+                checks:
+                  - %s
+                """.formatted(ROWS));
+        home.job("upgrade", """
+                source: shop
+                database: shop
+                target:
+                  name: upgrade-{run}
+                  version: 17
+                checks:
+                  - %s
+                """.formatted(ROWS));
+        home.job("intodb", """
+                source: shop
+                database: shop
+                target:
+                  name: intodb-{run}
+                  server: reports
+                  database: shop_{run}
+                checks:
+                  - %s
+                """.formatted(ROWS));
         sourceLog = home.path("var/sources/shop/log/postgresql.log");
         long before = Files.size(sourceLog);
 

@@ -3,7 +3,6 @@ package io.forkrunner.fork;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
@@ -41,19 +40,22 @@ class TemporaryInstanceTest {
         TestSource alpha = source("alpha", "Alpha-pw-31", 3000);
         TestSource beta = source("beta", "Beta-pw-47", 5000);
         // slow lay-down, so that the second run makes its temporary instance while the first still uses its own
-        home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  copy-rate: 1MB\n");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(40).yaml() + " }\n"
-                        + "services:\n" + alpha.serviceYaml("eu-local", "{ keep: 1, wal: none }")
-                        + beta.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
+        home.addSettings("""
+                runs:
+                  copy-rate: 1MB
+                """);
+        home.declareServices(
+                Ports.range(40),
+                alpha.serviceYaml("eu-local", "{ keep: 1, wal: none }"),
+                beta.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
         for (String name : new String[] {"alpha", "beta"}) {
-            home.write(
-                    "jobs/" + name + ".yml",
-                    "source: " + name + "\ntarget:\n  name: " + SHARED + "{run}\n  version: 17\n");
-            CliResult backup = home.cli("backup", name);
-            assertThat(backup.exitCode()).as(backup.toString()).isZero();
+            home.job(name, """
+                    source: %s
+                    target:
+                      name: %s{run}
+                      version: 17
+                    """.formatted(name, SHARED));
+            home.backUp(name);
         }
 
         Process first = home.start("run-alpha", Map.of(), "run", "alpha");

@@ -1,7 +1,6 @@
 package io.forkrunner.fork;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
@@ -13,13 +12,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,17 +49,20 @@ class UpgradeForkTest {
             statement.execute("alter table t1 add constraint t1_positive check (id > 0)");
             statement.execute("grant select on all tables in schema public to app");
         }
-        home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  lease: 5s\n");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(50).yaml() + " }\n"
-                        + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
-                        + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n");
-        home.write(
-                "jobs/to17.yml",
-                "source: shop\ntarget:\n  name: to17-{run}\n  version: 17\n" + "checks:\n  - select count(*) = "
-                        + TABLES + " from information_schema.tables where table_schema = 'public'\n");
+        home.addSettings("""
+                runs:
+                  lease: 5s
+                """);
+        home.declareServices(
+                Ports.range(50), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(4));
+        home.job("to17", """
+                source: shop
+                target:
+                  name: to17-{run}
+                  version: 17
+                checks:
+                  - select count(*) = %d from information_schema.tables where table_schema = 'public'
+                """.formatted(TABLES));
         home.write("jobs/killed.yml", home.read("jobs/to17.yml").replace("to17-{run}", "killed-{run}"));
         home.serveAndBackUp("shop");
     }
@@ -132,14 +132,7 @@ class UpgradeForkTest {
 
     @Test
     void aKillDuringTheLogicalRestoreRestartsWithTheTablesNotYetRestored() throws Exception {
-
-        Process runner = home.start("killed", Map.of(), "run", "killed");
-        JsonNode running = await().atMost(Duration.ofSeconds(180))
-                .pollInterval(Duration.ofMillis(300))
-                .ignoreExceptions()
-                .until(() -> home.runRestoring("killed", TestHome::loadingTables), node -> node != null);
-        runner.destroyForcibly();
-        assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        JsonNode running = home.killWhileRestoring("killed", TestHome::loadingTables);
         long id = running.path("run").asLong();
         String fork = running.path("fork").asText();
         Path loaded = home.path("var/regions/eu/" + fork + "/tables-loaded");
@@ -172,12 +165,7 @@ class UpgradeForkTest {
     }
 
     private static Connection fork(String fork, String database) throws Exception {
-        int port = -1;
-        for (JsonNode record : JSON.readTree(home.cli("forks", "--json").out())) {
-            if (record.path("name").asText().equals(fork)) {
-                port = record.path("port").asInt();
-            }
-        }
+        int port = home.forkPort(fork);
         Properties login = new Properties();
         login.setProperty("user", "postgres");
         login.setProperty("password", source.password());

@@ -79,61 +79,74 @@ class NotificationTest {
                                         "  tokens:\n",
                                         "  tokens:\n    - { name: ci, role: operator, secret: \"${file:var/secrets/ci-token}\" }\n")
                         + "runs:\n  lease: 6s\n");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(50).yaml() + " }\n" + "services:\n"
-                        + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
+        home.declareServices(Ports.range(50), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
         // the check quotes the source's password, so that its error does: the notification must not
-        home.write(
-                "jobs/doomed.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: doomed-{run}\nchecks:\n"
-                        + "  - select count(*) < 0 from orders where item <> '" + source.password() + "'\n"
-                        + "notifications:\n"
-                        + "  - { on: failure, url: \"" + hooks + "/failures\" }\n"
-                        + "  - { on: success, url: \"" + hooks + "/successes\" }\n");
-        home.write(
-                "jobs/fine.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: fine-{run}\nchecks:\n"
-                        + "  - select count(*) = 1 from orders\n"
-                        + "notifications:\n"
-                        + "  - { on: success, url: \"" + hooks + "/successes\" }\n"
-                        + "  - { on: failure, url: \"" + hooks + "/failures\" }\n");
-        home.write(
-                "jobs/slow.yml",
-                "source: shop\ntarget:\n  name: slow-{run}\nintegrations:\n"
-                        + "  - { type: command, argv: [/bin/sleep, \"120\"] }\n"
-                        + "notifications:\n"
-                        + "  - { on: long-running, url: \"" + hooks + "/slow\", after: 1s }\n");
-        home.write(
-                "jobs/unproven.yml",
-                "source: shop\ntarget:\n  name: unproven-{run}\nintegrations:\n"
-                        + "  - { type: command, argv: [/bin/sleep, \"120\"] }\n"
-                        + "notifications:\n"
-                        + "  - { on: long-running, url: \"" + hooks + "/slow\", after: 1x }\n");
-        home.write(
-                "jobs/usual.yml",
-                "source: shop\ntarget:\n  name: usual-{run}\nintegrations:\n"
-                        + "  - { type: command, argv: [/bin/sh, -c, \"if [ -f " + home.path("var/slow-down")
-                        + " ]; then exec /bin/sleep 120; fi\"] }\n"
-                        + "notifications:\n"
-                        + "  - { on: long-running, url: \"" + hooks + "/slow\", after: 2x }\n");
-        home.write(
-                "jobs/killed.yml",
-                "source: shop\ntarget:\n  name: killed-{run}\nintegrations:\n"
-                        + "  - { type: command, argv: [/bin/sleep, \"120\"] }\n"
-                        + "notifications:\n"
-                        + "  - { on: failure, url: \"" + hooks + "/died\" }\n");
-        home.write(
-                "jobs/late.yml",
-                "source: shop\ntarget:\n  name: late-{run}\nnotifications:\n" + "  - { on: success, url: \"" + hooks
-                        + "/late\" }\n");
-        serve = home.start("serve", Map.of(), "serve");
-        await().atMost(Duration.ofSeconds(60))
-                .ignoreExceptions()
-                .until(() -> home.read("var/log/serve.out").contains("archiving WAL of shop (pid"));
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.job("doomed", """
+                source: shop
+                database: shop
+                target:
+                  name: doomed-{run}
+                checks:
+                  - select count(*) < 0 from orders where item <> '%2$s'
+                notifications:
+                  - { on: failure, url: "%1$s/failures" }
+                  - { on: success, url: "%1$s/successes" }
+                """.formatted(hooks, source.password()));
+        home.job("fine", """
+                source: shop
+                database: shop
+                target:
+                  name: fine-{run}
+                checks:
+                  - select count(*) = 1 from orders
+                notifications:
+                  - { on: success, url: "%1$s/successes" }
+                  - { on: failure, url: "%1$s/failures" }
+                """.formatted(hooks));
+        home.job("slow", """
+                source: shop
+                target:
+                  name: slow-{run}
+                integrations:
+                  - { type: command, argv: [/bin/sleep, "120"] }
+                notifications:
+                  - { on: long-running, url: "%s/slow", after: 1s }
+                """.formatted(hooks));
+        home.job("unproven", """
+                source: shop
+                target:
+                  name: unproven-{run}
+                integrations:
+                  - { type: command, argv: [/bin/sleep, "120"] }
+                notifications:
+                  - { on: long-running, url: "%s/slow", after: 1x }
+                """.formatted(hooks));
+        home.job("usual", """
+                source: shop
+                target:
+                  name: usual-{run}
+                integrations:
+                  - { type: command, argv: [/bin/sh, -c, "if [ -f %s ]; then exec /bin/sleep 120; fi"] }
+                notifications:
+                  - { on: long-running, url: "%s/slow", after: 2x }
+                """.formatted(home.path("var/slow-down"), hooks));
+        home.job("killed", """
+                source: shop
+                target:
+                  name: killed-{run}
+                integrations:
+                  - { type: command, argv: [/bin/sleep, "120"] }
+                notifications:
+                  - { on: failure, url: "%s/died" }
+                """.formatted(hooks));
+        home.job("late", """
+                source: shop
+                target:
+                  name: late-{run}
+                notifications:
+                  - { on: success, url: "%s/late" }
+                """.formatted(hooks));
+        serve = home.serveAndBackUp("shop");
     }
 
     private static void startReceiver() throws Exception {

@@ -66,14 +66,13 @@ class RenameTest {
         stock = TestSource.start(home, "stock", "Stock-pw-3003");
         stock.sql("create table items as select g as id, md5(g::text) as note from generate_series(1, 5000) g");
         depot = TestSource.start(home, "depot", "Depot-pw-6006");
-        String services = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                + Ports.range(20).yaml() + " }\n"
-                + "services:\n" + stock.serviceYaml("eu-local", "{ keep: 2, wal: none }")
-                + depot.serviceYaml("eu-local", "{ keep: 2, wal: none }")
-                + DEPOT_POOLER
-                + source.serviceYaml("eu-local", "{ keep: 2, wal: none }")
-                + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n";
-        home.write("config/services.yml", services);
+        home.declareServices(
+                Ports.range(20),
+                stock.serviceYaml("eu-local", "{ keep: 2, wal: none }"),
+                depot.serviceYaml("eu-local", "{ keep: 2, wal: none }"),
+                DEPOT_POOLER,
+                source.serviceYaml("eu-local", "{ keep: 2, wal: none }"),
+                TestSource.appPool(4));
         // the source's own pooler: a real PgBouncer in front of it, in transaction mode
         try (Forkrunner forkrunner = Forkrunner.boot(home.home(), false)) {
             forkrunner
@@ -88,7 +87,7 @@ class RenameTest {
                                     List.of(new ServiceDefinition.Pool(
                                             "app", "shop", "app", ServiceDefinition.PoolMode.TRANSACTION, 4))));
         }
-        home.write("config/services.yml", services + "    pooler: " + POOLER + "\n");
+        home.write("config/services.yml", home.read("config/services.yml") + "    pooler: " + POOLER + "\n");
     }
 
     @AfterAll
@@ -204,8 +203,11 @@ class RenameTest {
     @Order(4)
     void aRenameKilledDuringItsForkGoesOnWhenRunAgain() throws Exception {
         // slow enough to be killed while restoring; a short lease so that the dead run can be taken up soon
-        home.write(
-                "config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  lease: 5s\n  copy-rate: 2MB\n");
+        home.addSettings("""
+                runs:
+                  lease: 5s
+                  copy-rate: 2MB
+                """);
         Process rename = home.start("rename-killed", Map.of(), "rename", "stock", "stock-v2");
         long run = await().atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(500))

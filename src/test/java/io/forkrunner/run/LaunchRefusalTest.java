@@ -22,13 +22,14 @@ class LaunchRefusalTest {
     @BeforeAll
     static void homeWithAJob() {
         home = TestHome.create("launch-refusal");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(10).yaml() + " }\nservices:\n"
-                        + "  shop: { engine: postgresql, region: eu-local, host: 127.0.0.1, port: " + Ports.one() + ","
-                        + " user: postgres }\n");
-        home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
+        home.declareServices(Ports.range(10), """
+                  shop: { engine: postgresql, region: eu-local, host: 127.0.0.1, port: %d, user: postgres }
+                """.formatted(Ports.one()));
+        home.job("copy", """
+                source: shop
+                target:
+                  name: copy-{run}
+                """);
     }
 
     @AfterAll

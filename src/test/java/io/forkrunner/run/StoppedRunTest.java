@@ -27,7 +27,11 @@ import tools.jackson.databind.json.JsonMapper;
 class StoppedRunTest {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final String SLOW = "runs:\n  lease: 6s\n  copy-rate: 1MB\n";
+    static final String SLOW = """
+            runs:
+              lease: 6s
+              copy-rate: 1MB
+            """;
     static TestHome home;
     static TestSource source;
     static String settings;
@@ -45,13 +49,14 @@ class StoppedRunTest {
         }
         settings = home.read("config/forkrunner.yml");
         home.write("config/forkrunner.yml", settings + SLOW);
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(20).yaml() + " }\n" + "services:\n"
-                        + source.serviceYaml("eu-local", "{ keep: 2, wal: none }"));
+        home.declareServices(Ports.range(20), source.serviceYaml("eu-local", "{ keep: 2, wal: none }"));
         for (String job : new String[] {"fenced", "terminated"}) {
-            home.write("jobs/" + job + ".yml", "source: shop\ndatabase: shop\ntarget:\n  name: " + job + "-{run}\n");
+            home.job(job, """
+                    source: shop
+                    database: shop
+                    target:
+                      name: %s-{run}
+                    """.formatted(job));
         }
         CliResult backup = home.cli("backup", "shop", "--json");
         assertThat(backup.exitCode()).as(backup.toString()).isZero();

@@ -30,10 +30,14 @@ class BurstTest {
             StringBuilder cron = new StringBuilder();
             ScheduledHome.fireTimes(40, 1, 1, cron);
             for (int i = 0; i < JOBS; i++) {
-                home.write(
-                        "jobs/burst-" + i + ".yml",
-                        "source: empty\ntarget:\n  name: burst-" + i + "-{run}\nschedule:\n  cron: \"" + cron
-                                + "\"\n  zone: UTC\n");
+                home.job("burst-" + i, """
+                        source: empty
+                        target:
+                          name: burst-%d-{run}
+                        schedule:
+                          cron: "%s"
+                          zone: UTC
+                        """.formatted(i, cron));
             }
             home.start("node-a", Map.of(), "serve");
 

@@ -17,7 +17,11 @@ import tools.jackson.databind.JsonNode;
 /** Nodes that die or are stopped mid-run: the run is taken over, or resumed by the next start, from its checkpoint. */
 class FailoverTest {
 
-    static final String RUNS = "runs:\n  lease: 8s\n  copy-rate: 4MB\n";
+    static final String RUNS = """
+            runs:
+              lease: 8s
+              copy-rate: 4MB
+            """;
 
     @Test
     void whenTheNodeRunningARestoreIsKilledTheOtherNodeCompletesTheRun() throws Exception {

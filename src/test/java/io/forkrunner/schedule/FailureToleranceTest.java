@@ -22,17 +22,13 @@ class FailureToleranceTest {
             TestSource store = TestSource.start(home, "meta", "Meta-pw-7f3a");
             String settings = home.read("config/forkrunner.yml");
             home.write(
-                    "config/forkrunner.yml",
-                    "metadata:\n  url: jdbc:postgresql://127.0.0.1:" + store.port()
-                            + "/forkrunner\n  user: postgres\n  password: ${file:var/secrets/meta}\n"
-                            + settings.substring(settings.indexOf("api:")));
-            home.write(
-                    "config/services.yml",
-                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                            + Ports.range(10).yaml() + " }\n"
-                            + "services:\n"
-                            + store.serviceYaml("eu-local", "{ keep: 1, wal: none }")
-                                    .replace("  meta:", "  shop:"));
+                    "config/forkrunner.yml", """
+                    metadata:
+                      url: jdbc:postgresql://127.0.0.1:%d/forkrunner
+                      user: postgres
+                      password: ${file:var/secrets/meta}
+                    %s""".formatted(store.port(), settings.substring(settings.indexOf("api:"))));
+            home.declareServices(Ports.range(10), store.serviceYamlAs("shop", "eu-local", "{ keep: 1, wal: none }"));
             Process node = home.start("node", Map.of(), "serve");
             await().atMost(Duration.ofSeconds(90))
                     .ignoreExceptions()
@@ -61,11 +57,14 @@ class FailureToleranceTest {
         try (TestHome home = TestHome.create("sweep-failure")) {
             TestSource source = TestSource.start(home, "shop", "Shop-pw-5e1d");
             Ports.Range ports = Ports.range(10);
-            home.write(
-                    "config/services.yml",
-                    "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: " + ports.yaml() + " }\n"
-                            + "services:\n" + source.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
-            home.write("jobs/expiring.yml", "source: shop\ntarget:\n  name: expiring-{run}\nretention:\n  ttl: 1m\n");
+            home.declareServices(ports, source.serviceYaml("eu-local", "{ keep: 1, wal: none }"));
+            home.job("expiring", """
+                    source: shop
+                    target:
+                      name: expiring-{run}
+                    retention:
+                      ttl: 1m
+                    """);
             assertThat(home.cli("forks").exitCode())
                     .as("the metadata tables made")
                     .isZero();
@@ -86,9 +85,14 @@ class FailureToleranceTest {
     }
 
     private static void job(TestHome home, String name) {
-        home.write(
-                "jobs/" + name + ".yml",
-                "source: shop\ntarget:\n  name: " + name + "-{run}\nschedule:\n  cron: \"0 0 3 * * ?\"\n  zone: UTC\n");
+        home.job(name, """
+                source: shop
+                target:
+                  name: %s-{run}
+                schedule:
+                  cron: "0 0 3 * * ?"
+                  zone: UTC
+                """.formatted(name));
     }
 
     private static void fork(TestHome home, String name, int port, String age, String server, String database)

@@ -20,7 +20,11 @@ import tools.jackson.databind.JsonNode;
 class NodeStartTest {
 
     /** Slow enough that the restore outlasts a start of the second node on a loaded machine. */
-    static final String RUNS = "runs:\n  lease: 8s\n  copy-rate: 512kB\n";
+    static final String RUNS = """
+            runs:
+              lease: 8s
+              copy-rate: 512kB
+            """;
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // a slow restore and several starts of a node, on a loaded machine
@@ -28,7 +32,11 @@ class NodeStartTest {
             throws Exception {
         try (ScheduledHome cluster = ScheduledHome.create("node-start", RUNS)) {
             TestHome home = cluster.home;
-            home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
+            home.job("copy", """
+                    source: shop
+                    target:
+                      name: copy-{run}
+                    """);
             Process first = home.start("first", Map.of(), "run", "copy");
             JsonNode restoring = await().atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(500))

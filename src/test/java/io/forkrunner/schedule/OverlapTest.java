@@ -23,8 +23,10 @@ class OverlapTest {
     void skipRecordsTheFireWithItsReasonAndQueueRunsItAfterwards() throws Exception {
         try (ScheduledHome cluster = ScheduledHome.create("overlap", "")) {
             Path release = cluster.home.path("var/release");
-            String held = "integrations:\n  - { type: command, argv: [/bin/sh, -c, \"while [ ! -f '" + release
-                    + "' ]; do sleep 0.2; done\"] }\n";
+            String held = """
+                    integrations:
+                      - { type: command, argv: [/bin/sh, -c, "while [ ! -f '%s' ]; do sleep 0.2; done"] }
+                    """.formatted(release);
             cluster.node("node-a");
             Instant[] fires = cluster.scheduleAhead(
                     15, 6, 2, Map.of("skipping", "  overlap: skip\n", "queueing", "  overlap: queue\n"), held);

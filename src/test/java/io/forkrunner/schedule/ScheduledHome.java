@@ -33,23 +33,25 @@ final class ScheduledHome implements AutoCloseable {
         TestHome home = TestHome.create(name);
         TestSource source = TestSource.start(home, "shop", "Shop-pw-" + name.hashCode());
         source.sql("create table items as select g as id from generate_series(1, 1000) g");
-        home.write("config/forkrunner.yml", home.read("config/forkrunner.yml") + runs);
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(20).yaml() + " }\nservices:\n"
-                        + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
+        home.addSettings(runs);
+        home.declareServices(Ports.range(20), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
         ScheduledHome scheduled = new ScheduledHome(home, source);
-        CliResult backup = home.cli("backup", "shop");
-        assertThat(backup.exitCode()).as(backup.toString()).isZero();
+        home.backUp("shop");
         return scheduled;
     }
 
     void job(String name, String schedule, String more) {
-        home.write(
-                "jobs/" + name + ".yml",
-                "source: shop\ntarget:\n  name: " + name + "-{run}\nschedule:\n" + schedule
-                        + "checks:\n  - select count(*) = 1000 from items\nretention:\n  keep: 1\n" + more);
+        home.job(name, """
+                source: shop
+                target:
+                  name: %s-{run}
+                schedule:
+                %s\
+                checks:
+                  - select count(*) = 1000 from items
+                retention:
+                  keep: 1
+                %s""".formatted(name, schedule, more));
     }
 
     Process node(String name) {

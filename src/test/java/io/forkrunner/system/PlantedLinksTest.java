@@ -57,13 +57,13 @@ class PlantedLinksTest {
         TestSource source = TestSource.start(home, "shop", "Shop-pw-6d1a");
         source.sql("create role app login password 'App-pw-3c9e'");
         source.sql("create database shop owner app");
-        String region = "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                + Ports.range(20).yaml() + " }\n";
-        String pool = "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 2 }\n";
-        home.write(
-                "config/services.yml",
-                region + "services:\n" + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + pool);
-        home.write("jobs/copy.yml", "source: shop\ntarget:\n  name: copy-{run}\n");
+        home.declareServices(
+                Ports.range(20), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(2));
+        home.job("copy", """
+                source: shop
+                target:
+                  name: copy-{run}
+                """);
     }
 
     @AfterEach

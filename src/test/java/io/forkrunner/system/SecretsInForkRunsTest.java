@@ -81,39 +81,52 @@ class SecretsInForkRunsTest {
         Path psqlSeen = home.path("sampler/psql-seen");
         Path commandSeen = home.path("sampler/command-seen");
         Files.createDirectories(psqlSeen.getParent());
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(20).yaml() + " }\n"
-                        + "services:\n"
-                        + shop.serviceYaml("eu-local", "{ keep: 1, wal: stream }")
-                                .replace("${file:var/secrets/shop}", "${env:SHOP_PASSWORD}")
-                        + reports.serviceYaml("eu-local", "{ keep: 1, wal: none }")
-                                .replace("${file:var/secrets/reports}", "${env:REPORTS_PASSWORD}"));
-        String notify = "notifications:\n  - { on: success, url: \"" + url + "/notified\" }\n"
-                + "  - { on: failure, url: \"" + url + "/notified\" }\n";
+        home.declareServices(
+                Ports.range(20),
+                shop.serviceYaml("eu-local", "{ keep: 1, wal: stream }")
+                        .replace("${file:var/secrets/shop}", "${env:SHOP_PASSWORD}"),
+                reports.serviceYaml("eu-local", "{ keep: 1, wal: none }")
+                        .replace("${file:var/secrets/reports}", "${env:REPORTS_PASSWORD}"));
+        String notify = """
+                notifications:
+                  - { on: success, url: "%1$s/notified" }
+                  - { on: failure, url: "%1$s/notified" }
+                """.formatted(url);
         // the sql integration and the command wait until the sampler has seen them running
         home.write(
                 "jobs/sql/wait.sql",
                 "do $$ begin for i in 1..1200 loop exit when (pg_stat_file('" + psqlSeen
                         + "', true)).size is not null; perform pg_sleep(0.1); end loop; end $$;\n");
-        home.write(
-                "jobs/integrated.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: integrated-{run}\nintegrations:\n"
-                        + "  - { type: sql, file: jobs/sql/wait.sql }\n"
-                        + "  - { type: command, argv: [/bin/sh, -c, \"i=0; while [ ! -f " + commandSeen
-                        + " ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; test -f " + commandSeen
-                        + "\", waiting-for-sampler] }\n"
-                        + "  - { type: webhook, url: \"" + url + "/integration\" }\n" + notify);
-        home.write(
-                "jobs/upgraded.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: upgraded-{run}\n  version: 17\nchecks:\n"
-                        + "  - select count(*) = 500 from items\n" + notify);
-        home.write(
-                "jobs/intodb.yml",
-                "source: shop\ndatabase: shop\ntarget:\n  name: intodb-{run}\n  server: reports\n"
-                        + "  database: shop_copy_{run}\nchecks:\n  - select count(*) = 500 from items\n"
-                        + notify);
+        home.job("integrated", """
+                source: shop
+                database: shop
+                target:
+                  name: integrated-{run}
+                integrations:
+                  - { type: sql, file: jobs/sql/wait.sql }
+                  - { type: command, argv: [/bin/sh, -c, "i=0; while [ ! -f %1$s ] && [ $i -lt 1200 ]; \
+                do sleep 0.1; i=$((i+1)); done; test -f %1$s", waiting-for-sampler] }
+                  - { type: webhook, url: "%2$s/integration" }
+                %3$s""".formatted(commandSeen, url, notify));
+        home.job("upgraded", """
+                source: shop
+                database: shop
+                target:
+                  name: upgraded-{run}
+                  version: 17
+                checks:
+                  - select count(*) = 500 from items
+                %s""".formatted(notify));
+        home.job("intodb", """
+                source: shop
+                database: shop
+                target:
+                  name: intodb-{run}
+                  server: reports
+                  database: shop_copy_{run}
+                checks:
+                  - select count(*) = 500 from items
+                %s""".formatted(notify));
         sampler = new Thread(() -> {
             while (SAMPLING.get()) {
                 FORKRUNNERS.stream()

@@ -42,13 +42,10 @@ class SecretsStayHiddenTest {
     static void source() {
         home = TestHome.create("secrets");
         source = TestSource.start(home, "shop", PASSWORD);
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(10).yaml() + " }\n"
-                        + "services:\n"
-                        + source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
-                                .replace("${file:var/secrets/shop}", "${env:SHOP_PASSWORD}"));
+        home.declareServices(
+                Ports.range(10),
+                source.serviceYaml("eu-local", "{ keep: 2, wal: stream }")
+                        .replace("${file:var/secrets/shop}", "${env:SHOP_PASSWORD}"));
     }
 
     @AfterAll

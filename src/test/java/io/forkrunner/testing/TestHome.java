@@ -74,15 +74,22 @@ public final class TestHome implements AutoCloseable {
         }
         MetadataDatabases.Database metadata = MetadataDatabases.create();
         TestHome home = new TestHome(root, metadata);
-        StringBuilder settings =
-                new StringBuilder("metadata:\n  url: " + metadata.url() + "\n  user: " + metadata.user() + "\n");
+        StringBuilder settings = new StringBuilder("""
+                metadata:
+                  url: %s
+                  user: %s
+                """.formatted(metadata.url(), metadata.user()));
         if (metadata.password() != null) {
             settings.append("  password: ${file:var/secrets/metadata}\n");
             home.write("var/secrets/metadata", metadata.password());
         }
-        settings.append("api:\n  port: 0\n  tokens:\n"
-                + "    - { name: ops, role: operator, secret: \"${file:var/secrets/operator-token}\" }\n"
-                + "    - { name: wall, role: viewer, secret: \"${file:var/secrets/viewer-token}\" }\n");
+        settings.append("""
+                api:
+                  port: 0
+                  tokens:
+                    - { name: ops, role: operator, secret: "${file:var/secrets/operator-token}" }
+                    - { name: wall, role: viewer, secret: "${file:var/secrets/viewer-token}" }
+                """);
         home.write("var/secrets/operator-token", OPERATOR_TOKEN);
         home.write("var/secrets/viewer-token", VIEWER_TOKEN);
         home.write("config/forkrunner.yml", settings.toString());
@@ -135,17 +142,49 @@ public final class TestHome implements AutoCloseable {
         return new CliResult(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** Starts {@code serve}, waits until it archives the WAL of {@code service}, and takes a backup of it. */
-    public void serveAndBackUp(String service) {
-        start("serve", Map.of(), "serve");
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(60))
-                .ignoreExceptions()
-                .until(() -> read("var/log/serve.out").contains("archiving WAL of " + service + " (pid"));
+    /**
+     * Writes {@code config/services.yml}: the region {@code eu-local} (local, under {@code var/regions/eu}, on
+     * {@code ports}) and {@code services}, each declared as {@link TestSource#serviceYaml} declares one.
+     */
+    public TestHome declareServices(Ports.Range ports, String... services) {
+        return write("config/services.yml", """
+                regions:
+                  eu-local: { provisioner: local, root: var/regions/eu, ports: %s }
+                services:
+                %s""".formatted(ports.yaml(), String.join("", services)));
+    }
+
+    /** Writes the job {@code name}, {@code jobs/NAME.yml}. */
+    public TestHome job(String name, String yaml) {
+        return write("jobs/" + name + ".yml", yaml);
+    }
+
+    /** Adds {@code yaml} to the end of {@code config/forkrunner.yml}. */
+    public TestHome addSettings(String yaml) {
+        return write("config/forkrunner.yml", read("config/forkrunner.yml") + yaml);
+    }
+
+    /** Takes a backup of {@code service} with {@code backup SERVICE}, and fails unless it succeeds. */
+    public CliResult backUp(String service) {
         CliResult backup = cli("backup", service);
         if (backup.exitCode() != 0) {
             throw new AssertionError("backup of " + service + " failed: " + backup);
         }
+        return backup;
+    }
+
+    /**
+     * Starts {@code serve} (output in {@code var/log/serve.out}), waits until it archives the WAL of {@code service},
+     * and takes a backup of it; returns the {@code serve} process.
+     */
+    public Process serveAndBackUp(String service) {
+        Process serve = start("serve", Map.of(), "serve");
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .until(() -> read("var/log/serve.out").contains("archiving WAL of " + service + " (pid"));
+        backUp(service);
+        return serve;
     }
 
     /**
@@ -153,12 +192,15 @@ public final class TestHome implements AutoCloseable {
      * none (nothing listens on its port): a run forking it ends FAILED at pick backup, saying so.
      */
     public TestHome serviceWithoutBackup(String name) {
-        return write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(10).yaml()
-                        + " }\nservices:\n  " + name + ": { engine: postgresql, region: eu-local, host: 127.0.0.1,"
-                        + " port: " + Ports.one() + ", user: postgres, backups: { keep: 1, wal: none } }\n");
+        return declareServices(Ports.range(10), """
+                  %s:
+                    engine: postgresql
+                    region: eu-local
+                    host: 127.0.0.1
+                    port: %d
+                    user: postgres
+                    backups: { keep: 1, wal: none }
+                """.formatted(name, Ports.one()));
     }
 
     /** The port of the registered fork {@code fork}, as {@code forks --json} shows it. */

@@ -75,10 +75,32 @@ public final class TestSource {
 
     /** The declaration of this source as service NAME in {@code config/services.yml}; its password in a file. */
     public String serviceYaml(String region, String backups) {
-        return "  " + name + ":\n    engine: postgresql\n    region: " + region + "\n    host: 127.0.0.1\n    port: "
-                + port + "\n    user: postgres\n"
-                + (password == null ? "" : "    password: ${file:var/secrets/" + name + "}\n") + "    backups: "
-                + backups + "\n";
+        return serviceYamlAs(name, region, backups);
+    }
+
+    /** The declaration of this source as one more service, {@code service}; its password in the same file. */
+    public String serviceYamlAs(String service, String region, String backups) {
+        return """
+                  %s:
+                    engine: postgresql
+                    region: %s
+                    host: 127.0.0.1
+                    port: %d
+                    user: postgres
+                """.formatted(service, region, port)
+                + (password == null ? "" : "    password: ${file:var/secrets/" + name + "}\n")
+                + "    backups: " + backups + "\n";
+    }
+
+    /**
+     * What {@link #serviceYaml} ends with to give the service one pool, {@code app}: {@code size} connections of the
+     * role {@code app} to the database {@code shop}, in transaction mode.
+     */
+    public static String appPool(int size) {
+        return """
+                    pools:
+                      - { name: app, database: shop, user: app, mode: transaction, size: %d }
+                """.formatted(size);
     }
 
     public Connection connect(String database) throws SQLException {

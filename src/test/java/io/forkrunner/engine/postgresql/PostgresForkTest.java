@@ -105,11 +105,12 @@ class PostgresForkTest {
         source = TestSource.start(home, "shop", "Shop-pw-7f20");
         publisher = TestSource.start(home, "pub", "Pub-pw-31c8");
         publish();
-        home.write(
-                "config/services.yml",
-                "regions:\n  test: { provisioner: local, root: var/regions/test, ports: "
-                        + Ports.range(10).yaml() + " }\nservices:\n"
-                        + source.serviceYaml("test", "{ keep: 3, wal: stream }"));
+        home.write("config/services.yml", """
+                regions:
+                  test: { provisioner: local, root: var/regions/test, ports: %s }
+                services:
+                %s""".formatted(
+                        Ports.range(10).yaml(), source.serviceYaml("test", "{ keep: 3, wal: stream }")));
         home.start("serve", Map.of(), "serve");
         await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500))
