@@ -115,14 +115,18 @@ public abstract class EngineContractTest {
                 statement.execute(sql);
             }
         }
-        home.write(
-                "config/forkrunner.yml", home.read("config/forkrunner.yml") + "runs:\n  lease: 6s\n  copy-rate: 4MB\n");
-        home.write(
-                "config/services.yml",
-                "regions:\n  eu-local: { provisioner: local, root: var/regions/eu, ports: "
-                        + Ports.range(10).yaml() + " }\nservices:\n"
-                        + source.serviceYaml(SERVICE, "eu-local", "{ keep: 3, wal: stream }"));
-        home.write("jobs/" + JOB + ".yml", "source: " + SERVICE + "\ndatabase: shop\ntarget:\n  name: origin-{run}\n");
+        home.addSettings("""
+                runs:
+                  lease: 6s
+                  copy-rate: 4MB
+                """);
+        home.declareServices(Ports.range(10), source.serviceYaml(SERVICE, "eu-local", "{ keep: 3, wal: stream }"));
+        home.job(JOB, """
+                source: %s
+                database: shop
+                target:
+                  name: origin-{run}
+                """.formatted(SERVICE));
     }
 
     @AfterAll
