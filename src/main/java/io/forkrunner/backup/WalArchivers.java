@@ -187,7 +187,7 @@ public class WalArchivers {
                     if (gap) {
                         continue;
                     }
-                    lastError = "pg_receivewal ended with exit code " + child.awaitExit();
+                    lastError = "the archiving process ended with exit code " + child.awaitExit();
                 } catch (InterruptedException e) {
                     child.end();
                     if (freshBackup != null) {

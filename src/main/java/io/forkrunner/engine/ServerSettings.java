@@ -20,4 +20,9 @@ public interface ServerSettings {
 
     /** Every setting the server knows, with its built-in default. */
     Map<String, String> defaults(Endpoint endpoint);
+
+    /** Settings every fork is held to whatever its source had, each with why: the run reports them. */
+    default Map<String, String> heldOnForks() {
+        return Map.of();
+    }
 }

@@ -48,6 +48,7 @@ class CopyConfiguration extends ForkStep {
         }
         Map<String, String> settings = JSON.readValue(recorded, new TypeReference<TreeMap<String, String>>() {});
         List<String> unknown = serverSettings.get().apply(services.place(plan), settings);
+        serverSettings.get().heldOnForks().forEach((name, why) -> run.report("held-" + name, why));
         if (!unknown.isEmpty()) {
             run.report("settings-unknown-to-version-" + plan.version(), String.join(", ", unknown));
         }

@@ -153,6 +153,6 @@ class ValidateCommandTest {
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err())
                 .isEqualTo("config/services.yml:5: services.shop.engine: \"redis\": is not supported yet;"
-                        + " valid examples: postgresql\n1 problem; nothing was changed.\n");
+                        + " valid examples: postgresql, mariadb, mysql\n1 problem; nothing was changed.\n");
     }
 }

@@ -191,7 +191,7 @@ public abstract class EngineContractTest {
         assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
         JsonNode finished = JSON.readTree(restarted.out());
         assertThat(finished.path("state").asText()).isEqualTo("COMPLETED");
-        assertThat(executionsPerStep(run)).contains("pick-backup|1", "provision|1", "restore-data|2", "verify|1");
+        assertThat(home.executionsPerStep(run)).contains("pick-backup|1", "provision|1", "restore-data|2", "verify|1");
         forkName = finished.path("fork").asText();
         assertThat(forkName).isEqualTo(running.path("fork").asText());
 
@@ -294,20 +294,6 @@ public abstract class EngineContractTest {
             }
         }
         throw new AssertionError("no fork " + name + " is registered");
-    }
-
-    private List<String> executionsPerStep(long run) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Connection metadata = home.metadataConnection();
-                Statement statement = metadata.createStatement();
-                ResultSet result = statement.executeQuery("select s.step_name, count(*) from batch_step_execution s"
-                        + " join batch_job_execution e on e.job_execution_id = s.job_execution_id"
-                        + " where e.job_instance_id = " + run + " group by 1")) {
-            while (result.next()) {
-                rows.add(result.getString(1) + "|" + result.getInt(2));
-            }
-        }
-        return rows;
     }
 
     private static boolean listening(int port) {

@@ -89,7 +89,7 @@ class ForkRestartTest {
                 .isEqualTo(running.path("backup").asText());
         assertThat(finished.path("fork").asText())
                 .isEqualTo(running.path("fork").asText());
-        assertThat(executionsPerStep(run)).contains("pick-backup|1", "provision|1", "restore-data|2", "verify|1");
+        assertThat(home.executionsPerStep(run)).contains("pick-backup|1", "provision|1", "restore-data|2", "verify|1");
         assertThat(countOnFork(finished.path("fork").asText())).isEqualTo(5000);
     }
 
@@ -167,20 +167,6 @@ class ForkRestartTest {
         return JSON.readTree(home.cli("status", String.valueOf(run), "--json").out())
                 .path("state")
                 .asText();
-    }
-
-    private static List<String> executionsPerStep(long run) throws Exception {
-        List<String> rows = new ArrayList<>();
-        try (Connection metadata = home.metadataConnection();
-                Statement statement = metadata.createStatement();
-                ResultSet result = statement.executeQuery("select s.step_name, count(*) from batch_step_execution s"
-                        + " join batch_job_execution e on e.job_execution_id = s.job_execution_id"
-                        + " where e.job_instance_id = " + run + " group by 1")) {
-            while (result.next()) {
-                rows.add(result.getString(1) + "|" + result.getInt(2));
-            }
-        }
-        return rows;
     }
 
     private static int countOnFork(String fork) throws Exception {

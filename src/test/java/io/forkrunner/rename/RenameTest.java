@@ -7,9 +7,9 @@ import static org.awaitility.Awaitility.await;
 import io.forkrunner.Forkrunner;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
-import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pools;
+import io.forkrunner.engine.postgresql.PostgresEngine;
 import io.forkrunner.system.Node;
 import io.forkrunner.system.Secret;
 import io.forkrunner.testing.CliResult;
@@ -76,7 +76,7 @@ class RenameTest {
         // the source's own pooler: a real PgBouncer in front of it, in transaction mode
         try (Forkrunner forkrunner = Forkrunner.boot(home.home(), false)) {
             forkrunner
-                    .bean(Engine.class)
+                    .bean(PostgresEngine.class)
                     .pooling()
                     .orElseThrow()
                     .start(

@@ -446,6 +446,22 @@ public final class TestHome implements AutoCloseable {
         }
     }
 
+    /** How often each step of run {@code run} was executed, as {@code STEP|COUNT}, from the metadata store. */
+    public List<String> executionsPerStep(long run) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection metadata = metadataConnection();
+                java.sql.Statement statement = metadata.createStatement();
+                java.sql.ResultSet result = statement.executeQuery("select s.step_name, count(*)"
+                        + " from batch_step_execution s join batch_job_execution e"
+                        + " on e.job_execution_id = s.job_execution_id where e.job_instance_id = " + run
+                        + " group by 1")) {
+            while (result.next()) {
+                rows.add(result.getString(1) + "|" + result.getInt(2));
+            }
+        }
+        return rows;
+    }
+
     /** A connection to this home's metadata database. */
     public Connection metadataConnection() throws SQLException {
         Properties properties = new Properties();

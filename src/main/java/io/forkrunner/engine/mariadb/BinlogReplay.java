@@ -33,9 +33,10 @@ public final class BinlogReplay {
     /**
      * What to replay: {@code files} in order from {@code start}, up to {@code stop} (null: to their end). {@code start}
      * is a byte position, which applies to the first file only (a backup's {@link BinlogPosition#position()}), or a GTID
-     * position, exclusive, which applies to every file: only transactions after it are replayed. Binlog events carry whole seconds: events
-     * stamped before {@code stop}'s second are replayed, those stamped in it or later are not, so nothing after
-     * {@code stop} is ever replayed.
+     * position, exclusive, which applies to every file: only transactions after it are replayed. Binlog events carry whole
+     * seconds: events stamped in {@code stop}'s second or before are replayed, later ones are not. A transaction
+     * committed in that second after {@code stop} is replayed too: a time is kept to the second (a fork to the newest
+     * commit, {@code latest}, holds every transaction of that second).
      */
     public record Range(List<Path> files, String start, Instant stop) {
 
@@ -61,9 +62,14 @@ public final class BinlogReplay {
             return new Range(backup.from(archived), String.valueOf(backup.position()), stop);
         }
 
-        /** {@code --stop-datetime}'s value: {@code stop} in UTC, truncated to its second; empty for no stop. */
+        /**
+         * {@code --stop-datetime}'s value, which mariadb-binlog excludes: the second after {@code stop}'s, in UTC; empty
+         * for no stop.
+         */
         String stopDatetime() {
-            return stop == null ? "" : STOP_TIME.format(stop.truncatedTo(ChronoUnit.SECONDS));
+            return stop == null
+                    ? ""
+                    : STOP_TIME.format(stop.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1));
         }
     }
 
@@ -76,13 +82,18 @@ public final class BinlogReplay {
         try (OptionFile options = OptionFile.client(directory, runner.serviceUser(), target)) {
             runner.pipe(
                     reader(range).asServiceUser().loggingTo(log),
-                    Command.of(binaries.client().toString(), options.argument(), "--binary-mode", "--batch")
+                    Command.of(
+                                    binaries.client().toString(),
+                                    options.argument(),
+                                    "--binary-mode",
+                                    "--batch",
+                                    "--skip-reconnect")
                             .asServiceUser()
                             .loggingTo(log));
         } catch (ForkrunnerException e) {
             throw new ForkrunnerException(
-                    "replaying the binlogs " + range.files() + " onto " + target + " up to " + range.stopDatetime()
-                            + " UTC failed: " + e.getMessage(),
+                    "replaying the binlogs " + range.files() + " onto " + target + " up to " + range.stop()
+                            + " failed: " + e.getMessage(),
                     e);
         }
     }

@@ -123,10 +123,6 @@ public class MariaDbEngine implements Engine {
         return runner;
     }
 
-    Home home() {
-        return home;
-    }
-
     Clock clock() {
         return clock;
     }

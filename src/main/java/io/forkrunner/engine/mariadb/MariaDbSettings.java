@@ -89,6 +89,11 @@ final class MariaDbSettings implements ServerSettings {
     }
 
     @Override
+    public Map<String, String> heldOnForks() {
+        return Map.of("event_scheduler", "OFF: the source's scheduled events do not run on a fork");
+    }
+
+    @Override
     public Map<String, String> defaults(Endpoint endpoint) {
         Map<String, String> defaults = new TreeMap<>();
         try (Connection connection = engine.connect(endpoint, null);

@@ -49,10 +49,10 @@ class BinlogPositionTest {
     }
 
     @Test
-    void theStopTimeIsUtcTruncatedToItsSecond() {
+    void theReplayStopsAtTheSecondAfterTheStopTimesOwnInUtc() {
         BinlogReplay.Range range = new BinlogReplay.Range(
                 List.of(ARCHIVE.resolve("binlog.000001")), "883", Instant.parse("2026-12-01T08:44:41.900Z"));
 
-        assertThat(range.stopDatetime()).isEqualTo("2026-12-01 08:44:41");
+        assertThat(range.stopDatetime()).isEqualTo("2026-12-01 08:44:42");
     }
 }

@@ -105,7 +105,8 @@ class MariaDbPointInTimeTest {
         insertBatch(atSource, 2);
         String batchesOneAndTwo = contents(atSource);
         Instant stop = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
-        awaitClockPast(stop); // binlog events carry whole seconds: batch 3 must be stamped at or after the stop time
+        awaitClockPast(
+                stop.plusSeconds(1)); // binlog events carry whole seconds: batch 3 is stamped after the stop time's
         insertBatch(atSource, 3);
         sql(atSource, "FLUSH BINARY LOGS");
         assertThat(contents(atSource)).startsWith("300 ");

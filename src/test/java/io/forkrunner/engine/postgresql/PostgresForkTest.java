@@ -154,7 +154,7 @@ class PostgresForkTest {
         publisherReplicationLoginsBefore = publisherReplicationLogins();
 
         forkrunner = Forkrunner.boot(home.home(), false);
-        engine = forkrunner.bean(Engine.class);
+        engine = forkrunner.bean(PostgresEngine.class);
         sourceAdmin = sourceAdmin();
 
         pointInTimeFork = place("point-in-time");
