@@ -27,6 +27,9 @@ final class ServicesReader {
     private static final List<String> ENGINES = List.of("postgresql", "mariadb", "mysql");
 
     private static final List<String> PLANNED_ENGINES = List.of("redis", "aiven");
+    /** The engines that have no connection pools: a service of theirs declares neither pools nor a pooler. */
+    private static final List<String> WITHOUT_POOLS = List.of("mariadb", "mysql");
+
     private static final List<String> PROVISIONERS = List.of("local");
 
     private final Scalars scalars;
@@ -130,6 +133,17 @@ final class ServicesReader {
         List<ServiceNotification> notifications = section.sections("notifications").stream()
                 .map(this::serviceNotification)
                 .toList();
+        if (engine.present() && WITHOUT_POOLS.contains(engine.text())) {
+            for (String key : List.of("pools", "pooler")) {
+                if (section.has(key)) {
+                    problems.add(
+                            section.keyOf(key),
+                            "is not applicable to " + engine.text() + ": forkrunner keeps no connection pools for"
+                                    + " the MySQL family (Aiven has none); remove it",
+                            List.of());
+                }
+            }
+        }
         section.finish();
         boolean complete = valid
                 && engine.present()

@@ -44,6 +44,19 @@ class ServiceValidationTest {
     }
 
     @Test
+    void aMariaDbServiceWithPoolsIsRefusedNamingThePools() {
+        home.services(DefinitionHome.SERVICES.replace("engine: postgresql", "engine: mariadb")
+                + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n");
+
+        Problem problem = home.problem();
+
+        assertThat(problem)
+                .extracting(Problem::file, Problem::field, Problem::value)
+                .containsExactly("config/services.yml", "services.shop.pools", "pools");
+        assertThat(problem.message()).startsWith("is not applicable to mariadb");
+    }
+
+    @Test
     void anUnknownEngineIsRefused() {
         servicesWith("engine: postgresql", "engine: oracle");
 
