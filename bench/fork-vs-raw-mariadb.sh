@@ -27,7 +27,7 @@ raw_port="$(free_port 16800 16849)"
 serve_pid=""
 cleanup() {
   [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
-  for pid in "$home"/src/run/mariadbd.pid "$home"/raw/mariadbd.pid $(find "$home/var/regions" -name mariadbd.pid 2>/dev/null); do
+  for pid in "$home"/src/mariadbd.pid "$home"/raw/mariadbd.pid $(find "$home/var/regions" -name mariadbd.pid 2>/dev/null); do
     [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true
   done
   sleep 2
@@ -61,11 +61,11 @@ as_mysql mariadb-install-db --no-defaults --datadir="$home/src/data" --auth-root
 start_server "$home/src" "$port"
 as_mysql mariadb --no-defaults --socket="$home/src/run/mariadbd.sock" -uroot <<SQL
 alter user root@localhost identified by '$password';
-create user root@'127.0.0.1' identified by '$password';
-grant all on *.* to root@'127.0.0.1' with grant option;
+alter user root@'127.0.0.1' identified by '$password';
 create database bench;
 create table bench.t (id int primary key, pad char(100), v int);
-insert into bench.t select seq, repeat('x', 100), 0 from seq_1_to_$((scale * 100000));
+use bench;
+insert into t select seq, repeat('x', 100), 0 from seq_1_to_$((scale * 100000));
 SQL
 
 cat > "$home/config/forkrunner.yml" <<YAML
@@ -91,7 +91,7 @@ printf "source: bench\ndatabase: bench\ntarget:\n  name: bench-{run}\n" > "$home
 "$repo/forkrunner" --home "$home" serve > "$home/serve.log" 2>&1 &
 serve_pid=$!
 until grep -q "archiving WAL of bench (pid" "$home/serve.log" 2>/dev/null; do sleep 0.5; done
-"$repo/forkrunner" --home "$home" backup bench >/dev/null 2>&1
+"$repo/forkrunner" --home "$home" backup bench > "$home/backup.out" 2>&1 || { cat "$home/backup.out"; exit 1; }
 for batch in $(seq 1 20); do
   mariadb --defaults-file="$client" -e "update bench.t set v = v + 1 where id % 20 = $((batch % 20)); flush binary logs"
 done

@@ -32,6 +32,14 @@ final class MariaDbBackups implements Backups {
     /** What xtrabackup_checkpoints says of a prepared backup: {@code log-applied} in MariaDB 10.11, else this. */
     private static final Pattern PREPARED = Pattern.compile("(?m)^backup_type = (log-applied|full-prepared)$");
 
+    /**
+     * The doublewrite buffer of the system tablespace (ibdata1): two blocks of 64 pages that hold copies of other
+     * tablespaces' pages on their way to disk, not pages of ibdata1's own, so innochecksum rejects them; left out.
+     */
+    private static final int DOUBLEWRITE_FIRST_PAGE = 64;
+
+    private static final int DOUBLEWRITE_LAST_PAGE = 191;
+
     private final MariaDbEngine engine;
 
     MariaDbBackups(MariaDbEngine engine) {
@@ -65,19 +73,27 @@ final class MariaDbBackups implements Backups {
             problems.add(e.getMessage());
         }
         for (Path file : innoDbFiles(directory)) {
-            try {
-                engine.runner()
-                        .run(Command.of(engine.binaries().innochecksum().toString(), file.toString())
-                                .asServiceUser()
-                                .withTimeout(Duration.ofHours(1)));
-            } catch (ProcessFailedException e) {
-                problems.add("checksum mismatch in " + directory.relativize(file) + ": "
-                        + e.getMessage()
-                                .lines()
-                                .skip(1)
-                                .findFirst()
-                                .orElse(e.getMessage())
-                                .strip());
+            List<List<String>> ranges = file.getFileName().toString().equals("ibdata1")
+                    ? List.of(
+                            List.of("--end-page=" + (DOUBLEWRITE_FIRST_PAGE - 1)),
+                            List.of("--start-page=" + (DOUBLEWRITE_LAST_PAGE + 1)))
+                    : List.of(List.of());
+            for (List<String> range : ranges) {
+                List<String> argv =
+                        new ArrayList<>(List.of(engine.binaries().innochecksum().toString()));
+                argv.addAll(range);
+                argv.add(file.toString());
+                try {
+                    engine.runner().run(Command.of(argv).asServiceUser().withTimeout(Duration.ofHours(1)));
+                } catch (ProcessFailedException e) {
+                    problems.add("checksum mismatch in " + directory.relativize(file) + ": "
+                            + e.getMessage()
+                                    .lines()
+                                    .skip(1)
+                                    .findFirst()
+                                    .orElse(e.getMessage())
+                                    .strip());
+                }
             }
         }
         return problems.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join("; ", problems));
