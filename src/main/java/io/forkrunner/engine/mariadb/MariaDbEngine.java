@@ -10,7 +10,6 @@ import io.forkrunner.engine.PhysicalRestore;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.ServerSettings;
-import io.forkrunner.engine.Servers;
 import io.forkrunner.engine.Users;
 import io.forkrunner.engine.WriteFence;
 import io.forkrunner.system.ForkrunnerException;
@@ -75,7 +74,7 @@ public class MariaDbEngine implements Engine {
     }
 
     @Override
-    public Servers servers() {
+    public MariaDbServers servers() {
         return servers;
     }
 

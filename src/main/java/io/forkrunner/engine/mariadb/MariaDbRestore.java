@@ -74,7 +74,7 @@ final class MariaDbRestore implements PhysicalRestore {
             user.write(started, "recovery began " + engine.clock().instant() + "\n");
         }
         if (!server.isRunning()) {
-            server.start(place.port(), place.port(), ((MariaDbServers) engine.servers()).settings(place));
+            engine.servers().start(place);
         }
         Endpoint fork = new Endpoint("127.0.0.1", place.port(), admin.user(), admin.password());
         endOtherSessions(fork);

@@ -81,7 +81,7 @@ final class MariaDbSettings implements ServerSettings {
                 leftOut.add(name);
             }
         });
-        MariaDbServers servers = (MariaDbServers) engine.servers();
+        MariaDbServers servers = engine.servers();
         servers.writeSettings(place, options);
         servers.stop(place);
         servers.start(place);
