@@ -13,9 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +53,7 @@ public final class MariaDbServer {
     private final ProcessRunner runner;
     private final MariaDbBinaries binaries;
     private final Path directory;
+    private final Path socket;
 
     private static Map<String, String> defaultOptions() {
         Map<String, String> options = new LinkedHashMap<>();
@@ -62,11 +66,32 @@ public final class MariaDbServer {
         this.runner = runner;
         this.binaries = binaries;
         this.directory = directory.toAbsolutePath().normalize();
-        if (socket().toString().getBytes(StandardCharsets.UTF_8).length > SOCKET_PATH_MAX) {
-            throw new ForkrunnerException(
-                    "the MariaDB instance directory " + this.directory + " is too deep: its socket" + " path "
-                            + socket() + " is longer than " + SOCKET_PATH_MAX + " bytes; choose a shorter directory");
+        Path beside = runDirectory().resolve("mariadbd.sock");
+        this.socket = beside.toString().getBytes(StandardCharsets.UTF_8).length <= SOCKET_PATH_MAX
+                ? beside
+                : shortSockets(runner.serviceUser()).resolve(digest(this.directory.toString()) + ".sock");
+    }
+
+    /** The first 12 bytes of the SHA-256 of {@code text}, in hex. */
+    private static String digest(String text) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Where the sockets of instances too deep for one beside them go (a socket path holds {@value #SOCKET_PATH_MAX}
+     * bytes): {@code /run/forkrunner-mariadb} when forkrunner runs as root, else a directory of this user's under the
+     * temporary directory; named by a digest of the instance's directory.
+     */
+    private static Path shortSockets(ServiceUser user) {
+        return user.switching()
+                ? Path.of("/run/forkrunner-mariadb")
+                : Path.of(
+                        System.getProperty("java.io.tmpdir"), "forkrunner-mariadb-" + System.getProperty("user.name"));
     }
 
     /** The service user MariaDB runs as: {@value #SERVICE_USER} when forkrunner runs as root, otherwise itself. */
@@ -94,8 +119,9 @@ public final class MariaDbServer {
         return directory.resolve("log");
     }
 
+    /** In {@code run/}, or elsewhere when that path would be too long for a socket (see {@link #shortSockets}). */
     public Path socket() {
-        return runDirectory().resolve("mariadbd.sock");
+        return socket;
     }
 
     public Path pidFile() {
@@ -138,6 +164,7 @@ public final class MariaDbServer {
         user.privateDirectory(directory);
         user.privateDirectory(logDirectory());
         user.privateDirectory(runDirectory());
+        user.privateDirectory(socket.getParent());
         Path sql = runDirectory().resolve("initialize-" + UUID.randomUUID() + ".sql");
         try {
             user.write(sql, rootAccounts(rootPassword));
@@ -218,6 +245,7 @@ public final class MariaDbServer {
         user.privateDirectory(runDirectory());
         user.privateDirectory(logDirectory());
         user.privateDirectory(binlogDirectory());
+        user.privateDirectory(socket.getParent());
         writeOptions(options);
         ChildProcess server = runner.start(Command.of(
                         binaries.server().toString(),
