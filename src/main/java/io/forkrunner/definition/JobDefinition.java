@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param database where checks and sql integrations run on the fork; null for the first pool's database of the source,
  *     or {@code postgres}
  * @param tests SQL files run on the fork after its checks (upgrade tests): each result and its time is reported
+ * @param events whether the source's scheduled events run on the fork ({@code events: on}); off by default
  */
 public record JobDefinition(
         String name,
@@ -28,6 +29,7 @@ public record JobDefinition(
         List<Integration> integrations,
         List<String> checks,
         List<Path> tests,
+        boolean events,
         Retention retention,
         List<Notification> notifications) {
 

@@ -90,6 +90,15 @@ final class JobsReader {
                     "needs users: copy, since the pools log in with the source's roles",
                     List.of("copy", "none"));
         }
+        Boolean events = root.has("events") ? events(root.value("events"), services.get(source.text())) : Boolean.FALSE;
+        if (Boolean.TRUE.equals(events) && target != null && target.server() != null) {
+            problems.add(
+                    root.value("events"),
+                    "has no meaning with target.server: a database made in a server that runs its own work gets the"
+                            + " source's events disabled",
+                    List.of("off"));
+            events = null;
+        }
         List<Integration> integrations =
                 root.sections("integrations").stream().map(this::integration).toList();
         List<String> checks = root.values("checks").stream()
@@ -109,6 +118,7 @@ final class JobsReader {
                 && (schedule != null || !root.has("schedule"))
                 && users != null
                 && pools != null
+                && events != null
                 && !integrations.contains(null)
                 && retention != null
                 && !tests.contains(null)
@@ -127,9 +137,24 @@ final class JobsReader {
                         integrations,
                         checks,
                         tests,
+                        events,
                         retention,
                         notifications)
                 : null;
+    }
+
+    /** {@code events: on|off}: on only for a source whose server runs scheduled events of its own (MariaDB). */
+    private Boolean events(Value value, ServiceDefinition source) {
+        Boolean on = scalars.onOrOff(value);
+        if (Boolean.TRUE.equals(on) && source != null && !ServicesReader.SCHEDULED_EVENTS.contains(source.engine())) {
+            problems.add(
+                    value,
+                    "is not applicable to service " + source.name() + ": its engine " + source.engine()
+                            + " has no event scheduler (events: on is for MariaDB and MySQL services)",
+                    List.of("off"));
+            return null;
+        }
+        return on;
     }
 
     private JobDefinition.Target target(String job, Section section, ServiceDefinition source) {

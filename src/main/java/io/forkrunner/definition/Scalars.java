@@ -237,6 +237,20 @@ final class Scalars {
         };
     }
 
+    Boolean onOrOff(Value value) {
+        if (!value.present()) {
+            return null;
+        }
+        return switch (value.text()) {
+            case "on" -> Boolean.TRUE;
+            case "off" -> Boolean.FALSE;
+            default -> {
+                problems.add(value, "must be on or off", List.of("on", "off"));
+                yield null;
+            }
+        };
+    }
+
     <E extends Enum<E>> E choice(Value value, Class<E> type) {
         if (!value.present()) {
             return null;

@@ -30,6 +30,9 @@ final class ServicesReader {
     /** The engines that have no connection pools: a service of theirs declares neither pools nor a pooler. */
     private static final List<String> WITHOUT_POOLS = List.of("mariadb", "mysql");
 
+    /** The engines whose servers run scheduled events of their own, which a job may let run on its forks. */
+    static final List<String> SCHEDULED_EVENTS = List.of("mariadb");
+
     private static final List<String> PROVISIONERS = List.of("local");
 
     private final Scalars scalars;

@@ -21,8 +21,16 @@ public interface ServerSettings {
     /** Every setting the server knows, with its built-in default. */
     Map<String, String> defaults(Endpoint endpoint);
 
-    /** Settings every fork is held to whatever its source had, each with why: the run reports them. */
+    /**
+     * Settings every fork is held to whatever its source had, each with why: the run reports them. A job with
+     * {@code events: on} lifts those of {@link #scheduledEvents()}.
+     */
     default Map<String, String> heldOnForks() {
+        return Map.of();
+    }
+
+    /** The settings that run the source's scheduled events on a fork whose job says {@code events: on}. */
+    default Map<String, String> scheduledEvents() {
         return Map.of();
     }
 }

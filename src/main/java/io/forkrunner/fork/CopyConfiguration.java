@@ -47,8 +47,15 @@ class CopyConfiguration extends ForkStep {
             run.report("settings", recorded);
         }
         Map<String, String> settings = JSON.readValue(recorded, new TypeReference<TreeMap<String, String>>() {});
+        Map<String, String> held = new TreeMap<>(serverSettings.get().heldOnForks());
+        if (run.job().events()) {
+            Map<String, String> events = serverSettings.get().scheduledEvents();
+            settings.putAll(events);
+            held.keySet().removeAll(events.keySet());
+            events.forEach((name, value) -> run.report("events-" + name, value + ": the job says events: on"));
+        }
         List<String> unknown = serverSettings.get().apply(services.place(plan), settings);
-        serverSettings.get().heldOnForks().forEach((name, why) -> run.report("held-" + name, why));
+        held.forEach((name, why) -> run.report("held-" + name, why));
         if (!unknown.isEmpty()) {
             run.report("settings-unknown-to-version-" + plan.version(), String.join(", ", unknown));
         }

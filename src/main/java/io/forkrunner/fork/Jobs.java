@@ -51,7 +51,10 @@ public class Jobs {
         return names;
     }
 
-    /** The job of a rename: a fork of the whole service to its latest transaction, with its users and pools. */
+    /**
+     * The job of a rename: a fork of the whole service to its latest transaction, with its users, pools and scheduled
+     * events (the renamed service takes over the source's work).
+     */
     public static JobDefinition renameJob(ServiceDefinition service, String newName) {
         return new JobDefinition(
                 RENAME_PREFIX + newName,
@@ -66,6 +69,7 @@ public class Jobs {
                 List.of(),
                 List.of(),
                 List.of(),
+                true,
                 new JobDefinition.Retention(null, null),
                 List.of());
     }

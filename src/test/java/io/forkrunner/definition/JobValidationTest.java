@@ -177,6 +177,23 @@ class JobValidationTest {
                         tuple("pools", "all", "must be copy or none", List.of("copy", "none")));
     }
 
+    @Test
+    void eventsAreOnOrOffAndOnOnlyForAnEngineWithAnEventScheduler() {
+        home.job("shop-dev", DefinitionHome.JOB + "events: yes\n");
+        assertThat(home.problems())
+                .extracting(Problem::field, Problem::value, Problem::message, Problem::examples)
+                .containsExactly(tuple("events", "yes", "must be on or off", List.of("on", "off")));
+
+        home.job("shop-dev", DefinitionHome.JOB + "events: on\n");
+        Problem problem = home.problem();
+        assertThat(problem.field()).isEqualTo("events");
+        assertThat(problem.value()).isEqualTo("on");
+        assertThat(problem.message()).contains("service shop", "postgresql has no event scheduler");
+
+        home.job("shop-dev", DefinitionHome.JOB + "events: off\n");
+        assertThat(home.read().jobs().get("shop-dev").events()).isFalse();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"shop-{branch}", "{job}-{date", "shop-{DATE}", "{}"})
     void aTargetNameWithAnUnknownPlaceholderIsRefused(String name) {

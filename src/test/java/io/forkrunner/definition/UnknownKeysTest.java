@@ -34,6 +34,7 @@ class UnknownKeysTest {
                         "schedule",
                         "users",
                         "pools",
+                        "events",
                         "integrations",
                         "checks",
                         "tests",

@@ -27,6 +27,7 @@ class DaylightSavingTest {
                 List.of(),
                 List.of(),
                 List.of(),
+                false,
                 new JobDefinition.Retention(null, null),
                 List.of());
     }

@@ -90,7 +90,13 @@ final class MariaDbSettings implements ServerSettings {
 
     @Override
     public Map<String, String> heldOnForks() {
-        return Map.of("event_scheduler", "OFF: the source's scheduled events do not run on a fork");
+        return Map.of(
+                "event_scheduler", "OFF: the source's scheduled events do not run on a fork (events: on runs them)");
+    }
+
+    @Override
+    public Map<String, String> scheduledEvents() {
+        return Map.of("event_scheduler", "ON");
     }
 
     @Override

@@ -111,14 +111,19 @@ class MariaDbForkTest {
                 runs:
                   lease: 6s
                 """);
-        for (String job : List.of("shop", "latest")) {
-            home.job(job, """
-                    source: shop
-                    database: shop
-                    target:
-                      name: %s-{run}
-                    """.formatted(job));
-        }
+        home.job("shop", """
+                source: shop
+                database: shop
+                target:
+                  name: shop-{run}
+                """);
+        home.job("latest", """
+                source: shop
+                database: shop
+                events: on
+                target:
+                  name: latest-{run}
+                """);
         home.job("empty", """
                 source: empty
                 target:
@@ -239,7 +244,8 @@ class MariaDbForkTest {
 
     @Test
     @Order(2)
-    void aForkToLatestHoldsTheLastCommittedRowWrittenOnlyToTheNewestOpenBinlogFile() throws Exception {
+    void aForkToLatestHoldsTheLastCommittedRowWrittenOnlyToTheNewestOpenBinlogFileAndRunsEventsWhenTheJobSaysOn()
+            throws Exception {
         addItems(100_000, 100_000);
         Instant committed = Instant.now();
         awaitWindowPast(committed.truncatedTo(ChronoUnit.SECONDS));
@@ -250,6 +256,25 @@ class MariaDbForkTest {
         assertThat(column(forkPort, "select name from items where id = 100000")).containsExactly("item 100000 ✓");
         assertThat(column(forkPort, "select count(*) from items"))
                 .isEqualTo(column(port, "select count(*) from items"));
+
+        JsonNode copyConfiguration = TestHome.step(
+                        JSON.readTree(home.cli(
+                                        "status",
+                                        JSON.readTree(run.out()).path("run").asText(),
+                                        "--json")
+                                .out()),
+                        "copy-configuration")
+                .path("report");
+        assertThat(copyConfiguration.path("events-event_scheduler").asText()).startsWith("ON");
+        assertThat(copyConfiguration.has("held-event_scheduler")).isFalse();
+        assertThat(column(forkPort, "select @@global.event_scheduler")).containsExactly("ON");
+        int ticks =
+                Integer.parseInt(column(forkPort, "select count(*) from ticks").get(0));
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> Integer.parseInt(
+                                column(forkPort, "select count(*) from ticks").get(0))
+                        > ticks);
     }
 
     @Test
