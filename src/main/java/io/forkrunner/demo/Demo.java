@@ -7,6 +7,7 @@ import io.forkrunner.backup.StoredBackup;
 import io.forkrunner.backup.WalArchivers;
 import io.forkrunner.definition.DefinitionReader;
 import io.forkrunner.definition.Settings;
+import io.forkrunner.engine.mariadb.MariaDbServer;
 import io.forkrunner.fork.ForkRecord;
 import io.forkrunner.fork.ForkRegistry;
 import io.forkrunner.report.RunReports;
@@ -24,33 +25,48 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Properties;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 
 /**
- * {@code forkrunner demo}: a real fork on a demo source it makes itself. In a home of its own under {@code var/demo}:
- * a PostgreSQL source with a small shop database, an application role and a pool; a continuous WAL archive; a verified
- * base backup; more orders written after it; a fork to a point in time between two batches of writes; the report, and
- * a line that shows the fork holds the data as of that time.
+ * {@code forkrunner demo}: a real fork on a demo source it makes itself. In a home of its own under {@code var/demo}
+ * (PostgreSQL) or {@code var/demo-mariadb}: a source with a small shop database and an application login (and, for
+ * PostgreSQL, a pool); a continuous archive of its changes; a verified base backup; more orders written after it; a fork
+ * to a point in time between two batches of writes; the report, and a line that shows the fork holds the data as of that
+ * time.
  */
 public final class Demo {
 
-    static final String SERVICE = "demo-shop";
-    static final String JOB = "demo-fork";
+    /** The engines the demo runs, as {@code --engine} names them. */
+    public static final List<String> ENGINES = List.of("postgresql", "mariadb");
+
     private static final Duration ARCHIVE_WAIT = Duration.ofSeconds(60);
 
     private final Home parent;
     private final Home home;
+    private final String engine;
+    private final String service;
+    private final String job;
     private final PrintWriter out;
 
-    public Demo(Home parent, PrintWriter out) {
+    /** The demo of {@code engine}, one of {@link #ENGINES}. */
+    public Demo(Home parent, String engine, PrintWriter out) {
+        if (!ENGINES.contains(engine)) {
+            throw new IllegalArgumentException("the demo runs " + ENGINES + ", not " + engine);
+        }
+        boolean postgres = engine.equals("postgresql");
         this.parent = parent;
-        this.home = new Home(parent.var().resolve("demo"));
+        this.engine = engine;
+        this.home = new Home(parent.var().resolve(postgres ? "demo" : "demo-" + engine));
+        // the demos share the parent's metadata store: their services and jobs are named apart
+        this.service = postgres ? "demo-shop" : "demo-shop-" + engine;
+        this.job = postgres ? "demo-fork" : "demo-fork-" + engine;
         this.out = out;
     }
 
@@ -63,36 +79,46 @@ public final class Demo {
         out.printf("forkrunner demo, in %s%n", home.root());
         ProcessRunner runner = new ProcessRunner(ServiceUser.detect());
         openToServiceUser(home.root());
-        DemoSource source = DemoSource.prepare(home.root(), runner);
+        DemoSource source = engine.equals("postgresql")
+                ? PostgresDemoSource.prepare(home.root(), runner)
+                : MariaDbDemoSource.prepare(home.root(), new ProcessRunner(MariaDbServer.serviceUser()));
         writeDefinitions(source);
+        source.createShop();
         int first = seed(source);
         out.printf(
-                "1. source %s: PostgreSQL on 127.0.0.1:%d, database shop with %d orders, role app, pool app%n",
-                SERVICE, source.port(), first);
+                "1. source %s: %s on 127.0.0.1:%d, database shop with %d orders, login app%s%n",
+                service,
+                source.title(),
+                source.port(),
+                first,
+                source.serviceExtras().isEmpty() ? "" : ", pool app");
         try (Forkrunner forkrunner = Forkrunner.boot(home, false)) {
             WalArchivers archivers = forkrunner.bean(WalArchivers.class);
             archivers.start();
             try {
                 awaitArchiver(forkrunner);
-                out.println("2. WAL archive: pg_receivewal streams the source's WAL on slot forkrunner_demo_shop");
-                StoredBackup backup = forkrunner.bean(BackupKeeper.class).backup(SERVICE);
+                out.println("2. archive: " + source.changeArchive(service));
+                StoredBackup backup = forkrunner.bean(BackupKeeper.class).backup(service);
                 out.printf(
-                        "3. base backup %s: verified by pg_verifybackup, %d MB%n",
-                        backup.id(), backup.sizeBytes() / (1024 * 1024));
+                        "3. base backup %s: verified by %s, %d MB%n",
+                        backup.id(), source.backupCheck(), backup.sizeBytes() / (1024 * 1024));
                 int before = insertOrders(source, 50, "after the backup");
                 Thread.sleep(1500);
-                Instant pointInTime = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-
-                Thread.sleep(1500);
+                // MariaDB's binary logs stamp whole seconds: the point in time is the second after the first batch
+                Instant pointInTime =
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+                while (Instant.now().isBefore(pointInTime.plusMillis(1500))) {
+                    Thread.sleep(100);
+                }
                 int after = insertOrders(source, 50, "after the point in time");
                 awaitArchived(forkrunner, Instant.now());
                 out.printf(
                         "4. wrote orders up to id %d, then chose the point in time %s, then wrote up to id %d%n",
                         before, pointInTime, after);
                 long runId =
-                        forkrunner.bean(Operator.class).launch(JOB, pointInTime.toString(), Operator.manualTrigger());
+                        forkrunner.bean(Operator.class).launch(job, pointInTime.toString(), Operator.manualTrigger());
                 RunView run = forkrunner.bean(RunReports.class).run(runId);
-                out.printf("5. fork run %d of job %s:%n", runId, JOB);
+                out.printf("5. fork run %d of job %s:%n", runId, job);
                 return report(forkrunner, source, run, before, after);
             } finally {
                 archivers.stop();
@@ -107,16 +133,11 @@ public final class Demo {
             throw new ForkrunnerException("the demo's fork run ended " + run.state() + ": " + run.error());
         }
         ForkRecord fork = forkrunner.bean(ForkRegistry.class).find(run.fork()).orElseThrow();
-        Properties app = new Properties();
-        app.setProperty("user", "app");
-        app.setProperty("password", source.appPassword());
-        app.setProperty("preferQueryMode", "simple");
         long count;
         long newest;
         String masked;
-        try (Connection pooled =
-                        DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + fork.poolPort() + "/app", app);
-                Statement statement = pooled.createStatement();
+        try (Connection app = source.connectToFork(fork);
+                Statement statement = app.createStatement();
                 ResultSet row = statement.executeQuery("select count(*), max(id),"
                         + " (select email from customers order by id limit 1) from orders")) {
             row.next();
@@ -131,12 +152,7 @@ public final class Demo {
             throw new ForkrunnerException("the fork's newest order is " + newest + ", not " + expected);
         }
         out.printf("   customers were masked on the fork by jobs/sql/mask.sql: %s%n", masked);
-        out.printf(
-                "   fork %s listens on 127.0.0.1:%d; its pool app on 127.0.0.1:%d%n",
-                fork.name(), fork.port(), fork.poolPort());
-        out.printf(
-                "   connect: PGPASSWORD=$(cat %s) psql \"host=127.0.0.1 port=%d dbname=app user=app\"%n",
-                source.passwordFile("app"), fork.poolPort());
+        out.print(source.howToConnect(fork));
         out.printf(
                 "   more: ./forkrunner --home %s forks | status %d | drop %s%n", home.root(), run.run(), fork.name());
         out.flush();
@@ -145,25 +161,26 @@ public final class Demo {
 
     private void writeDefinitions(DemoSource source) throws IOException {
         write("config/forkrunner.yml", metadataOfParent());
-
         write(
                 "config/services.yml",
                 "regions:\n"
-                        + "  demo: { provisioner: local, root: var/regions/demo, ports: 16400-16479 }\n"
+                        + "  demo: { provisioner: local, root: var/regions/demo, ports: " + source.regionPorts()
+                        + " }\n"
                         + "services:\n"
-                        + "  " + SERVICE + ":\n"
-                        + "    engine: postgresql\n    region: demo\n    host: 127.0.0.1\n    port: " + source.port()
-                        + "\n"
-                        + "    user: postgres\n    password: ${file:var/secrets/source}\n"
+                        + "  " + service + ":\n"
+                        + "    engine: " + source.engine() + "\n    region: demo\n    host: 127.0.0.1\n    port: "
+                        + source.port() + "\n"
+                        + "    user: " + (source.engine().equals("postgresql") ? "postgres" : "root")
+                        + "\n    password: ${file:var/secrets/source}\n"
                         + "    backups: { keep: 2, wal: stream }\n"
-                        + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 5 }\n");
+                        + source.serviceExtras());
         write(
-                "jobs/" + JOB + ".yml",
+                "jobs/" + job + ".yml",
                 "description: The demo's fork of the shop, customers masked\n"
-                        + "source: " + SERVICE + "\ntarget:\n  name: demo-shop-{run}\n"
+                        + "source: " + service + "\ndatabase: shop\ntarget:\n  name: " + service + "-{run}\n"
                         + "integrations:\n  - { type: sql, file: jobs/sql/mask.sql }\n"
                         + "checks:\n  - select count(*) > 0 from orders\nretention:\n  keep: 2\n");
-        write("jobs/sql/mask.sql", "update customers set email = 'customer-' || id || '@example.invalid';\n");
+        write("jobs/sql/mask.sql", "update customers set email = concat('customer-', id, '@example.invalid');\n");
     }
 
     /** The demo keeps its records where its home keeps its own: the parent's metadata section, paths made absolute. */
@@ -187,59 +204,72 @@ public final class Demo {
     }
 
     private void write(String relative, String text) throws IOException {
-
         Path file = home.resolve(relative);
         Files.createDirectories(file.getParent());
         Files.writeString(file, text);
     }
 
-    /** The shop, made once: customers, orders and the role app; returns the newest order id. */
+    /** The shop, made once by {@code app}: customers and orders; returns the newest order id. */
     private static int seed(DemoSource source) throws SQLException {
-        try (Connection postgres = source.connect("postgres");
-                Statement statement = postgres.createStatement()) {
-            try (ResultSet exists = statement.executeQuery("select 1 from pg_database where datname = 'shop'")) {
-                if (!exists.next()) {
-                    statement.execute("create role app login password '"
-                            + source.appPassword().replace("'", "''") + "'");
-                    statement.execute("create database shop owner app");
+        try (Connection shop = source.connectAsApp();
+                Statement statement = shop.createStatement()) {
+            statement.execute(
+                    "create table if not exists customers (id int primary key, name varchar(80), email varchar(200))");
+            statement.execute("create table if not exists orders (id int primary key, customer int,"
+                    + " placed timestamp default current_timestamp, note varchar(80),"
+                    + " foreign key (customer) references customers (id))");
+            try (ResultSet made = statement.executeQuery("select count(*) from customers")) {
+                made.next();
+                if (made.getInt(1) == 0) {
+                    shop.setAutoCommit(false);
+                    try (PreparedStatement customer = shop.prepareStatement("insert into customers values (?, ?, ?)")) {
+                        for (int id = 1; id <= 20; id++) {
+                            customer.setInt(1, id);
+                            customer.setString(2, "Customer " + id);
+                            customer.setString(3, "person" + id + "@example.com");
+                            customer.addBatch();
+                        }
+                        customer.executeBatch();
+                    }
+                    shop.commit();
+                    shop.setAutoCommit(true);
                 }
             }
         }
-        try (Connection shop = source.connect("shop");
-                Statement statement = shop.createStatement()) {
-            statement.execute("create table if not exists customers (id int primary key, name text, email text)");
-            statement.execute(
-                    "create table if not exists orders (id int primary key, customer int references customers,"
-                            + " placed timestamptz default now(), note text)");
-            statement.execute("insert into customers select g, 'Customer ' || g, 'person' || g || '@example.com'"
-                    + " from generate_series(1, 20) g on conflict do nothing");
-            statement.execute("alter table customers owner to app");
-            statement.execute("alter table orders owner to app");
-            statement.execute("insert into orders (id, customer, note) select g, 1 + g % 20, 'seed' from"
-                    + " generate_series(1, 100) g on conflict do nothing");
-            try (ResultSet newest = statement.executeQuery("select max(id) from orders")) {
-                newest.next();
-                return newest.getInt(1);
-            }
-        }
+        int newest = newestOrder(source);
+        return newest >= 100 ? newest : insertOrders(source, 100 - newest, "seed");
     }
 
     /** Writes {@code count} orders in one transaction; returns the newest id. */
     private static int insertOrders(DemoSource source, int count, String note) throws SQLException {
-        try (Connection shop = source.connect("shop");
-                Statement statement = shop.createStatement()) {
-            statement.execute("insert into orders (id, customer, note) select max_id + g, 1 + g % 20, '" + note + "'"
-                    + " from (select coalesce(max(id), 0) as max_id from orders) m, generate_series(1, " + count
-                    + ") g");
-            try (ResultSet newest = statement.executeQuery("select max(id) from orders")) {
-                newest.next();
-                return newest.getInt(1);
+        int newest = newestOrder(source);
+        try (Connection shop = source.connectAsApp();
+                PreparedStatement order =
+                        shop.prepareStatement("insert into orders (id, customer, note) values (?, ?, ?)")) {
+            shop.setAutoCommit(false);
+            for (int id = newest + 1; id <= newest + count; id++) {
+                order.setInt(1, id);
+                order.setInt(2, 1 + id % 20);
+                order.setString(3, note);
+                order.addBatch();
             }
+            order.executeBatch();
+            shop.commit();
+        }
+        return newest + count;
+    }
+
+    private static int newestOrder(DemoSource source) throws SQLException {
+        try (Connection shop = source.connectAsApp();
+                Statement statement = shop.createStatement();
+                ResultSet newest = statement.executeQuery("select coalesce(max(id), 0) from orders")) {
+            newest.next();
+            return newest.getInt(1);
         }
     }
 
-    private static void awaitArchiver(Forkrunner forkrunner) throws InterruptedException {
-        Path archive = forkrunner.bean(BackupKeeper.class).archiveDirectory(SERVICE);
+    private void awaitArchiver(Forkrunner forkrunner) throws InterruptedException {
+        Path archive = forkrunner.bean(BackupKeeper.class).archiveDirectory(service);
         long deadline = System.nanoTime() + ARCHIVE_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             try (var files = Files.exists(archive) ? Files.list(archive) : java.util.stream.Stream.<Path>empty()) {
@@ -255,11 +285,11 @@ public final class Demo {
                 "the demo's WAL archiver did not start within " + ARCHIVE_WAIT.toSeconds() + " s");
     }
 
-    private static void awaitArchived(Forkrunner forkrunner, Instant committed) throws InterruptedException {
+    private void awaitArchived(Forkrunner forkrunner, Instant committed) throws InterruptedException {
         BackupKeeper backups = forkrunner.bean(BackupKeeper.class);
         long deadline = System.nanoTime() + ARCHIVE_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            BackupReport.Window window = backups.report(SERVICE).window();
+            BackupReport.Window window = backups.report(service).window();
             if (window != null && !window.to().isBefore(committed.minusSeconds(1))) {
                 return;
             }

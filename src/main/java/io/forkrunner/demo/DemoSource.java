@@ -1,10 +1,7 @@
 package io.forkrunner.demo;
 
-import io.forkrunner.engine.postgresql.PostgresBinaries;
-import io.forkrunner.engine.postgresql.PostgresServer;
+import io.forkrunner.fork.ForkRecord;
 import io.forkrunner.system.ForkrunnerException;
-import io.forkrunner.system.ProcessRunner;
-import io.forkrunner.system.Secret;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -14,90 +11,83 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.HexFormat;
-import java.util.Map;
-import java.util.Properties;
 
 /**
- * The demo's source: a PostgreSQL server of its own under the demo home, made once and reused, with a superuser
- * password and an application role whose passwords are kept in 0600 files of the demo home.
+ * The demo's source: a server of its own under the demo home, made once and reused, with a superuser password and an
+ * application login {@code app} whose passwords are kept in 0600 files of the demo home ({@code var/secrets}).
  */
-final class DemoSource {
+abstract class DemoSource {
 
-    static final int FIRST_PORT = 16480;
-
-    private final PostgresServer server;
     private final Path secrets;
     private final int port;
 
-    private DemoSource(PostgresServer server, Path secrets, int port) {
-        this.server = server;
+    DemoSource(Path secrets, int port) {
         this.secrets = secrets;
         this.port = port;
     }
 
-    /** The demo source in {@code home}, made when missing and started when stopped; true in {@code made} when new. */
-    static DemoSource prepare(Path home, ProcessRunner runner) {
-        Path directory = home.resolve("var/source");
-        Path secrets = home.resolve("var/secrets");
-        PostgresServer server = new PostgresServer(runner, PostgresBinaries.newest(), directory);
-        try {
-            Files.createDirectories(secrets);
-            Path portFile = directory.resolve("port");
-            if (!Files.exists(server.dataDirectory().resolve("PG_VERSION")) || !Files.exists(portFile)) {
-                int port = freePort();
-                writeSecret(secrets.resolve("source"), newPassword());
-                writeSecret(secrets.resolve("app"), newPassword());
-                server.initialize(
-                        port,
-                        new Secret(read(secrets.resolve("source"))),
-                        Map.of("wal_level", "replica", "max_wal_senders", "10", "max_replication_slots", "10"));
-                Files.writeString(portFile, port + "\n");
-            }
-            int port = Integer.parseInt(Files.readString(portFile).strip());
-            if (!server.isRunning()) {
-                server.start();
-            }
-            return new DemoSource(server, secrets, port);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare the demo source in " + directory, e);
-        }
-    }
+    /** The engine as {@code config/services.yml} names it. */
+    abstract String engine();
 
-    int port() {
+    /** The engine as the demo prints it. */
+    abstract String title();
+
+    /** The lines of the service's declaration after its login and backups (none, or its pools). */
+    abstract String serviceExtras();
+
+    /** How the engine's backups are verified, as the demo prints it. */
+    abstract String backupCheck();
+
+    /** How the change archive of {@code service} is kept, as the demo prints it. */
+    abstract String changeArchive(String service);
+
+    /** The ports of the demo's region, where forks listen: the 80 below the source's first. */
+    abstract String regionPorts();
+
+    /** The database {@code shop} and the login {@code app} that owns it, when missing. */
+    abstract void createShop() throws SQLException;
+
+    /** {@code app}'s connection to the shop on the source. */
+    abstract Connection connectAsApp() throws SQLException;
+
+    /** {@code app}'s connection to the shop on the fork. */
+    abstract Connection connectToFork(ForkRecord fork) throws SQLException;
+
+    /** The lines that tell how to connect to the fork as {@code app}. */
+    abstract String howToConnect(ForkRecord fork);
+
+    final int port() {
         return port;
     }
 
-    Path passwordFile(String role) {
-        return secrets.resolve(role);
+    final Path passwordFile(String login) {
+        return secrets.resolve(login);
     }
 
-    Connection connect(String database) throws SQLException {
-        Properties login = new Properties();
-        login.setProperty("user", "postgres");
-        login.setProperty("password", read(secrets.resolve("source")));
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, login);
+    final String appPassword() {
+        return read(passwordFile("app"));
     }
 
-    String appPassword() {
-        return read(secrets.resolve("app"));
+    final String password(String login) {
+        return read(passwordFile(login));
     }
 
-    private static String newPassword() {
-        byte[] bytes = new byte[12];
-        new SecureRandom().nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
+    /** New passwords for the superuser ({@code source}) and {@code app}, in 0600 files. */
+    static void writePasswords(Path secrets) throws IOException {
+        Files.createDirectories(secrets);
+        writeSecret(secrets.resolve("source"), newPassword());
+        writeSecret(secrets.resolve("app"), newPassword());
     }
 
-    private static void writeSecret(Path file, String value) throws IOException {
+    static void writeSecret(Path file, String value) throws IOException {
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, value);
     }
 
-    private static String read(Path file) {
+    static String read(Path file) {
         try {
             return Files.readString(file).strip();
         } catch (IOException e) {
@@ -105,15 +95,21 @@ final class DemoSource {
         }
     }
 
-    private static int freePort() {
-        for (int port = FIRST_PORT; port < FIRST_PORT + 20; port++) {
+    /** A free port of the 20 from {@code first}. */
+    static int freePort(int first) {
+        for (int port = first; port < first + 20; port++) {
             try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 return port;
             } catch (IOException taken) {
                 // next one
             }
         }
-        throw new ForkrunnerException(
-                "no free port in " + FIRST_PORT + "-" + (FIRST_PORT + 19) + " for the demo source");
+        throw new ForkrunnerException("no free port in " + first + "-" + (first + 19) + " for the demo source");
+    }
+
+    private static String newPassword() {
+        byte[] bytes = new byte[12];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -32,6 +36,50 @@ class DemoTest {
                     .as("a second demo reuses its source: " + again)
                     .isZero();
             assertThat(again.out()).contains("run 2 of demo-fork: COMPLETED");
+        }
+    }
+
+    @Test
+    void theMariaDbDemoForksItsOwnMariaDbSourceToAPointBetweenTwoWritesAndSaysHowToConnect() throws Exception {
+        try (TestHome home = TestHome.create("demo-mariadb")) {
+            CliResult unknown = home.cli("demo", "--engine", "oracle");
+            assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(2);
+            assertThat(unknown.err()).contains("--engine", "oracle", "postgresql", "mariadb");
+            assertThat(home.path("var/demo-mariadb")).doesNotExist();
+
+            CliResult demo = home.cli("demo", "--engine", "mariadb");
+            assertThat(demo.exitCode()).as(demo.toString()).isZero();
+            Matcher wrote = Pattern.compile("wrote orders up to id (\\d+), then chose the point in time (\\S+),"
+                            + " then wrote up to id (\\d+)")
+                    .matcher(demo.out());
+            assertThat(wrote.find()).as(demo.out()).isTrue();
+            assertThat(Integer.parseInt(wrote.group(3))).isGreaterThan(Integer.parseInt(wrote.group(1)));
+            assertThat(demo.out())
+                    .contains("MariaDB on 127.0.0.1:")
+                    .contains("run 1 of demo-fork-mariadb: COMPLETED")
+                    .contains("the fork holds " + wrote.group(1) + " orders, the newest id " + wrote.group(1))
+                    .contains("customer-1@example.invalid");
+            Matcher connect = Pattern.compile("connect: mariadb --defaults-extra-file=(\\S+) --host=127\\.0\\.0\\.1"
+                            + " --port=(\\d+) shop")
+                    .matcher(demo.out());
+            assertThat(connect.find()).as(demo.out()).isTrue();
+            Path options = Path.of(connect.group(1));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(options)))
+                    .isEqualTo("rw-------");
+            Process client = new ProcessBuilder(
+                            "mariadb",
+                            "--defaults-extra-file=" + options,
+                            "--host=127.0.0.1",
+                            "--port=" + connect.group(2),
+                            "--batch",
+                            "--skip-column-names",
+                            "--execute=select max(id) from orders",
+                            "shop")
+                    .redirectErrorStream(true)
+                    .start();
+            String newest = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(client.waitFor()).as(newest).isZero();
+            assertThat(newest).isEqualTo(wrote.group(1));
         }
     }
 }
