@@ -174,7 +174,7 @@ public class Rename {
             state = "writes-refused";
             record(newName, serviceName, state, position, null);
             log.info("{} refuses writes from now on; its last transaction ended before {}", serviceName, position);
-            say.accept(serviceName + " refuses writes; its WAL stood at " + position);
+            say.accept(serviceName + " refuses writes; its last transaction ended at " + position);
         }
         String backupId = null;
         if (state.equals("writes-refused")) {

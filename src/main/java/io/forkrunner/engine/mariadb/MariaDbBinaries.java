@@ -16,11 +16,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The MariaDB programs forkrunner runs: the server, its installer, the backup tool, the binlog reader, the client and
- * the admin client.
+ * The MariaDB programs forkrunner runs: the server, its installer, the backup tool, the binlog reader, the client, the
+ * admin client, the InnoDB page checker and the logical dump tool.
  */
 public record MariaDbBinaries(
-        Path server, Path installDb, Path backup, Path binlog, Path client, Path admin, Path innochecksum) {
+        Path server, Path installDb, Path backup, Path binlog, Path client, Path admin, Path innochecksum, Path dump) {
 
     /** Where Debian installs each program, and the package that brings it. */
     private static final Map<Path, String> DEBIAN = debianPrograms();
@@ -36,6 +36,7 @@ public record MariaDbBinaries(
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(innochecksum, "innochecksum");
+        Objects.requireNonNull(dump, "dump");
     }
 
     private static Map<Path, String> debianPrograms() {
@@ -47,6 +48,7 @@ public record MariaDbBinaries(
         programs.put(Path.of("/usr/bin/mariadb"), "mariadb-client");
         programs.put(Path.of("/usr/bin/mariadb-admin"), "mariadb-client");
         programs.put(Path.of("/usr/bin/innochecksum"), "mariadb-server");
+        programs.put(Path.of("/usr/bin/mariadb-dump"), "mariadb-client");
         return programs;
     }
 
@@ -69,7 +71,8 @@ public record MariaDbBinaries(
                 programs.get(3),
                 programs.get(4),
                 programs.get(5),
-                programs.get(6));
+                programs.get(6),
+                programs.get(7));
     }
 
     /** The server's version, e.g. {@code 10.11.19}, from {@code mariadbd --version}. */

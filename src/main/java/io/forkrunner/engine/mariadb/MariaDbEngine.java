@@ -46,6 +46,8 @@ public class MariaDbEngine implements Engine {
     private final MariaDbInspection inspection;
     private final MariaDbSettings settings;
     private final MariaDbRestore restore;
+    private final MariaDbWriteFence writeFence;
+    private final MariaDbLogicalCopy logicalCopy;
 
     MariaDbEngine(Home home, Clock clock) {
         this.runner = new ProcessRunner(MariaDbServer.serviceUser());
@@ -56,6 +58,8 @@ public class MariaDbEngine implements Engine {
         this.inspection = new MariaDbInspection(this);
         this.settings = new MariaDbSettings(this);
         this.restore = new MariaDbRestore(this);
+        this.writeFence = new MariaDbWriteFence(this);
+        this.logicalCopy = new MariaDbLogicalCopy(this);
     }
 
     @Override
@@ -95,7 +99,7 @@ public class MariaDbEngine implements Engine {
 
     @Override
     public Optional<LogicalCopy> logicalCopy() {
-        return Optional.empty();
+        return Optional.of(logicalCopy);
     }
 
     @Override
@@ -115,7 +119,7 @@ public class MariaDbEngine implements Engine {
 
     @Override
     public Optional<WriteFence> writeFence() {
-        return Optional.empty();
+        return Optional.of(writeFence);
     }
 
     ProcessRunner runner() {

@@ -76,16 +76,7 @@ final class MariaDbInspection implements Inspection, Users {
     public List<TableCount> tableCounts(Endpoint endpoint, String database) {
         List<TableCount> counts = new ArrayList<>();
         try (Connection connection = engine.connect(endpoint, database)) {
-            List<String> tables = new ArrayList<>();
-            try (PreparedStatement list = connection.prepareStatement("select table_name from information_schema.tables"
-                    + " where table_schema = ? and table_type = 'BASE TABLE' order by table_name")) {
-                list.setString(1, database);
-                try (ResultSet rows = list.executeQuery()) {
-                    while (rows.next()) {
-                        tables.add(rows.getString(1));
-                    }
-                }
-            }
+            List<String> tables = tables(connection, database);
             try (Statement statement = connection.createStatement()) {
                 for (String table : tables) {
                     try (ResultSet row = statement.executeQuery("select count(*) from " + MariaDbEngine.quote(database)
@@ -103,6 +94,30 @@ final class MariaDbInspection implements Inspection, Users {
                     "cannot read database " + database + " of " + endpoint + ": " + e.getMessage(), e);
         }
         return counts;
+    }
+
+    /** The base tables of {@code database}, by name. */
+    static List<String> tables(Endpoint endpoint, MariaDbEngine engine, String database) {
+        try (Connection connection = engine.connect(endpoint, null)) {
+            return tables(connection, database);
+        } catch (SQLException e) {
+            throw new ForkrunnerException(
+                    "cannot list the tables of " + database + " on " + endpoint + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> tables(Connection connection, String database) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (PreparedStatement list = connection.prepareStatement("select table_name from information_schema.tables"
+                + " where table_schema = ? and table_type = 'BASE TABLE' order by table_name")) {
+            list.setString(1, database);
+            try (ResultSet rows = list.executeQuery()) {
+                while (rows.next()) {
+                    tables.add(rows.getString(1));
+                }
+            }
+        }
+        return tables;
     }
 
     @Override

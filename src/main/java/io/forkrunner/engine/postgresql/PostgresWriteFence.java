@@ -1,6 +1,7 @@
 package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.OpenTransactions;
 import io.forkrunner.engine.Progress;
 import io.forkrunner.engine.WriteFence;
 import io.forkrunner.system.ForkrunnerException;
@@ -21,7 +22,6 @@ import java.util.List;
  */
 final class PostgresWriteFence implements WriteFence {
 
-    private static final Duration POLL = Duration.ofMillis(500);
     /** Time for every backend to take the reload before its next command. */
     private static final Duration SETTLE = Duration.ofSeconds(1);
 
@@ -37,25 +37,13 @@ final class PostgresWriteFence implements WriteFence {
                 Statement statement = connection.createStatement()) {
             statement.execute("alter system set default_transaction_read_only = on");
             statement.execute("select pg_reload_conf()");
-            sleep(SETTLE);
+            OpenTransactions.pause(SETTLE);
             Timestamp refusedAt;
             try (ResultSet row = statement.executeQuery("select clock_timestamp()")) {
                 row.next();
                 refusedAt = row.getTimestamp(1);
             }
-            long deadline = System.nanoTime() + wait.toNanos();
-            List<String> open = openBefore(connection, refusedAt);
-            while (!open.isEmpty()) {
-                if (System.nanoTime() > deadline) {
-                    allow(endpoint);
-                    throw new ForkrunnerException(open.size() + " transaction(s) begun before writes were refused are"
-                            + " still open after " + wait.toSeconds() + " s: " + String.join("; ", open)
-                            + ". Writes are allowed again and nothing was changed: end them, or wait longer (--wait)");
-                }
-                progress.report("transactions begun before writes were refused, still open", open.size(), 0);
-                sleep(POLL);
-                open = openBefore(connection, refusedAt);
-            }
+            OpenTransactions.awaitEnd(() -> openBefore(connection, refusedAt), wait, progress, () -> allow(endpoint));
             try (ResultSet row = statement.executeQuery("select pg_current_wal_lsn()::text")) {
                 row.next();
                 return row.getString(1);
@@ -100,14 +88,5 @@ final class PostgresWriteFence implements WriteFence {
             }
         }
         return open;
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ForkrunnerException("interrupted while waiting for open transactions to end");
-        }
     }
 }
