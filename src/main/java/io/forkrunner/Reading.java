@@ -15,12 +15,14 @@ import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Migrations;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.Properties;
 import javax.sql.DataSource;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.support.JdbcJobRepositoryFactoryBean;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
@@ -75,6 +77,8 @@ final class Reading {
             start.register(beans);
             beans.registerSingleton("clock", Clock.systemUTC());
             context.registerBean("dataSource", DataSource.class, () -> dataSource);
+            // its connection is closed with the context: a lazy bean no command asked for is never destroyed by it
+            context.addApplicationListener((ContextClosedEvent closed) -> dataSource.destroy());
             context.registerBean(JdbcClient.class, () -> jdbc);
             context.registerBean(JobRepository.class, () -> jobRepository(dataSource));
             context.register(Components.class);
@@ -100,6 +104,9 @@ final class Reading {
             dataSource.setPassword(start.metadata().password().reveal());
         }
         dataSource.setSuppressClose(true);
+        Properties properties = new Properties();
+        properties.setProperty("ApplicationName", "forkrunner-read");
+        dataSource.setConnectionProperties(properties);
         return dataSource;
     }
 

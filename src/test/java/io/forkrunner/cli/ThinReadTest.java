@@ -1,6 +1,7 @@
 package io.forkrunner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
@@ -12,8 +13,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -170,6 +173,29 @@ class ThinReadTest {
             Instant time = Instant.parse(fire.asText());
             assertThat(time.atOffset(ZoneOffset.UTC).toLocalTime().toString()).isEqualTo("04:45");
         }
+    }
+
+    @Test
+    void aReadCommandInThisJvmLeavesNoConnectionToTheMetadataStoreOpen() throws Exception {
+        for (List<String> command :
+                List.of(List.of("status"), List.of("forks"), List.of("backups", "shop"), List.of("schedules"))) {
+            List<String> argv = new ArrayList<>(command);
+            argv.add("--json");
+            CliResult result = home.cli(argv.toArray(String[]::new));
+            assertThat(result.exitCode()).as(result.toString()).isZero();
+        }
+        // a closed session leaves pg_stat_activity a moment after its client has gone
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            try (Connection metadata = home.metadataConnection();
+                    Statement statement = metadata.createStatement();
+                    ResultSet row = statement.executeQuery("select count(*) from pg_stat_activity"
+                            + " where datname = current_database() and application_name = 'forkrunner-read'")) {
+                row.next();
+                assertThat(row.getInt(1))
+                        .as("connections of read commands that have ended")
+                        .isZero();
+            }
+        });
     }
 
     @Test

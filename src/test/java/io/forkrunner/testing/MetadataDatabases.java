@@ -63,6 +63,7 @@ public final class MetadataDatabases {
 
     private static void execute(String url, String sql) {
         Properties properties = new Properties();
+        properties.setProperty("ApplicationName", "forkrunner-test");
         properties.setProperty("user", user());
         if (password() != null) {
             properties.setProperty("password", password());

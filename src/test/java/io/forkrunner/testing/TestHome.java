@@ -469,6 +469,7 @@ public final class TestHome implements AutoCloseable {
         if (metadata.password() != null) {
             properties.setProperty("password", metadata.password());
         }
+        properties.setProperty("ApplicationName", "forkrunner-test");
         return DriverManager.getConnection(metadata.url(), properties);
     }
 
