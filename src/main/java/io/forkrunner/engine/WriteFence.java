@@ -1,5 +1,6 @@
 package io.forkrunner.engine;
 
+import io.forkrunner.system.ForkrunnerException;
 import java.time.Duration;
 
 /** Making a service refuse writes for the moment of a rename, and allowing them again. */
@@ -14,4 +15,13 @@ public interface WriteFence {
 
     /** Undoes {@link #refuse}. */
     void allow(Endpoint endpoint);
+
+    /** Undoes {@link #refuse} after a failure, which stays the one reported: a failure to undo it is dropped. */
+    default void allowAfterFailure(Endpoint endpoint) {
+        try {
+            allow(endpoint);
+        } catch (ForkrunnerException ignored) {
+            // the first failure is the one reported
+        }
+    }
 }

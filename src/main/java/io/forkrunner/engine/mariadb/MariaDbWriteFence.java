@@ -56,7 +56,7 @@ final class MariaDbWriteFence implements WriteFence {
                 }
             }
         } catch (SQLException e) {
-            allowQuietly(endpoint);
+            allowAfterFailure(endpoint);
             throw new ForkrunnerException("cannot make " + endpoint + " refuse writes: " + e.getMessage(), e);
         }
     }
@@ -68,14 +68,6 @@ final class MariaDbWriteFence implements WriteFence {
             statement.execute("set global read_only = off");
         } catch (SQLException e) {
             throw new ForkrunnerException("cannot allow writes on " + endpoint + " again: " + e.getMessage(), e);
-        }
-    }
-
-    private void allowQuietly(Endpoint endpoint) {
-        try {
-            allow(endpoint);
-        } catch (ForkrunnerException ignored) {
-            // the first failure is the one reported
         }
     }
 

@@ -49,7 +49,7 @@ final class PostgresWriteFence implements WriteFence {
                 return row.getString(1);
             }
         } catch (SQLException e) {
-            allowQuietly(endpoint);
+            allowAfterFailure(endpoint);
             throw new ForkrunnerException("cannot make " + endpoint + " refuse writes: " + e.getMessage(), e);
         }
     }
@@ -62,14 +62,6 @@ final class PostgresWriteFence implements WriteFence {
             statement.execute("select pg_reload_conf()");
         } catch (SQLException e) {
             throw new ForkrunnerException("cannot allow writes on " + endpoint + " again: " + e.getMessage(), e);
-        }
-    }
-
-    private void allowQuietly(Endpoint endpoint) {
-        try {
-            allow(endpoint);
-        } catch (ForkrunnerException ignored) {
-            // the first failure is the one reported
         }
     }
 

@@ -2,18 +2,14 @@ package io.forkrunner.engine.mariadb;
 
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.EngineContractTest;
-import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
-import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -24,43 +20,29 @@ class MariaDbContractTest extends EngineContractTest {
 
     @Override
     protected Source startSource(TestHome home, String name) {
-        MariaDbServer server = new MariaDbServer(
-                new ProcessRunner(MariaDbServer.serviceUser()),
-                MariaDbBinaries.debian(),
-                home.path("var/sources/" + name));
-        int port = Ports.one();
-        server.initialize(new Secret(PASSWORD));
-        server.start(port, 1, Map.of("innodb-buffer-pool-size", "64M"));
-        home.write("var/secrets/" + name, PASSWORD);
+        MariaDbTestSource source = MariaDbTestSource.start(home, name, PASSWORD, Map.of());
         return new Source() {
             @Override
             public Endpoint admin() {
-                return new Endpoint("127.0.0.1", port, "root", new Secret(PASSWORD));
+                return new Endpoint("127.0.0.1", source.port, "root", new Secret(PASSWORD));
             }
 
             @Override
             public String serviceYaml(String service, String region, String backups) {
-                return "  " + service + ":\n    engine: mariadb\n    region: " + region
-                        + "\n    host: 127.0.0.1\n    port: " + port + "\n    user: root\n"
-                        + "    password: ${file:var/secrets/" + service + "}\n    backups: " + backups + "\n";
+                return source.serviceYaml(service, region, backups);
             }
 
             @Override
             public void stop() {
-                server.stop();
+                source.close();
             }
         };
     }
 
     @Override
     protected Connection connect(Endpoint server, String database) throws SQLException {
-        Properties login = new Properties();
-        login.setProperty("user", server.user());
-        login.setProperty("password", server.password().reveal());
-        Connection connection =
-                DriverManager.getConnection("jdbc:mariadb://" + server.host() + ":" + server.port() + "/", login);
-        connection.setCatalog(database);
-        return connection;
+        return MariaDbTestSource.connect(
+                server.port(), database, server.user(), server.password().reveal());
     }
 
     @Override

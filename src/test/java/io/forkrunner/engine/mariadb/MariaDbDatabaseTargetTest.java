@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,10 +133,10 @@ class MariaDbDatabaseTargetTest {
                     .as("t" + i)
                     .isEqualTo(source.column("shop", digest + " group by 'all'"));
         }
-        assertThat(schema(reports, database)
+        assertThat(reports.schema(reports.port, database)
                         .replace("DISABLE ON SLAVE", "ENABLE")
                         .replace(" DISABLE ", " ENABLE "))
-                .isEqualTo(schema(source, "shop"))
+                .isEqualTo(source.schema(source.port, "shop"))
                 .contains("t1_audit", "t1_notes", "add_t1", "`tick`");
         assertThat(reports.column(
                         null, "select status from information_schema.events where event_schema = '" + database + "'"))
@@ -202,34 +198,5 @@ class MariaDbDatabaseTargetTest {
         return step.path("state").asText().equals("STARTED") && restored.find()
                 ? Integer.parseInt(restored.group(1))
                 : 0;
-    }
-
-    /** {@code mariadb-dump --no-data --routines --events --triggers} of one database, without comments. */
-    private static String schema(MariaDbTestSource server, String database) throws Exception {
-        Path options = Files.createTempFile(
-                "dump", ".cnf", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.writeString(
-                    options,
-                    "[client]\nhost=127.0.0.1\nport=" + server.port + "\nuser=root\npassword=\"" + server.password
-                            + "\"\n");
-            Process dump = new ProcessBuilder(
-                            "mariadb-dump",
-                            "--defaults-file=" + options,
-                            "--no-data",
-                            "--routines",
-                            "--events",
-                            "--triggers",
-                            "--skip-comments",
-                            "--",
-                            database)
-                    .redirectErrorStream(true)
-                    .start();
-            String text = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(dump.waitFor()).as(text).isZero();
-            return text;
-        } finally {
-            Files.delete(options);
-        }
     }
 }

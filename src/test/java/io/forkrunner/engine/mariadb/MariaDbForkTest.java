@@ -2,18 +2,13 @@ package io.forkrunner.engine.mariadb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.forkrunner.system.ProcessRunner;
-import io.forkrunner.system.Secret;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,10 +17,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -57,7 +50,7 @@ class MariaDbForkTest {
     private static final int BEFORE_BACKUP = 5;
 
     static TestHome home;
-    static MariaDbServer server;
+    static MariaDbTestSource source;
     static int port;
     static Instant target;
     static int lastIdAtTarget;
@@ -65,14 +58,8 @@ class MariaDbForkTest {
     @BeforeAll
     static void sourceWithManyBinlogFiles() throws Exception {
         home = TestHome.create("mariadb-fork");
-        server = new MariaDbServer(
-                new ProcessRunner(MariaDbServer.serviceUser()),
-                MariaDbBinaries.debian(),
-                home.path("var/sources/shop"));
-        port = Ports.one();
-        server.initialize(new Secret(PASSWORD));
-        server.start(port, 1, Map.of("innodb-buffer-pool-size", "64M", "event-scheduler", "ON"));
-        home.write("var/secrets/shop", PASSWORD);
+        source = MariaDbTestSource.start(home, "shop", PASSWORD, Map.of("event-scheduler", "ON"));
+        port = source.port;
         try (Connection admin = connect(port, null);
                 Statement statement = admin.createStatement()) {
             statement.execute("create database shop character set utf8mb4");
@@ -155,8 +142,8 @@ class MariaDbForkTest {
     @AfterAll
     static void close() {
         try {
-            if (server != null) {
-                server.stop();
+            if (source != null) {
+                source.close();
             }
         } finally {
             home.close();
@@ -346,62 +333,21 @@ class MariaDbForkTest {
                         to -> to.isTextual() && !Instant.parse(to.asText()).isBefore(time));
     }
 
-    /** The first column of every row {@code sql} returns on the server at {@code serverPort}, as text. */
+    /** The first column of every row {@code sql} returns in database shop on the server at {@code serverPort}. */
     private static List<String> column(int serverPort, String sql) throws SQLException {
-        List<String> values = new ArrayList<>();
-        try (Connection connection = connect(serverPort, "shop");
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(sql)) {
-            while (rows.next()) {
-                values.add(rows.getString(1));
-            }
-        }
-        return values;
+        return source.columnOn(serverPort, "shop", sql);
     }
 
-    /** {@code mariadb-dump --no-data --routines --events --triggers} of both databases, without comments. */
     private static String schema(int serverPort) throws Exception {
-        Path options = Files.createTempFile(
-                "dump", ".cnf", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try {
-            Files.writeString(
-                    options,
-                    "[client]\nhost=127.0.0.1\nport=" + serverPort + "\nuser=root\npassword=\""
-                            + PASSWORD.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
-            Process dump = new ProcessBuilder(
-                            "mariadb-dump",
-                            "--defaults-file=" + options,
-                            "--no-data",
-                            "--routines",
-                            "--events",
-                            "--triggers",
-                            "--skip-comments",
-                            "--databases",
-                            "shop",
-                            STORE)
-                    .redirectErrorStream(true)
-                    .start();
-            String text = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(dump.waitFor()).as(text).isZero();
-            return text;
-        } finally {
-            Files.delete(options);
-        }
+        return source.schema(serverPort, "shop", STORE);
     }
 
     private static Connection connect(int serverPort, String database) throws SQLException {
-        return connect(serverPort, database, "root", PASSWORD);
+        return MariaDbTestSource.connect(serverPort, database, "root", PASSWORD);
     }
 
     private static Connection connect(int serverPort, String database, String user, String password)
             throws SQLException {
-        Properties login = new Properties();
-        login.setProperty("user", user);
-        login.setProperty("password", password);
-        Connection connection = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + serverPort + "/", login);
-        if (database != null) {
-            connection.setCatalog(database);
-        }
-        return connection;
+        return MariaDbTestSource.connect(serverPort, database, user, password);
     }
 }

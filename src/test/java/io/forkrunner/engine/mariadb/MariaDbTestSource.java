@@ -1,9 +1,15 @@
 package io.forkrunner.engine.mariadb;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -102,6 +108,37 @@ final class MariaDbTestSource implements AutoCloseable {
             connection.setCatalog(database);
         }
         return connection;
+    }
+
+    /**
+     * {@code mariadb-dump --no-data --routines --events --triggers} of {@code databases} on the server at
+     * {@code serverPort} (as root with this source's password, which its forks share), without comments.
+     */
+    String schema(int serverPort, String... databases) throws Exception {
+        Path options = Files.createTempFile(
+                "dump", ".cnf", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(
+                    options,
+                    "[client]\nhost=127.0.0.1\nport=" + serverPort + "\nuser=root\npassword=\""
+                            + password.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
+            List<String> argv = new ArrayList<>(List.of(
+                    "mariadb-dump",
+                    "--defaults-file=" + options,
+                    "--no-data",
+                    "--routines",
+                    "--events",
+                    "--triggers",
+                    "--skip-comments"));
+            argv.add(databases.length > 1 ? "--databases" : "--");
+            argv.addAll(List.of(databases));
+            Process dump = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            String text = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(dump.waitFor()).as(text).isZero();
+            return text;
+        } finally {
+            Files.delete(options);
+        }
     }
 
     @Override
