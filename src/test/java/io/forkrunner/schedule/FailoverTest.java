@@ -28,7 +28,7 @@ class FailoverTest {
         try (ScheduledHome cluster = ScheduledHome.create("failover", RUNS)) {
             Process a = cluster.node("node-a");
             Process b = cluster.node("node-b");
-            cluster.scheduleAhead(20, 1, 1, Map.of("once", ""), "");
+            cluster.scheduleAhead(8, 1, 1, Map.of("once", ""), "");
 
             JsonNode restoring = awaitRestoring(cluster, "once");
             long run = restoring.path("run").asLong();
@@ -61,7 +61,7 @@ class FailoverTest {
         try (ScheduledHome cluster = ScheduledHome.create("paused", RUNS)) {
             Process a = cluster.node("node-a");
             Process b = cluster.node("node-b");
-            cluster.scheduleAhead(20, 1, 1, Map.of("once", ""), "");
+            cluster.scheduleAhead(8, 1, 1, Map.of("once", ""), "");
 
             long run = awaitRestoring(cluster, "once").path("run").asLong();
             long pid = leaseHolderPid(cluster, run);
@@ -101,7 +101,7 @@ class FailoverTest {
 
         try (ScheduledHome cluster = ScheduledHome.create("sigterm", RUNS)) {
             Process node = cluster.node("node-a");
-            cluster.scheduleAhead(20, 1, 1, Map.of("once", ""), "");
+            cluster.scheduleAhead(8, 1, 1, Map.of("once", ""), "");
 
             long run = awaitRestoring(cluster, "once").path("run").asLong();
             List<ProcessHandle> children = await().atMost(Duration.ofSeconds(120))
