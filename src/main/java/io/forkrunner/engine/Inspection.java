@@ -22,9 +22,15 @@ public interface Inspection {
     /** The extensions installed in each database, as {@code DATABASE.EXTENSION} to version; empty where none. */
     Map<String, String> extensions(Endpoint endpoint);
 
-    /** Whether {@code sql} returns true on the database. */
+    /**
+     * Where a fork's checks and SQL files run when neither its job nor a pool of its source names a database; null
+     * for none (the SQL names its tables with their database).
+     */
+    String defaultDatabase();
+
+    /** Whether {@code sql} returns true on the database (null: none chosen, where the engine allows it). */
     boolean check(Endpoint endpoint, String database, String sql);
 
-    /** Runs a SQL file on a database; output to {@code log}. */
+    /** Runs a SQL file on a database (null: none chosen, where the engine allows it); output to {@code log}. */
     void runSql(Endpoint endpoint, String database, Path file, Path log);
 }

@@ -171,6 +171,6 @@ class ForkServices {
 
     /** The fork's database where the job's checks and sql integrations run. */
     String database(ForkPlan plan, JobDefinition job) {
-        return plan.intoServer() ? plan.database() : ForkDatabase.of(job, source(plan));
+        return plan.intoServer() ? plan.database() : ForkDatabase.of(job, source(plan), engine(plan));
     }
 }

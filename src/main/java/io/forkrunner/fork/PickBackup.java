@@ -74,7 +74,11 @@ class PickBackup extends ForkStep {
         int version;
         if (server != null) {
             database = fill(job.target().database(), job, run.runId(), now);
-            sourceDatabase = ForkDatabase.of(job, source);
+            sourceDatabase = ForkDatabase.of(job, source, sourceEngine);
+            if (sourceDatabase == null) {
+                throw new ForkrunnerException("jobs/" + job.name() + ".yml names no database of " + source.name()
+                        + " to copy into server " + server + ": add database: NAME (the source's database)");
+            }
             ServiceDefinition into = services.definitions().requireService(server);
             Engine engine = services.engineOf(into);
             Endpoint endpoint = services.endpoint(into);

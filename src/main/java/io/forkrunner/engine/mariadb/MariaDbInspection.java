@@ -125,6 +125,12 @@ final class MariaDbInspection implements Inspection, Users {
         return Map.of(); // MariaDB has plugins, server-wide, carried in the backup's mysql schema
     }
 
+    /** None: MariaDB needs no database to connect to, and a check names its tables with theirs. */
+    @Override
+    public String defaultDatabase() {
+        return null;
+    }
+
     @Override
     public boolean check(Endpoint endpoint, String database, String sql) {
         try (Connection connection = engine.connect(endpoint, database);
@@ -144,10 +150,20 @@ final class MariaDbInspection implements Inspection, Users {
                     .pipe(
                             Command.of("cat", "--", file.toString()).loggingTo(log),
                             Command.of(
-                                            engine.binaries().client().toString(),
-                                            login.argument(),
-                                            "--database=" + database,
-                                            "--batch")
+                                            database == null
+                                                    ? List.of(
+                                                            engine.binaries()
+                                                                    .client()
+                                                                    .toString(),
+                                                            login.argument(),
+                                                            "--batch")
+                                                    : List.of(
+                                                            engine.binaries()
+                                                                    .client()
+                                                                    .toString(),
+                                                            login.argument(),
+                                                            "--database=" + database,
+                                                            "--batch"))
                                     .asServiceUser()
                                     .loggingTo(log)
                                     .withTimeout(Duration.ofHours(6)));

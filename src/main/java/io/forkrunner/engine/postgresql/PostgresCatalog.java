@@ -135,6 +135,11 @@ final class PostgresCatalog implements Inspection, Users {
     }
 
     @Override
+    public String defaultDatabase() {
+        return "postgres";
+    }
+
+    @Override
     public boolean check(Endpoint endpoint, String database, String sql) {
 
         try (Connection connection = engine.connect(endpoint, database);

@@ -98,11 +98,13 @@ class MariaDbForkTest {
                 runs:
                   lease: 6s
                 """);
+        // no database: checks run with none chosen, naming their tables with theirs
         home.job("shop", """
                 source: shop
-                database: shop
                 target:
                   name: shop-{run}
+                checks:
+                  - select count(*) > 0 from shop.items
                 """);
         home.job("latest", """
                 source: shop
