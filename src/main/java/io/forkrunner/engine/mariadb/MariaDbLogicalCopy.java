@@ -291,7 +291,15 @@ final class MariaDbLogicalCopy implements LogicalCopy {
                 progress.report("tables restored", t + 1, tables.size());
             }
             if (withRoles) {
-                users = createMissingUsers(statement, dumpedDatabase.users(), source, database);
+                // what a first attempt created is kept: a restart would find those users and call them the server's
+                Path made = dump.resolve("users-made.json");
+                if (checkpoints.reached("users")) {
+                    users = JSON.readValue(ServiceUser.readIfExists(made), NewDatabase.class);
+                } else {
+                    users = createMissingUsers(statement, dumpedDatabase.users(), source, database);
+                    engine.runner().serviceUser().write(made, JSON.writeValueAsString(users));
+                    checkpoints.reach("users");
+                }
             }
             if (!checkpoints.reached("code")) {
                 load(server, database, files.resolve("code.sql"), log);
