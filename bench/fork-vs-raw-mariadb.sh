@@ -88,9 +88,7 @@ YAML
 printf "source: bench\ndatabase: bench\ntarget:\n  name: bench-{run}\n" > "$home/jobs/bench.yml"
 
 "$repo/forkrunner" --home "$home" validate >/dev/null
-"$repo/forkrunner" --home "$home" serve > "$home/serve.log" 2>&1 &
-serve_pid=$!
-until grep -q "archiving WAL of bench (pid" "$home/serve.log" 2>/dev/null; do sleep 0.5; done
+serve_archiving "$home" bench
 "$repo/forkrunner" --home "$home" backup bench > "$home/backup.out" 2>&1 || { cat "$home/backup.out"; exit 1; }
 for batch in $(seq 1 20); do
   mariadb --defaults-file="$client" -e "update bench.t set v = v + 1 where id % 20 = $((batch % 20)); flush binary logs"

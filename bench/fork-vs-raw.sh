@@ -94,9 +94,7 @@ YAML
 printf "source: bench\ntarget:\n  name: bench-{run}\n" > "$home/jobs/bench.yml"
 
 "$repo/forkrunner" --home "$home" validate >/dev/null
-"$repo/forkrunner" --home "$home" serve > "$home/serve.log" 2>&1 &
-serve_pid=$!
-until grep -q "archiving WAL of bench (pid" "$home/serve.log" 2>/dev/null; do sleep 0.5; done
+serve_archiving "$home" bench
 "$repo/forkrunner" --home "$home" backup bench >/dev/null 2>&1
 "$bin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -t 2000 postgres >/dev/null 2>&1
 sleep 1
