@@ -224,6 +224,27 @@ public class BackupKeeper {
         return chosen;
     }
 
+    /**
+     * The newest verified backup of a service that ended at or before {@code at} (null: the newest of all), for a
+     * service without a change archive; refused naming the oldest backup when none had ended by then.
+     */
+    public StoredBackup newestBy(String serviceName, Instant at) {
+        ServiceDefinition service = definitions.current().requireService(serviceName);
+        List<StoredBackup> verified = verified(service.name());
+        if (verified.isEmpty()) {
+            throw new ForkrunnerException("service " + service.name() + " has no backup to fork from: take one with"
+                    + " `forkrunner backup " + service.name() + "`");
+        }
+        for (int i = verified.size() - 1; i >= 0; i--) {
+            if (at == null || !verified.get(i).endedAt().isAfter(at)) {
+                return verified.get(i);
+            }
+        }
+        StoredBackup oldest = verified.get(0);
+        throw new ForkrunnerException("no backup of " + service.name() + " was taken by " + at + ": the oldest, "
+                + oldest.id() + ", was taken at " + oldest.endedAt() + ". Fork to a time after it, or to latest");
+    }
+
     /** Refuses a target that lies in a gap of the service's window, naming the gap. */
     public void refuseInGap(String service, Instant target) {
         for (WalGap gap : slots.gaps(service)) {

@@ -24,11 +24,16 @@ import java.util.TreeSet;
 final class ServicesReader {
 
     /** The engines forkrunner forks; {@code mysql} names MariaDB's adapter, which serves the MySQL family here. */
-    private static final List<String> ENGINES = List.of("postgresql", "mariadb", "mysql");
+    private static final List<String> ENGINES = List.of("postgresql", "mariadb", "mysql", "redis");
 
-    private static final List<String> PLANNED_ENGINES = List.of("redis", "aiven");
+    private static final List<String> PLANNED_ENGINES = List.of("valkey", "aiven");
     /** The engines that have no connection pools: a service of theirs declares neither pools nor a pooler. */
-    private static final List<String> WITHOUT_POOLS = List.of("mariadb", "mysql");
+    private static final Map<String, String> WITHOUT_POOLS = Map.of(
+            "mariadb", "the MySQL family (Aiven has none)",
+            "mysql", "the MySQL family (Aiven has none)",
+            "redis", "caching services");
+    /** The engines without a change archive: their forks are made from backups alone, never to a time between them. */
+    private static final List<String> WITHOUT_ARCHIVE = List.of("redis");
 
     /** The engines whose servers run scheduled events of their own, which a job may let run on its forks. */
     static final List<String> SCHEDULED_EVENTS = List.of("mariadb");
@@ -129,20 +134,21 @@ final class ServicesReader {
         int port = portValue.present() ? scalars.port(portValue) : 0;
         Value user = section.required("user", List.of("postgres", "forkrunner"));
         SecretRef password = scalars.secret(section.value("password"));
-        Backups backups = backups(section.section("backups"));
+        Backups backups =
+                backups(section.section("backups"), engine.present() && WITHOUT_ARCHIVE.contains(engine.text()));
         List<Pool> pools = section.sections("pools").stream().map(this::pool).toList();
         Value poolerValue = section.value("pooler");
         Path pooler = scalars.existingFile(poolerValue, List.of("/etc/pgbouncer/pgbouncer.ini"));
         List<ServiceNotification> notifications = section.sections("notifications").stream()
                 .map(this::serviceNotification)
                 .toList();
-        if (engine.present() && WITHOUT_POOLS.contains(engine.text())) {
+        if (engine.present() && WITHOUT_POOLS.containsKey(engine.text())) {
             for (String key : List.of("pools", "pooler")) {
                 if (section.has(key)) {
                     problems.add(
                             section.keyOf(key),
-                            "is not applicable to " + engine.text() + ": forkrunner keeps no connection pools for"
-                                    + " the MySQL family (Aiven has none); remove it",
+                            "is not applicable to " + engine.text() + ": forkrunner keeps no connection pools for "
+                                    + WITHOUT_POOLS.get(engine.text()) + "; remove it",
                             List.of());
                 }
             }
@@ -175,10 +181,20 @@ final class ServicesReader {
                 : null;
     }
 
-    private Backups backups(Section section) {
+    private Backups backups(Section section, boolean withoutArchive) {
         Duration every = section.has("every") ? scalars.duration(section.value("every")) : null;
         int keep = section.has("keep") ? scalars.positive(section.value("keep"), List.of("7", "3")) : 7;
-        Wal wal = section.has("wal") ? scalars.choice(section.value("wal"), Wal.class) : Wal.STREAM;
+        Wal wal = section.has("wal")
+                ? scalars.choice(section.value("wal"), Wal.class)
+                : withoutArchive ? Wal.NONE : Wal.STREAM;
+        if (withoutArchive && wal == Wal.STREAM) {
+            problems.add(
+                    section.value("wal"),
+                    "is not possible for this engine: it has no change archive, so its forks are made from its"
+                            + " backups alone; remove it or say none",
+                    List.of("none"));
+            wal = null;
+        }
         long maxRetained = section.has("max-retained")
                 ? scalars.positiveBytes(section.value("max-retained"), List.of("5GB", "512MB"))
                 : Backups.DEFAULT_MAX_RETAINED;

@@ -2,6 +2,7 @@ package io.forkrunner.engine;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Optional;
 
 /** Restoring a base backup's files as a new instance, then replaying the change archive over them to a time. */
 public interface PhysicalRestore {
@@ -25,4 +26,13 @@ public interface PhysicalRestore {
      *     login to the fork goes without a password
      */
     Restored recover(Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress);
+
+    /**
+     * Reads the restored instance at {@code place} as {@code admin} (the source's login) before anything else writes to
+     * it, and compares it with what its backup in {@code backup} recorded: a summary for the run's report, or empty
+     * where the engine records nothing to compare with. Throws naming what differs.
+     */
+    default Optional<String> compareWithBackup(Path backup, Place place, Endpoint admin) {
+        return Optional.empty();
+    }
 }

@@ -42,21 +42,36 @@ class PickBackup extends ForkStep {
         PointInTime point = at == null
                 ? job.from()
                 : PointInTime.parse(at).orElseThrow(() -> new ForkrunnerException("--at " + at + " is not a time"));
-        BackupReport report = services.backups().report(source.name());
-        if (report.window() == null) {
-            throw new ForkrunnerException("service " + source.name() + " has no backup to fork from: take one with"
-                    + " `forkrunner backup " + source.name() + "`, and keep `forkrunner serve` running for"
-                    + " point-in-time forks");
+        BackupKeeper.Restorable restorable;
+        Instant target;
+        if (source.backups().wal() == ServiceDefinition.Wal.NONE) {
+            // no archive: the newest backup taken by then, and the run says which moment the fork really holds
+            Instant asked = point.resolve(now).orElse(null);
+            StoredBackup newest = services.backups().newestBy(source.name(), asked);
+            target = newest.endedAt();
+            restorable = new BackupKeeper.Restorable(newest, false);
+            run.report(
+                    "holds",
+                    "backup " + newest.id() + " taken at " + newest.endedAt() + ", the newest"
+                            + (asked == null ? "" : " taken at or before " + asked)
+                            + ": " + source.name() + " has no change archive, so a fork holds a backup's moment");
+        } else {
+            BackupReport report = services.backups().report(source.name());
+            if (report.window() == null) {
+                throw new ForkrunnerException("service " + source.name() + " has no backup to fork from: take one"
+                        + " with `forkrunner backup " + source.name() + "`, and keep `forkrunner serve` running for"
+                        + " point-in-time forks");
+            }
+            BackupReport.Window window = report.window();
+            target = point.resolve(now).orElse(window.to());
+            services.backups().refuseInGap(source.name(), target);
+            if (target.isBefore(window.from()) || target.isAfter(window.to())) {
+                throw new ForkrunnerException(point + " (" + target + ") is outside the point-in-time window of "
+                        + source.name() + ": " + window.from() + " to " + window.to() + ". Fork to a time inside it"
+                        + " (run " + job.name() + " --at TIME), or to latest");
+            }
+            restorable = services.backups().backupFor(source.name(), target);
         }
-        BackupReport.Window window = report.window();
-        Instant target = point.resolve(now).orElse(window.to());
-        services.backups().refuseInGap(source.name(), target);
-        if (target.isBefore(window.from()) || target.isAfter(window.to())) {
-            throw new ForkrunnerException(point + " (" + target + ") is outside the point-in-time window of "
-                    + source.name() + ": " + window.from() + " to " + window.to() + ". Fork to a time inside it"
-                    + " (run " + job.name() + " --at TIME), or to latest");
-        }
-        BackupKeeper.Restorable restorable = services.backups().backupFor(source.name(), target);
         StoredBackup backup = restorable.backup();
         services.backups().reverify(backup);
         String fork = fill(job.target().name(), job, run.runId(), now);

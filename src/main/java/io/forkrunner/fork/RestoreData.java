@@ -82,6 +82,8 @@ class RestoreData extends ForkStep {
             run.report("timeline", String.valueOf(restored.timeline()));
             run.report("stopped-at-target", String.valueOf(restored.stoppedAtTarget()));
             run.report("subscriptions-disabled", String.valueOf(restored.subscriptionsDisabled()));
+            restore.compareWithBackup(plan.backupDirectory(), place, admin)
+                    .ifPresent(summary -> run.report("compared-with-backup", summary));
             run.checkpoint(prefix + "recovered");
         }
     }

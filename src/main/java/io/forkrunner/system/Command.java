@@ -16,9 +16,16 @@ import java.util.Objects;
  * @param timeout how long it may run; {@link Duration#ZERO} for no limit
  * @param log file that stdout and stderr are appended to; null to capture stdout for the caller
  * @param serviceUser run as the unprivileged service user (see {@link ServiceUser})
+ * @param input file its stdin reads, e.g. a 0600 {@link Passfile} for a client that reads its password there; null for
+ *     none ({@code /dev/null})
  */
 public record Command(
-        List<String> argv, Map<String, String> environment, Duration timeout, Path log, boolean serviceUser) {
+        List<String> argv,
+        Map<String, String> environment,
+        Duration timeout,
+        Path log,
+        boolean serviceUser,
+        Path input) {
 
     public Command {
         argv = List.copyOf(argv);
@@ -30,7 +37,7 @@ public record Command(
     }
 
     public static Command of(List<String> argv) {
-        return new Command(argv, Map.of(), Duration.ZERO, null, false);
+        return new Command(argv, Map.of(), Duration.ZERO, null, false, null);
     }
 
     public static Command of(String... argv) {
@@ -40,7 +47,7 @@ public record Command(
     public Command withEnvironment(String name, String value) {
         Map<String, String> more = new LinkedHashMap<>(environment);
         more.put(name, value);
-        return new Command(argv, more, timeout, log, serviceUser);
+        return new Command(argv, more, timeout, log, serviceUser, input);
     }
 
     public Command withPassfile(Passfile passfile) {
@@ -50,15 +57,20 @@ public record Command(
     }
 
     public Command withTimeout(Duration limit) {
-        return new Command(argv, environment, limit, log, serviceUser);
+        return new Command(argv, environment, limit, log, serviceUser, input);
     }
 
     public Command loggingTo(Path file) {
-        return new Command(argv, environment, timeout, file, serviceUser);
+        return new Command(argv, environment, timeout, file, serviceUser, input);
     }
 
     public Command asServiceUser() {
-        return new Command(argv, environment, timeout, log, true);
+        return new Command(argv, environment, timeout, log, true, input);
+    }
+
+    /** Its stdin reads {@code file}. */
+    public Command readingFrom(Path file) {
+        return new Command(argv, environment, timeout, log, serviceUser, file);
     }
 
     /** The program's file name, for messages. */

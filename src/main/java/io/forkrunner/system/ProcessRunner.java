@@ -80,14 +80,17 @@ public final class ProcessRunner {
         return output;
     }
 
-    /** A builder for {@code command}: the clean environment, stdin from /dev/null, output to its log or captured. */
+    /** A builder for {@code command}: the clean environment, stdin from its input or /dev/null, output to its log or captured. */
     private ProcessBuilder builder(Command command) {
         ProcessBuilder builder =
                 new ProcessBuilder(command.serviceUser() ? serviceUser.wrap(command.argv()) : command.argv());
         builder.environment().clear();
         builder.environment().putAll(BASE_ENVIRONMENT);
         builder.environment().putAll(command.environment());
-        builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.redirectInput(ProcessBuilder.Redirect.from(
+                command.input() == null
+                        ? new File("/dev/null")
+                        : command.input().toFile()));
         if (command.log() != null) {
             try {
                 Files.createDirectories(command.log().getParent());

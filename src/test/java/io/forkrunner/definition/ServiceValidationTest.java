@@ -23,7 +23,7 @@ class ServiceValidationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"redis", "aiven"})
+    @ValueSource(strings = {"valkey", "aiven"})
     void aPlannedEngineIsNotSupportedYet(String engine) {
         servicesWith("engine: postgresql", "engine: " + engine);
 
@@ -32,7 +32,7 @@ class ServiceValidationTest {
         assertThat(problem)
                 .extracting(Problem::file, Problem::line, Problem::field, Problem::value, Problem::message)
                 .containsExactly("config/services.yml", 12, "services.shop.engine", engine, "is not supported yet");
-        assertThat(problem.examples()).containsExactly("postgresql", "mariadb", "mysql");
+        assertThat(problem.examples()).containsExactly("postgresql", "mariadb", "mysql", "redis");
     }
 
     @ParameterizedTest
@@ -54,6 +54,38 @@ class ServiceValidationTest {
                 .extracting(Problem::file, Problem::field, Problem::value)
                 .containsExactly("config/services.yml", "services.shop.pools", "pools");
         assertThat(problem.message()).startsWith("is not applicable to mariadb");
+    }
+
+    @Test
+    void aRedisServiceWithPoolsIsRefusedNamingThePools() {
+        home.services(DefinitionHome.SERVICES.replace("engine: postgresql", "engine: redis")
+                + "    pools:\n      - { name: app, database: shop, user: app, mode: transaction, size: 4 }\n");
+
+        Problem problem = home.problem();
+
+        assertThat(problem)
+                .extracting(Problem::file, Problem::field, Problem::value)
+                .containsExactly("config/services.yml", "services.shop.pools", "pools");
+        assertThat(problem.message())
+                .startsWith(
+                        "is not applicable to redis: forkrunner keeps no connection pools for" + " caching services");
+    }
+
+    @Test
+    void aRedisServiceHasNoChangeArchiveByDefaultAndOneThatAsksForItIsRefused() {
+        home.services(DefinitionHome.SERVICES.replace("engine: postgresql", "engine: redis"));
+        assertThat(home.read().services().get("shop").backups().wal()).isEqualTo(ServiceDefinition.Wal.NONE);
+
+        home.services(DefinitionHome.SERVICES.replace("engine: postgresql", "engine: redis")
+                + "    backups: { keep: 2, wal: stream }\n");
+
+        Problem problem = home.problem();
+
+        assertThat(problem)
+                .extracting(Problem::file, Problem::field, Problem::value)
+                .containsExactly("config/services.yml", "services.shop.backups.wal", "stream");
+        assertThat(problem.message()).startsWith("is not possible for this engine: it has no change archive");
+        assertThat(problem.examples()).containsExactly("none");
     }
 
     @Test
@@ -332,7 +364,7 @@ class ServiceValidationTest {
 
     @Test
     void aJobOfAnInvalidServiceIsNotAlsoReportedAsUndeclared() {
-        servicesWith("engine: postgresql", "engine: redis");
+        servicesWith("engine: postgresql", "engine: valkey");
         home.job("shop-dev", DefinitionHome.JOB);
 
         assertThat(home.problem().field()).isEqualTo("services.shop.engine");

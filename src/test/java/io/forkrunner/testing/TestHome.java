@@ -497,11 +497,24 @@ public final class TestHome implements AutoCloseable {
         MetadataDatabases.drop(metadata);
     }
 
-    /** Ends what else runs from this home, e.g. PgBouncers in front of forks. */
+    /**
+     * Ends what else runs from this home: PgBouncers in front of forks, and servers working in it whose command line
+     * does not say so (Redis replaces its own with its address).
+     */
     private static void endProcessesMentioning(Path directory) {
         ProcessHandle.allProcesses()
-                .filter(process -> process.info().commandLine().orElse("").contains(directory.toString()))
+                .filter(process -> process.info().commandLine().orElse("").contains(directory.toString())
+                        || worksIn(process, directory))
                 .forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private static boolean worksIn(ProcessHandle process, Path directory) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", String.valueOf(process.pid()), "cwd"))
+                    .startsWith(directory.toAbsolutePath());
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /** Stops every PostgreSQL server whose data directory lies under {@code directory}. */

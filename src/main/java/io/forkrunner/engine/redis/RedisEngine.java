@@ -1,0 +1,171 @@
+package io.forkrunner.engine.redis;
+
+import io.forkrunner.engine.Backups;
+import io.forkrunner.engine.ChangeArchive;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.Inspection;
+import io.forkrunner.engine.LogicalCopy;
+import io.forkrunner.engine.PhysicalRestore;
+import io.forkrunner.engine.Pooling;
+import io.forkrunner.engine.ServerSettings;
+import io.forkrunner.engine.Users;
+import io.forkrunner.engine.WriteFence;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Home;
+import io.forkrunner.system.Passfile;
+import io.forkrunner.system.ProcessRunner;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Component;
+
+/**
+ * Redis (Caching): backups are RDB snapshots fetched over the replication protocol (nothing is written on the source's
+ * disk) with the source's ACL users beside them; a fork is a new server that loads one. No change archive, so no point
+ * in time between backups; no pools. Servers run as the {@code redis} OS user. Its version is written as one number,
+ * major times 100 plus minor ({@code 700} for 7.0).
+ */
+@Component
+public class RedisEngine implements Engine {
+
+    private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
+
+    private final ProcessRunner runner;
+    private final Home home;
+    private final Clock clock;
+    private final RedisServers servers;
+    private final RedisBackups backups;
+    private final RedisInspection inspection;
+    private final RedisSettings settings;
+    private final RedisRestore restore;
+    private final RedisUsers users;
+
+    RedisEngine(Home home, Clock clock) {
+        this.runner = new ProcessRunner(RedisServer.serviceUser());
+        this.home = home;
+        this.clock = clock;
+        this.servers = new RedisServers(this);
+        this.backups = new RedisBackups(this);
+        this.inspection = new RedisInspection(this);
+        this.settings = new RedisSettings(this);
+        this.restore = new RedisRestore(this);
+        this.users = new RedisUsers();
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public String title() {
+        return "Redis";
+    }
+
+    @Override
+    public Backups backups() {
+        return backups;
+    }
+
+    @Override
+    public RedisServers servers() {
+        return servers;
+    }
+
+    @Override
+    public Inspection inspection() {
+        return inspection;
+    }
+
+    @Override
+    public Optional<ChangeArchive> changeArchive() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<PhysicalRestore> physicalRestore() {
+        return Optional.of(restore);
+    }
+
+    @Override
+    public Optional<LogicalCopy> logicalCopy() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<Users> users() {
+        return Optional.of(users);
+    }
+
+    @Override
+    public Optional<Pooling> pooling() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<ServerSettings> settings() {
+        return Optional.of(settings);
+    }
+
+    @Override
+    public Optional<WriteFence> writeFence() {
+        return Optional.empty();
+    }
+
+    ProcessRunner runner() {
+        return runner;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    RedisServer server(io.forkrunner.engine.Place place) {
+        return new RedisServer(runner, place.directory());
+    }
+
+    /**
+     * A 0600 file of the service user's holding {@code endpoint}'s password on one line and then {@code more}, for
+     * {@code redis-cli --askpass}, which reads the password from stdin; close it after.
+     */
+    Passfile passwordInput(Endpoint endpoint, String more) {
+        return Passfile.plain(
+                home.run().resolve("redis"),
+                runner.serviceUser(),
+                new io.forkrunner.system.Secret(endpoint.password().reveal() + more));
+    }
+
+    /** redis-cli's arguments to reach {@code endpoint}, and to log in when it has a password (read from stdin). */
+    static java.util.List<String> cli(Endpoint endpoint) {
+        java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(
+                "redis-cli", "-h", endpoint.host(), "-p", String.valueOf(endpoint.port()), "--no-auth-warning"));
+        if (endpoint.password() != null) {
+            argv.addAll(java.util.List.of("--user", endpoint.user(), "--askpass"));
+        }
+        return argv;
+    }
+
+    /** A server version such as {@code 7.0.15} as one number: {@code 700}. */
+    static int versionNumber(String version) {
+        Matcher matcher = VERSION.matcher(version.strip());
+        if (!matcher.find()) {
+            throw new ForkrunnerException("not a Redis version: " + version);
+        }
+        return Integer.parseInt(matcher.group(1)) * 100 + Integer.parseInt(matcher.group(2));
+    }
+
+    static String versionText(int version) {
+        return version / 100 + "." + version % 100;
+    }
+
+    /** The value of {@code name} in a reply of INFO ({@code name:value} lines); null when it has none. */
+    static String info(String reply, String name) {
+        return reply.lines()
+                .filter(line -> line.startsWith(name + ":"))
+                .map(line -> line.substring(name.length() + 1).strip())
+                .findFirst()
+                .orElse(null);
+    }
+}

@@ -1,0 +1,91 @@
+package io.forkrunner.engine.redis;
+
+import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Servers;
+import io.forkrunner.system.Command;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.ProcessFailedException;
+import io.forkrunner.system.Secret;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** Redis servers of the version installed here ({@code redis-server} from Debian). */
+final class RedisServers implements Servers {
+
+    private final RedisEngine engine;
+    private volatile Integer installed;
+
+    RedisServers(RedisEngine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public void makeDirectory(Path directory) {
+        engine.runner().serviceUser().privateDirectory(directory);
+    }
+
+    @Override
+    public Optional<String> cannotRun(int version) {
+        int here;
+        try {
+            here = installedVersion();
+        } catch (ForkrunnerException e) {
+            return Optional.of(e.getMessage());
+        }
+        return here == version
+                ? Optional.empty()
+                : Optional.of("Redis " + RedisEngine.versionText(version) + " is not installed here; installed: "
+                        + RedisEngine.versionText(here));
+    }
+
+    /** The version of {@code redis-server} here, asked once. */
+    int installedVersion() {
+        Integer found = installed;
+        if (found == null) {
+            String text;
+            try {
+                text = engine.runner()
+                        .run(Command.of("redis-server", "--version").withTimeout(Duration.ofMinutes(1)));
+            } catch (ProcessFailedException e) {
+                throw new ForkrunnerException(
+                        "redis-server is not installed here (apt-get install redis-server): " + e.getMessage());
+            }
+            int at = text.indexOf("v=");
+            if (at < 0) {
+                throw new ForkrunnerException("cannot tell the version of redis-server from: " + text.strip());
+            }
+            found = RedisEngine.versionNumber(text.substring(at + 2));
+            installed = found;
+        }
+        return found;
+    }
+
+    /** An empty server whose default user has {@code superuserPassword}, or none. */
+    @Override
+    public void initialize(Place place, Secret superuserPassword, Map<String, String> settings) {
+        RedisServer server = engine.server(place);
+        server.initialize(
+                superuserPassword == null
+                        ? "on nopass ~* &* +@all"
+                        : "on #" + RedisUsers.hash(superuserPassword.reveal()) + " ~* &* +@all");
+        server.writeSettings(settings);
+        server.start(place.port());
+    }
+
+    @Override
+    public void start(Place place) {
+        engine.server(place).start(place.port());
+    }
+
+    @Override
+    public void stop(Place place) {
+        engine.server(place).stop();
+    }
+
+    @Override
+    public boolean running(Place place) {
+        return engine.server(place).isRunning();
+    }
+}
