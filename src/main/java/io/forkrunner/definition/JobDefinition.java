@@ -82,6 +82,10 @@ public record JobDefinition(
     /** Something reapplied on each fork, in the order the job lists them. */
     public sealed interface Integration {}
 
+    /**
+     * A file of statements the fork's own client runs on it: SQL ({@code type: sql}), or Redis commands through
+     * {@code redis-cli} ({@code type: redis}).
+     */
     public record SqlIntegration(Path file) implements Integration {}
 
     public record WebhookIntegration(URI url) implements Integration {}

@@ -99,8 +99,9 @@ final class JobsReader {
                     List.of("off"));
             events = null;
         }
-        List<Integration> integrations =
-                root.sections("integrations").stream().map(this::integration).toList();
+        List<Integration> integrations = root.sections("integrations").stream()
+                .map(integration -> integration(integration, services.get(source.text())))
+                .toList();
         List<String> checks = root.values("checks").stream()
                 .filter(Value::present)
                 .map(Value::text)
@@ -282,14 +283,24 @@ final class JobsReader {
                 : null;
     }
 
-    private Integration integration(Section section) {
-        List<String> types = List.of("sql", "webhook", "prometheus", "command");
+    /** An integration of a job forking {@code source} (null when it is not declared). */
+    private Integration integration(Section section, ServiceDefinition source) {
+        List<String> types = List.of("sql", "redis", "webhook", "prometheus", "command");
         Value type = section.required("type", types);
         Integration integration = null;
         if (type.present()) {
             switch (type.text()) {
-                case "sql" -> {
-                    Path file = scalars.existingFile(section.required("file", List.of("jobs/sql/mask-customers.sql")));
+                case "sql", "redis" -> {
+                    boolean redis = source != null && source.engine().equals("redis");
+                    if (source != null && redis != type.text().equals("redis")) {
+                        problems.add(
+                                type,
+                                "is not for a " + source.engine() + " service: "
+                                        + (redis ? "its commands run with type: redis" : "its SQL runs with type: sql"),
+                                List.of(redis ? "redis" : "sql"));
+                    }
+                    Path file = scalars.existingFile(section.required(
+                            "file", List.of(redis ? "jobs/redis/mask-sessions.redis" : "jobs/sql/mask-customers.sql")));
                     integration = file == null ? null : new JobDefinition.SqlIntegration(file);
                 }
                 case "webhook" -> {
@@ -333,7 +344,7 @@ final class JobsReader {
     /** The key an integration of {@code type} has besides its type. */
     private static String keyOf(String type) {
         return switch (type) {
-            case "sql", "prometheus" -> "file";
+            case "sql", "redis", "prometheus" -> "file";
             case "webhook" -> "url";
             default -> "argv";
         };

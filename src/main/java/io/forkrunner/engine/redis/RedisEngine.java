@@ -41,6 +41,7 @@ public class RedisEngine implements Engine {
     private final RedisSettings settings;
     private final RedisRestore restore;
     private final RedisUsers users;
+    private final RedisWriteFence writeFence = new RedisWriteFence();
 
     RedisEngine(Home home, Clock clock) {
         this.runner = new ProcessRunner(RedisServer.serviceUser());
@@ -111,7 +112,7 @@ public class RedisEngine implements Engine {
 
     @Override
     public Optional<WriteFence> writeFence() {
-        return Optional.empty();
+        return Optional.of(writeFence);
     }
 
     ProcessRunner runner() {

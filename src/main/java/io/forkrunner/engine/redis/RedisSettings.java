@@ -18,7 +18,7 @@ import java.util.TreeMap;
  */
 final class RedisSettings implements ServerSettings {
 
-    /** Settings of the host, the files or replication: never copied to a fork. */
+    /** Settings of the host, the files or replication, by their names in Redis 7 (aliases too): never copied. */
     private static final Set<String> HOST_SPECIFIC = Set.of(
             "port",
             "bind",
@@ -35,19 +35,17 @@ final class RedisSettings implements ServerSettings {
             "daemonize",
             "supervised",
             "replicaof",
-            "slaveof",
             "masterauth",
             "masteruser",
             "requirepass",
             "replica-announce-ip",
             "replica-announce-port",
-            "slave-announce-ip",
-            "slave-announce-port",
             "enable-debug-command",
             "syslog-enabled",
             "syslog-ident",
             "syslog-facility",
             "socket-mark-id",
+            "min-replicas-to-write",
             "locale-collate");
 
     private static final List<String> HOST_SPECIFIC_PREFIXES = List.of("tls-", "cluster-");
@@ -64,8 +62,10 @@ final class RedisSettings implements ServerSettings {
         Map<String, String> defaults = defaults(source);
         Map<String, String> settings = new TreeMap<>();
         try (RedisConnection connection = RedisConnection.open(source)) {
-            all(connection).forEach((name, value) -> {
-                if (copied(name) && !value.equals(defaults.get(name))) {
+            Map<String, String> all = all(connection);
+            all.forEach((name, value) -> {
+                boolean alias = !canonical(name).equals(name) && all.containsKey(canonical(name));
+                if (!alias && copied(name) && !value.equals(defaults.get(name))) {
                     settings.put(name, value);
                 }
             });
@@ -73,8 +73,18 @@ final class RedisSettings implements ServerSettings {
         return settings;
     }
 
+    /**
+     * The name Redis 7 gives a setting it also lists under an old alias ({@code min-slaves-to-write} for
+     * {@code min-replicas-to-write}, {@code hash-max-ziplist-entries} for {@code hash-max-listpack-entries}).
+     */
+    private static String canonical(String name) {
+        return name.replace("slaveof", "replicaof").replace("slave", "replica").replace("ziplist", "listpack");
+    }
+
     private static boolean copied(String name) {
-        return !HOST_SPECIFIC.contains(name) && HOST_SPECIFIC_PREFIXES.stream().noneMatch(name::startsWith);
+        String canonical = canonical(name);
+        return !HOST_SPECIFIC.contains(canonical)
+                && HOST_SPECIFIC_PREFIXES.stream().noneMatch(canonical::startsWith);
     }
 
     /** Keeps the settings this version of Redis knows in the fork's settings file and restarts it; returns the others. */
@@ -115,6 +125,9 @@ final class RedisSettings implements ServerSettings {
         return Map.of(
                 "replicaof",
                 "no one: a fork never replicates",
+                "min-replicas-to-write",
+                "0: a fork has no replicas, so any other value would refuse every write (a rename's fence among"
+                        + " them)",
                 "enable-debug-command",
                 "local: forkrunner compares the fork's keys with its backup's by DEBUG DIGEST-VALUE");
     }

@@ -264,6 +264,46 @@ class RedisForkTest {
         }
     }
 
+    @Test
+    @Order(6)
+    void aRedisIntegrationRunsItsCommandsThroughRedisCliOnTheForkAndASqlOneIsRefused() throws Exception {
+        home.write("jobs/redis/mask.redis", "SET app:greeting \"masked ✓\"\nSELECT 3\nDEL session:1\n");
+        home.job("masked", """
+                source: %s
+                target:
+                  name: masked-{run}
+                integrations:
+                  - { type: sql, file: jobs/redis/mask.redis }
+                """.formatted(SERVICE));
+        CliResult refused = home.cli("validate");
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.err())
+                .contains("jobs/masked.yml:5: integrations[0].type: \"sql\": is not for a redis service: its commands"
+                        + " run with type: redis");
+
+        home.job("masked", """
+                source: %s
+                target:
+                  name: masked-{run}
+                integrations:
+                  - { type: redis, file: jobs/redis/mask.redis }
+                checks:
+                  - EXISTS app:greeting
+                """.formatted(SERVICE));
+        CliResult run = home.cli("run", "masked", "--json");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        try (RedisConnection fork = RedisTestSource.connect(
+                home.forkPort(JSON.readTree(run.out()).path("fork").asText()), "default", source.password)) {
+            assertThat(fork.text("GET", "app:greeting")).isEqualTo("masked ✓");
+            fork.call("SELECT", 3);
+            assertThat(fork.call("EXISTS", "session:1")).isEqualTo(0L);
+            assertThat(fork.call("EXISTS", "session:2")).isEqualTo(1L);
+        }
+        try (RedisConnection redis = source.connect()) {
+            assertThat(redis.text("GET", "app:greeting")).isEqualTo("hello ✓");
+        }
+    }
+
     /**
      * Every key of every database, {@code DB/NAME} to its value's digest and its absolute expiry in milliseconds (-1:
      * none), read with SCAN, which leaves out keys whose expiry has passed.
