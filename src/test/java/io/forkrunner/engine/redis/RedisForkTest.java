@@ -55,7 +55,14 @@ class RedisForkTest {
                 home,
                 SERVICE,
                 "Source-pw-81f2",
-                Map.of("maxmemory-policy", "allkeys-lru", "notify-keyspace-events", "Ex"));
+                Map.of(
+                        "maxmemory-policy",
+                        "allkeys-lru",
+                        "notify-keyspace-events",
+                        "Ex",
+                        // the fork must then make its append-only file from the snapshot, or start empty
+                        "appendonly",
+                        "yes"));
         try (RedisConnection redis = source.connect()) {
             redis.call("ACL", "SETUSER", "app", "on", ">" + APP_PASSWORD, "~app:*", "+@read", "+@string");
             redis.call("SET", "app:greeting", "hello ✓");
@@ -150,6 +157,7 @@ class RedisForkTest {
                             .distinct())
                     .containsExactlyInAnyOrder("0", "1", "3", "15");
             assertThat(config(fork, "maxmemory-policy")).isEqualTo("allkeys-lru");
+            assertThat(config(fork, "appendonly")).isEqualTo("yes");
             assertThat(config(fork, "notify-keyspace-events"))
                     .isEqualTo(config(source.connect(), "notify-keyspace-events"));
             assertThat(fork.call("ROLE")).asString().doesNotContain("slave");
@@ -285,6 +293,7 @@ class RedisForkTest {
                 source: %s
                 target:
                   name: masked-{run}
+                users: none
                 integrations:
                   - { type: redis, file: jobs/redis/mask.redis }
                 checks:
@@ -302,6 +311,12 @@ class RedisForkTest {
         try (RedisConnection redis = source.connect()) {
             assertThat(redis.text("GET", "app:greeting")).isEqualTo("hello ✓");
         }
+        int forkPort = home.forkPort(JSON.readTree(run.out()).path("fork").asText());
+        try (RedisConnection fork = RedisTestSource.connect(forkPort, "default", source.password)) {
+            assertThat(sortedAcl(fork)).containsOnlyKeys("default");
+        }
+        assertThatThrownBy(() -> RedisTestSource.connect(forkPort, "app", APP_PASSWORD))
+                .hasMessageContaining("WRONGPASS");
     }
 
     /**

@@ -25,17 +25,22 @@ final class RedisTestSource implements AutoCloseable {
         this.password = password;
     }
 
-    /** A new source named {@code name}, started with {@code settings} on top of the test's own. */
+    /**
+     * A new source named {@code name}, started with {@code settings} on top of the test's own; its default user has
+     * {@code password}, or none when it is null.
+     */
     static RedisTestSource start(TestHome home, String name, String password, Map<String, String> settings) {
         RedisServer server =
                 new RedisServer(new ProcessRunner(RedisServer.serviceUser()), home.path("var/sources/" + name));
         int port = Ports.one();
-        server.initialize("on #" + RedisUsers.hash(password) + " ~* &* +@all");
+        server.initialize((password == null ? "on nopass" : "on #" + RedisUsers.hash(password)) + " ~* &* +@all");
         Map<String, String> all = new LinkedHashMap<>(Map.of("repl-diskless-sync-delay", "0", "save", ""));
         all.putAll(settings);
         server.writeSettings(all);
         server.start(port);
-        home.write("var/secrets/" + name, password);
+        if (password != null) {
+            home.write("var/secrets/" + name, password);
+        }
         return new RedisTestSource(server, port, password);
     }
 
@@ -48,9 +53,13 @@ final class RedisTestSource implements AutoCloseable {
                     host: 127.0.0.1
                     port: %d
                     user: default
-                    password: ${file:var/secrets/%s}
-                    backups: %s
-                """.formatted(name, region, port, name, backups);
+                %s    backups: %s
+                """.formatted(
+                        name,
+                        region,
+                        port,
+                        password == null ? "" : "    password: ${file:var/secrets/" + name + "}\n",
+                        backups);
     }
 
     /** A connection to this source as its default user. */
