@@ -63,8 +63,32 @@ class ClusterScheduleTest {
                         .as("executions of run " + run)
                         .isEqualTo(1);
             }
-            assertThat(byFireTime.keySet()).as("a run for each fire").containsAll(afterStart);
+            // a fire that comes while the run of the one before is still going is skipped (overlap: skip), as
+            // designed: on a loaded machine a run may take longer than the ten seconds between fires
+            List<Instant> skipped = skipped(cluster);
+            assertThat(skipped).as("fires both run and skipped").doesNotContainAnyElementsOf(byFireTime.keySet());
+            for (Instant fire : afterStart) {
+                assertThat(byFireTime.containsKey(fire) || skipped.contains(fire))
+                        .as("the fire at " + fire + " has a run or was skipped while a run was in progress; runs: "
+                                + byFireTime.keySet() + ", skipped: " + skipped)
+                        .isTrue();
+            }
+            assertThat(byFireTime.keySet()).as("a run for the first fire").contains(afterStart.get(0));
         }
+    }
+
+    /** The fire times of every10 that a node skipped because a run of it was in progress. */
+    private static List<Instant> skipped(ScheduledHome cluster) {
+        List<Instant> skipped = new java.util.ArrayList<>();
+        for (String node : List.of("node-a", "node-b")) {
+            java.util.regex.Matcher fire = java.util.regex.Pattern.compile(
+                            "fire of every10 at (\\S+) skipped: a run of every10 is in progress")
+                    .matcher(cluster.home.read("var/log/" + node + ".out"));
+            while (fire.find()) {
+                skipped.add(Instant.parse(fire.group(1)));
+            }
+        }
+        return skipped;
     }
 
     /** The fire times of every10 as both nodes logged them, sorted; a fire logged by both appears twice. */
