@@ -60,11 +60,19 @@ final class BackupsCommand implements Callable<Integer> {
                 }
             }
             BackupReport.Window window = report.window();
+            List<String> moments = report.backups().stream()
+                    .filter(backup -> backup.state() == StoredBackup.State.VERIFIED)
+                    .map(backup -> Text.time(backup.endedAt()))
+                    .toList();
             out.println(
-                    window == null
-                            ? "point-in-time window: none (no verified backup: take one with forkrunner backup "
-                                    + service + ")"
-                            : "point-in-time window: " + Text.time(window.from()) + " to " + Text.time(window.to()));
+                    report.archive() == null && !moments.isEmpty()
+                            ? "no change archive: a fork holds the moment of one backup, the newest taken by --at: "
+                                    + String.join(", ", moments)
+                            : window == null
+                                    ? "point-in-time window: none (no verified backup: take one with forkrunner backup "
+                                            + service + ")"
+                                    : "point-in-time window: " + Text.time(window.from()) + " to "
+                                            + Text.time(window.to()));
             BackupReport.ArchiveView archive = report.archive();
             if (archive != null) {
                 String archiver = archive.archiver() == null

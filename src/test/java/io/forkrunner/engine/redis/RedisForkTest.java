@@ -125,6 +125,9 @@ class RedisForkTest {
                 .allSatisfy(backup -> assertThat(backup.path("state").asText()).isEqualTo("VERIFIED"));
         firstBackup = backups.get(0);
         secondBackup = backups.get(1);
+        assertThat(home.cli("backups", SERVICE).out())
+                .contains("no change archive: a fork holds the moment of one backup, the newest taken by --at: ")
+                .doesNotContain("point-in-time window");
     }
 
     @AfterAll
