@@ -1,20 +1,24 @@
 package io.forkrunner.engine.mariadb;
 
 import io.forkrunner.engine.Endpoint;
-import io.forkrunner.engine.EngineContractTest;
+import io.forkrunner.engine.SqlEngineContractTest;
 import io.forkrunner.system.Secret;
 import io.forkrunner.testing.TestHome;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
-/** MariaDB keeps the engine contract. */
-class MariaDbContractTest extends EngineContractTest {
+/** MariaDB keeps the engine contract: its records are the rows of table items of database shop. */
+class MariaDbContractTest extends SqlEngineContractTest {
+
+    @Override
+    protected String adminDatabase() {
+        return "mysql";
+    }
 
     private static final String PASSWORD = "Origin-pw-3e9f";
 
@@ -46,18 +50,15 @@ class MariaDbContractTest extends EngineContractTest {
     }
 
     @Override
-    protected String adminDatabase() {
-        return "mysql";
-    }
-
-    @Override
-    protected List<String> createReader(String password) {
-        return List.of(
-                "create role readers",
-                "grant select on shop.items to readers",
-                "create user 'reader'@'%' identified by '" + password + "'",
-                "grant readers to 'reader'@'%'",
-                "set default role readers for 'reader'@'%'");
+    protected void createReader(Endpoint admin, String password) throws SQLException {
+        try (Connection shop = connect(admin, "shop");
+                Statement statement = shop.createStatement()) {
+            statement.execute("create role readers");
+            statement.execute("grant select on shop.items to readers");
+            statement.execute("create user 'reader'@'%' identified by '" + password + "'");
+            statement.execute("grant readers to 'reader'@'%'");
+            statement.execute("set default role readers for 'reader'@'%'");
+        }
     }
 
     @Override
@@ -66,13 +67,17 @@ class MariaDbContractTest extends EngineContractTest {
     }
 
     @Override
-    protected List<String> setSetting(String name, String value) {
-        return List.of("set global " + name + " = " + value);
+    protected void setSetting(Endpoint admin, String name, String value) throws SQLException {
+        try (Connection mysql = connect(admin, "mysql");
+                Statement statement = mysql.createStatement()) {
+            statement.execute("set global " + name + " = " + value);
+        }
     }
 
     @Override
-    protected String readSetting(Connection admin, String name) throws SQLException {
-        try (Statement statement = admin.createStatement();
+    protected String readSetting(Endpoint admin, String name) throws SQLException {
+        try (Connection mysql = connect(admin, "mysql");
+                Statement statement = mysql.createStatement();
                 ResultSet row = statement.executeQuery("select @@global." + name)) {
             row.next();
             return row.getString(1);
@@ -80,9 +85,10 @@ class MariaDbContractTest extends EngineContractTest {
     }
 
     @Override
-    protected SortedSet<String> users(Connection admin) throws SQLException {
+    protected SortedSet<String> users(Endpoint admin) throws SQLException {
         SortedSet<String> users = new TreeSet<>();
-        try (Statement statement = admin.createStatement();
+        try (Connection mysql = connect(admin, "mysql");
+                Statement statement = mysql.createStatement();
                 ResultSet rows = statement.executeQuery("select u.User, u.Host, u.is_role, u.authentication_string,"
                         + " coalesce(group_concat(m.Role order by m.Role), '') from mysql.user u"
                         + " left join mysql.roles_mapping m on m.User = u.User and m.Host = u.Host"

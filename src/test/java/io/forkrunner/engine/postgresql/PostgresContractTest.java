@@ -1,7 +1,7 @@
 package io.forkrunner.engine.postgresql;
 
 import io.forkrunner.engine.Endpoint;
-import io.forkrunner.engine.EngineContractTest;
+import io.forkrunner.engine.SqlEngineContractTest;
 import io.forkrunner.system.Secret;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
@@ -10,14 +10,18 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
-/** PostgreSQL keeps the engine contract. */
-class PostgresContractTest extends EngineContractTest {
+/** PostgreSQL keeps the engine contract: its records are the rows of table items of database shop. */
+class PostgresContractTest extends SqlEngineContractTest {
+
+    @Override
+    protected String adminDatabase() {
+        return "postgres";
+    }
 
     @Override
     protected Source startSource(TestHome home, String name) {
@@ -45,16 +49,13 @@ class PostgresContractTest extends EngineContractTest {
     }
 
     @Override
-    protected String adminDatabase() {
-        return "postgres";
-    }
-
-    @Override
-    protected List<String> createReader(String password) {
-        return List.of(
-                "create role readers",
-                "grant select on items to readers",
-                "create role reader login password '" + password + "' in role readers");
+    protected void createReader(Endpoint admin, String password) throws SQLException {
+        try (Connection shop = connect(admin, "shop");
+                Statement statement = shop.createStatement()) {
+            statement.execute("create role readers");
+            statement.execute("grant select on items to readers");
+            statement.execute("create role reader login password '" + password + "' in role readers");
+        }
     }
 
     @Override
@@ -63,13 +64,18 @@ class PostgresContractTest extends EngineContractTest {
     }
 
     @Override
-    protected List<String> setSetting(String name, String value) {
-        return List.of("alter system set " + name + " = '" + value + "'", "select pg_reload_conf()");
+    protected void setSetting(Endpoint admin, String name, String value) throws SQLException {
+        try (Connection postgres = connect(admin, "postgres");
+                Statement statement = postgres.createStatement()) {
+            statement.execute("alter system set " + name + " = '" + value + "'");
+            statement.execute("select pg_reload_conf()");
+        }
     }
 
     @Override
-    protected String readSetting(Connection admin, String name) throws SQLException {
-        try (Statement statement = admin.createStatement();
+    protected String readSetting(Endpoint admin, String name) throws SQLException {
+        try (Connection postgres = connect(admin, "postgres");
+                Statement statement = postgres.createStatement();
                 ResultSet row = statement.executeQuery("show " + name)) {
             row.next();
             return row.getString(1);
@@ -77,9 +83,10 @@ class PostgresContractTest extends EngineContractTest {
     }
 
     @Override
-    protected SortedSet<String> users(Connection admin) throws SQLException {
+    protected SortedSet<String> users(Endpoint admin) throws SQLException {
         SortedSet<String> users = new TreeSet<>();
-        try (Statement statement = admin.createStatement();
+        try (Connection postgres = connect(admin, "postgres");
+                Statement statement = postgres.createStatement();
                 ResultSet rows = statement.executeQuery("select r.rolname, r.rolcanlogin, r.rolsuper,"
                         + " coalesce(string_agg(g.rolname, ',' order by g.rolname), '') from pg_roles r"
                         + " left join pg_auth_members m on m.member = r.oid left join pg_roles g on g.oid = m.roleid"
