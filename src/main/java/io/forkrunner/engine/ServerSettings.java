@@ -13,10 +13,11 @@ public interface ServerSettings {
     Map<String, String> read(Endpoint source);
 
     /**
-     * Applies settings read by {@link #read} on the fork, then restarts it; returns the names its version does not
-     * know, which were left out.
+     * Applies settings read by {@link #read} on the fork at {@code place}, whose administrator logs in as
+     * {@code admin}, restarting it where they need that; returns the names its version does not know, which were left
+     * out.
      */
-    List<String> apply(Place place, Map<String, String> settings);
+    List<String> apply(Place place, Endpoint admin, Map<String, String> settings);
 
     /** Every setting the server knows, with its built-in default. */
     Map<String, String> defaults(Endpoint endpoint);

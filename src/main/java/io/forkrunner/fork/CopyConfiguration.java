@@ -54,7 +54,7 @@ class CopyConfiguration extends ForkStep {
             held.keySet().removeAll(events.keySet());
             events.forEach((name, value) -> run.report("events-" + name, value + ": the job says events: on"));
         }
-        List<String> unknown = serverSettings.get().apply(services.place(plan), settings);
+        List<String> unknown = serverSettings.get().apply(services.place(plan), services.forkEndpoint(plan), settings);
         held.forEach((name, why) -> run.report("held-" + name, why));
         if (!unknown.isEmpty()) {
             run.report("settings-unknown-to-version-" + plan.version(), String.join(", ", unknown));

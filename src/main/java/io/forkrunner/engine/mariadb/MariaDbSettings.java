@@ -68,7 +68,7 @@ final class MariaDbSettings implements ServerSettings {
      * those an option file cannot hold (an empty value, a line break or {@code #}), which were left out.
      */
     @Override
-    public List<String> apply(Place place, Map<String, String> settings) {
+    public List<String> apply(Place place, Endpoint admin, Map<String, String> settings) {
         Set<String> known = knownOptions();
         Map<String, String> options = new LinkedHashMap<>();
         List<String> leftOut = new ArrayList<>();

@@ -94,7 +94,7 @@ final class PostgresSettings implements ServerSettings {
 
     /** Writes the settings the fork's version knows and restarts it; returns those it does not know, left out. */
     @Override
-    public List<String> apply(Place place, Map<String, String> settings) {
+    public List<String> apply(Place place, Endpoint admin, Map<String, String> settings) {
         PostgresBinaries binaries = PostgresBinaries.of(place.version());
         PostgresServer server = new PostgresServer(engine.runner(), binaries, place.directory());
         Set<String> known = known(binaries);

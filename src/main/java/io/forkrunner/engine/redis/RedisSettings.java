@@ -1,6 +1,7 @@
 package io.forkrunner.engine.redis;
 
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.GeneratedLogin;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.ServerSettings;
 import java.util.ArrayList;
@@ -87,9 +88,13 @@ final class RedisSettings implements ServerSettings {
                 && HOST_SPECIFIC_PREFIXES.stream().noneMatch(canonical::startsWith);
     }
 
-    /** Keeps the settings this version of Redis knows in the fork's settings file and restarts it; returns the others. */
+    /**
+     * Keeps the settings this version of Redis knows in the fork's settings file, for every start, and sets them on the
+     * running fork with {@code CONFIG SET}: no restart, which would load the data again. Only when one of them cannot
+     * change while Redis runs is the fork restarted. Returns the names this version does not know.
+     */
     @Override
-    public List<String> apply(Place place, Map<String, String> settings) {
+    public List<String> apply(Place place, Endpoint admin, Map<String, String> settings) {
         Map<String, String> known = defaults(null);
         Map<String, String> kept = new LinkedHashMap<>();
         List<String> unknown = new ArrayList<>();
@@ -102,8 +107,23 @@ final class RedisSettings implements ServerSettings {
         });
         RedisServer server = engine.server(place);
         server.writeSettings(kept);
-        server.stop();
-        server.start(place.port());
+        boolean restart = !server.isRunning();
+        if (!restart) {
+            try (RedisConnection connection =
+                    RedisConnection.open(GeneratedLogin.of(admin, "127.0.0.1", place.port(), place.directory()))) {
+                for (Map.Entry<String, String> setting : kept.entrySet()) {
+                    try {
+                        connection.call("CONFIG", "SET", setting.getKey(), setting.getValue());
+                    } catch (RedisConnection.RedisError immutable) {
+                        restart = true; // e.g. io-threads, databases: read at start only
+                    }
+                }
+            }
+        }
+        if (restart) {
+            server.stop();
+            server.start(place.port());
+        }
         return unknown;
     }
 

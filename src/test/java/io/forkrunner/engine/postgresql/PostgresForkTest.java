@@ -359,7 +359,7 @@ class PostgresForkTest {
                         "archive_mode");
         assertThat(value(pointInTimeAdmin, "postgres", "show work_mem")).isEqualTo("4MB");
 
-        engine.settings().orElseThrow().apply(pointInTimeFork, settings);
+        engine.settings().orElseThrow().apply(pointInTimeFork, pointInTimeAdmin, settings);
 
         assertThat(value(pointInTimeAdmin, "postgres", "show work_mem")).isEqualTo("7MB");
         assertThat(psql(pointInTimeAdmin, "show timezone")).isEqualTo("Europe/Helsinki");
