@@ -54,6 +54,7 @@ final class KeyDigest {
         TreeMap<Integer, Long> counts = new TreeMap<>();
         TreeMap<Integer, Long> volatileCounts = new TreeMap<>();
         Map<String, Long> volatileKeys = new HashMap<>();
+        MessageDigest sha = sha256();
         for (int database : RedisInspection.databaseNumbers(connection)) {
             connection.call("SELECT", database);
             byte[] xor = new byte[32];
@@ -64,20 +65,30 @@ final class KeyDigest {
                 List<?> page = (List<?>) connection.call("SCAN", cursor, "COUNT", SCAN_COUNT);
                 cursor = RedisConnection.asText(page.get(0));
                 List<?> names = (List<?>) page.get(1);
-                List<Object[]> commands = new ArrayList<>(names.size() * 2);
+                if (names.isEmpty()) {
+                    continue;
+                }
+                List<Object[]> commands = new ArrayList<>(names.size() + 1);
+                Object[] digestValues = new Object[names.size() + 2];
+                digestValues[0] = "DEBUG";
+                digestValues[1] = "DIGEST-VALUE";
+                for (int i = 0; i < names.size(); i++) {
+                    digestValues[i + 2] = names.get(i);
+                }
+                commands.add(digestValues);
                 for (Object name : names) {
-                    commands.add(new Object[] {"DEBUG", "DIGEST-VALUE", name});
                     commands.add(new Object[] {"PEXPIRETIME", name});
                 }
                 List<Object> replies = connection.pipeline(commands);
+                List<?> values = (List<?>) replies.get(0);
                 for (int i = 0; i < names.size(); i++) {
                     byte[] name = (byte[]) names.get(i);
-                    byte[] value = valueDigest(replies.get(2 * i));
-                    long expiry = (Long) replies.get(2 * i + 1);
+                    byte[] value = valueDigest(values.get(i));
+                    long expiry = (Long) replies.get(i + 1);
                     if (expiry == -2) {
                         continue; // expired or deleted between SCAN and its digest
                     }
-                    byte[] key = hash(database, name, value);
+                    byte[] key = hash(sha, database, name, value);
                     if (expiry == -1) {
                         for (int b = 0; b < xor.length; b++) {
                             xor[b] ^= key[b];
@@ -101,8 +112,15 @@ final class KeyDigest {
         return new KeyDigest(databases, volatileKeys);
     }
 
-    private static byte[] valueDigest(Object reply) {
-        Object value = reply instanceof List<?> list && !list.isEmpty() ? list.get(0) : reply;
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] valueDigest(Object value) {
         if (value instanceof byte[] bytes) {
             return bytes;
         }
@@ -112,19 +130,14 @@ final class KeyDigest {
         throw new ForkrunnerException("DEBUG DIGEST-VALUE answered " + value);
     }
 
-    private static byte[] hash(int database, byte[] name, byte[] value) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(String.valueOf(database).getBytes(StandardCharsets.US_ASCII));
-            sha.update((byte) 0);
-            sha.update(String.valueOf(name.length).getBytes(StandardCharsets.US_ASCII));
-            sha.update((byte) 0);
-            sha.update(name);
-            sha.update(value);
-            return sha.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private static byte[] hash(MessageDigest sha, int database, byte[] name, byte[] value) {
+        sha.update(String.valueOf(database).getBytes(StandardCharsets.US_ASCII));
+        sha.update((byte) 0);
+        sha.update(String.valueOf(name.length).getBytes(StandardCharsets.US_ASCII));
+        sha.update((byte) 0);
+        sha.update(name);
+        sha.update(value);
+        return sha.digest();
     }
 
     /** Every key, per database number. */

@@ -2,7 +2,6 @@ package io.forkrunner.engine.redis;
 
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.system.ForkrunnerException;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -36,11 +35,16 @@ final class RedisConnection implements AutoCloseable {
     private final AutoCloseable transport;
     private final InputStream in;
     private final OutputStream out;
+    /** Read ahead of the parser: replies are read a byte at a time, never through a synchronized stream. */
+    private final byte[] buffer = new byte[64 * 1024];
+
+    private int position;
+    private int limit;
 
     private RedisConnection(String where, AutoCloseable transport, InputStream in, OutputStream out) {
         this.where = where;
         this.transport = transport;
-        this.in = new BufferedInputStream(in, 64 * 1024);
+        this.in = in;
         this.out = new BufferedOutputStream(out, 64 * 1024);
     }
 
@@ -130,7 +134,7 @@ final class RedisConnection implements AutoCloseable {
     }
 
     private Object read() throws IOException {
-        int type = in.read();
+        int type = next();
         if (type < 0) {
             throw new EOFException("the server closed the connection");
         }
@@ -159,8 +163,18 @@ final class RedisConnection implements AutoCloseable {
         if (length < 0) {
             return null;
         }
-        byte[] bytes = in.readNBytes(length);
-        if (bytes.length < length || in.read() != '\r' || in.read() != '\n') {
+        byte[] bytes = new byte[length];
+        int filled = 0;
+        while (filled < length) {
+            if (position == limit && !fill()) {
+                throw new EOFException("a reply ended early");
+            }
+            int count = Math.min(length - filled, limit - position);
+            System.arraycopy(buffer, position, bytes, filled, count);
+            position += count;
+            filled += count;
+        }
+        if (next() != '\r' || next() != '\n') {
             throw new EOFException("a reply ended early");
         }
         return bytes;
@@ -169,16 +183,34 @@ final class RedisConnection implements AutoCloseable {
     private String line() throws IOException {
         StringBuilder line = new StringBuilder();
         int c;
-        while ((c = in.read()) != '\r') {
+        while ((c = next()) != '\r') {
             if (c < 0) {
                 throw new EOFException("a reply ended early");
             }
             line.append((char) c);
         }
-        if (in.read() != '\n') {
+        if (next() != '\n') {
             throw new IOException("a reply line does not end in CRLF");
         }
         return line.toString();
+    }
+
+    /** The next byte of the server's replies; -1 at their end. */
+    private int next() throws IOException {
+        if (position == limit && !fill()) {
+            return -1;
+        }
+        return buffer[position++] & 0xff;
+    }
+
+    private boolean fill() throws IOException {
+        int read = in.read(buffer, 0, buffer.length);
+        if (read <= 0) {
+            return false;
+        }
+        position = 0;
+        limit = read;
+        return true;
     }
 
     /** A reply as text; null for nil. */
