@@ -102,13 +102,19 @@ public final class ChildProcess {
         return stderr.toString(StandardCharsets.UTF_8);
     }
 
-    /** Ends the child and all its descendants: SIGTERM, then SIGKILL after a grace period. */
+    /**
+     * Ends the child and all its descendants: SIGTERM, then SIGKILL after a grace period. A {@code runuser} in front of
+     * the service user's program is left to end by itself once the program has: signalled while the program still
+     * runs, it waits two seconds before it ends.
+     */
     public void end() {
         List<ProcessHandle> tree = process.descendants().toList();
         tree.forEach(ProcessHandle::destroy);
-        process.destroy();
         boolean interrupted = false;
         try {
+            if (tree.isEmpty() || !isRunuser() || !process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroy();
+            }
             if (!process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
             }
@@ -126,6 +132,10 @@ public final class ChildProcess {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private boolean isRunuser() {
+        return process.info().command().map(command -> command.endsWith("/runuser")).orElse(false);
     }
 
     /** Waits, a grace period at most, until a process ended by force is gone: ended means gone, not signalled. */
