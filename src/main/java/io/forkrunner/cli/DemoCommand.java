@@ -25,7 +25,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--engine",
             paramLabel = "ENGINE",
-            description = "the demo source's engine: postgresql (the default) or mariadb")
+            description = "the demo source's engine: postgresql (the default), mariadb or redis")
     String engine = "postgresql";
 
     @Override

@@ -36,7 +36,7 @@ import java.util.List;
 
 /**
  * {@code forkrunner demo}: a real fork on a demo source it makes itself. In a home of its own under {@code var/demo}
- * (PostgreSQL) or {@code var/demo-mariadb}: a source with a small shop database and an application login (and, for
+ * (PostgreSQL), {@code var/demo-mariadb} or {@code var/demo-redis} (see {@link RedisDemo}, which has no point in time): a source with a small shop database and an application login (and, for
  * PostgreSQL, a pool); a continuous archive of its changes; a verified base backup; more orders written after it; a fork
  * to a point in time between two batches of writes; the report, and a line that shows the fork holds the data as of that
  * time.
@@ -44,7 +44,7 @@ import java.util.List;
 public final class Demo {
 
     /** The engines the demo runs, as {@code --engine} names them. */
-    public static final List<String> ENGINES = List.of("postgresql", "mariadb");
+    public static final List<String> ENGINES = List.of("postgresql", "mariadb", "redis");
 
     private static final Duration ARCHIVE_WAIT = Duration.ofSeconds(60);
 
@@ -79,6 +79,9 @@ public final class Demo {
         out.printf("forkrunner demo, in %s%n", home.root());
         ProcessRunner runner = new ProcessRunner(ServiceUser.detect());
         openToServiceUser(home.root());
+        if (engine.equals("redis")) {
+            return new RedisDemo(home, service, job, out, metadataOfParent()).run();
+        }
         DemoSource source = engine.equals("postgresql")
                 ? PostgresDemoSource.prepare(home.root(), runner)
                 : MariaDbDemoSource.prepare(home.root(), new ProcessRunner(MariaDbServer.serviceUser()));

@@ -79,9 +79,11 @@ class RestoreData extends ForkStep {
                     plan.target(),
                     admin,
                     run.progress());
-            run.report("timeline", String.valueOf(restored.timeline()));
-            run.report("stopped-at-target", String.valueOf(restored.stoppedAtTarget()));
-            run.report("subscriptions-disabled", String.valueOf(restored.subscriptionsDisabled()));
+            if (engine.changeArchive().isPresent()) { // without one, a fork holds its backup and nothing else
+                run.report("timeline", String.valueOf(restored.timeline()));
+                run.report("stopped-at-target", String.valueOf(restored.stoppedAtTarget()));
+                run.report("subscriptions-disabled", String.valueOf(restored.subscriptionsDisabled()));
+            }
             restore.compareWithBackup(plan.backupDirectory(), place, admin)
                     .ifPresent(summary -> run.report("compared-with-backup", summary));
             run.checkpoint(prefix + "recovered");

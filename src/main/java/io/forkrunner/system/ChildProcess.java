@@ -135,7 +135,10 @@ public final class ChildProcess {
     }
 
     private boolean isRunuser() {
-        return process.info().command().map(command -> command.endsWith("/runuser")).orElse(false);
+        return process.info()
+                .command()
+                .map(command -> command.endsWith("/runuser"))
+                .orElse(false);
     }
 
     /** Waits, a grace period at most, until a process ended by force is gone: ended means gone, not signalled. */

@@ -82,4 +82,36 @@ class DemoTest {
             assertThat(newest).isEqualTo(wrote.group(1));
         }
     }
+
+    @Test
+    void theRedisDemoForksTheNewestSnapshotOfItsOwnRedisSourceMaskedAndSaysHowToConnect() throws Exception {
+        try (TestHome home = TestHome.create("demo-redis")) {
+            CliResult demo = home.cli("demo", "--engine", "redis");
+            assertThat(demo.exitCode()).as(demo.toString()).isZero();
+            Matcher seeded =
+                    Pattern.compile("the shop's 20 customers and (\\d+) orders").matcher(demo.out());
+            Matcher wrote = Pattern.compile("wrote orders up to id (\\d+) after the snapshot")
+                    .matcher(demo.out());
+            assertThat(seeded.find() && wrote.find()).as(demo.out()).isTrue();
+            assertThat(Integer.parseInt(wrote.group(1))).isGreaterThan(Integer.parseInt(seeded.group(1)));
+            assertThat(demo.out())
+                    .contains("run 1 of demo-fork-redis: COMPLETED")
+                    .contains("the fork holds " + seeded.group(1) + " orders, the newest id " + seeded.group(1))
+                    .contains("customer-1@example.invalid");
+            Matcher connect = Pattern.compile("connect: redis-cli -p (\\d+) --user app --askpass < (\\S+)")
+                    .matcher(demo.out());
+            assertThat(connect.find()).as(demo.out()).isTrue();
+            Path password = Path.of(connect.group(2));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(password)))
+                    .isEqualTo("rw-------");
+            Process client = new ProcessBuilder(
+                            "redis-cli", "-p", connect.group(1), "--user", "app", "--askpass", "ZCARD", "shop:orders")
+                    .redirectInput(password.toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            String orders = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(client.waitFor()).as(orders).isZero();
+            assertThat(orders).endsWith(seeded.group(1));
+        }
+    }
 }

@@ -25,7 +25,7 @@ import java.util.List;
  * {@link List}; an error reply throws {@link RedisError}. Several commands may be written before their replies are
  * read ({@link #pipeline}).
  */
-final class RedisConnection implements AutoCloseable {
+public final class RedisConnection implements AutoCloseable {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
     /** How long a reply may take: a large DEBUG DIGEST-VALUE or CONFIG GET is quick; a stuck server is not. */
@@ -49,7 +49,7 @@ final class RedisConnection implements AutoCloseable {
     }
 
     /** Connects to {@code endpoint} and logs in as its user with its password; no login when it has none. */
-    static RedisConnection open(Endpoint endpoint) {
+    public static RedisConnection open(Endpoint endpoint) {
         Socket socket = new Socket();
         try {
             socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), (int) CONNECT_TIMEOUT.toMillis());
@@ -83,12 +83,12 @@ final class RedisConnection implements AutoCloseable {
     }
 
     /** Sends one command and returns its reply. */
-    Object call(Object... arguments) {
+    public Object call(Object... arguments) {
         return pipeline(List.<Object[]>of(arguments)).get(0);
     }
 
     /** The reply of a command as text: a status, a bulk string or an integer. */
-    String text(Object... arguments) {
+    public String text(Object... arguments) {
         return asText(call(arguments));
     }
 
@@ -96,7 +96,7 @@ final class RedisConnection implements AutoCloseable {
      * Sends every command before reading any reply, then reads their replies in order. An error reply of one is
      * thrown once all replies are read, so that the connection stays in step.
      */
-    List<Object> pipeline(List<Object[]> commands) {
+    public List<Object> pipeline(List<Object[]> commands) {
         List<Object> replies = new ArrayList<>(commands.size());
         RedisError first = null;
         try {
@@ -214,7 +214,7 @@ final class RedisConnection implements AutoCloseable {
     }
 
     /** A reply as text; null for nil. */
-    static String asText(Object reply) {
+    public static String asText(Object reply) {
         if (reply == null) {
             return null;
         }

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  * one directive a line, which the first includes). Runs as {@value #SERVICE_USER} when forkrunner runs as root,
  * listens on 127.0.0.1 only, and never replicates.
  */
-final class RedisServer {
+public final class RedisServer {
 
     /** The OS user Redis runs as when forkrunner runs as root. */
     static final String SERVICE_USER = "redis";
@@ -43,12 +43,12 @@ final class RedisServer {
     private final ProcessRunner runner;
     private final Path directory;
 
-    RedisServer(ProcessRunner runner, Path directory) {
+    public RedisServer(ProcessRunner runner, Path directory) {
         this.runner = runner;
         this.directory = directory.toAbsolutePath().normalize();
     }
 
-    static ServiceUser serviceUser() {
+    public static ServiceUser serviceUser() {
         return ServiceUser.whenRoot(SERVICE_USER);
     }
 
@@ -60,7 +60,7 @@ final class RedisServer {
         return directory.resolve("data");
     }
 
-    Path aclFile() {
+    public Path aclFile() {
         return dataDirectory().resolve(ACL);
     }
 
@@ -73,7 +73,7 @@ final class RedisServer {
     }
 
     /** An empty server: no data, and its default user alone, with this password hash or none. */
-    void initialize(String defaultUserRules) {
+    public void initialize(String defaultUserRules) {
         requireStopped("initialize");
         runner.serviceUser().privateDirectory(dataDirectory());
         runner.serviceUser().write(aclFile(), "user default " + defaultUserRules + "\n");
@@ -93,7 +93,7 @@ final class RedisServer {
     }
 
     /** Keeps {@code settings} for every start: names are Redis directives, values quoted. */
-    void writeSettings(Map<String, String> settings) {
+    public void writeSettings(Map<String, String> settings) {
         StringBuilder text = new StringBuilder();
         settings.forEach((name, value) -> text.append(RedisConfig.directive(name, value)));
         runner.serviceUser().write(directory.resolve(SETTINGS), text.toString());
@@ -104,7 +104,7 @@ final class RedisServer {
      * and accepts connections. A server whose settings turn the append-only file on but that has none yet gets one made
      * from its {@code dump.rdb} first: Redis would otherwise start empty beside it.
      */
-    void start(int port) {
+    public void start(int port) {
         requireStopped("start");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("a port in 1-65535, not " + port);
@@ -162,7 +162,7 @@ final class RedisServer {
     }
 
     /** Stops the server by its own pid: SIGTERM, then waits until it is gone. Nothing to do when it does not run. */
-    void stop() {
+    public void stop() {
         OptionalLong pid = pid();
         if (pid.isEmpty()) {
             return;
@@ -185,7 +185,7 @@ final class RedisServer {
         }
     }
 
-    boolean isRunning() {
+    public boolean isRunning() {
         return pid().isPresent();
     }
 

@@ -16,7 +16,7 @@ import java.util.List;
  * The ACL users of a Redis server. A user's rules come back from {@code ACL LIST} in an order of the server's own, so
  * they are compared as a sorted set of tokens; its password hashes ({@code #...}) are reported only as a digest.
  */
-final class RedisUsers implements Users {
+public final class RedisUsers implements Users {
 
     @Override
     public List<Role> roles(Endpoint endpoint) {
@@ -78,7 +78,7 @@ final class RedisUsers implements Users {
     }
 
     /** SHA-256 in hex, as Redis keeps a password ({@code #HASH} in its ACL). */
-    static String hash(String text) {
+    public static String hash(String text) {
         try {
             return HexFormat.of()
                     .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
