@@ -6,6 +6,7 @@ import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
+import io.forkrunner.system.ServerProcess;
 import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,9 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -334,22 +332,7 @@ public final class MariaDbServer {
         if (pid.isEmpty()) {
             return;
         }
-        ProcessHandle process = ProcessHandle.of(pid.getAsLong()).orElse(null);
-        if (process == null) {
-            return;
-        }
-        process.destroy();
-        try {
-            process.onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new ForkrunnerException("the MariaDB server in " + directory + " (pid " + pid.getAsLong()
-                    + ") did not stop within " + STOP_TIMEOUT + " of SIGTERM; see " + errorLog());
-        } catch (ExecutionException e) {
-            throw new ForkrunnerException("cannot wait for the MariaDB server in " + directory + " to stop", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ForkrunnerException("interrupted while stopping the MariaDB server in " + directory);
-        }
+        ServerProcess.stop(pid.getAsLong(), STOP_TIMEOUT, "the MariaDB server in " + directory, errorLog());
     }
 
     public boolean isRunning() {

@@ -1,8 +1,11 @@
 package io.forkrunner.engine.redis;
 
+import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ServiceUser;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -31,7 +34,7 @@ final class RedisConfig {
     /** A value as Redis reads a double-quoted argument: backslash escapes, bytes outside printable ASCII as \xHH. */
     static String quote(String value) {
         StringBuilder quoted = new StringBuilder("\"");
-        for (byte b : value.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
             if (c == '"' || c == '\\') {
                 quoted.append('\\').append((char) c);
@@ -49,7 +52,7 @@ final class RedisConfig {
         if (quoted.length() < 2 || !quoted.startsWith("\"") || !quoted.endsWith("\"")) {
             return quoted;
         }
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (int i = 1; i < quoted.length() - 1; i++) {
             char c = quoted.charAt(i);
             if (c == '\\' && i + 1 < quoted.length() - 1) {
@@ -64,7 +67,7 @@ final class RedisConfig {
                 bytes.write(c);
             }
         }
-        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     /**
@@ -82,7 +85,7 @@ final class RedisConfig {
         Path making = data.resolve(APPEND_ONLY_DIRECTORY + ".forkrunner-new");
         try {
             if (Files.exists(making, LinkOption.NOFOLLOW_LINKS)) {
-                io.forkrunner.system.DirectoryTree.deleteUnder(data, making);
+                DirectoryTree.deleteUnder(data, making);
             }
             user.privateDirectory(making);
             String base = APPEND_ONLY_FILE + ".1.base.rdb";

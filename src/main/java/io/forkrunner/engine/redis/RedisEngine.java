@@ -7,6 +7,7 @@ import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Inspection;
 import io.forkrunner.engine.LogicalCopy;
 import io.forkrunner.engine.PhysicalRestore;
+import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.ServerSettings;
 import io.forkrunner.engine.Users;
@@ -15,7 +16,10 @@ import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.Secret;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -123,7 +127,7 @@ public class RedisEngine implements Engine {
         return clock;
     }
 
-    RedisServer server(io.forkrunner.engine.Place place) {
+    RedisServer server(Place place) {
         return new RedisServer(runner, place.directory());
     }
 
@@ -135,15 +139,15 @@ public class RedisEngine implements Engine {
         return Passfile.plain(
                 home.run().resolve("redis"),
                 runner.serviceUser(),
-                new io.forkrunner.system.Secret(endpoint.password().reveal() + more));
+                new Secret(endpoint.password().reveal() + more));
     }
 
     /** redis-cli's arguments to reach {@code endpoint}, and to log in when it has a password (read from stdin). */
-    static java.util.List<String> cli(Endpoint endpoint) {
-        java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of(
+    static List<String> cli(Endpoint endpoint) {
+        List<String> argv = new ArrayList<>(List.of(
                 "redis-cli", "-h", endpoint.host(), "-p", String.valueOf(endpoint.port()), "--no-auth-warning"));
         if (endpoint.password() != null) {
-            argv.addAll(java.util.List.of("--user", endpoint.user(), "--askpass"));
+            argv.addAll(List.of("--user", endpoint.user(), "--askpass"));
         }
         return argv;
     }

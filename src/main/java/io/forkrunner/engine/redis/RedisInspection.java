@@ -7,6 +7,7 @@ import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessFailedException;
+import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -136,7 +137,7 @@ final class RedisInspection implements Inspection {
                     .loggingTo(log)
                     .withTimeout(Duration.ofHours(1));
             engine.runner().run(command);
-            String output = io.forkrunner.system.ServiceUser.readIfExists(log);
+            String output = ServiceUser.readIfExists(log);
             if (output.lines().anyMatch(line -> line.startsWith("(error)") || line.startsWith("ERR "))) {
                 throw new ForkrunnerException(file.getFileName() + " failed on " + endpoint + ": see " + log);
             }

@@ -4,6 +4,7 @@ import io.forkrunner.system.ChildProcess;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.ServerProcess;
 import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,9 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One Redis server in a directory of its own, which the service user owns: {@code data/} (its working directory:
@@ -167,22 +165,7 @@ public final class RedisServer {
         if (pid.isEmpty()) {
             return;
         }
-        ProcessHandle process = ProcessHandle.of(pid.getAsLong()).orElse(null);
-        if (process == null) {
-            return;
-        }
-        process.destroy();
-        try {
-            process.onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new ForkrunnerException("the Redis server in " + directory + " (pid " + pid.getAsLong()
-                    + ") did not stop within " + STOP_TIMEOUT + " of SIGTERM; see " + log());
-        } catch (ExecutionException e) {
-            throw new ForkrunnerException("cannot wait for the Redis server in " + directory + " to stop", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ForkrunnerException("interrupted while stopping the Redis server in " + directory);
-        }
+        ServerProcess.stop(pid.getAsLong(), STOP_TIMEOUT, "the Redis server in " + directory, log());
     }
 
     public boolean isRunning() {

@@ -4,6 +4,7 @@ import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Progress;
 import io.forkrunner.engine.WriteFence;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Makes a Redis server refuse writes by asking more good replicas than it can have: {@code min-replicas-to-write} is
@@ -42,7 +43,6 @@ final class RedisWriteFence implements WriteFence {
     }
 
     private static int current(RedisConnection connection) {
-        return Integer.parseInt(
-                RedisConnection.asText(((java.util.List<?>) connection.call("CONFIG", "GET", SETTING)).get(1)));
+        return Integer.parseInt(RedisConnection.asText(((List<?>) connection.call("CONFIG", "GET", SETTING)).get(1)));
     }
 }

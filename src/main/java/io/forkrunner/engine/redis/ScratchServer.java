@@ -5,6 +5,7 @@ import io.forkrunner.system.Command;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.ServiceUser;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -85,7 +86,7 @@ final class ScratchServer implements AutoCloseable {
                 }
             } catch (ForkrunnerException notYet) {
                 if (!process.isAlive()) {
-                    String log = io.forkrunner.system.ServiceUser.readIfExists(sockets.resolve("redis.log"));
+                    String log = ServiceUser.readIfExists(sockets.resolve("redis.log"));
                     DirectoryTree.delete(sockets);
                     throw new ForkrunnerException("a Redis server reading " + (backup == null ? "nothing" : backup)
                             + " stopped before it answered:\n" + log.strip());
