@@ -8,18 +8,16 @@ import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
 import io.forkrunner.system.ServerProcess;
 import io.forkrunner.system.ServiceUser;
+import io.forkrunner.system.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,12 +70,7 @@ public final class MariaDbServer {
 
     /** The first 12 bytes of the SHA-256 of {@code text}, in hex. */
     private static String digest(String text) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(text).substring(0, 24);
     }
 
     /**

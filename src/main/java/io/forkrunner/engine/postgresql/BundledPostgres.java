@@ -5,9 +5,9 @@ import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.ServiceUser;
+import io.forkrunner.system.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -19,11 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -163,7 +159,7 @@ final class BundledPostgres {
                     text.append("directory ").append(mode);
                 } else {
                     try (InputStream in = Files.newInputStream(entry, LinkOption.NOFOLLOW_LINKS)) {
-                        text.append("file ").append(mode).append(' ').append(sha256(in));
+                        text.append("file ").append(mode).append(' ').append(Sha256.hex(in));
                     }
                 }
                 text.append(' ').append(relative).append('\n');
@@ -174,7 +170,7 @@ final class BundledPostgres {
 
     private static String archiveDigest() throws IOException {
         try (InputStream in = open()) {
-            return sha256(in);
+            return Sha256.hex(in);
         }
     }
 
@@ -185,17 +181,5 @@ final class BundledPostgres {
                     + " programs are missing from its classpath (" + ARCHIVE + ")");
         }
         return in;
-    }
-
-    private static String sha256(InputStream in) throws IOException {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            try (DigestInputStream digesting = new DigestInputStream(in, digest)) {
-                digesting.transferTo(OutputStream.nullOutputStream());
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

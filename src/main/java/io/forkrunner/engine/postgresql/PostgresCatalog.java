@@ -7,10 +7,8 @@ import io.forkrunner.engine.TableCount;
 import io.forkrunner.engine.Users;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Passfile;
-import java.nio.charset.StandardCharsets;
+import io.forkrunner.system.Sha256;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,7 +16,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,12 +67,7 @@ final class PostgresCatalog implements Inspection, Users {
         if (verifier == null) {
             return null;
         }
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(verifier).substring(0, 16);
     }
 
     @Override

@@ -10,20 +10,16 @@ import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessFailedException;
 import io.forkrunner.system.ServiceUser;
+import io.forkrunner.system.Sha256;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,17 +152,12 @@ final class RedisBackups implements Backups {
     }
 
     private static String sha256(Path file) {
-        try (InputStream in = new DigestInputStream(
-                Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of()
-                    .formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        try {
+            return Sha256.hex(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS));
         } catch (NoSuchFileException e) {
             throw new ForkrunnerException(file.getFileName() + " is missing");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -3,13 +3,10 @@ package io.forkrunner.engine.redis;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Role;
 import io.forkrunner.engine.Users;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.forkrunner.system.Sha256;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -79,11 +76,6 @@ public final class RedisUsers implements Users {
 
     /** SHA-256 in hex, as Redis keeps a password ({@code #HASH} in its ACL). */
     public static String hash(String text) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(text);
     }
 }
