@@ -74,6 +74,11 @@ public abstract class EngineContractTest {
         return true;
     }
 
+    /** Whether the fork's restore-data step is laying its backup down, as {@code status --json} shows the step. */
+    protected boolean layingDown(JsonNode step) {
+        return TestHome.layingDown(step);
+    }
+
     /** The backups of the source's declaration in services.yml. */
     protected String backupsYaml() {
         return pointInTime() ? "{ keep: 3, wal: stream }" : "{ keep: 3 }";
@@ -213,7 +218,7 @@ public abstract class EngineContractTest {
                 .atMost(Duration.ofSeconds(180))
                 .pollInterval(Duration.ofMillis(300))
                 .ignoreExceptions()
-                .until(() -> home.runRestoring(JOB, TestHome::layingDown), node -> node != null);
+                .until(() -> home.runRestoring(JOB, this::layingDown), node -> node != null);
         runner.destroyForcibly(); // kill -9
         assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
         long run = running.path("run").asLong();

@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Redis keeps the engine contract without point in time: a fork holds the newest backup (RDB snapshot) taken by then.
@@ -175,5 +176,11 @@ class RedisContractTest extends EngineContractTest {
             }
         }
         return users;
+    }
+
+    /** A snapshot is one file: no "bytes laid down" shows until it is whole, so the kill comes before that. */
+    @Override
+    protected boolean layingDown(JsonNode step) {
+        return TestHome.beforeLaidDown(step);
     }
 }

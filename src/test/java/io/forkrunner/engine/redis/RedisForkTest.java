@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -68,11 +69,13 @@ class RedisForkTest {
             redis.call("SET", "app:greeting", "hello ✓");
             redis.call("RPUSH", "app:queue", "a", "b", "c");
             redis.call("HSET", "profile", "name", "Ada", "lang", "en");
-            StringBuilder bulk = new StringBuilder();
-            bulk.append("x".repeat(10_000));
+            // random bytes: the snapshot compresses its strings, and repeated ones would lay down in no time
+            Random random = new Random(7);
             List<Object[]> sets = new ArrayList<>();
             for (int i = 0; i < BULK_KEYS; i++) {
-                sets.add(new Object[] {"SET", "bulk:" + i, i + bulk.toString()});
+                byte[] value = new byte[10_000];
+                random.nextBytes(value);
+                sets.add(new Object[] {"SET", "bulk:" + i, value});
             }
             redis.call("SELECT", 1);
             redis.pipeline(sets);
@@ -228,7 +231,7 @@ class RedisForkTest {
     @Test
     @Order(4)
     void aRunKilledWhileLayingTheBackupDownResumesWithTheSameBackupAndAnEqualFork() throws Exception {
-        JsonNode running = home.killWhileRestoring("cache", TestHome::layingDown);
+        JsonNode running = home.killWhileRestoring("cache", TestHome::beforeLaidDown);
         long run = running.path("run").asLong();
 
         CliResult restarted = home.restartOnceReleased(run);
