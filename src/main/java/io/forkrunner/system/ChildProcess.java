@@ -12,12 +12,17 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 /** A started child process: wait for it, or end it and every process it started. */
 public final class ChildProcess {
 
     private static final Duration GRACE = Duration.ofSeconds(10);
     private static final int TAIL_LINES = 15;
+    private static final int ERROR_LINES = 5;
+    private static final int LOG_BYTES = 64 * 1024;
+    /** How the servers forkrunner runs mark an error line: MariaDB's "[ERROR]", PostgreSQL's "FATAL:", tools' "error:". */
+    private static final Pattern ERROR_MARKS = Pattern.compile("\\[ERROR]|\\b(ERROR|FATAL|PANIC):|\\berror:");
 
     private final Command command;
     private final Process process;
@@ -163,7 +168,10 @@ public final class ChildProcess {
         }
     }
 
-    /** The last lines the child wrote, to explain a failure. */
+    /**
+     * The last lines the child wrote, to explain a failure, after the lines above them that report an error (a
+     * program such as {@code mariadb-install-db} ends with many lines of advice that push the cause out of the tail).
+     */
     String tail() {
         String text;
         if (command.log() != null) {
@@ -172,9 +180,19 @@ public final class ChildProcess {
             text = stderr.toString(StandardCharsets.UTF_8);
         }
         List<String> lines = text.lines().filter(line -> !line.isBlank()).toList();
-        List<String> last = lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size());
+        int tailFrom = Math.max(0, lines.size() - TAIL_LINES);
+        List<String> errors = lines.subList(0, tailFrom).stream()
+                .filter(ChildProcess::reportsAnError)
+                .limit(ERROR_LINES)
+                .toList();
+        List<String> last = lines.subList(tailFrom, lines.size());
         String where = command.log() == null ? "" : " (log: " + command.log() + ")";
-        return last.isEmpty() ? where : " Last output" + where + ":\n  " + String.join("\n  ", last);
+        String earlier = errors.isEmpty() ? "" : " Errors reported earlier:\n  " + String.join("\n  ", errors) + "\n";
+        return last.isEmpty() ? where : earlier + " Last output" + where + ":\n  " + String.join("\n  ", last);
+    }
+
+    private static boolean reportsAnError(String line) {
+        return ERROR_MARKS.matcher(line).find();
     }
 
     private static String readTail(Path log) {
@@ -183,7 +201,7 @@ public final class ChildProcess {
                 return "";
             }
             byte[] bytes = Files.readAllBytes(log);
-            int from = Math.max(0, bytes.length - 4096);
+            int from = Math.max(0, bytes.length - LOG_BYTES);
             return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -126,6 +126,22 @@ class ProcessRunnerTest {
     }
 
     @Test
+    void aFailingCommandReportsTheErrorLinesThatLongAdviceAfterThemPushedOutOfTheTail() {
+        Path log = temp.resolve("logs/installer.log");
+        String script = "echo 'Installing tables' >&2; echo '2026-12-01 [ERROR] InnoDB: the cause' >&2;"
+                + " echo 'a line of progress' >&2; for i in $(seq 1 30); do echo advice-$i; done; exit 1";
+
+        ProcessFailedException failure = catchThrowableOfType(
+                ProcessFailedException.class,
+                () -> runner.run(Command.of("bash", "-c", script).loggingTo(log)));
+
+        assertThat(failure).isNotNull();
+        assertThat(failure.getMessage())
+                .contains("[ERROR] InnoDB: the cause", "advice-30")
+                .doesNotContain("Installing tables", "a line of progress", "advice-1\n");
+    }
+
+    @Test
     void aFailingCommandThatLogsToAFileReportsTheLastLinesOfTheLogAndWhereItIs() {
         Path log = temp.resolve("logs/child.log");
         String script = "echo on-stdout; echo on-stderr >&2; exit 5";
