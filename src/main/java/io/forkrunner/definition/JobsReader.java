@@ -291,7 +291,7 @@ final class JobsReader {
         if (type.present()) {
             switch (type.text()) {
                 case "sql", "redis" -> {
-                    boolean redis = source != null && source.engine().equals("redis");
+                    boolean redis = source != null && ServicesReader.CACHING.contains(source.engine());
                     if (source != null && redis != type.text().equals("redis")) {
                         problems.add(
                                 type,

@@ -24,16 +24,20 @@ import java.util.TreeSet;
 final class ServicesReader {
 
     /** The engines forkrunner forks; {@code mysql} names MariaDB's adapter, which serves the MySQL family here. */
-    private static final List<String> ENGINES = List.of("postgresql", "mariadb", "mysql", "redis");
+    private static final List<String> ENGINES = List.of("postgresql", "mariadb", "mysql", "redis", "valkey");
 
-    private static final List<String> PLANNED_ENGINES = List.of("valkey", "aiven");
+    private static final List<String> PLANNED_ENGINES = List.of("aiven");
     /** The engines that have no connection pools: a service of theirs declares neither pools nor a pooler. */
     private static final Map<String, String> WITHOUT_POOLS = Map.of(
             "mariadb", "the MySQL family (Aiven has none)",
             "mysql", "the MySQL family (Aiven has none)",
-            "redis", "caching services");
+            "redis", "caching services",
+            "valkey", "caching services");
     /** The engines without a change archive: their forks are made from backups alone, never to a time between them. */
-    private static final List<String> WITHOUT_ARCHIVE = List.of("redis");
+    private static final List<String> WITHOUT_ARCHIVE = List.of("redis", "valkey");
+
+    /** The engines of the Redis family, whose integrations run commands ({@code type: redis}) rather than SQL. */
+    static final List<String> CACHING = List.of("redis", "valkey");
 
     /** The engines whose servers run scheduled events of their own, which a job may let run on its forks. */
     static final List<String> SCHEDULED_EVENTS = List.of("mariadb");

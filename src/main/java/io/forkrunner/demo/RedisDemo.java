@@ -5,6 +5,7 @@ import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.backup.StoredBackup;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.redis.RedisConnection;
+import io.forkrunner.engine.redis.RedisFamily;
 import io.forkrunner.engine.redis.RedisServer;
 import io.forkrunner.engine.redis.RedisUsers;
 import io.forkrunner.fork.ForkRecord;
@@ -52,7 +53,9 @@ final class RedisDemo {
     RunView run() throws Exception {
         Path secrets = home.var().resolve("secrets");
         RedisServer server = new RedisServer(
-                new ProcessRunner(RedisServer.serviceUser()), home.var().resolve("source"));
+                RedisFamily.REDIS,
+                new ProcessRunner(RedisFamily.REDIS.serviceUser()),
+                home.var().resolve("source"));
         Path portFile = home.var().resolve("source.port");
         if (!Files.exists(server.aclFile()) || !Files.exists(portFile)) {
             DemoSource.writePasswords(secrets);

@@ -146,13 +146,14 @@ class ValidateCommandTest {
 
     @Test
     void oneProblemIsCountedInTheSingular() throws IOException {
-        Path home = home("config/services.yml", SERVICES.replace("postgresql", "valkey"));
+        Path home = home("config/services.yml", SERVICES.replace("postgresql", "aiven"));
 
         Result result = validate(home);
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err())
-                .isEqualTo("config/services.yml:5: services.shop.engine: \"valkey\": is not supported yet;"
-                        + " valid examples: postgresql, mariadb, mysql, redis\n1 problem; nothing was changed.\n");
+                .isEqualTo(
+                        "config/services.yml:5: services.shop.engine: \"aiven\": is not supported yet;"
+                                + " valid examples: postgresql, mariadb, mysql, redis, valkey\n1 problem; nothing was changed.\n");
     }
 }

@@ -158,7 +158,7 @@ class FileProblemsTest {
         home.settings("api:\n  port: 80800\n")
                 .services(DefinitionHome.SERVICES + """
                           cache:
-                            engine: valkey
+                            engine: aiven
                             region: eu-local
                             host: 127.0.0.1
                             port: 6379

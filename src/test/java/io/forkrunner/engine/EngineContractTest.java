@@ -301,7 +301,11 @@ public abstract class EngineContractTest {
     }
 
     /** The fork, logged in to as the source's administrator (the fork carries the source's users). */
-    private Endpoint fork(Endpoint sourceAdmin) {
+    protected Source source() {
+        return source;
+    }
+
+    protected Endpoint fork(Endpoint sourceAdmin) {
         return new Endpoint("127.0.0.1", home.forkPort(forkName), sourceAdmin.user(), sourceAdmin.password());
     }
 

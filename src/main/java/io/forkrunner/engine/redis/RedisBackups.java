@@ -53,11 +53,11 @@ final class RedisBackups implements Backups {
         String version;
         List<String> users;
         try (RedisConnection connection = RedisConnection.open(source)) {
-            version = RedisInspection.version(connection);
+            version = RedisInspection.version(connection, engine.family());
             users = RedisUsers.aclList(connection);
         }
         Instant startedAt = engine.clock().instant();
-        List<String> argv = new ArrayList<>(RedisEngine.cli(source));
+        List<String> argv = new ArrayList<>(engine.cli(source));
         argv.addAll(List.of("--rdb", directory.resolve(RedisServer.RDB).toString()));
         try (Passfile password = source.password() == null ? null : engine.passwordInput(source, "")) {
             Command fetch = Command.of(argv).asServiceUser().loggingTo(log).withTimeout(Duration.ofHours(6));
@@ -71,7 +71,7 @@ final class RedisBackups implements Backups {
         checkRdb(directory).ifPresent(problem -> {
             throw new ForkrunnerException("the snapshot of " + service.name() + " failed verification: " + problem);
         });
-        try (ScratchServer scratch = ScratchServer.loading(engine.runner(), directory)) {
+        try (ScratchServer scratch = ScratchServer.loading(engine.family(), engine.runner(), directory)) {
             KeyDigest.of(scratch.connection()).write(directory.resolve(DIGEST));
         }
         user.own(directory.resolve(DIGEST));
@@ -114,8 +114,8 @@ final class RedisBackups implements Backups {
     public int majorVersion(Path directory) {
         String version = manifest(directory).get(VERSION);
         if (version == null) {
-            throw new ForkrunnerException("cannot read the Redis version of the backup in " + directory + ": its "
-                    + MANIFEST + " names none");
+            throw new ForkrunnerException("cannot read the " + engine.family().title() + " version of the backup in "
+                    + directory + ": its " + MANIFEST + " names none");
         }
         return RedisEngine.versionNumber(version);
     }
@@ -125,13 +125,13 @@ final class RedisBackups implements Backups {
         try {
             engine.runner()
                     .run(Command.of(
-                                    "redis-check-rdb",
+                                    engine.family().program("check-rdb"),
                                     directory.resolve(RedisServer.RDB).toString())
                             .asServiceUser()
                             .withTimeout(Duration.ofHours(1)));
             return Optional.empty();
         } catch (ProcessFailedException e) {
-            return Optional.of("redis-check-rdb: "
+            return Optional.of(engine.family().program("check-rdb") + ": "
                     + e.getMessage()
                             .lines()
                             .filter(line -> line.contains("---") || line.contains("Error") || line.contains("error"))

@@ -23,12 +23,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
  * Redis (Caching): backups are RDB snapshots fetched over the replication protocol (nothing is written on the source's
  * disk) with the source's ACL users beside them; a fork is a new server that loads one. No change archive, so no point
- * in time between backups; no pools. Servers run as the {@code redis} OS user. Its version is written as one number,
+ * in time between backups; no pools. Servers run as the family's OS user ({@link RedisFamily}). Its version is written as one number,
  * major times 100 plus minor ({@code 700} for 7.0).
  */
 @Component
@@ -36,6 +37,7 @@ public class RedisEngine implements Engine {
 
     private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
 
+    private final RedisFamily family;
     private final ProcessRunner runner;
     private final Home home;
     private final Clock clock;
@@ -47,8 +49,14 @@ public class RedisEngine implements Engine {
     private final RedisUsers users;
     private final RedisWriteFence writeFence = new RedisWriteFence();
 
+    @Autowired
     RedisEngine(Home home, Clock clock) {
-        this.runner = new ProcessRunner(RedisServer.serviceUser());
+        this(RedisFamily.REDIS, home, clock);
+    }
+
+    RedisEngine(RedisFamily family, Home home, Clock clock) {
+        this.family = family;
+        this.runner = new ProcessRunner(family.serviceUser());
         this.home = home;
         this.clock = clock;
         this.servers = new RedisServers(this);
@@ -61,12 +69,12 @@ public class RedisEngine implements Engine {
 
     @Override
     public String name() {
-        return "redis";
+        return family.engine();
     }
 
     @Override
     public String title() {
-        return "Redis";
+        return family.title();
     }
 
     @Override
@@ -119,6 +127,10 @@ public class RedisEngine implements Engine {
         return Optional.of(writeFence);
     }
 
+    RedisFamily family() {
+        return family;
+    }
+
     ProcessRunner runner() {
         return runner;
     }
@@ -128,7 +140,7 @@ public class RedisEngine implements Engine {
     }
 
     RedisServer server(Place place) {
-        return new RedisServer(runner, place.directory());
+        return new RedisServer(family, runner, place.directory());
     }
 
     /**
@@ -137,15 +149,20 @@ public class RedisEngine implements Engine {
      */
     Passfile passwordInput(Endpoint endpoint, String more) {
         return Passfile.plain(
-                home.run().resolve("redis"),
+                home.run().resolve(family.engine()),
                 runner.serviceUser(),
                 new Secret(endpoint.password().reveal() + more));
     }
 
     /** redis-cli's arguments to reach {@code endpoint}, and to log in when it has a password (read from stdin). */
-    static List<String> cli(Endpoint endpoint) {
+    List<String> cli(Endpoint endpoint) {
         List<String> argv = new ArrayList<>(List.of(
-                "redis-cli", "-h", endpoint.host(), "-p", String.valueOf(endpoint.port()), "--no-auth-warning"));
+                family.program("cli"),
+                "-h",
+                endpoint.host(),
+                "-p",
+                String.valueOf(endpoint.port()),
+                "--no-auth-warning"));
         if (endpoint.password() != null) {
             argv.addAll(List.of("--user", endpoint.user(), "--askpass"));
         }

@@ -39,15 +39,16 @@ final class RedisInspection implements Inspection {
     @Override
     public int majorVersion(Endpoint endpoint) {
         try (RedisConnection connection = RedisConnection.open(endpoint)) {
-            return RedisEngine.versionNumber(version(connection));
+            return RedisEngine.versionNumber(version(connection, engine.family()));
         }
     }
 
     /** The server's version, e.g. {@code 7.0.15}. */
-    static String version(RedisConnection connection) {
-        String version = RedisEngine.info(connection.text("INFO", "server"), "redis_version");
+    static String version(RedisConnection connection, RedisFamily family) {
+        String version = RedisEngine.info(connection.text("INFO", "server"), family.versionField());
         if (version == null) {
-            throw new ForkrunnerException("INFO server names no redis_version");
+            throw new ForkrunnerException(
+                    "INFO server names no " + family.versionField() + ": not a " + family.title() + " server");
         }
         return version;
     }
@@ -123,7 +124,7 @@ final class RedisInspection implements Inspection {
 
     @Override
     public void runSql(Endpoint endpoint, String database, Path file, Path log) {
-        List<String> argv = new ArrayList<>(RedisEngine.cli(endpoint));
+        List<String> argv = new ArrayList<>(engine.cli(endpoint));
         argv.addAll(List.of("-e", "-n", String.valueOf(number(database))));
         String commands;
         try {

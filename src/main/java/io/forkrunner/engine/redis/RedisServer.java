@@ -20,13 +20,10 @@ import java.util.OptionalLong;
  * One Redis server in a directory of its own, which the service user owns: {@code data/} (its working directory:
  * {@code dump.rdb}, the ACL file {@code users.acl}, the append-only files), {@code run/} (pid file), {@code log/},
  * {@value #CONFIG} (written by forkrunner at every start) and {@value #SETTINGS} (the configuration copied from a source,
- * one directive a line, which the first includes). Runs as {@value #SERVICE_USER} when forkrunner runs as root,
- * listens on 127.0.0.1 only, and never replicates.
+ * one directive a line, which the first includes). Runs as its family's OS user ({@code redis} or {@code valkey}) when
+ * forkrunner runs as root, listens on 127.0.0.1 only, and never replicates.
  */
 public final class RedisServer {
-
-    /** The OS user Redis runs as when forkrunner runs as root. */
-    static final String SERVICE_USER = "redis";
 
     static final String CONFIG = "redis.conf";
     static final String SETTINGS = "settings.conf";
@@ -38,16 +35,15 @@ public final class RedisServer {
     private static final Duration POLL = Duration.ofMillis(50);
     private static final String READY = "Ready to accept connections";
 
+    private final RedisFamily family;
     private final ProcessRunner runner;
     private final Path directory;
 
-    public RedisServer(ProcessRunner runner, Path directory) {
+    /** The server in {@code directory}, run by {@code runner} (which runs commands as {@code family}'s user). */
+    public RedisServer(RedisFamily family, ProcessRunner runner, Path directory) {
+        this.family = family;
         this.runner = runner;
         this.directory = directory.toAbsolutePath().normalize();
-    }
-
-    public static ServiceUser serviceUser() {
-        return ServiceUser.whenRoot(SERVICE_USER);
     }
 
     Path directory() {
@@ -113,8 +109,8 @@ public final class RedisServer {
         user.privateDirectory(pidFile().getParent());
         user.privateDirectory(log().getParent());
         if (!Files.exists(aclFile(), LinkOption.NOFOLLOW_LINKS)) {
-            throw new ForkrunnerException("the Redis instance in " + directory + " has no ACL file yet: initialize it"
-                    + " or lay a backup down into it before starting it");
+            throw new ForkrunnerException("the " + family.title() + " instance in " + directory
+                    + " has no ACL file yet: initialize it" + " or lay a backup down into it before starting it");
         }
         if ("yes".equals(settings().get("appendonly"))) {
             RedisConfig.seedAppendOnlyFile(user, dataDirectory());
@@ -139,7 +135,7 @@ public final class RedisServer {
         user.write(directory.resolve(CONFIG), config.toString());
         long logOffset = size(log());
         ChildProcess server = runner.start(
-                Command.of("redis-server", directory.resolve(CONFIG).toString())
+                Command.of(family.program("server"), directory.resolve(CONFIG).toString())
                         .asServiceUser()
                         .loggingTo(log().resolveSibling("redis.out")));
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -147,13 +143,13 @@ public final class RedisServer {
                 .substring((int) Math.min(logOffset, size(log())))
                 .contains(READY)) {
             if (!server.isAlive()) {
-                throw new ForkrunnerException("the Redis server in " + directory + " stopped before it was ready."
-                        + "\nLog " + log() + ":\n  " + String.join("\n  ", lastLines(15)));
+                throw new ForkrunnerException(what() + " stopped before it was ready." + "\nLog " + log() + ":\n  "
+                        + String.join("\n  ", lastLines(15)));
             }
             if (System.nanoTime() > deadline) {
                 server.end();
-                throw new ForkrunnerException("the Redis server in " + directory + " was not ready within "
-                        + START_TIMEOUT + "; it was ended. See its log " + log());
+                throw new ForkrunnerException(
+                        what() + " was not ready within " + START_TIMEOUT + "; it was ended. See its log " + log());
             }
             pause();
         }
@@ -165,7 +161,7 @@ public final class RedisServer {
         if (pid.isEmpty()) {
             return;
         }
-        ServerProcess.stop(pid.getAsLong(), STOP_TIMEOUT, "the Redis server in " + directory, log());
+        ServerProcess.stop(pid.getAsLong(), STOP_TIMEOUT, what(), log());
     }
 
     public boolean isRunning() {
@@ -190,7 +186,7 @@ public final class RedisServer {
             boolean redis = Files.readSymbolicLink(proc.resolve("exe"))
                     .getFileName()
                     .toString()
-                    .startsWith("redis-");
+                    .startsWith(family.engine() + "-");
             boolean here = Files.readSymbolicLink(proc.resolve("cwd")).equals(dataDirectory());
             return redis && here ? OptionalLong.of(pid) : OptionalLong.empty();
         } catch (IOException e) {
@@ -200,9 +196,13 @@ public final class RedisServer {
 
     private void requireStopped(String what) {
         if (isRunning()) {
-            throw new ForkrunnerException("cannot " + what + " the Redis server in " + directory + ": it runs (pid "
-                    + pid().getAsLong() + "); stop it first");
+            throw new ForkrunnerException(
+                    "cannot " + what + " " + what() + ": it runs (pid " + pid().getAsLong() + "); stop it first");
         }
+    }
+
+    private String what() {
+        return "the " + family.title() + " server in " + directory;
     }
 
     private List<String> lastLines(int count) {
@@ -228,7 +228,7 @@ public final class RedisServer {
             Thread.sleep(POLL.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ForkrunnerException("interrupted while waiting for a Redis server");
+            throw new ForkrunnerException("interrupted while waiting for a server of the Redis family");
         }
     }
 }

@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
-/** Redis servers of the version installed here ({@code redis-server} from Debian). */
+/** Servers of the Redis family of the version installed here ({@code redis-server} or {@code valkey-server}). */
 final class RedisServers implements Servers {
 
     private final RedisEngine engine;
@@ -36,25 +36,26 @@ final class RedisServers implements Servers {
         }
         return here == version
                 ? Optional.empty()
-                : Optional.of("Redis " + RedisEngine.versionText(version) + " is not installed here; installed: "
-                        + RedisEngine.versionText(here));
+                : Optional.of(engine.family().title() + " " + RedisEngine.versionText(version)
+                        + " is not installed here; installed: " + RedisEngine.versionText(here));
     }
 
-    /** The version of {@code redis-server} here, asked once. */
+    /** The version of the server here, asked once. */
     int installedVersion() {
         Integer found = installed;
         if (found == null) {
+            RedisFamily family = engine.family();
+            String server = family.program("server");
             String text;
             try {
-                text = engine.runner()
-                        .run(Command.of("redis-server", "--version").withTimeout(Duration.ofMinutes(1)));
+                text = engine.runner().run(Command.of(server, "--version").withTimeout(Duration.ofMinutes(1)));
             } catch (ProcessFailedException e) {
-                throw new ForkrunnerException(
-                        "redis-server is not installed here (apt-get install redis-server): " + e.getMessage());
+                throw new ForkrunnerException(server + " is not installed here (apt-get install "
+                        + family.debianPackage() + "): " + e.getMessage());
             }
             int at = text.indexOf("v=");
             if (at < 0) {
-                throw new ForkrunnerException("cannot tell the version of redis-server from: " + text.strip());
+                throw new ForkrunnerException("cannot tell the version of " + server + " from: " + text.strip());
             }
             found = RedisEngine.versionNumber(text.substring(at + 2));
             installed = found;

@@ -132,7 +132,7 @@ final class RedisSettings implements ServerSettings {
     public Map<String, String> defaults(Endpoint endpoint) {
         Map<String, String> found = defaults;
         if (found == null) {
-            try (ScratchServer scratch = ScratchServer.empty(engine.runner())) {
+            try (ScratchServer scratch = ScratchServer.empty(engine.family(), engine.runner())) {
                 found = Map.copyOf(all(scratch.connection()));
             }
             defaults = found;

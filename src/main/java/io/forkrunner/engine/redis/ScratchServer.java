@@ -35,16 +35,16 @@ final class ScratchServer implements AutoCloseable {
     }
 
     /** A server without data. */
-    static ScratchServer empty(ProcessRunner runner) {
-        return start(runner, null);
+    static ScratchServer empty(RedisFamily family, ProcessRunner runner) {
+        return start(family, runner, null);
     }
 
     /** A server that loads {@code dump.rdb} of {@code backup} (a directory the service user reads). */
-    static ScratchServer loading(ProcessRunner runner, Path backup) {
-        return start(runner, backup);
+    static ScratchServer loading(RedisFamily family, ProcessRunner runner, Path backup) {
+        return start(family, runner, backup);
     }
 
-    private static ScratchServer start(ProcessRunner runner, Path backup) {
+    private static ScratchServer start(RedisFamily family, ProcessRunner runner, Path backup) {
         byte[] random = new byte[8];
         RANDOM.nextBytes(random);
         // short, so that the socket's path fits a Unix socket address
@@ -54,7 +54,7 @@ final class ScratchServer implements AutoCloseable {
         runner.serviceUser().privateDirectory(sockets);
         Path socket = sockets.resolve("redis.sock");
         List<String> argv = new ArrayList<>(List.of(
-                "redis-server",
+                family.program("server"),
                 "--port",
                 "0",
                 "--unixsocket",
@@ -88,15 +88,15 @@ final class ScratchServer implements AutoCloseable {
                 if (!process.isAlive()) {
                     String log = ServiceUser.readIfExists(sockets.resolve("redis.log"));
                     DirectoryTree.delete(sockets);
-                    throw new ForkrunnerException("a Redis server reading " + (backup == null ? "nothing" : backup)
-                            + " stopped before it answered:\n" + log.strip());
+                    throw new ForkrunnerException("a " + family.title() + " server reading "
+                            + (backup == null ? "nothing" : backup) + " stopped before it answered:\n" + log.strip());
                 }
             }
             if (System.nanoTime() > deadline) {
                 process.end();
                 DirectoryTree.delete(sockets);
-                throw new ForkrunnerException(
-                        "a Redis server reading " + backup + " did not answer within " + START_TIMEOUT);
+                throw new ForkrunnerException("a " + family.title() + " server reading " + backup
+                        + " did not answer within " + START_TIMEOUT);
             }
             RedisServer.pause();
         }

@@ -16,7 +16,8 @@ class KeyDigestTest {
     @Test
     void aForkDiffersOnAnotherValueAnExtraKeyAnotherExpiryOrAMissingKeyThatHadNotExpiredButNotOnAnExpiredOne()
             throws Exception {
-        try (ScratchServer server = ScratchServer.empty(new ProcessRunner(RedisServer.serviceUser()))) {
+        try (ScratchServer server =
+                ScratchServer.empty(RedisFamily.REDIS, new ProcessRunner(RedisFamily.REDIS.serviceUser()))) {
             RedisConnection redis = server.connection();
             redis.call("HSET", "profile", "name", "Ada");
             redis.call("SELECT", 2);

@@ -1,9 +1,13 @@
 package io.forkrunner.engine.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.EngineContractTest;
 import io.forkrunner.system.Secret;
 import io.forkrunner.testing.TestHome;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -13,6 +17,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -28,7 +34,7 @@ class RedisContractTest extends EngineContractTest {
 
     @Override
     protected Source startSource(TestHome home, String name) {
-        RedisTestSource source = RedisTestSource.start(home, name, PASSWORD, Map.of());
+        RedisTestSource source = RedisTestSource.start(family(), home, name, PASSWORD, Map.of());
         try (RedisConnection redis = source.connect()) {
             Random random = new Random(42);
             List<Object[]> sets = new ArrayList<>();
@@ -56,6 +62,32 @@ class RedisContractTest extends EngineContractTest {
                 source.close();
             }
         };
+    }
+
+    /**
+     * The source and the fork run the family's own server (its programs resolve to {@code FAMILY-check-rdb}), as the
+     * family's OS user (when the tests run as root): a Valkey service is never served by Redis.
+     */
+    @Test
+    @Order(4)
+    void theSourceAndTheForkRunTheFamilysOwnServerAsItsUser() throws Exception {
+        for (Endpoint server : List.of(source().admin(), fork(source().admin()))) {
+            long pid;
+            try (RedisConnection redis = RedisConnection.open(server)) {
+                pid = Long.parseLong(RedisEngine.info(redis.text("INFO", "server"), "process_id"));
+            }
+            Path proc = Path.of("/proc", String.valueOf(pid));
+            assertThat(Files.readSymbolicLink(proc.resolve("exe")).getFileName().toString())
+                    .as("the program of the server on port %d", server.port())
+                    .startsWith(family().engine() + "-");
+            assertThat(Files.getOwner(proc).getName())
+                    .isEqualTo(family().serviceUser().name());
+        }
+    }
+
+    /** The server of the family under test. */
+    protected RedisFamily family() {
+        return RedisFamily.REDIS;
     }
 
     @Override

@@ -15,11 +15,13 @@ import java.util.Map;
  */
 final class RedisTestSource implements AutoCloseable {
 
+    final RedisFamily family;
     final RedisServer server;
     final int port;
     final String password;
 
-    private RedisTestSource(RedisServer server, int port, String password) {
+    private RedisTestSource(RedisFamily family, RedisServer server, int port, String password) {
+        this.family = family;
         this.server = server;
         this.port = port;
         this.password = password;
@@ -30,8 +32,14 @@ final class RedisTestSource implements AutoCloseable {
      * {@code password}, or none when it is null.
      */
     static RedisTestSource start(TestHome home, String name, String password, Map<String, String> settings) {
+        return start(RedisFamily.REDIS, home, name, password, settings);
+    }
+
+    /** A new source of {@code family}'s server, as {@link #start(TestHome, String, String, Map)}. */
+    static RedisTestSource start(
+            RedisFamily family, TestHome home, String name, String password, Map<String, String> settings) {
         RedisServer server =
-                new RedisServer(new ProcessRunner(RedisServer.serviceUser()), home.path("var/sources/" + name));
+                new RedisServer(family, new ProcessRunner(family.serviceUser()), home.path("var/sources/" + name));
         int port = Ports.one();
         server.initialize((password == null ? "on nopass" : "on #" + RedisUsers.hash(password)) + " ~* &* +@all");
         Map<String, String> all = new LinkedHashMap<>(Map.of("repl-diskless-sync-delay", "0", "save", ""));
@@ -41,14 +49,14 @@ final class RedisTestSource implements AutoCloseable {
         if (password != null) {
             home.write("var/secrets/" + name, password);
         }
-        return new RedisTestSource(server, port, password);
+        return new RedisTestSource(family, server, port, password);
     }
 
     /** The declaration of the service {@code name} in services.yml, logging in as the default user. */
     String serviceYaml(String name, String region, String backups) {
         return """
                   %s:
-                    engine: redis
+                    engine: %s
                     region: %s
                     host: 127.0.0.1
                     port: %d
@@ -56,6 +64,7 @@ final class RedisTestSource implements AutoCloseable {
                 %s    backups: %s
                 """.formatted(
                         name,
+                        family.engine(),
                         region,
                         port,
                         password == null ? "" : "    password: ${file:var/secrets/" + name + "}\n",
