@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -53,16 +54,42 @@ public record JobDefinition(
      *     cannot be created; null for a new instance
      * @param database the new database on {@code server}, with the placeholders of {@code name}; null without a server
      */
-    public record Target(String name, String region, Integer version, String server, String database) {
+    /**
+     * Where and as what the fork is made.
+     *
+     * @param aiven what a fork in a region on Aiven is made with; null in a region of forkrunner's own
+     */
+    public record Target(
+            String name, String region, Integer version, String server, String database, AivenTarget aiven) {
 
         public Target(String name, String region, Integer version) {
             this(name, region, version, null, null);
+        }
+
+        public Target(String name, String region, Integer version, String server, String database) {
+            this(name, region, version, server, database, null);
         }
 
         public Target {
             if ((server == null) != (database == null)) {
                 throw new IllegalArgumentException("target.server and target.database go together");
             }
+        }
+    }
+
+    /**
+     * A fork on Aiven: its plan and cloud (the region's unless given), its disk size (the plan's unless given) and the
+     * tags it carries besides forkrunner's own.
+     */
+    public record AivenTarget(String plan, String cloud, Integer diskSpaceMb, Map<String, String> tags) {
+
+        /** How the tags forkrunner sets on a fork begin: a job's own tags never do. */
+        public static final String FORKRUNNER_TAGS = "forkrunner";
+
+        public AivenTarget {
+            Objects.requireNonNull(plan, "plan");
+            Objects.requireNonNull(cloud, "cloud");
+            tags = Map.copyOf(tags);
         }
     }
 

@@ -30,6 +30,10 @@ final class JobsReader {
             Pattern.compile("[a-z_][a-z0-9_-]{0,62}").asMatchPredicate();
     private static final String DATABASE_RULE =
             "must match [a-z_][a-z0-9_-]{0,62}: a lower-case letter or '_', then letters, digits, '_' or '-'";
+    /** Aiven's tag keys; forkrunner's own start with {@value JobDefinition.AivenTarget#FORKRUNNER_TAGS}. */
+    private static final Pattern TAG_KEY = Pattern.compile("[a-z0-9_:-]{1,64}");
+
+    private static final String FORKRUNNER_TAG_PREFIX = JobDefinition.AivenTarget.FORKRUNNER_TAGS;
     private static final List<String> DATABASE_EXAMPLES = List.of("shop_copy", "shop_{date}", "{job}_{run}");
     private static final List<String> CRON_EXAMPLES =
             List.of("\"0 30 2 * * ?\"", "\"0 0 */6 * * ?\"", "\"0 0 3 ? * MON\"");
@@ -80,6 +84,15 @@ final class JobsReader {
         declared.checkService(source);
         Value database = root.value("database");
         JobDefinition.Target target = target(name, root.section("target"), services.get(source.text()));
+        ServiceDefinition sourceService = services.get(source.text());
+        if (sourceService != null && sourceService.onAiven()) {
+            // declared and validated, but no run forks through the Aiven API yet
+            problems.add(
+                    source,
+                    "is a service on Aiven (type " + sourceService.aiven().type() + "): forks through the Aiven API"
+                            + " are not supported yet",
+                    List.of());
+        }
         PointInTime from = root.has("from") ? scalars.pointInTime(root.value("from")) : new PointInTime.Latest();
         JobDefinition.Schedule schedule = root.has("schedule") ? schedule(root.section("schedule")) : null;
         Boolean users = root.has("users") ? scalars.copyOrNone(root.value("users")) : Boolean.TRUE;
@@ -161,9 +174,6 @@ final class JobsReader {
     private JobDefinition.Target target(String job, Section section, ServiceDefinition source) {
 
         Value nameValue = section.required("name", List.of("shop-dev-{date}", "{job}-{run}"));
-        String name = nameValue.present()
-                ? targetName(job, nameValue, Names::valid, Names.RULE_TEXT, List.of("shop-dev-{date}", "{job}-{run}"))
-                : null;
         Value regionValue = section.value("region");
         String region = null;
         if (regionValue.present()) {
@@ -171,6 +181,24 @@ final class JobsReader {
         } else if (source != null) {
             region = source.region();
         }
+        Region where = region == null ? null : declared.regions.get(region);
+        if (where != null && where.onAiven()) {
+            return aivenTarget(job, section, nameValue, regionValue, where, source);
+        }
+        if (where != null && source != null && source.onAiven()) {
+            problems.add(
+                    regionValue,
+                    "is a region of forkrunner's own; service " + source.name() + " is on Aiven, which forks it into"
+                            + " a region on Aiven",
+                    declared.regions.values().stream()
+                            .filter(Region::onAiven)
+                            .map(Region::name)
+                            .toList());
+            region = null;
+        }
+        String name = nameValue.present()
+                ? targetName(job, nameValue, Names::valid, Names.RULE_TEXT, List.of("shop-dev-{date}", "{job}-{run}"))
+                : null;
         Value serverValue = section.value("server");
         Value databaseValue = section.value("database");
         String server = null;
@@ -226,6 +254,77 @@ final class JobsReader {
                 && (database != null) == serverValue.present()
                 && !(serverValue.present() && (section.has("region") || section.has("version")));
         return complete ? new JobDefinition.Target(name, region, version, server, database) : null;
+    }
+
+    /**
+     * The target of a fork on Aiven: a name Aiven accepts, the plan, cloud, disk size and tags it is made with. Aiven
+     * forks a service of its own into its project, keeping its version; a server of forkrunner's is no target there.
+     */
+    private JobDefinition.Target aivenTarget(
+            String job, Section section, Value nameValue, Value regionValue, Region where, ServiceDefinition source) {
+        List<String> examples = List.of("shop-dev-{date}", "{job}-{run}");
+        String name = nameValue.present()
+                ? targetName(
+                        job,
+                        nameValue,
+                        sample -> AivenAccount.NAME.matcher(sample).matches(),
+                        AivenAccount.NAME_RULE.replace("must be", "is"),
+                        examples)
+                : null;
+        boolean valid = true;
+        if (source != null && !source.onAiven()) {
+            problems.add(
+                    regionValue.present() ? regionValue : nameValue,
+                    "is a region on Aiven; service " + source.name() + " is not on Aiven, and Aiven forks only its own"
+                            + " services",
+                    List.of(source.region()));
+            valid = false;
+        }
+        for (String key : List.of("server", "database", "version")) {
+            if (section.has(key)) {
+                problems.add(
+                        section.keyOf(key),
+                        "is not for a fork on Aiven, which makes a new service of the source's version; remove it",
+                        List.of());
+                valid = false;
+            }
+        }
+        Value planValue = section.value("plan");
+        Value cloudValue = section.value("cloud");
+        Integer diskSpace = section.has("disk_space_mb")
+                ? scalars.positive(section.value("disk_space_mb"), List.of("81920"))
+                : null;
+        Map<String, String> tags = new LinkedHashMap<>();
+        section.section("tags").scalars().forEach((key, value) -> {
+            if (!TAG_KEY.matcher(key).matches() || key.startsWith(FORKRUNNER_TAG_PREFIX)) {
+                problems.add(
+                        value,
+                        "is not a tag forkrunner can set: a tag key is 1-64 lowercase letters, digits, '_', '-' or"
+                                + " ':' and does not start with " + FORKRUNNER_TAG_PREFIX + " (forkrunner's own)",
+                        List.of("team", "purpose"));
+            } else if (value.present()) {
+                tags.put(key, value.text());
+            }
+        });
+        section.finish();
+        boolean complete = valid && name != null && (diskSpace == null || diskSpace > 0);
+        return complete
+                ? new JobDefinition.Target(
+                        name,
+                        where.name(),
+                        null,
+                        null,
+                        null,
+                        new JobDefinition.AivenTarget(
+                                planValue.present()
+                                        ? planValue.text()
+                                        : where.aiven().plan(),
+                                cloudValue.present()
+                                        ? cloudValue.text()
+                                        : where.aiven().cloud(),
+                                diskSpace,
+                                tags))
+                : null;
     }
 
     private String targetName(String job, Value value, Predicate<String> valid, String rule, List<String> examples) {

@@ -116,6 +116,15 @@ final class Section {
         return section;
     }
 
+    /** The scalars of this mapping by key, in order: for maps of free keys, such as a fork's tags. */
+    Map<String, Value> scalars() {
+        Map<String, Value> scalars = new LinkedHashMap<>();
+        for (String key : List.copyOf(entries.keySet())) {
+            scalars.put(key, value(key));
+        }
+        return scalars;
+    }
+
     /** The keys of this mapping, each with its section: for maps keyed by name, such as {@code services}. */
     Map<String, Section> namedSections() {
         Map<String, Section> named = new LinkedHashMap<>();

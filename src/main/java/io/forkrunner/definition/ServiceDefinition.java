@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param pooler the configuration file of the PgBouncer in front of the service, which {@code rename} points at the
  *     new service; null when there is none
  * @param notifications the webhooks told of the service's events
+ * @param aiven the Aiven service this is, for a service of a region on Aiven (whose engine is {@value #AIVEN}, and
+ *     which has no host, port, user or backups of forkrunner's); null otherwise
  */
 public record ServiceDefinition(
         String name,
@@ -26,7 +28,11 @@ public record ServiceDefinition(
         Backups backups,
         List<Pool> pools,
         Path pooler,
-        List<ServiceNotification> notifications) {
+        List<ServiceNotification> notifications,
+        AivenService aiven) {
+
+    /** The engine of a service on Aiven, which the Aiven API forks whatever its type. */
+    public static final String AIVEN = "aiven";
 
     public ServiceDefinition {
         Names.require(name, "service");
@@ -37,6 +43,29 @@ public record ServiceDefinition(
         Objects.requireNonNull(backups, "backups");
         pools = List.copyOf(pools);
         notifications = List.copyOf(notifications);
+        if ((aiven != null) != engine.equals(AIVEN)) {
+            throw new IllegalArgumentException("a service on Aiven, and only one, has the engine " + AIVEN);
+        }
+    }
+
+    public boolean onAiven() {
+        return aiven != null;
+    }
+
+    /**
+     * A service on the Aiven platform.
+     *
+     * @param type its Aiven service type ({@code pg}, {@code redis}, ...; {@link AivenAccount#TYPES})
+     * @param project the project it is in: the region's unless it says another of the organization's
+     */
+    public record AivenService(String type, String project) {
+
+        public AivenService {
+            if (!AivenAccount.TYPES.contains(type)) {
+                throw new IllegalArgumentException("not an Aiven service type: " + type);
+            }
+            Objects.requireNonNull(project, "project");
+        }
     }
 
     /**

@@ -26,7 +26,7 @@ final class ServicesReader {
     /** The engines forkrunner forks; {@code mysql} names MariaDB's adapter, which serves the MySQL family here. */
     private static final List<String> ENGINES = List.of("postgresql", "mariadb", "mysql", "redis", "valkey");
 
-    private static final List<String> PLANNED_ENGINES = List.of("aiven");
+    private static final List<String> PLANNED_ENGINES = List.of("opensearch", "elasticsearch", "cassandra");
     /** The engines that have no connection pools: a service of theirs declares neither pools nor a pooler. */
     private static final Map<String, String> WITHOUT_POOLS = Map.of(
             "mariadb", "the MySQL family (Aiven has none)",
@@ -42,7 +42,7 @@ final class ServicesReader {
     /** The engines whose servers run scheduled events of their own, which a job may let run on its forks. */
     static final List<String> SCHEDULED_EVENTS = List.of("mariadb");
 
-    private static final List<String> PROVISIONERS = List.of("local");
+    private static final List<String> PROVISIONERS = List.of("local", "aiven");
 
     private final Scalars scalars;
     private final Problems problems;
@@ -51,6 +51,8 @@ final class ServicesReader {
     // the names written in config/services.yml, valid or not: naming an invalid one is not also "undeclared"
     private final Set<String> declaredRegions = new TreeSet<>();
     private final Set<String> declaredServices = new TreeSet<>();
+    // the regions written with provisioner: aiven, valid or not: their services are declared the Aiven way
+    private final Set<String> aivenRegions = new TreeSet<>();
     // false when config/services.yml is not valid YAML: what it declares is unknown, so nothing is "undeclared"
     private boolean servicesRead = true;
 
@@ -85,6 +87,7 @@ final class ServicesReader {
             Region region = region(regionsSection.keyOf(name), section);
             if (region != null) {
                 regions.values().stream()
+                        .filter(other -> !region.onAiven() && !other.onAiven())
                         .filter(other -> other.ports().overlaps(region.ports()))
                         .forEach(other -> problems.add(
                                 section.value("ports"),
@@ -111,6 +114,10 @@ final class ServicesReader {
         if (provisioner.present() && !PROVISIONERS.contains(provisioner.text())) {
             problems.add(provisioner, "is not a known provisioner", PROVISIONERS);
         }
+        if (provisioner.present() && provisioner.text().equals("aiven")) {
+            aivenRegions.add(name.text());
+            return aivenRegion(name, valid, section);
+        }
         Value root = section.required("root", List.of("var/regions/" + name.text()));
         Value portsValue = section.required("ports", PortRange.EXAMPLES);
         Optional<PortRange> ports = portsValue.present() ? PortRange.parse(portsValue.text()) : Optional.empty();
@@ -124,11 +131,105 @@ final class ServicesReader {
         return new Region(name.text(), provisioner.text(), scalars.home().resolve(root.text()), ports.get());
     }
 
+    /**
+     * A region on Aiven: its project, the cloud and plan of its forks, the API's URL (Aiven's public one unless
+     * another is given) and where its token comes from. Forkrunner keeps its own files of the region under
+     * {@code root} (default {@code var/regions/NAME}); Aiven gives addresses, so there are no ports.
+     */
+    private Region aivenRegion(Value name, boolean valid, Section section) {
+        Value urlValue = section.value("url");
+        URI url = urlValue.present() ? scalars.url(urlValue) : AivenAccount.PUBLIC_API;
+        Value project = aivenName(section.required("project", List.of("acme-prod")));
+        Value cloud = section.required("cloud", List.of("google-europe-west1", "aws-eu-central-1"));
+        Value plan = section.required("plan", List.of("startup-4", "business-8"));
+        Value tokenValue = section.required("token", List.of("${env:AIVEN_TOKEN}", "${file:/run/secrets/aiven}"));
+        SecretRef token = scalars.secret(tokenValue);
+        Value root = section.value("root");
+        section.finish();
+        if (!valid || url == null || !project.present() || !cloud.present() || !plan.present() || token == null) {
+            return null;
+        }
+        return new Region(
+                name.text(),
+                "aiven",
+                scalars.home().resolve(root.present() ? root.text() : "var/regions/" + name.text()),
+                null,
+                new AivenAccount(url, project.text(), cloud.text(), plan.text(), token));
+    }
+
+    /** {@code value} when it is absent or a name Aiven accepts; reported and absent otherwise. */
+    private Value aivenName(Value value) {
+        if (value.present() && !AivenAccount.NAME.matcher(value.text()).matches()) {
+            problems.add(value, AivenAccount.NAME_RULE, List.of("shop", "shop-dev"));
+            return new Value(value.file(), value.line(), value.field(), null);
+        }
+        return value;
+    }
+
+    /**
+     * A service on Aiven, declared by its Aiven {@code type} (and {@code project}, when not the region's) instead of
+     * an engine, address and login: Aiven keeps its backups, users and pools. {@code where} is null when the region is
+     * not valid.
+     */
+    private ServiceDefinition aivenService(Value name, Section section, Value region, Region where) {
+        boolean valid = scalars.checkName(name) && aivenName(name).present();
+        Value type = section.required("type", AivenAccount.TYPES);
+        if (type.present() && !AivenAccount.TYPES.contains(type.text())) {
+            problems.add(type, "is not a service type Aiven forks", AivenAccount.TYPES);
+        }
+        Value project = aivenName(section.value("project"));
+        for (String key : List.of("engine", "host", "port", "user", "password", "backups", "pools", "pooler")) {
+            if (section.has(key)) {
+                problems.add(
+                        section.keyOf(key),
+                        "is not for a service on Aiven, whose type, address, users, backups and pools Aiven keeps;"
+                                + " declare its type and remove it",
+                        List.of("type: pg"));
+            }
+        }
+        List<ServiceNotification> notifications = section.sections("notifications").stream()
+                .map(this::serviceNotification)
+                .toList();
+        section.finish();
+        boolean complete = valid
+                && where != null
+                && AivenAccount.TYPES.contains(type.text())
+                && (project.present() || !section.has("project"))
+                && !notifications.contains(null);
+        if (!complete) {
+            return null;
+        }
+        return new ServiceDefinition(
+                name.text(),
+                ServiceDefinition.AIVEN,
+                region.text(),
+                "",
+                0,
+                "",
+                null,
+                new Backups(null, 1, Wal.NONE),
+                List.of(),
+                null,
+                notifications,
+                new ServiceDefinition.AivenService(
+                        type.text(),
+                        project.present() ? project.text() : where.aiven().project()));
+    }
+
     private ServiceDefinition service(Value name, Section section, Map<String, Region> regions) {
+        Value regionFirst = section.value("region");
+        if (regionFirst.present() && aivenRegions.contains(regionFirst.text())) {
+            return aivenService(name, section, regionFirst, regions.get(regionFirst.text()));
+        }
         boolean valid = scalars.checkName(name);
         Value engine = section.required("engine", ENGINES);
         if (engine.present() && !ENGINES.contains(engine.text())) {
-            String why = PLANNED_ENGINES.contains(engine.text()) ? "is not supported yet" : "is not a known engine";
+            String why = PLANNED_ENGINES.contains(engine.text())
+                    ? "is not supported yet"
+                    : engine.text().equals(ServiceDefinition.AIVEN)
+                            ? "is not an engine: a service on Aiven is declared by its type in a region whose"
+                                    + " provisioner is aiven"
+                            : "is not a known engine";
             problems.add(engine, why, ENGINES);
         }
         Value region = section.required("region", List.copyOf(regions.keySet()));
@@ -160,6 +261,7 @@ final class ServicesReader {
         section.finish();
         boolean complete = valid
                 && engine.present()
+                && ENGINES.contains(engine.text())
                 && region.present()
                 && regions.containsKey(region.text())
                 && host.present()
@@ -181,7 +283,8 @@ final class ServicesReader {
                         backups,
                         pools,
                         pooler,
-                        notifications)
+                        notifications,
+                        null)
                 : null;
     }
 

@@ -2,6 +2,7 @@ package io.forkrunner.notification;
 
 import io.forkrunner.definition.Definitions;
 import io.forkrunner.definition.LiveDefinitions;
+import io.forkrunner.definition.Region;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.definition.Settings;
 import io.forkrunner.system.ForkrunnerException;
@@ -48,6 +49,10 @@ class Redaction {
         references.add(current.settings().metadata().password());
         current.settings().api().tokens().stream().map(Settings.Token::secret).forEach(references::add);
         current.services().values().stream().map(ServiceDefinition::password).forEach(references::add);
+        current.regions().values().stream()
+                .filter(Region::onAiven)
+                .map(region -> region.aiven().token())
+                .forEach(references::add);
         return references.stream()
                 .filter(Objects::nonNull)
                 .map(this::reveal)

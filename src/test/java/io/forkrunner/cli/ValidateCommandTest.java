@@ -146,14 +146,14 @@ class ValidateCommandTest {
 
     @Test
     void oneProblemIsCountedInTheSingular() throws IOException {
-        Path home = home("config/services.yml", SERVICES.replace("postgresql", "aiven"));
+        Path home = home("config/services.yml", SERVICES.replace("postgresql", "opensearch"));
 
         Result result = validate(home);
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err())
                 .isEqualTo(
-                        "config/services.yml:5: services.shop.engine: \"aiven\": is not supported yet;"
+                        "config/services.yml:5: services.shop.engine: \"opensearch\": is not supported yet;"
                                 + " valid examples: postgresql, mariadb, mysql, redis, valkey\n1 problem; nothing was changed.\n");
     }
 }

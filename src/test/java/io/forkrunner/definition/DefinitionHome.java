@@ -120,6 +120,17 @@ final class DefinitionHome {
         return new DefinitionReader(new Home(root), Map.copyOf(environment)).readForRuns();
     }
 
+    /**
+     * The jobs as their files are read, before their problems refuse them: what a job that is refused for another
+     * reason would be.
+     */
+    Map<String, JobDefinition> jobsAsRead() {
+        Scalars scalars = new Scalars(new Home(root), Map.copyOf(environment), new Problems());
+        ServicesReader services = new ServicesReader(scalars);
+        services.read();
+        return new JobsReader(scalars, services).read();
+    }
+
     /** {@code forkrunner validate} of this home, in this JVM. */
     CliResult validate() {
         return TestHome.cli(root, "validate");

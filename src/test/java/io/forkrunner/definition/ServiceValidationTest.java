@@ -24,7 +24,7 @@ class ServiceValidationTest {
 
     @Test
     void aPlannedEngineIsNotSupportedYet() {
-        String engine = "aiven";
+        String engine = "opensearch";
         servicesWith("engine: postgresql", "engine: " + engine);
 
         Problem problem = home.problem();
@@ -174,7 +174,10 @@ class ServiceValidationTest {
         assertThat(home.problem())
                 .extracting(Problem::field, Problem::value, Problem::message, Problem::examples)
                 .containsExactly(
-                        "regions.eu-local.provisioner", "docker", "is not a known provisioner", List.of("local"));
+                        "regions.eu-local.provisioner",
+                        "docker",
+                        "is not a known provisioner",
+                        List.of("local", "aiven"));
     }
 
     @Test

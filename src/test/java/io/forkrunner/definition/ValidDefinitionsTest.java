@@ -169,7 +169,8 @@ class ValidDefinitionsTest {
                                 new Pool("app", "shop", "app", PoolMode.TRANSACTION, 20),
                                 new Pool("reports", "shop", "reporter", PoolMode.SESSION, 5)),
                         null,
-                        List.of()));
+                        List.of(),
+                        null));
 
         assertThat(definitions.regions().get("eu-local"))
                 .isEqualTo(new Region(
