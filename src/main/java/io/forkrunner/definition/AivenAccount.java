@@ -2,15 +2,20 @@ package io.forkrunner.definition;
 
 import io.forkrunner.system.SecretRef;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
  * A region on the Aiven platform: its API, the project its forks are made in, the cloud and plan they get unless the
- * job says otherwise, and where the API token comes from (never its value).
+ * job says otherwise, where the API token comes from (never its value), and how long a fork's restore may show no
+ * progress before its run fails.
  */
-public record AivenAccount(URI url, String project, String cloud, String plan, SecretRef token) {
+public record AivenAccount(URI url, String project, String cloud, String plan, SecretRef token, Duration stall) {
+
+    /** {@code stall} when the region does not say. */
+    public static final Duration DEFAULT_STALL = Duration.ofMinutes(30);
 
     /** Aiven's public API. */
     public static final URI PUBLIC_API = URI.create("https://api.aiven.io");
@@ -31,5 +36,6 @@ public record AivenAccount(URI url, String project, String cloud, String plan, S
         Objects.requireNonNull(cloud, "cloud");
         Objects.requireNonNull(plan, "plan");
         Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(stall, "stall");
     }
 }

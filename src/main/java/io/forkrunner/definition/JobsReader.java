@@ -86,12 +86,15 @@ final class JobsReader {
         JobDefinition.Target target = target(name, root.section("target"), services.get(source.text()));
         ServiceDefinition sourceService = services.get(source.text());
         if (sourceService != null && sourceService.onAiven()) {
-            // declared and validated, but no run forks through the Aiven API yet
-            problems.add(
-                    source,
-                    "is a service on Aiven (type " + sourceService.aiven().type() + "): forks through the Aiven API"
-                            + " are not supported yet",
-                    List.of());
+            for (String key : List.of("integrations", "checks", "tests", "database", "events", "pools")) {
+                if (root.has(key)) {
+                    problems.add(
+                            root.keyOf(key),
+                            "is not supported yet for a fork on Aiven (service " + sourceService.name()
+                                    + " is on Aiven): remove it",
+                            List.of());
+                }
+            }
         }
         PointInTime from = root.has("from") ? scalars.pointInTime(root.value("from")) : new PointInTime.Latest();
         JobDefinition.Schedule schedule = root.has("schedule") ? schedule(root.section("schedule")) : null;

@@ -145,8 +145,15 @@ final class ServicesReader {
         Value tokenValue = section.required("token", List.of("${env:AIVEN_TOKEN}", "${file:/run/secrets/aiven}"));
         SecretRef token = scalars.secret(tokenValue);
         Value root = section.value("root");
+        Duration stall = section.has("stall") ? scalars.duration(section.value("stall")) : AivenAccount.DEFAULT_STALL;
         section.finish();
-        if (!valid || url == null || !project.present() || !cloud.present() || !plan.present() || token == null) {
+        if (!valid
+                || url == null
+                || !project.present()
+                || !cloud.present()
+                || !plan.present()
+                || token == null
+                || stall == null) {
             return null;
         }
         return new Region(
@@ -154,7 +161,7 @@ final class ServicesReader {
                 "aiven",
                 scalars.home().resolve(root.present() ? root.text() : "var/regions/" + name.text()),
                 null,
-                new AivenAccount(url, project.text(), cloud.text(), plan.text(), token));
+                new AivenAccount(url, project.text(), cloud.text(), plan.text(), token, stall));
     }
 
     /** {@code value} when it is absent or a name Aiven accepts; reported and absent otherwise. */

@@ -1,6 +1,8 @@
 package io.forkrunner.fork;
 
 import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.definition.LiveDefinitions;
+import io.forkrunner.definition.ServiceDefinition;
 import java.util.List;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -32,7 +34,9 @@ public class ForkJobs {
             "register");
 
     private final JobRepository repository;
+    private final LiveDefinitions definitions;
     private final List<Step> steps;
+    private final List<Step> aivenSteps;
     private final List<JobExecutionListener> listeners;
     private final List<StepExecutionListener> stepListeners;
 
@@ -46,9 +50,12 @@ public class ForkJobs {
             ReapplyIntegrations reapplyIntegrations,
             Verify verify,
             Register register,
+            AivenFork aivenFork,
+            LiveDefinitions definitions,
             List<JobExecutionListener> listeners,
             List<StepExecutionListener> stepListeners) {
         this.repository = repository;
+        this.definitions = definitions;
         this.listeners = List.copyOf(listeners);
         this.stepListeners = List.copyOf(stepListeners);
         this.steps = List.of(
@@ -63,6 +70,7 @@ public class ForkJobs {
                 .stream()
                 .map(this::step)
                 .toList();
+        this.aivenSteps = aivenFork.steps().stream().map(this::step).toList();
     }
 
     private Step step(ForkStep tasklet) {
@@ -73,8 +81,14 @@ public class ForkJobs {
     }
 
     public Job job(JobDefinition definition) {
-        SimpleJobBuilder builder = new JobBuilder(definition.name(), repository).start(steps.get(0));
-        steps.subList(1, steps.size()).forEach(builder::next);
+        boolean onAiven = definitions
+                .current()
+                .service(definition.source())
+                .map(ServiceDefinition::onAiven)
+                .orElse(false);
+        List<Step> chosen = onAiven ? aivenSteps : steps;
+        SimpleJobBuilder builder = new JobBuilder(definition.name(), repository).start(chosen.get(0));
+        chosen.subList(1, chosen.size()).forEach(builder::next);
         listeners.forEach(builder::listener);
         return builder.build();
     }

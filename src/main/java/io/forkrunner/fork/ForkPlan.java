@@ -15,6 +15,9 @@ import tools.jackson.databind.json.JsonMapper;
  * @param sourceVersion the major of the backup: when the fork's is newer, the restore is logical
  * @param requested the point in time as asked for: {@code latest}, a time, or {@code -DURATION}
  * @param target the recovery target: the newest archived commit for {@code latest}
+ * @param backupId the backup restored: forkrunner's, or the name of the Aiven backup a fork on Aiven is made from
+ *     ({@code pitr} for one to a point in time)
+ * @param backupDirectory where forkrunner keeps the backup; null for a fork made by Aiven
  * @param backupStart where replay from the backup begins
  * @param fromArchive whether replay continues from the WAL archive, or ends at the backup's own end
  * @param server the existing service the fork is made in as a new database; null for a new instance
@@ -44,7 +47,6 @@ public record ForkPlan(
     public ForkPlan {
         Objects.requireNonNull(fork, "fork");
         Objects.requireNonNull(target, "target");
-        Objects.requireNonNull(backupDirectory, "backupDirectory");
     }
 
     /** Whether the fork is restored logically: into a newer major than its backup's, or into an existing server. */

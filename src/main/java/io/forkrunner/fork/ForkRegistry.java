@@ -2,6 +2,7 @@ package io.forkrunner.fork;
 
 import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.LiveDefinitions;
+import io.forkrunner.definition.Region;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
@@ -12,6 +13,7 @@ import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.Pools;
 import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.Provisioner;
+import io.forkrunner.provision.aiven.AivenApi;
 import io.forkrunner.system.BadInputException;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
@@ -41,6 +43,7 @@ public class ForkRegistry {
     private final Secrets secrets;
     private final Clock clock;
     private final Home home;
+    private final AivenApi aiven;
 
     ForkRegistry(
             ForkRecords records,
@@ -49,7 +52,8 @@ public class ForkRegistry {
             LiveDefinitions definitions,
             Secrets secrets,
             Clock clock,
-            Home home) {
+            Home home,
+            AivenApi aiven) {
         this.records = records;
         this.provisioner = provisioner;
         this.engines = engines;
@@ -57,6 +61,7 @@ public class ForkRegistry {
         this.secrets = secrets;
         this.clock = clock;
         this.home = home;
+        this.aiven = aiven;
     }
 
     void register(ForkRecord fork) {
@@ -98,6 +103,11 @@ public class ForkRegistry {
                     list().stream().map(ForkRecord::name).toList()));
         }
         instance.ifPresent(provisioner::checkOwned);
+        if (fork.isPresent() && fork.get().engine().equals(ServiceDefinition.AIVEN)) {
+            // a service on Aiven: deleted through its API, refused when protected or not this run's
+            Region region = definitions.current().region(fork.get().region());
+            aiven.deleteFork(region, region.aiven().project(), name, fork.get().runId());
+        }
         if (fork.isPresent() && fork.get().server() != null) {
             ServiceDefinition server = definitions
                     .current()

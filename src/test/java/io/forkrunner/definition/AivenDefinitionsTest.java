@@ -62,7 +62,8 @@ class AivenDefinitionsTest {
                         "acme-prod",
                         "google-europe-west1",
                         "startup-4",
-                        new SecretRef(SecretRef.Kind.ENV, "AIVEN_TOKEN")));
+                        new SecretRef(SecretRef.Kind.ENV, "AIVEN_TOKEN"),
+                        AivenAccount.DEFAULT_STALL));
         assertThat(region.root()).isEqualTo(home.root().resolve("var/regions/aiven-eu"));
         ServiceDefinition orders = definitions.services().get("orders");
         assertThat(orders.engine()).isEqualTo(ServiceDefinition.AIVEN);
@@ -181,7 +182,7 @@ class AivenDefinitionsTest {
 
         assertThat(home.problems())
                 .extracting(Problem::field)
-                .containsExactly("target.name", "target.version", "target.tags.forkrunner-run", "source");
+                .containsExactly("target.name", "target.version", "target.tags.forkrunner-run");
     }
 
     @Test
@@ -198,15 +199,19 @@ class AivenDefinitionsTest {
     }
 
     @Test
-    void aJobForkingAServiceOnAivenIsRefusedAsNotSupportedYet() {
+    void aJobForkingAServiceOnAivenIsValidButItsIntegrationsAndChecksAreNotSupportedYet() {
         withAiven(ORDERS);
         home.job("orders-dev", "source: orders\ntarget:\n  name: orders-dev-{date}\n");
+        assertThat(home.read().jobs()).containsKey("orders-dev");
 
-        Problem problem = home.problem();
+        home.job(
+                "orders-dev",
+                "source: orders\ntarget:\n  name: orders-dev-{date}\nchecks: [select 1]\n"
+                        + "integrations:\n  - { type: webhook, url: http://127.0.0.1:9/x }\n");
 
-        assertThat(problem)
-                .extracting(Problem::file, Problem::field, Problem::value)
-                .containsExactly("jobs/orders-dev.yml", "source", "orders");
-        assertThat(problem.message()).contains("on Aiven (type pg)", "not supported yet");
+        assertThat(home.problems())
+                .extracting(Problem::file, Problem::field)
+                .containsExactly(tuple("jobs/orders-dev.yml", "integrations"), tuple("jobs/orders-dev.yml", "checks"));
+        assertThat(home.problems().get(0).message()).contains("not supported yet for a fork on Aiven");
     }
 }

@@ -39,12 +39,19 @@ public final class AivenSimulator implements AutoCloseable {
     private static final Pattern BACKUPS = Pattern.compile("/v1/project/([^/]+)/service/([^/]+)/backups");
     private static final Pattern CREATE = Pattern.compile("/v1/project/([^/]+)/service");
     private static final Pattern TYPES = Pattern.compile("/v1/project/([^/]+)/service_types");
+    private static final Pattern USER = Pattern.compile("/v1/project/([^/]+)/service/([^/]+)/user/([^/]+)");
 
     /** A call as the simulator received it. */
     public record Call(String method, String path, String authorization, JsonNode body) {}
 
     private record Fault(
-            String method, Pattern path, int status, Map<String, String> headers, String body, Duration delay) {}
+            String method,
+            Pattern path,
+            int status,
+            Map<String, String> headers,
+            String body,
+            Duration delay,
+            boolean afterDoing) {}
 
     private final HttpServer server;
     private final String token;
@@ -92,17 +99,38 @@ public final class AivenSimulator implements AutoCloseable {
     /** The next call of {@code method} to a path matching {@code path} is answered {@code status} with this body. */
     public synchronized void failNext(
             String method, String path, int status, Map<String, String> headers, String body) {
-        faults.add(new Fault(method, Pattern.compile(path), status, headers, body, Duration.ZERO));
+        faults.add(new Fault(method, Pattern.compile(path), status, headers, body, Duration.ZERO, false));
+    }
+
+    /**
+     * The next call of {@code method} to a path matching {@code path} is done, but answered {@code status}: an answer
+     * lost on its way back, as when a proxy times out.
+     */
+    public synchronized void loseAnswerOfNext(String method, String path, int status) {
+        faults.add(new Fault(
+                method,
+                Pattern.compile(path),
+                status,
+                Map.of(),
+                error("Gateway Timeout", status),
+                Duration.ZERO,
+                true));
     }
 
     /** The next call of {@code method} to a path matching {@code path} is answered only after {@code delay}. */
     public synchronized void delayNext(String method, String path, Duration delay) {
-        faults.add(new Fault(method, Pattern.compile(path), 0, Map.of(), null, delay));
+        faults.add(new Fault(method, Pattern.compile(path), 0, Map.of(), null, delay, false));
     }
 
     /** How many times a new service is read while REBUILDING before it is RUNNING. */
     public synchronized void readsToRun(int reads) {
         readsToRun = reads;
+    }
+
+    /** Every service being restored is RUNNING at its next read. */
+    public synchronized void finishRestores() {
+        readsLeft.replaceAll((service, left) -> 0);
+        stalled = false;
     }
 
     /** New services stay REBUILDING, their progress no longer moving. */
@@ -184,7 +212,7 @@ public final class AivenSimulator implements AutoCloseable {
             if (fault != null && !fault.delay().isZero()) {
                 sleep(fault.delay());
             }
-            if (fault != null && fault.status() > 0) {
+            if (fault != null && fault.status() > 0 && !fault.afterDoing()) {
                 fault.headers()
                         .forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
                 send(exchange, fault.status(), fault.body());
@@ -198,6 +226,10 @@ public final class AivenSimulator implements AutoCloseable {
             synchronized (this) {
                 answer = answer(method, path, body);
             }
+            if (fault != null && fault.afterDoing()) {
+                send(exchange, fault.status(), fault.body());
+                return;
+            }
             send(exchange, answer.status(), answer.body());
         }
     }
@@ -209,6 +241,21 @@ public final class AivenSimulator implements AutoCloseable {
         if ((matcher = BACKUPS.matcher(path)).matches() && method.equals("GET")) {
             ObjectNode found = backups.get(matcher.group(1) + "/" + matcher.group(2));
             return found == null ? notFound(matcher.group(2)) : new Answer(200, found.toString());
+        }
+        if ((matcher = USER.matcher(path)).matches() && method.equals("PUT")) {
+            ObjectNode service = services.get(matcher.group(1) + "/" + matcher.group(2));
+            if (service == null) {
+                return notFound(matcher.group(2));
+            }
+            for (JsonNode user : service.withArray("users")) {
+                if (user.path("username").asString().equals(matcher.group(3))
+                        && body.path("operation").asString().equals("reset-credentials")) {
+                    ((ObjectNode) user).put("password", "reset-" + System.nanoTime());
+                    return new Answer(
+                            200, JSON.createObjectNode().set("service", service).toString());
+                }
+            }
+            return new Answer(404, error("User " + matcher.group(3) + " does not exist", 404));
         }
         if ((matcher = SERVICE.matcher(path)).matches()) {
             String key = matcher.group(1) + "/" + matcher.group(2);

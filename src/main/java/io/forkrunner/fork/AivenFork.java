@@ -1,0 +1,565 @@
+package io.forkrunner.fork;
+
+import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.definition.PointInTime;
+import io.forkrunner.definition.Region;
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.provision.aiven.AivenApi;
+import io.forkrunner.provision.aiven.AivenApiException;
+import io.forkrunner.provision.aiven.AivenClient;
+import io.forkrunner.system.ForkrunnerException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.StreamSupport;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The steps of a fork of a service on Aiven, made by the Aiven API: pick backup reads the source's backups and
+ * point-in-time window; provision asks Aiven for a new service forked from it, tagged with the run, and keeps its name
+ * (a restart after the request adopts the service carrying its run's tag, never asking for a second); restore data
+ * waits until Aiven has it RUNNING, reporting the restore's progress and failing when it stalls; configuration, users
+ * and pools are Aiven's to copy, and the run checks the users and pools; verify checks its state and node count;
+ * register records its host and port, never a password.
+ */
+@Component
+class AivenFork {
+
+    /** Aiven's format of {@code recovery_target_time}, in UTC. */
+    static final DateTimeFormatter RECOVERY_TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private static final Set<String> POINT_IN_TIME = Set.of("pg", "mysql");
+    private static final Duration FIRST_POLL = Duration.ofSeconds(1);
+    private static final Duration LONGEST_POLL = Duration.ofSeconds(30);
+
+    private final List<ForkStep> steps;
+
+    AivenFork(ForkServices services, AivenApi api, ForkRetention retention, Integrations integrations) {
+        this.steps = List.of(
+                new Pick(services, api),
+                new Create(services, api),
+                new AwaitRunning(services, api),
+                new ByAiven(services, "copy-configuration", "configuration"),
+                new CheckUsersAndPools(services, api),
+                new ByAiven(services, "reapply-integrations", null),
+                new Check(services, api),
+                new Record(services, api, retention, integrations));
+    }
+
+    /** The steps, named as every fork run's. */
+    List<ForkStep> steps() {
+        return steps;
+    }
+
+    /** What provision asks Aiven for, decided once by pick backup. */
+    record Request(String project, Map<String, Object> body) {}
+
+    private static AivenClient sourceClient(ForkServices services, AivenApi api, ServiceDefinition source) {
+        return api.client(services.definitions().region(source.region()));
+    }
+
+    private static Region targetRegion(ForkServices services, ForkPlan plan) {
+        return services.definitions().region(plan.region());
+    }
+
+    private static final class Pick extends ForkStep {
+
+        private final AivenApi api;
+
+        Pick(ForkServices services, AivenApi api) {
+            super("pick-backup", services);
+            this.api = api;
+        }
+
+        @Override
+        void execute(Run run) {
+            if (run.hasPlan()) {
+                return;
+            }
+            JobDefinition job = run.job();
+            ServiceDefinition source = services.definitions().requireService(job.source());
+            String type = source.aiven().type();
+            String project = source.aiven().project();
+            AivenClient client = sourceClient(services, api, source);
+            String path = AivenApi.service(project, source.name());
+            JsonNode service;
+            try {
+                service = client.get(path).path("service");
+            } catch (AivenApiException e) {
+                if (e.notFound()) {
+                    throw new ForkrunnerException(
+                            "service " + source.name() + " is not in Aiven project " + project + ": " + e.getMessage());
+                }
+                throw e;
+            }
+            JsonNode listed = client.get(path + "/backups");
+            List<JsonNode> backups = StreamSupport.stream(listed.path("backups").spliterator(), false)
+                    .filter(backup -> backup.hasNonNull("backup_time"))
+                    .sorted(Comparator.comparing(
+                            backup -> Instant.parse(backup.path("backup_time").asString())))
+                    .toList();
+            if (backups.isEmpty()) {
+                throw new ForkrunnerException("service " + source.name() + " has no backup on Aiven yet, and Aiven"
+                        + " forks a service only from a backup: fork it once its first backup is taken");
+            }
+            Instant now = services.clock().instant();
+            String at = run.parameter("at");
+            PointInTime point = at == null
+                    ? job.from()
+                    : PointInTime.parse(at).orElseThrow(() -> new ForkrunnerException("--at " + at + " is not a time"));
+            Instant asked = point.resolve(now).orElse(null);
+            Map<String, Object> userConfig = new LinkedHashMap<>();
+            userConfig.put("service_to_fork_from", source.name());
+            Region target = services.definitions().region(job.target().region());
+            if (!target.aiven().project().equals(project)) {
+                userConfig.put("project_to_fork_from", project);
+            }
+            Instant holds;
+            String backupId;
+            if (POINT_IN_TIME.contains(type)) {
+                JsonNode window = listed.path("pitr").path("primary_region");
+                if (!window.hasNonNull("pitr_range_start")) {
+                    throw new ForkrunnerException("service " + source.name() + " has no backup usable for a"
+                            + " point-in-time fork on Aiven yet (its pitr_range_start is empty)");
+                }
+                Instant from = Instant.parse(window.path("pitr_range_start").asString());
+                Instant to = window.hasNonNull("pitr_range_end")
+                        ? Instant.parse(window.path("pitr_range_end").asString())
+                        : now;
+                if (asked == null) {
+                    holds = to;
+                    backupId = "latest";
+                    run.report("holds", "the latest transaction of " + source.name() + " Aiven has (" + to + ")");
+                } else {
+                    if (asked.isBefore(from) || asked.isAfter(to)) {
+                        throw new ForkrunnerException(point + " (" + asked + ") is outside the point-in-time window"
+                                + " of " + source.name() + " on Aiven: " + from + " to " + to
+                                + ". Fork to a time inside it (run " + job.name() + " --at TIME), or to latest");
+                    }
+                    holds = asked;
+                    backupId = "pitr";
+                    userConfig.put("recovery_target_time", RECOVERY_TIME.format(asked));
+                    run.report(
+                            "holds",
+                            "point in time " + asked + " of " + source.name() + " (recovery_target_time "
+                                    + RECOVERY_TIME.format(asked) + " UTC)");
+                }
+            } else {
+                JsonNode newest = backups.get(backups.size() - 1);
+                JsonNode chosen = asked == null
+                        ? newest
+                        : backups.stream()
+                                .filter(backup -> !Instant.parse(
+                                                backup.path("backup_time").asString())
+                                        .isAfter(asked))
+                                .reduce((first, second) -> second)
+                                .orElseThrow(() -> new ForkrunnerException(point + " (" + asked + ") is before the"
+                                        + " oldest backup of " + source.name() + " on Aiven, "
+                                        + backups.get(0).path("backup_name").asString() + " taken at "
+                                        + backups.get(0).path("backup_time").asString()
+                                        + ": it has no point-in-time recovery, so a fork holds a backup's moment"));
+                backupId = chosen.path("backup_name").asString();
+                holds = Instant.parse(chosen.path("backup_time").asString());
+                if (type.equals("m3db")) {
+                    if (chosen != newest) {
+                        throw new ForkrunnerException("Aiven forks an M3DB service only from its newest backup, "
+                                + newest.path("backup_name").asString() + " taken at "
+                                + newest.path("backup_time").asString() + "; " + point + " (" + asked
+                                + ") asks for an older one");
+                    }
+                } else {
+                    userConfig.put("recovery_basebackup_name", backupId);
+                }
+                run.report(
+                        "holds",
+                        "backup " + backupId + " taken at " + holds + ", the newest"
+                                + (asked == null ? "" : " taken at or before " + asked) + ": " + source.name()
+                                + " (" + type
+                                + ") has no point-in-time recovery on Aiven, so a fork holds a backup's moment");
+            }
+            JobDefinition.AivenTarget wanted = job.target().aiven();
+            if (type.equals("cassandra")) {
+                refuseFewerNodes(services, job, source, service, wanted);
+            }
+            String fork = PickBackup.fill(job.target().name(), job, run.runId(), now);
+            if (services.registry().find(fork).isPresent()) {
+                throw new ForkrunnerException("a fork named " + fork + " exists already: drop it (forkrunner drop "
+                        + fork + ") or make target.name of jobs/" + job.name() + ".yml unique with {time} or {run}");
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("service_name", fork);
+            body.put("service_type", type);
+            body.put("plan", wanted.plan());
+            body.put("cloud", wanted.cloud());
+            if (wanted.diskSpaceMb() != null) {
+                body.put("disk_space_mb", wanted.diskSpaceMb());
+            }
+            body.put("tags", AivenApi.tags(wanted.tags(), job.name(), run.runId()));
+            body.put("user_config", userConfig);
+            run.keep("aiven.request", new Request(target.aiven().project(), body));
+            run.plan(new ForkPlan(
+                    job.name(),
+                    source.name(),
+                    fork,
+                    target.name(),
+                    0,
+                    0,
+                    point.toString(),
+                    holds,
+                    backupId,
+                    null,
+                    null,
+                    POINT_IN_TIME.contains(type),
+                    now,
+                    null,
+                    null,
+                    null));
+        }
+
+        /** Refuses a Cassandra fork onto a plan of fewer nodes than the source has, naming both counts. */
+        private void refuseFewerNodes(
+                ForkServices services,
+                JobDefinition job,
+                ServiceDefinition source,
+                JsonNode service,
+                JobDefinition.AivenTarget wanted) {
+            int sourceNodes = service.path("node_count").asInt(0);
+            Region target = services.definitions().region(job.target().region());
+            JsonNode plans = api.client(target)
+                    .get("/v1/project/" + AivenClient.segment(target.aiven().project()) + "/service_types")
+                    .path("service_types")
+                    .path("cassandra")
+                    .path("service_plans");
+            int targetNodes = StreamSupport.stream(plans.spliterator(), false)
+                    .filter(plan -> plan.path("service_plan").asString("").equals(wanted.plan()))
+                    .mapToInt(plan -> plan.path("node_count").asInt(0))
+                    .findFirst()
+                    .orElseThrow(() -> new ForkrunnerException("Aiven has no Cassandra plan " + wanted.plan()
+                            + " in project " + target.aiven().project()));
+            if (targetNodes < sourceNodes) {
+                throw new ForkrunnerException("jobs/" + job.name() + ".yml forks Cassandra service " + source.name()
+                        + " of " + sourceNodes + " nodes onto plan " + wanted.plan() + " of " + targetNodes
+                        + ": a node's data belongs to the token ranges it owned, so a fork to fewer nodes would lose"
+                        + " data; choose a plan of at least " + sourceNodes + " nodes");
+            }
+        }
+    }
+
+    private static final class Create extends ForkStep {
+
+        private final AivenApi api;
+
+        Create(ForkServices services, AivenApi api) {
+            super("provision", services);
+            this.api = api;
+        }
+
+        @Override
+        void execute(Run run) {
+            ForkPlan plan = run.plan();
+            Request request = run.kept("aiven.request", Request.class);
+            if (run.reached("created")) {
+                return;
+            }
+            AivenClient client = api.client(targetRegion(services, plan));
+            try {
+                client.post("/v1/project/" + AivenClient.segment(request.project()) + "/service", request.body());
+                run.report("service", plan.fork() + " in Aiven project " + request.project() + " (asked for)");
+            } catch (AivenApiException e) {
+                if (!e.alreadyExists()) {
+                    throw e;
+                }
+                JsonNode existing = client.get(AivenApi.service(request.project(), plan.fork()))
+                        .path("service");
+                String tag = existing.path("tags").path(AivenApi.RUN_TAG).asString("");
+                if (!tag.equals(String.valueOf(run.runId()))) {
+                    throw new ForkrunnerException("a service named " + plan.fork() + " exists already in Aiven"
+                            + " project " + request.project() + " and was not made by this run (its "
+                            + AivenApi.RUN_TAG + " tag is \"" + tag + "\"): make target.name of jobs/"
+                            + plan.job() + ".yml unique with {time} or {run}");
+                }
+                run.report(
+                        "service",
+                        plan.fork() + " in Aiven project " + request.project()
+                                + " (adopted: asked for before the run was interrupted)");
+            }
+            run.checkpoint("created");
+        }
+    }
+
+    private static final class AwaitRunning extends ForkStep {
+
+        private final AivenApi api;
+
+        AwaitRunning(ForkServices services, AivenApi api) {
+            super("restore-data", services);
+            this.api = api;
+        }
+
+        @Override
+        void execute(Run run) throws InterruptedException {
+            ForkPlan plan = run.plan();
+            Request request = run.kept("aiven.request", Request.class);
+            Region region = targetRegion(services, plan);
+            AivenClient client = api.client(region);
+            Duration stall = region.aiven().stall();
+            String seen = null;
+            Instant changed = services.clock().instant();
+            Duration poll = FIRST_POLL;
+            while (true) {
+                JsonNode service = client.get(AivenApi.service(request.project(), plan.fork()))
+                        .path("service");
+                String state = service.path("state").asString("");
+                if (state.equals("RUNNING")) {
+                    run.report("state", "RUNNING");
+                    return;
+                }
+                String now = state + " " + progress(run, service);
+                Instant at = services.clock().instant();
+                if (!now.equals(seen)) {
+                    seen = now;
+                    changed = at;
+                    run.report("state", now);
+                } else if (Duration.between(changed, at).compareTo(stall) >= 0) {
+                    throw new ForkrunnerException("the restore of " + plan.fork() + " on Aiven has not moved for "
+                            + stall + " (the region's stall): last seen " + seen);
+                }
+                Thread.sleep(poll.toMillis());
+                poll = poll.multipliedBy(3).dividedBy(2);
+                if (poll.compareTo(LONGEST_POLL) > 0) {
+                    poll = LONGEST_POLL;
+                }
+            }
+        }
+
+        /**
+         * What the nodes' progress updates say: for each node, its current phase (the last not completed) and how far
+         * it is; phases may be missing and maxima may change, so nothing is assumed of the next.
+         */
+        private static String progress(Run run, JsonNode service) {
+            List<String> nodes = new ArrayList<>();
+            long done = 0;
+            long total = 0;
+            for (JsonNode node : service.path("node_states")) {
+                JsonNode current = null;
+                for (JsonNode update : node.path("progress_updates")) {
+                    if (!update.path("completed").asBoolean(false)) {
+                        current = update;
+                    }
+                }
+                String name = node.path("name").asString(node.path("node_name").asString("node"));
+                if (current == null) {
+                    nodes.add(name + " " + node.path("state").asString(""));
+                    continue;
+                }
+                long min = current.path("min").asLong(0);
+                long max = current.path("max").asLong(0);
+                long at = current.path("current").asLong(min);
+                String unit = current.path("unit").asString("");
+                nodes.add(name + " " + current.path("phase").asString("") + " " + at + (max > min ? "/" + max : "")
+                        + (unit.isEmpty() ? "" : " " + unit));
+                if (max > min) {
+                    done += Math.max(0, at - min);
+                    total += max - min;
+                }
+            }
+            String text = String.join(", ", nodes);
+            run.progress().report("restore on Aiven: " + text, done, total);
+            return text;
+        }
+    }
+
+    /** A step whose work Aiven does in the fork itself; it says so. */
+    private static final class ByAiven extends ForkStep {
+
+        private final String what;
+
+        ByAiven(ForkServices services, String name, String what) {
+            super(name, services);
+            this.what = what;
+        }
+
+        @Override
+        void execute(Run run) {
+            if (what != null) {
+                run.report(what, "copied by Aiven into the fork");
+            } else {
+                run.report(
+                        "integrations",
+                        "none: the source's integrations are not copied by Aiven, and the job" + " declares none");
+            }
+        }
+    }
+
+    private static final class CheckUsersAndPools extends ForkStep {
+
+        private final AivenApi api;
+
+        CheckUsersAndPools(ForkServices services, AivenApi api) {
+            super("copy-users-and-pools", services);
+            this.api = api;
+        }
+
+        @Override
+        void execute(Run run) {
+            ForkPlan plan = run.plan();
+            Request request = run.kept("aiven.request", Request.class);
+            ServiceDefinition source = services.source(plan);
+            JsonNode sourceService = sourceClient(services, api, source)
+                    .get(AivenApi.service(source.aiven().project(), source.name()))
+                    .path("service");
+            AivenClient client = api.client(targetRegion(services, plan));
+            String forkPath = AivenApi.service(request.project(), plan.fork());
+            JsonNode fork = client.get(forkPath).path("service");
+            Set<String> sourceUsers = users(sourceService);
+            Set<String> forkUsers = users(fork);
+            Set<String> sourcePools = pools(sourceService);
+            Set<String> forkPools = pools(fork);
+            List<String> differences = new ArrayList<>();
+            difference("user", sourceUsers, forkUsers, differences);
+            difference("pool", sourcePools, forkPools, differences);
+            run.report("users", forkUsers.size() + " (copied by Aiven)");
+            run.report("pools", forkPools.size() + " (copied by Aiven)");
+            run.report("differences", differences.isEmpty() ? "none" : String.join("; ", differences));
+            if (!run.job().copyUsers()) {
+                int reset = 0;
+                for (JsonNode user : fork.path("users")) {
+                    String name = user.path("username").asString();
+                    client.put(
+                            forkPath + "/user/" + AivenClient.segment(name), Map.of("operation", "reset-credentials"));
+                    reset++;
+                }
+                run.report("passwords", "reset for " + reset + " users (users: none): the source's no longer log in");
+            }
+        }
+
+        private static Set<String> users(JsonNode service) {
+            Set<String> users = new TreeSet<>();
+            service.path("users")
+                    .forEach(user -> users.add(user.path("username").asString() + " ("
+                            + user.path("type").asString("") + ")"));
+            return users;
+        }
+
+        private static Set<String> pools(JsonNode service) {
+            Set<String> pools = new TreeSet<>();
+            service.path("connection_pools")
+                    .forEach(pool -> pools.add(pool.path("pool_name").asString() + " "
+                            + pool.path("database").asString("") + " "
+                            + pool.path("username").asString("") + " "
+                            + pool.path("pool_mode").asString("") + " "
+                            + pool.path("pool_size").asInt()));
+            return pools;
+        }
+
+        private static void difference(String what, Set<String> source, Set<String> fork, List<String> out) {
+            for (String missing : source) {
+                if (!fork.contains(missing)) {
+                    out.add(what + " " + missing + " of the source is not on the fork");
+                }
+            }
+            for (String extra : fork) {
+                if (!source.contains(extra)) {
+                    out.add(what + " " + extra + " is on the fork only");
+                }
+            }
+        }
+    }
+
+    private static final class Check extends ForkStep {
+
+        private final AivenApi api;
+
+        Check(ForkServices services, AivenApi api) {
+            super("verify", services);
+            this.api = api;
+        }
+
+        @Override
+        void execute(Run run) {
+            ForkPlan plan = run.plan();
+            Request request = run.kept("aiven.request", Request.class);
+            JsonNode fork = api.client(targetRegion(services, plan))
+                    .get(AivenApi.service(request.project(), plan.fork()))
+                    .path("service");
+            String state = fork.path("state").asString("");
+            if (!state.equals("RUNNING")) {
+                throw new ForkrunnerException("fork " + plan.fork() + " is " + state + " on Aiven, not RUNNING");
+            }
+            int nodes = fork.path("node_count").asInt(0);
+            long running = StreamSupport.stream(fork.path("node_states").spliterator(), false)
+                    .filter(node -> node.path("state").asString("").equals("running"))
+                    .count();
+            if (nodes > 0 && running != nodes) {
+                throw new ForkrunnerException(
+                        "fork " + plan.fork() + " has " + running + " of its " + nodes + " nodes running on Aiven");
+            }
+            run.report(
+                    "state",
+                    "RUNNING, " + nodes + " nodes, plan " + fork.path("plan").asString(""));
+        }
+    }
+
+    private static final class Record extends ForkStep {
+
+        private final AivenApi api;
+        private final ForkRetention retention;
+        private final Integrations integrations;
+
+        Record(ForkServices services, AivenApi api, ForkRetention retention, Integrations integrations) {
+            super("register", services);
+            this.api = api;
+            this.retention = retention;
+            this.integrations = integrations;
+        }
+
+        @Override
+        void execute(Run run) {
+            ForkPlan plan = run.plan();
+            Request request = run.kept("aiven.request", Request.class);
+            JsonNode fork = api.client(targetRegion(services, plan))
+                    .get(AivenApi.service(request.project(), plan.fork()))
+                    .path("service");
+            URI uri = URI.create(fork.path("service_uri").asString(""));
+            String host = fork.path("service_uri_params").path("host").asString(uri.getHost());
+            int port = fork.path("service_uri_params").path("port").asInt(uri.getPort());
+            if (host == null || host.isEmpty() || port <= 0) {
+                throw new ForkrunnerException("Aiven gave fork " + plan.fork() + " no host and port (service_uri)");
+            }
+            services.registry()
+                    .register(new ForkRecord(
+                            plan.fork(),
+                            plan.job(),
+                            run.runId(),
+                            plan.source(),
+                            plan.region(),
+                            ServiceDefinition.AIVEN,
+                            0,
+                            plan.target(),
+                            plan.backupId(),
+                            host,
+                            port,
+                            null,
+                            services.clock().instant(),
+                            null,
+                            null));
+            run.checkpoint("registered");
+            var dropped = retention.apply(run.job(), plan.fork());
+            if (!dropped.isEmpty()) {
+                run.report("dropped", String.join(", ", dropped));
+            }
+            integrations.refreshForkLists(run.job());
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package io.forkrunner.provision.aiven;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.TestHome;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Forks of services on Aiven, run by forkrunner through the Aiven API simulator: what is sent to create the fork, what
+ * is refused before anything is created, a restart that never asks for a second service, and dropping a fork.
+ */
+class AivenForkTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String TOKEN = "aiven-token-91d3";
+    private static final String CREATE = "/v1/project/acme/service";
+    private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
+    private AivenSimulator aiven;
+    private TestHome home;
+
+    @BeforeEach
+    void start() throws Exception {
+        aiven = AivenSimulator.start(TOKEN);
+        aiven.readsToRun(2);
+        aiven.addService("acme", "orders", "pg", "startup-4", 1);
+        aiven.addBackup("acme", "orders", "backup-orders-1", NOW.minus(2, ChronoUnit.DAYS));
+        aiven.pitr("acme", "orders", NOW.minus(2, ChronoUnit.DAYS), null);
+        aiven.addService("acme", "cache", "valkey", "startup-4", 1);
+        aiven.addBackup("acme", "cache", "backup-cache-old", NOW.minus(10, ChronoUnit.HOURS));
+        aiven.addBackup("acme", "cache", "backup-cache-new", NOW.minus(1, ChronoUnit.HOURS));
+        aiven.addService("acme", "empty", "opensearch", "startup-4", 1);
+        aiven.addService("acme", "ring", "cassandra", "business-3", 3);
+        aiven.addBackup("acme", "ring", "backup-ring-1", NOW.minus(3, ChronoUnit.HOURS));
+        aiven.plan("cassandra", "startup-1", 1);
+        aiven.plan("cassandra", "business-3", 3);
+        home = TestHome.create("aiven-fork");
+        home.write("var/secrets/aiven", TOKEN);
+        home.write("config/services.yml", """
+                regions:
+                  aiven-eu:
+                    provisioner: aiven
+                    url: %s
+                    project: acme
+                    cloud: google-europe-west1
+                    plan: startup-4
+                    token: ${file:var/secrets/aiven}
+                    stall: 3s
+                services:
+                  orders: { type: pg, region: aiven-eu }
+                  cache: { type: valkey, region: aiven-eu }
+                  empty: { type: opensearch, region: aiven-eu }
+                  ring: { type: cassandra, region: aiven-eu }
+                """.formatted(aiven.url()));
+    }
+
+    @AfterEach
+    void stop() {
+        aiven.close();
+        home.close();
+    }
+
+    @Test
+    void aPointInTimeForkOfPostgresqlAsksAivenForAForkToThatTimeAndIsRegisteredWithItsAddress() {
+        home.job("orders-dev", """
+                source: orders
+                target:
+                  name: orders-dev-{run}
+                  tags: { team: payments }
+                """);
+        Instant at = NOW.minus(1, ChronoUnit.HOURS);
+
+        CliResult run = home.cli("run", "orders-dev", "--at", at.toString(), "--json");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        JsonNode finished = JSON.readTree(run.out());
+        String fork = finished.path("fork").asString();
+        assertThat(fork).startsWith("orders-dev-");
+        List<AivenSimulator.Call> creates = aiven.calls("POST", CREATE);
+        assertThat(creates).hasSize(1);
+        JsonNode body = creates.get(0).body();
+        assertThat(body.path("service_name").asString()).isEqualTo(fork);
+        assertThat(body.path("service_type").asString()).isEqualTo("pg");
+        assertThat(body.path("plan").asString()).isEqualTo("startup-4");
+        assertThat(body.path("user_config").path("service_to_fork_from").asString())
+                .isEqualTo("orders");
+        assertThat(body.path("user_config").path("recovery_target_time").asString())
+                .isEqualTo(at.toString().replace("T", " ").replace("Z", ""));
+        assertThat(body.path("user_config").has("recovery_basebackup_name")).isFalse();
+        assertThat(body.path("tags").path("team").asString()).isEqualTo("payments");
+        assertThat(body.path("tags").path(AivenApi.RUN_TAG).asString())
+                .isEqualTo(finished.path("run").asString());
+        assertThat(step(finished, "pick-backup").path("report").path("holds").asString())
+                .contains("point in time " + at);
+        assertThat(step(finished, "restore-data").path("report").path("state").asString())
+                .isEqualTo("RUNNING");
+        assertThat(step(finished, "copy-users-and-pools")
+                        .path("report")
+                        .path("differences")
+                        .asString())
+                .isEqualTo("none");
+
+        JsonNode listed = forks().get(0);
+        assertThat(listed.path("name").asString()).isEqualTo(fork);
+        assertThat(listed.path("host").asString()).isEqualTo(fork + "-acme.aivencloud.com");
+        assertThat(listed.path("port").asInt()).isEqualTo(12345);
+        assertThat(run.out() + run.err()).doesNotContain("avnadmin-password", TOKEN);
+    }
+
+    @Test
+    void aForkOfAServiceWithoutPointInTimeTakesTheNewestBackupTakenByThenAndSaysWhich() {
+        home.job("cache-dev", "source: cache\ntarget:\n  name: cache-dev-{run}\n");
+
+        CliResult run = home.cli(
+                "run", "cache-dev", "--at", NOW.minus(2, ChronoUnit.HOURS).toString(), "--json");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        JsonNode config = aiven.calls("POST", CREATE).get(0).body().path("user_config");
+        assertThat(config.path("recovery_basebackup_name").asString()).isEqualTo("backup-cache-old");
+        assertThat(config.has("recovery_target_time")).isFalse();
+        assertThat(step(JSON.readTree(run.out()), "pick-backup")
+                        .path("report")
+                        .path("holds")
+                        .asString())
+                .contains("backup-cache-old taken at " + NOW.minus(10, ChronoUnit.HOURS));
+    }
+
+    @Test
+    void aServiceWithoutBackupATimeOutsideTheWindowAndFewerCassandraNodesAreRefusedWithNothingCreated() {
+        home.job("empty-dev", "source: empty\ntarget:\n  name: empty-dev\n");
+        home.job("orders-dev", "source: orders\ntarget:\n  name: orders-dev\n");
+        home.job("ring-dev", "source: ring\ntarget:\n  name: ring-dev\n  plan: startup-1\n");
+
+        CliResult noBackup = home.cli("run", "empty-dev");
+        CliResult outside = home.cli(
+                "run", "orders-dev", "--at", NOW.minus(3, ChronoUnit.DAYS).toString());
+        CliResult fewer = home.cli("run", "ring-dev");
+
+        assertThat(noBackup.exitCode()).as(noBackup.toString()).isEqualTo(1);
+        assertThat(noBackup.out() + noBackup.err()).contains("empty has no backup on Aiven yet");
+        assertThat(outside.exitCode()).as(outside.toString()).isEqualTo(1);
+        assertThat(outside.out() + outside.err())
+                .contains("outside the point-in-time window of orders on Aiven: " + NOW.minus(2, ChronoUnit.DAYS));
+        assertThat(fewer.exitCode()).as(fewer.toString()).isEqualTo(1);
+        assertThat(fewer.out() + fewer.err()).contains("of 3 nodes onto plan startup-1 of 1");
+        assertThat(aiven.calls("POST", CREATE)).isEmpty();
+    }
+
+    @Test
+    void aRestartAfterTheRunWasKilledWhileAivenRestoredNeverAsksForASecondService() throws Exception {
+        aiven.readsToRun(1_000_000);
+        home.addSettings("runs:\n  lease: 5s\n"); // the killed run's lease ends soon after it
+        home.job("orders-dev", "source: orders\ntarget:\n  name: orders-dev-{run}\n");
+
+        Process runner = home.start("orders-dev", Map.of(), "run", "orders-dev");
+        JsonNode running = Awaitility.await()
+                .atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(300))
+                .ignoreExceptions()
+                .until(
+                        () -> home.runRestoring(
+                                "orders-dev",
+                                step -> step.path("report")
+                                        .path("state")
+                                        .asString()
+                                        .startsWith("REBUILDING")),
+                        node -> node != null);
+        runner.destroyForcibly(); // kill -9
+        assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        aiven.finishRestores();
+
+        CliResult restarted = home.restartOnceReleased(running.path("run").asLong());
+
+        assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
+        assertThat(JSON.readTree(restarted.out()).path("state").asString()).isEqualTo("COMPLETED");
+        assertThat(aiven.calls("POST", CREATE)).hasSize(1);
+        assertThat(forks()).hasSize(1);
+    }
+
+    @Test
+    void aCreateWhoseAnswerWasLostIsAdoptedByItsRunsTagNotMadeTwice() {
+        aiven.loseAnswerOfNext("POST", CREATE, 504);
+        home.job("orders-dev", "source: orders\ntarget:\n  name: orders-dev-{run}\n");
+
+        CliResult run = home.cli("run", "orders-dev", "--json");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(aiven.calls("POST", CREATE)).hasSize(2);
+        assertThat(step(JSON.readTree(run.out()), "provision")
+                        .path("report")
+                        .path("service")
+                        .asString())
+                .contains("adopted");
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES) // a stall that went unnoticed would poll for ever
+    void aRestoreThatStopsMovingFailsTheRunWithWhatWasLastSeen() {
+        aiven.stall();
+        home.job("orders-dev", "source: orders\ntarget:\n  name: orders-dev-{run}\n");
+
+        CliResult run = home.cli("run", "orders-dev");
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.out() + run.err()).contains("has not moved for PT3S", "last seen REBUILDING", "basebackup");
+    }
+
+    @Test
+    void droppingAForkDeletesItsServiceButNeverAProtectedOne() {
+        home.job("orders-dev", "source: orders\ntarget:\n  name: orders-dev-{run}\n");
+        String first = JSON.readTree(home.cli("run", "orders-dev", "--json").out())
+                .path("fork")
+                .asString();
+        String second = JSON.readTree(home.cli("run", "orders-dev", "--json").out())
+                .path("fork")
+                .asString();
+        aiven.service("acme", second).put("termination_protection", true);
+
+        CliResult dropped = home.cli("drop", first);
+        CliResult refused = home.cli("drop", second);
+
+        assertThat(dropped.exitCode()).as(dropped.toString()).isZero();
+        assertThat(aiven.calls("DELETE", CREATE + "/" + first)).hasSize(1);
+        assertThat(aiven.service("acme", first)).isNull();
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("protected against termination");
+        assertThat(aiven.calls("DELETE", CREATE + "/" + second)).isEmpty();
+        assertThat(forks()).extracting(fork -> fork.path("name").asString()).containsExactly(second);
+    }
+
+    @Test
+    void usersNoneResetsEveryPasswordOfTheFork() {
+        home.job("orders-dev", "source: orders\nusers: none\npools: none\ntarget:\n  name: orders-dev-{run}\n");
+        // pools: none is refused for a fork on Aiven; users: none alone is accepted
+        assertThat(home.cli("validate").exitCode()).isEqualTo(2);
+        home.job("orders-dev", "source: orders\nusers: none\ntarget:\n  name: orders-dev-{run}\n");
+
+        CliResult run = home.cli("run", "orders-dev", "--json");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        String fork = JSON.readTree(run.out()).path("fork").asString();
+        assertThat(aiven.calls("PUT", CREATE + "/" + fork + "/user/avnadmin"))
+                .singleElement()
+                .satisfies(call ->
+                        assertThat(call.body().path("operation").asString()).isEqualTo("reset-credentials"));
+    }
+
+    private List<JsonNode> forks() {
+        List<JsonNode> forks = new java.util.ArrayList<>();
+        JSON.readTree(home.cli("forks", "--json").out()).forEach(forks::add);
+        return forks;
+    }
+
+    private static JsonNode step(JsonNode run, String name) {
+        return TestHome.step(run, name);
+    }
+}
