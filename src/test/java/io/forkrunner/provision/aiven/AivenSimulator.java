@@ -296,14 +296,21 @@ public final class AivenSimulator implements AutoCloseable {
         if (!from.isEmpty() && !services.containsKey(project + "/" + from)) {
             return notFound(from);
         }
+        String type = body.path("service_type").asString();
+        String plan = body.path("plan").asString();
         ObjectNode service = addService(
                 project,
                 name,
-                body.path("service_type").asString(),
-                body.path("plan").asString(),
-                from.isEmpty()
-                        ? 1
-                        : services.get(project + "/" + from).path("node_count").asInt(1));
+                type,
+                plan,
+                planNodes(
+                        type,
+                        plan,
+                        from.isEmpty()
+                                ? 1
+                                : services.get(project + "/" + from)
+                                        .path("node_count")
+                                        .asInt(1)));
         service.put("state", "REBUILDING");
         service.put("cloud_name", body.path("cloud").asString("google-europe-west1"));
         if (body.has("tags")) {
@@ -312,20 +319,32 @@ public final class AivenSimulator implements AutoCloseable {
         if (body.has("user_config")) {
             service.set("user_config", body.get("user_config"));
         }
-        ObjectNode node = service.withArray("node_states")
-                .addObject()
-                .put("name", name + "-1")
-                .put("state", "syncing_data");
-        node.putArray("progress_updates")
-                .addObject()
-                .put("phase", "basebackup")
-                .put("completed", false)
-                .put("current", 0)
-                .put("min", 0)
-                .put("max", 1000)
-                .put("unit", "bytes_uncompressed");
+        for (int index = 1; index <= service.path("node_count").asInt(); index++) {
+            ObjectNode node = service.withArray("node_states")
+                    .addObject()
+                    .put("name", name + "-" + index)
+                    .put("state", "syncing_data");
+            node.putArray("progress_updates")
+                    .addObject()
+                    .put("phase", "basebackup")
+                    .put("completed", false)
+                    .put("current", 0)
+                    .put("min", 0)
+                    .put("max", 1000)
+                    .put("unit", "bytes_uncompressed");
+        }
         readsLeft.put(project + "/" + name, readsToRun);
         return new Answer(200, JSON.createObjectNode().set("service", service).toString());
+    }
+
+    /** The node count of {@code plan} of {@code type} as declared by {@link #plan}, or {@code otherwise}. */
+    private int planNodes(String type, String plan, int otherwise) {
+        for (JsonNode entry : serviceTypes.path(type).path("service_plans")) {
+            if (entry.path("service_plan").asString().equals(plan)) {
+                return entry.path("node_count").asInt();
+            }
+        }
+        return otherwise;
     }
 
     /** A read of a REBUILDING service moves its restore on, and it is RUNNING once its reads are spent. */
