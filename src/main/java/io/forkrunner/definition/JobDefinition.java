@@ -121,6 +121,43 @@ public record JobDefinition(
 
     public record CommandIntegration(List<String> argv) implements Integration {}
 
+    /**
+     * A service integration Aiven makes for a fork on Aiven ({@code type: aiven}): of {@code integrationType}, between
+     * the fork and the other end the job names (a service or an integration endpoint, as source or destination), with
+     * its user_config passed on as written.
+     *
+     * @param otherEnd which key names the other end: {@code dest_service}, {@code source_service},
+     *     {@code dest_endpoint_id} or {@code source_endpoint_id}
+     */
+    public record AivenIntegration(
+            String integrationType, String otherEnd, String other, Map<String, Object> userConfig)
+            implements Integration {
+
+        public static final List<String> OTHER_ENDS =
+                List.of("dest_service", "source_service", "dest_endpoint_id", "source_endpoint_id");
+
+        public AivenIntegration {
+            if (!OTHER_ENDS.contains(otherEnd)) {
+                throw new IllegalArgumentException("not an end of an Aiven integration: " + otherEnd);
+            }
+            Objects.requireNonNull(integrationType, "integrationType");
+            Objects.requireNonNull(other, "other");
+            userConfig = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(userConfig));
+        }
+
+        /** The request that makes it for {@code fork}: the fork is the end the job does not name. */
+        public Map<String, Object> request(String fork) {
+            Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("integration_type", integrationType);
+            body.put(otherEnd, other);
+            body.put(otherEnd.startsWith("dest") ? "source_service" : "dest_service", fork);
+            if (!userConfig.isEmpty()) {
+                body.put("user_config", userConfig);
+            }
+            return body;
+        }
+    }
+
     /** Which of the job's forks are kept: the newest {@code keep}, none older than {@code ttl}; null for no limit. */
     public record Retention(Integer keep, Duration ttl) {}
 

@@ -86,7 +86,7 @@ final class JobsReader {
         JobDefinition.Target target = target(name, root.section("target"), services.get(source.text()));
         ServiceDefinition sourceService = services.get(source.text());
         if (sourceService != null && sourceService.onAiven()) {
-            for (String key : List.of("integrations", "checks", "tests", "database", "events", "pools")) {
+            for (String key : List.of("checks", "tests", "database", "events", "pools")) {
                 if (root.has(key)) {
                     problems.add(
                             root.keyOf(key),
@@ -387,9 +387,21 @@ final class JobsReader {
 
     /** An integration of a job forking {@code source} (null when it is not declared). */
     private Integration integration(Section section, ServiceDefinition source) {
-        List<String> types = List.of("sql", "redis", "webhook", "prometheus", "command");
+        List<String> types = List.of("sql", "redis", "webhook", "prometheus", "command", "aiven");
         Value type = section.required("type", types);
         Integration integration = null;
+        boolean onAiven = source != null && source.onAiven();
+        if (type.present()
+                && types.contains(type.text())
+                && onAiven != type.text().equals("aiven")) {
+            problems.add(
+                    type,
+                    onAiven
+                            ? "is not supported yet for a fork on Aiven (service " + source.name() + " is on Aiven):"
+                                    + " its integrations are made by Aiven, with type: aiven"
+                            : "is for forks on Aiven; service " + source.name() + " is not on Aiven",
+                    List.of(onAiven ? "aiven" : "webhook"));
+        }
         if (type.present()) {
             switch (type.text()) {
                 case "sql", "redis" -> {
@@ -426,13 +438,14 @@ final class JobsReader {
                                     .toList();
                     integration = argv.isEmpty() ? null : new JobDefinition.CommandIntegration(argv);
                 }
+                case "aiven" -> integration = aivenIntegration(section);
                 default -> problems.add(type, "is not a known integration type", types);
             }
         }
         // every key of every type is known here; keys of another type are reported when the type itself is right
         boolean knownType = type.present() && types.contains(type.text());
         for (String key : List.of("file", "url", "argv")) {
-            if (section.has(key) && knownType && !key.equals(keyOf(type.text()))) {
+            if (section.has(key) && knownType && !type.text().equals("aiven") && !key.equals(keyOf(type.text()))) {
                 problems.add(
                         section.keyOf(key),
                         "is not a key of integrations of type " + type.text(),
@@ -441,6 +454,29 @@ final class JobsReader {
         }
         section.finish();
         return integration;
+    }
+
+    /**
+     * A service integration Aiven makes for the fork: its {@code integration_type}, exactly one other end (the fork is
+     * the end not named) and its {@code user_config}, passed on as written.
+     */
+    private Integration aivenIntegration(Section section) {
+        Value integrationType = section.required("integration_type", List.of("metrics", "logs", "datadog"));
+        List<String> named = JobDefinition.AivenIntegration.OTHER_ENDS.stream()
+                .filter(section::has)
+                .toList();
+        if (named.size() != 1) {
+            problems.add(
+                    named.isEmpty() ? section.keyOf("type") : section.keyOf(named.get(1)),
+                    "needs exactly one other end, the fork being the end not named: one of "
+                            + String.join(", ", JobDefinition.AivenIntegration.OTHER_ENDS),
+                    List.of("dest_service: grafana-ops"));
+        }
+        Value other = named.isEmpty() ? null : section.value(named.get(0));
+        Map<String, Object> userConfig = section.plainMapping("user_config");
+        return integrationType.present() && named.size() == 1 && other.present() && userConfig != null
+                ? new JobDefinition.AivenIntegration(integrationType.text(), named.get(0), other.text(), userConfig)
+                : null;
     }
 
     /** The key an integration of {@code type} has besides its type. */

@@ -116,6 +116,62 @@ final class Section {
         return section;
     }
 
+    /**
+     * The mapping under {@code key} as plain values (maps, lists, strings, numbers, booleans), for what forkrunner
+     * passes on without reading it, such as an Aiven integration's user_config; empty when absent.
+     */
+    Map<String, Object> plainMapping(String key) {
+        known.add(key);
+        NodeTuple tuple = entries.get(key);
+        if (tuple == null || isNull(tuple.getValueNode())) {
+            return Map.of();
+        }
+        if (!(tuple.getValueNode() instanceof MappingNode)) {
+            problems.add(valueOf(tuple.getValueNode(), field(key)), "must be a mapping of keys to values", List.of());
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> plain = (Map<String, Object>) plain(tuple.getValueNode());
+        return plain;
+    }
+
+    private static Object plain(Node node) {
+        if (node instanceof MappingNode mapping) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            for (NodeTuple tuple : mapping.getValue()) {
+                map.put(String.valueOf(plain(tuple.getKeyNode())), plain(tuple.getValueNode()));
+            }
+            return map;
+        }
+        if (node instanceof SequenceNode sequence) {
+            List<Object> list = new ArrayList<>();
+            sequence.getValue().forEach(item -> list.add(plain(item)));
+            return list;
+        }
+        ScalarNode scalar = (ScalarNode) node;
+        if (isNull(scalar)) {
+            return null;
+        }
+        if (scalar.getTag().equals(Tag.BOOL)) {
+            return Boolean.parseBoolean(scalar.getValue().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (scalar.getTag().equals(Tag.INT)) {
+            try {
+                return Long.parseLong(scalar.getValue());
+            } catch (NumberFormatException e) {
+                return scalar.getValue();
+            }
+        }
+        if (scalar.getTag().equals(Tag.FLOAT)) {
+            try {
+                return Double.parseDouble(scalar.getValue());
+            } catch (NumberFormatException e) {
+                return scalar.getValue();
+            }
+        }
+        return scalar.getValue();
+    }
+
     /** The scalars of this mapping by key, in order: for maps of free keys, such as a fork's tags. */
     Map<String, Value> scalars() {
         Map<String, Value> scalars = new LinkedHashMap<>();

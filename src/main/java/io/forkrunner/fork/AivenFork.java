@@ -52,7 +52,7 @@ class AivenFork {
                 new AwaitRunning(services, api),
                 new ByAiven(services, "copy-configuration", "configuration"),
                 new CheckUsersAndPools(services, api),
-                new ByAiven(services, "reapply-integrations", null),
+                new MakeIntegrations(services, api),
                 new Check(services, api),
                 new Record(services, api, retention, integrations));
     }
@@ -392,13 +392,56 @@ class AivenFork {
 
         @Override
         void execute(Run run) {
-            if (what != null) {
-                run.report(what, "copied by Aiven into the fork");
-            } else {
-                run.report(
-                        "integrations",
-                        "none: the source's integrations are not copied by Aiven, and the job" + " declares none");
+            run.report(what, "copied by Aiven into the fork");
+        }
+    }
+
+    /**
+     * The job's Aiven integrations, made for the fork now that it runs (Aiven copies none of the source's). Each is
+     * counted done once made; a restart skips those done, and one the fork has already (made before a kill).
+     */
+    private static final class MakeIntegrations extends ForkStep {
+
+        private final AivenApi api;
+
+        MakeIntegrations(ForkServices services, AivenApi api) {
+            super("reapply-integrations", services);
+            this.api = api;
+        }
+
+        @Override
+        void execute(Run run) {
+            ForkPlan plan = run.plan();
+            Request request = run.kept("aiven.request", Request.class);
+            List<JobDefinition.Integration> declared = run.job().integrations();
+            String recorded = run.reported("done");
+            int done = recorded == null ? 0 : Integer.parseInt(recorded);
+            AivenClient client = api.client(targetRegion(services, plan));
+            String project = AivenClient.segment(request.project());
+            for (int index = done; index < declared.size(); index++) {
+                if (!(declared.get(index) instanceof JobDefinition.AivenIntegration integration)) {
+                    throw new ForkrunnerException("integration " + (index + 1) + " of jobs/" + plan.job()
+                            + ".yml is not of type aiven, the only one a fork on Aiven takes");
+                }
+                Map<String, Object> body = integration.request(plan.fork());
+                JsonNode existing = client.get(AivenApi.service(request.project(), plan.fork()) + "/integration")
+                        .path("service_integrations");
+                boolean made = StreamSupport.stream(existing.spliterator(), false)
+                        .anyMatch(found -> body.entrySet().stream()
+                                .filter(entry -> !entry.getKey().equals("user_config"))
+                                .allMatch(entry -> found.path(entry.getKey())
+                                        .asString("")
+                                        .equals(String.valueOf(entry.getValue()))));
+                if (!made) {
+                    client.post("/v1/project/" + project + "/integration", body);
+                }
+                run.report("done", String.valueOf(index + 1));
             }
+            run.report(
+                    "integrations",
+                    declared.isEmpty()
+                            ? "none: Aiven copies none of the source's, and the job declares none"
+                            : declared.size() + " made by Aiven for the fork; none of the source's are copied");
         }
     }
 

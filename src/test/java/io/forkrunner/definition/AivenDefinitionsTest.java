@@ -199,19 +199,50 @@ class AivenDefinitionsTest {
     }
 
     @Test
-    void aJobForkingAServiceOnAivenIsValidButItsIntegrationsAndChecksAreNotSupportedYet() {
+    void aJobForkingAServiceOnAivenTakesAivenIntegrationsButNotYetChecksOrTheOtherIntegrations() {
         withAiven(ORDERS);
-        home.job("orders-dev", "source: orders\ntarget:\n  name: orders-dev-{date}\n");
-        assertThat(home.read().jobs()).containsKey("orders-dev");
+        home.job("orders-dev", """
+                source: orders
+                target:
+                  name: orders-dev-{date}
+                integrations:
+                  - type: aiven
+                    integration_type: metrics
+                    dest_service: grafana-ops
+                    user_config: { retention_days: 30, enabled: true }
+                """);
+        JobDefinition job = home.read().jobs().get("orders-dev");
+        assertThat(job.integrations())
+                .containsExactly(new JobDefinition.AivenIntegration(
+                        "metrics", "dest_service", "grafana-ops", Map.of("retention_days", 30L, "enabled", true)));
 
+        home.job("orders-dev", """
+                source: orders
+                target:
+                  name: orders-dev-{date}
+                checks: [select 1]
+                integrations:
+                  - { type: webhook, url: "http://127.0.0.1:9/x" }
+                  - { type: aiven, integration_type: logs }
+                  - { type: aiven, integration_type: logs, dest_service: a, source_service: b }
+                """);
         home.job(
-                "orders-dev",
-                "source: orders\ntarget:\n  name: orders-dev-{date}\nchecks: [select 1]\n"
-                        + "integrations:\n  - { type: webhook, url: http://127.0.0.1:9/x }\n");
+                "shop-dev",
+                DefinitionHome.JOB + "integrations:\n  - { type: aiven, integration_type: logs,"
+                        + " dest_service: a }\n");
 
-        assertThat(home.problems())
+        List<Problem> problems = home.problems();
+        assertThat(problems)
+                .as(DefinitionHome.describe(problems))
                 .extracting(Problem::file, Problem::field)
-                .containsExactly(tuple("jobs/orders-dev.yml", "integrations"), tuple("jobs/orders-dev.yml", "checks"));
-        assertThat(home.problems().get(0).message()).contains("not supported yet for a fork on Aiven");
+                .containsExactly(
+                        tuple("jobs/orders-dev.yml", "checks"),
+                        tuple("jobs/orders-dev.yml", "integrations[0].type"),
+                        tuple("jobs/orders-dev.yml", "integrations[1].type"),
+                        tuple("jobs/orders-dev.yml", "integrations[2].source_service"),
+                        tuple("jobs/shop-dev.yml", "integrations[0].type"));
+        assertThat(problems.get(1).message()).contains("not supported yet for a fork on Aiven");
+        assertThat(problems.get(2).message()).contains("needs exactly one other end");
+        assertThat(problems.get(4).message()).contains("is for forks on Aiven");
     }
 }

@@ -333,7 +333,7 @@ class JobValidationTest {
 
         assertThat(problem.field()).isEqualTo("integrations[0].type");
         assertThat(problem.value()).isEqualTo("slack");
-        assertThat(problem.examples()).containsExactly("sql", "redis", "webhook", "prometheus", "command");
+        assertThat(problem.examples()).containsExactly("sql", "redis", "webhook", "prometheus", "command", "aiven");
     }
 
     @Test

@@ -242,6 +242,38 @@ class AivenForkTest {
     }
 
     @Test
+    void theJobsIntegrationsAreMadeForTheForkOnceItRunsAndNoneOfTheSourcesAre() {
+        aiven.addService("acme", "grafana-ops", "grafana", "startup-4", 1);
+        aiven.addService("acme", "logs-ops", "opensearch", "startup-4", 1);
+        aiven.integrate("acme", "logs", "orders", "logs-ops");
+        home.job("orders-dev", """
+                source: orders
+                target:
+                  name: orders-dev-{run}
+                integrations:
+                  - type: aiven
+                    integration_type: metrics
+                    dest_service: grafana-ops
+                    user_config: { database: fork_metrics, retention_days: 30, ro_username: reader }
+                """);
+
+        CliResult run = home.cli("run", "orders-dev", "--json");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        String fork = JSON.readTree(run.out()).path("fork").asString();
+        assertThat(aiven.calls("POST", "/v1/project/acme/integration")).hasSize(1);
+        JsonNode integrations = aiven.service("acme", fork).path("service_integrations");
+        assertThat(integrations).hasSize(1);
+        JsonNode made = integrations.get(0);
+        assertThat(made.path("integration_type").asString()).isEqualTo("metrics");
+        assertThat(made.path("source_service").asString()).isEqualTo(fork);
+        assertThat(made.path("dest_service").asString()).isEqualTo("grafana-ops");
+        assertThat(made.path("user_config").path("retention_days").isNumber()).isTrue();
+        assertThat(made.path("user_config").path("retention_days").asInt()).isEqualTo(30);
+        assertThat(made.path("user_config").path("database").asString()).isEqualTo("fork_metrics");
+    }
+
+    @Test
     void usersNoneResetsEveryPasswordOfTheFork() {
         home.job("orders-dev", "source: orders\nusers: none\npools: none\ntarget:\n  name: orders-dev-{run}\n");
         // pools: none is refused for a fork on Aiven; users: none alone is accepted

@@ -39,6 +39,9 @@ public final class AivenSimulator implements AutoCloseable {
     private static final Pattern BACKUPS = Pattern.compile("/v1/project/([^/]+)/service/([^/]+)/backups");
     private static final Pattern CREATE = Pattern.compile("/v1/project/([^/]+)/service");
     private static final Pattern TYPES = Pattern.compile("/v1/project/([^/]+)/service_types");
+    private static final Pattern INTEGRATION = Pattern.compile("/v1/project/([^/]+)/integration");
+    private static final Pattern SERVICE_INTEGRATIONS =
+            Pattern.compile("/v1/project/([^/]+)/service/([^/]+)/integration");
     private static final Pattern USER = Pattern.compile("/v1/project/([^/]+)/service/([^/]+)/user/([^/]+)");
 
     /** A call as the simulator received it. */
@@ -62,6 +65,7 @@ public final class AivenSimulator implements AutoCloseable {
     private final Map<String, Integer> readsLeft = new LinkedHashMap<>();
     private final ObjectNode serviceTypes = JSON.createObjectNode();
     private int readsToRun = 3;
+    private int integrations;
     private boolean stalled;
 
     private AivenSimulator(HttpServer server, String token) {
@@ -242,6 +246,19 @@ public final class AivenSimulator implements AutoCloseable {
             ObjectNode found = backups.get(matcher.group(1) + "/" + matcher.group(2));
             return found == null ? notFound(matcher.group(2)) : new Answer(200, found.toString());
         }
+        if ((matcher = SERVICE_INTEGRATIONS.matcher(path)).matches() && method.equals("GET")) {
+            ObjectNode service = services.get(matcher.group(1) + "/" + matcher.group(2));
+            return service == null
+                    ? notFound(matcher.group(2))
+                    : new Answer(
+                            200,
+                            JSON.createObjectNode()
+                                    .set("service_integrations", service.withArray("service_integrations"))
+                                    .toString());
+        }
+        if ((matcher = INTEGRATION.matcher(path)).matches() && method.equals("POST")) {
+            return integrate(matcher.group(1), (ObjectNode) body);
+        }
         if ((matcher = USER.matcher(path)).matches() && method.equals("PUT")) {
             ObjectNode service = services.get(matcher.group(1) + "/" + matcher.group(2));
             if (service == null) {
@@ -335,6 +352,38 @@ public final class AivenSimulator implements AutoCloseable {
         }
         readsLeft.put(project + "/" + name, readsToRun);
         return new Answer(200, JSON.createObjectNode().set("service", service).toString());
+    }
+
+    /** A service integration between two services of the project, refused while either is not RUNNING. */
+    private Answer integrate(String project, ObjectNode body) {
+        List<ObjectNode> ends = new ArrayList<>();
+        for (String end : List.of("source_service", "dest_service")) {
+            if (body.has(end)) {
+                ObjectNode service = services.get(project + "/" + body.path(end).asString());
+                if (service == null) {
+                    return notFound(body.path(end).asString());
+                }
+                if (!service.path("state").asString().equals("RUNNING")) {
+                    return new Answer(409, error("Service " + body.path(end).asString() + " is not running yet", 409));
+                }
+                ends.add(service);
+            }
+        }
+        ObjectNode integration = body.deepCopy().put("service_integration_id", "si-" + (++integrations));
+        ends.forEach(service -> service.withArray("service_integrations").add(integration));
+        return new Answer(
+                200,
+                JSON.createObjectNode().set("service_integration", integration).toString());
+    }
+
+    /** An integration of {@code type} from {@code source} to {@code dest}, both RUNNING services of the project. */
+    public synchronized void integrate(String project, String type, String source, String dest) {
+        integrate(
+                project,
+                JSON.createObjectNode()
+                        .put("integration_type", type)
+                        .put("source_service", source)
+                        .put("dest_service", dest));
     }
 
     /** The node count of {@code plan} of {@code type} as declared by {@link #plan}, or {@code otherwise}. */
