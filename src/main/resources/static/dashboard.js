@@ -257,6 +257,7 @@
         field('fork', run.fork), field('source', run.source), field('point in time', time(run.pointInTime)),
         field('backup', run.backup), field('executions', run.executions), field('trigger', run.trigger)),
       run.error ? el('p', { class: 'error-text' }, run.error) : null,
+      ...(run.warnings || []).map((warning) => el('p', { class: 'warning-text' }, 'Warning: ' + warning)),
       timeline(run.steps)].filter(Boolean);
   }
 

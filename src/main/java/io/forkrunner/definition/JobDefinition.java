@@ -1,5 +1,6 @@
 package io.forkrunner.definition;
 
+import io.forkrunner.system.SecretRef;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Path;
@@ -81,7 +82,7 @@ public record JobDefinition(
      * A fork on Aiven: its plan and cloud (the region's unless given), its disk size (the plan's unless given) and the
      * tags it carries besides forkrunner's own.
      */
-    public record AivenTarget(String plan, String cloud, Integer diskSpaceMb, Map<String, String> tags) {
+    public record AivenTarget(String plan, String cloud, Integer diskSpaceMb, Map<String, String> tags, Sso sso) {
 
         /** How the tags forkrunner sets on a fork begin: a job's own tags never do. */
         public static final String FORKRUNNER_TAGS = "forkrunner";
@@ -90,6 +91,38 @@ public record JobDefinition(
             Objects.requireNonNull(plan, "plan");
             Objects.requireNonNull(cloud, "cloud");
             tags = Map.copyOf(tags);
+        }
+
+        public AivenTarget(String plan, String cloud, Integer diskSpaceMb, Map<String, String> tags) {
+            this(plan, cloud, diskSpaceMb, tags, null);
+        }
+
+        AivenTarget withSso(Sso sso) {
+            return new AivenTarget(plan, cloud, diskSpaceMb, tags, sso);
+        }
+    }
+
+    /**
+     * The single sign-on of a fork of an OpenSearch service on Aiven, whose own SAML or OpenID settings name its URLs
+     * and are never carried to a fork: the fork's own ({@code saml} or {@code openid}, with secrets as references),
+     * or {@code later}, when the fork is made with SSO off and its run warns that it must be set.
+     *
+     * @param kind {@code saml}, {@code openid} or {@code later}
+     */
+    public record Sso(String kind, Map<String, String> settings, Map<String, SecretRef> secrets) {
+
+        public static final Sso LATER = new Sso("later", Map.of(), Map.of());
+
+        public Sso {
+            if (!List.of("saml", "openid", "later").contains(kind)) {
+                throw new IllegalArgumentException("not a kind of single sign-on: " + kind);
+            }
+            settings = Map.copyOf(settings);
+            secrets = Map.copyOf(secrets);
+        }
+
+        public boolean later() {
+            return kind.equals("later");
         }
     }
 

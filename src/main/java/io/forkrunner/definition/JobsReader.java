@@ -5,6 +5,7 @@ import io.forkrunner.definition.JobDefinition.Notification;
 import io.forkrunner.definition.JobDefinition.NotifyOn;
 import io.forkrunner.definition.JobDefinition.Threshold;
 import io.forkrunner.system.Problem;
+import io.forkrunner.system.SecretRef;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -84,6 +85,16 @@ final class JobsReader {
         declared.checkService(source);
         Value database = root.value("database");
         JobDefinition.Target target = target(name, root.section("target"), services.get(source.text()));
+        JobDefinition.Sso sso = root.has("sso") ? sso(root, services.get(source.text())) : null;
+        if (sso != null && target != null && target.aiven() != null) {
+            target = new JobDefinition.Target(
+                    target.name(),
+                    target.region(),
+                    null,
+                    null,
+                    null,
+                    target.aiven().withSso(sso));
+        }
         ServiceDefinition sourceService = services.get(source.text());
         if (sourceService != null && sourceService.onAiven()) {
             for (String key : List.of("checks", "tests", "database", "events", "pools")) {
@@ -477,6 +488,74 @@ final class JobsReader {
         return integrationType.present() && named.size() == 1 && other.present() && userConfig != null
                 ? new JobDefinition.AivenIntegration(integrationType.text(), named.get(0), other.text(), userConfig)
                 : null;
+    }
+
+    /**
+     * The fork's single sign-on: {@code later}, or its own {@code saml} or {@code openid} settings (secrets as
+     * references); only for a fork of an OpenSearch service on Aiven.
+     */
+    private JobDefinition.Sso sso(Section root, ServiceDefinition source) {
+        if (source != null && !(source.onAiven() && source.aiven().type().equals("opensearch"))) {
+            problems.add(
+                    root.keyOf("sso"),
+                    "is for forks of OpenSearch services on Aiven; " + source.name() + " is not one",
+                    List.of());
+            root.value("sso");
+            return null;
+        }
+        if (!root.holdsMapping("sso")) {
+            Value value = root.value("sso");
+            if (value.present() && value.text().equals("later")) {
+                return JobDefinition.Sso.LATER;
+            }
+            problems.add(
+                    value,
+                    "is later, or a mapping with the fork's own saml or openid settings",
+                    List.of("later", "{ saml: { idp_metadata_url: ..., idp_entity_id: ..., sp_entity_id: ... } }"));
+            return null;
+        }
+        Section sso = root.section("sso");
+        boolean saml = sso.has("saml");
+        if (saml == sso.has("openid")) {
+            problems.add(
+                    sso.keyOf(saml ? "openid" : "saml"),
+                    "needs exactly one of saml and openid",
+                    List.of("saml", "openid"));
+            sso.finish();
+            return null;
+        }
+        Section settings = sso.section(saml ? "saml" : "openid");
+        List<String> required = saml
+                ? List.of("idp_metadata_url", "idp_entity_id", "sp_entity_id")
+                : List.of("connect_url", "client_id");
+        List<String> optional =
+                saml ? List.of("roles_key", "subject_key") : List.of("roles_key", "subject_key", "scope");
+        Map<String, String> values = new LinkedHashMap<>();
+        boolean complete = true;
+        for (String key : required) {
+            Value value = settings.required(key, List.of());
+            complete &= value.present();
+            if (value.present()) {
+                values.put(key, value.text());
+            }
+        }
+        for (String key : optional) {
+            Value value = settings.value(key);
+            if (value.present()) {
+                values.put(key, value.text());
+            }
+        }
+        Map<String, SecretRef> secrets = new LinkedHashMap<>();
+        if (!saml) {
+            SecretRef secret = scalars.secret(settings.required("client_secret", SecretRef.EXAMPLES));
+            complete &= secret != null;
+            if (secret != null) {
+                secrets.put("client_secret", secret);
+            }
+        }
+        settings.finish();
+        sso.finish();
+        return complete ? new JobDefinition.Sso(saml ? "saml" : "openid", values, secrets) : null;
     }
 
     /** The key an integration of {@code type} has besides its type. */

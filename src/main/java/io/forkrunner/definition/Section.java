@@ -172,6 +172,12 @@ final class Section {
         return scalar.getValue();
     }
 
+    /** Whether {@code key} holds a mapping (rather than a scalar or a list). */
+    boolean holdsMapping(String key) {
+        NodeTuple tuple = entries.get(key);
+        return tuple != null && tuple.getValueNode() instanceof MappingNode;
+    }
+
     /** The scalars of this mapping by key, in order: for maps of free keys, such as a fork's tags. */
     Map<String, Value> scalars() {
         Map<String, Value> scalars = new LinkedHashMap<>();

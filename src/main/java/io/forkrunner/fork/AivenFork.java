@@ -8,6 +8,7 @@ import io.forkrunner.provision.aiven.AivenApi;
 import io.forkrunner.provision.aiven.AivenApiException;
 import io.forkrunner.provision.aiven.AivenClient;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Secrets;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -45,14 +47,15 @@ class AivenFork {
 
     private final List<ForkStep> steps;
 
-    AivenFork(ForkServices services, AivenApi api, ForkRetention retention, Integrations integrations) {
+    AivenFork(
+            ForkServices services, AivenApi api, ForkRetention retention, Integrations integrations, Secrets secrets) {
         this.steps = List.of(
                 new Pick(services, api),
                 new Create(services, api),
                 new AwaitRunning(services, api),
                 new ByAiven(services, "copy-configuration", "configuration"),
                 new CheckUsersAndPools(services, api),
-                new MakeIntegrations(services, api),
+                new MakeIntegrations(services, api, secrets),
                 new Check(services, api),
                 new Record(services, api, retention, integrations));
     }
@@ -189,6 +192,14 @@ class AivenFork {
                                 + ") has no point-in-time recovery on Aiven, so a fork holds a backup's moment");
             }
             JobDefinition.AivenTarget wanted = job.target().aiven();
+            String sso = sourceSso(service);
+            if (sso != null && wanted.sso() == null) {
+                throw new ForkrunnerException("service " + source.name() + " has " + sso.toUpperCase(Locale.ROOT)
+                        + " single sign-on enabled, whose settings name its own URLs and are not carried to a fork:"
+                        + " give the fork its own in jobs/" + job.name() + ".yml (sso: { " + sso + ": ... }), or say"
+                        + " sso: later to make the fork with single sign-on off and set it afterwards");
+            }
+            run.keep("aiven.source-sso", sso == null ? "none" : sso);
             if (type.equals("cassandra")) {
                 refuseFewerNodes(services, job, source, service, wanted);
             }
@@ -225,6 +236,16 @@ class AivenFork {
                     null,
                     null,
                     null));
+        }
+
+        /** The single sign-on the source has enabled, {@code saml} or {@code openid}; null when none. */
+        private static String sourceSso(JsonNode service) {
+            for (String kind : List.of("saml", "openid")) {
+                if (service.path("user_config").path(kind).path("enabled").asBoolean(false)) {
+                    return kind;
+                }
+            }
+            return null;
         }
 
         /** Refuses a Cassandra fork onto a plan of fewer nodes than the source has, naming both counts. */
@@ -403,10 +424,12 @@ class AivenFork {
     private static final class MakeIntegrations extends ForkStep {
 
         private final AivenApi api;
+        private final Secrets secrets;
 
-        MakeIntegrations(ForkServices services, AivenApi api) {
+        MakeIntegrations(ForkServices services, AivenApi api, Secrets secrets) {
             super("reapply-integrations", services);
             this.api = api;
+            this.secrets = secrets;
         }
 
         @Override
@@ -437,12 +460,51 @@ class AivenFork {
                 }
                 run.report("done", String.valueOf(index + 1));
             }
+            singleSignOn(run, plan, client, request, secrets);
             run.report(
                     "integrations",
                     declared.isEmpty()
                             ? "none: Aiven copies none of the source's, and the job declares none"
                             : declared.size() + " made by Aiven for the fork; none of the source's are copied");
         }
+    }
+
+    /**
+     * The fork's own single sign-on, set through the API, or, with {@code sso: later} for a source that has one, the
+     * run's warning that the fork has none until it is set.
+     */
+    private static void singleSignOn(
+            ForkStep.Run run, ForkPlan plan, AivenClient client, Request request, Secrets secrets) {
+        JobDefinition.Sso sso = run.job().target().aiven().sso();
+        String sourceSso = run.kept("aiven.source-sso", String.class);
+        if (sso == null) {
+            return;
+        }
+        if (sso.later()) {
+            if (!"none".equals(sourceSso)) {
+                run.report(
+                        ForkJobs.WARNING,
+                        "SSO must be reconfigured for this fork: " + plan.fork() + " was made"
+                                + " with single sign-on off (the source's " + sourceSso
+                                + " names the source's URLs); set"
+                                + " its own for its URLs, e.g. https://" + plan.fork() + "-" + request.project()
+                                + ".aivencloud.com");
+            }
+            return;
+        }
+        Map<String, Object> settings = new LinkedHashMap<>(sso.settings());
+        sso.secrets()
+                .forEach((key, reference) ->
+                        settings.put(key, secrets.resolve(reference).reveal()));
+        settings.put("enabled", true);
+        client.put(
+                AivenApi.service(request.project(), plan.fork()), Map.of("user_config", Map.of(sso.kind(), settings)));
+        run.report(
+                "sso",
+                sso.kind() + " set for the fork"
+                        + (sso.settings().containsKey("sp_entity_id")
+                                ? " (SP entity id " + sso.settings().get("sp_entity_id") + ")"
+                                : ""));
     }
 
     private static final class CheckUsersAndPools extends ForkStep {

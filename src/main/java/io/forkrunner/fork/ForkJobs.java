@@ -33,6 +33,9 @@ public class ForkJobs {
             "verify",
             "register");
 
+    /** The key of a step's report that warns of something its run leaves undone, shown with the run. */
+    public static final String WARNING = "warning";
+
     private final JobRepository repository;
     private final LiveDefinitions definitions;
     private final List<Step> steps;

@@ -92,6 +92,7 @@ class Payloads {
         body.put("execution", execution.getId());
         body.put("state", execution.getStatus().name());
         body.put("fork", run.fork());
+        body.put("warnings", run.warnings().stream().map(redaction::scrub).toList());
         JobDefinition definition = definitions.current().jobs().get(job);
         body.put("source", run.source() != null ? run.source() : definition == null ? null : definition.source());
         return body;

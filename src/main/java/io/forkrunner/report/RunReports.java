@@ -97,6 +97,10 @@ public class RunReports {
                         : Instant.parse(plan.path("target").asText()),
                 text(plan, "backupId"),
                 error,
+                steps.stream()
+                        .map(step -> step.report().get(ForkJobs.WARNING))
+                        .filter(java.util.Objects::nonNull)
+                        .toList(),
                 steps);
     }
 

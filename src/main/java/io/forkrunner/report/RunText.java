@@ -36,6 +36,7 @@ public final class RunText {
         if (run.error() != null) {
             out.println("error: " + run.error());
         }
+        run.warnings().forEach(warning -> out.println("warning: " + warning));
     }
 
     private static String detail(StepView step) {

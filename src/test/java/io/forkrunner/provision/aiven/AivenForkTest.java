@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
+import io.forkrunner.testing.WebhookReceiver;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -271,6 +272,70 @@ class AivenForkTest {
         assertThat(made.path("user_config").path("retention_days").isNumber()).isTrue();
         assertThat(made.path("user_config").path("retention_days").asInt()).isEqualTo(30);
         assertThat(made.path("user_config").path("database").asString()).isEqualTo("fork_metrics");
+    }
+
+    @Test
+    void anOpenSearchSourceWithSamlNeedsTheForksOwnSsoOrLaterWhichWarns() {
+        aiven.addService("acme", "search", "opensearch", "startup-4", 1)
+                .withObject("user_config")
+                .putObject("saml")
+                .put("enabled", true)
+                .put("idp_metadata_url", "https://idp.example.com/metadata")
+                .put("sp_entity_id", "https://search-acme.aivencloud.com");
+        aiven.addBackup("acme", "search", "backup-search-1", NOW.minus(1, ChronoUnit.HOURS));
+        home.write(
+                "config/services.yml",
+                home.read("config/services.yml") + "  search: { type: opensearch, region: aiven-eu }\n");
+        try (WebhookReceiver hooks = WebhookReceiver.start()) {
+            home.job("search-bare", "source: search\ntarget:\n  name: search-bare\n");
+            home.job("search-own", """
+                    source: search
+                    target:
+                      name: search-own
+                    sso:
+                      saml:
+                        idp_metadata_url: https://idp.example.com/metadata
+                        idp_entity_id: https://idp.example.com
+                        sp_entity_id: https://search-own-acme.aivencloud.com
+                        roles_key: Role
+                    """);
+            home.job("search-later", """
+                    source: search
+                    target:
+                      name: search-later
+                    sso: later
+                    notifications:
+                      - { on: success, url: "%s" }
+                    """.formatted(hooks.url("/done")));
+
+            CliResult bare = home.cli("run", "search-bare");
+            assertThat(bare.exitCode()).as(bare.toString()).isEqualTo(1);
+            assertThat(bare.out() + bare.err()).contains("SAML single sign-on enabled", "sso: later");
+            assertThat(aiven.calls("POST", CREATE)).isEmpty();
+
+            CliResult own = home.cli("run", "search-own");
+            assertThat(own.exitCode()).as(own.toString()).isZero();
+            JsonNode saml = aiven.calls("PUT", CREATE + "/search-own")
+                    .get(0)
+                    .body()
+                    .path("user_config")
+                    .path("saml");
+            assertThat(saml.path("enabled").asBoolean()).isTrue();
+            assertThat(saml.path("sp_entity_id").asString()).isEqualTo("https://search-own-acme.aivencloud.com");
+            assertThat(saml.path("roles_key").asString()).isEqualTo("Role");
+
+            CliResult later = home.cli("run", "search-later", "--json");
+            assertThat(later.exitCode()).as(later.toString()).isZero();
+            JsonNode run = JSON.readTree(later.out());
+            assertThat(run.path("warnings").get(0).asString()).startsWith("SSO must be reconfigured for this fork");
+            assertThat(aiven.calls("PUT", CREATE + "/search-later")).isEmpty();
+            assertThat(home.cli("status", run.path("run").asString()).out())
+                    .contains("warning: SSO must be reconfigured for this fork");
+            JsonNode notified = Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> hooks.first("run.succeeded"), body -> body != null);
+            assertThat(notified.path("warnings").get(0).asString()).contains("SSO must be reconfigured");
+        }
     }
 
     @Test

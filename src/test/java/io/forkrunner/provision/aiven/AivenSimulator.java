@@ -285,6 +285,12 @@ public final class AivenSimulator implements AutoCloseable {
                 return new Answer(
                         200, JSON.createObjectNode().set("service", service).toString());
             }
+            if (method.equals("PUT")) {
+                ObjectNode config = service.withObject("user_config");
+                body.path("user_config").properties().forEach(entry -> config.set(entry.getKey(), entry.getValue()));
+                return new Answer(
+                        200, JSON.createObjectNode().set("service", service).toString());
+            }
             if (method.equals("DELETE")) {
                 if (service.path("termination_protection").asBoolean()) {
                     return new Answer(403, error("Service is protected against termination", 403));
