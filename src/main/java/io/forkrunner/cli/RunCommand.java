@@ -1,11 +1,16 @@
 package io.forkrunner.cli;
 
 import io.forkrunner.Forkrunner;
+import io.forkrunner.definition.JobDefinition;
+import io.forkrunner.fork.ForkJobs;
+import io.forkrunner.fork.Jobs;
 import io.forkrunner.notification.NotificationDispatcher;
 import io.forkrunner.report.RunReports;
 import io.forkrunner.report.RunText;
 import io.forkrunner.report.RunView;
 import io.forkrunner.run.Operator;
+import io.forkrunner.system.BadInputException;
+import io.forkrunner.system.Problem;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,6 +52,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the finished run as one JSON document")
     boolean json;
 
+    @Option(
+            names = "--dry-run",
+            description = "for a job forking a service on Aiven: print the API calls a run would make, making only"
+                    + " the reads that decide them")
+    boolean dryRun;
+
     @Option(names = "--trigger", hidden = true, description = "the run's trigger (used by --detach)")
     String trigger;
 
@@ -54,6 +65,24 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String runTrigger = trigger == null ? Operator.manualTrigger() : trigger;
         try (Forkrunner forkrunner = Forkrunner.boot(cli.home(), false)) {
+            if (dryRun) {
+                forkrunner.bean(Operator.class).checkAt(at);
+                JobDefinition definition = forkrunner
+                        .bean(Jobs.class)
+                        .find(job)
+                        .orElseThrow(() -> new BadInputException(new Problem(
+                                "command line",
+                                0,
+                                "JOB",
+                                job,
+                                "is not a job in jobs/",
+                                forkrunner.bean(Jobs.class).names())));
+                forkrunner
+                        .bean(ForkJobs.class)
+                        .dryRun(definition, at)
+                        .forEach(spec.commandLine().getOut()::println);
+                return Cli.DONE;
+            }
             if (detach) {
                 forkrunner.bean(Operator.class).checkAt(at); // refused here, not in the background
                 return detach(forkrunner, runTrigger);

@@ -25,6 +25,7 @@ import java.util.TreeSet;
 import java.util.stream.StreamSupport;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The steps of a fork of a service on Aiven, made by the Aiven API: pick backup reads the source's backups and
@@ -41,16 +42,21 @@ class AivenFork {
     static final DateTimeFormatter RECOVERY_TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Set<String> POINT_IN_TIME = Set.of("pg", "mysql");
     private static final Duration FIRST_POLL = Duration.ofSeconds(1);
     private static final Duration LONGEST_POLL = Duration.ofSeconds(30);
 
     private final List<ForkStep> steps;
+    private final Pick pick;
+    private final ForkServices services;
 
     AivenFork(
             ForkServices services, AivenApi api, ForkRetention retention, Integrations integrations, Secrets secrets) {
+        this.services = services;
+        this.pick = new Pick(services, api);
         this.steps = List.of(
-                new Pick(services, api),
+                pick,
                 new Create(services, api),
                 new AwaitRunning(services, api),
                 new ByAiven(services, "copy-configuration", "configuration"),
@@ -65,8 +71,57 @@ class AivenFork {
         return steps;
     }
 
+    /**
+     * The calls a run of {@code job} to {@code at} would make, for {@code run --dry-run}: the reads of pick backup are
+     * made, to decide; nothing else is. Secrets are shown as their references.
+     */
+    List<String> dryRun(JobDefinition job, String at) {
+        Decision decision = pick.decide(job, at, 0, services.clock().instant());
+        ServiceDefinition source = services.definitions().requireService(job.source());
+        String sourcePath = AivenApi.service(source.aiven().project(), source.name());
+        String fork = decision.plan().fork();
+        String forkPath = AivenApi.service(decision.request().project(), fork);
+        List<String> lines = new ArrayList<>();
+        lines.add("read now, to decide:");
+        lines.add("  GET " + sourcePath);
+        lines.add("  GET " + sourcePath + "/backups");
+        if (source.aiven().type().equals("cassandra")) {
+            lines.add("  GET /v1/project/" + decision.request().project() + "/service_types");
+        }
+        lines.add("the fork would hold: " + decision.holds());
+        lines.add("a run would call (run id 0 stands for its own):");
+        lines.add("  POST /v1/project/" + decision.request().project() + "/service "
+                + JSON.writeValueAsString(decision.request().body()));
+        lines.add("  GET " + forkPath + " every 1 to 30 s until it is RUNNING");
+        lines.add("  GET " + sourcePath + " and GET " + forkPath + ": users and pools compared");
+        if (!job.copyUsers()) {
+            lines.add("  PUT " + forkPath + "/user/USER {\"operation\":\"reset-credentials\"} for each user of the"
+                    + " fork");
+        }
+        for (JobDefinition.Integration integration : job.integrations()) {
+            if (integration instanceof JobDefinition.AivenIntegration aiven) {
+                lines.add("  GET " + forkPath + "/integration, then unless it is there: POST /v1/project/"
+                        + decision.request().project() + "/integration "
+                        + JSON.writeValueAsString(aiven.request(fork)));
+            }
+        }
+        JobDefinition.Sso sso = job.target().aiven().sso();
+        if (sso != null && !sso.later()) {
+            Map<String, Object> settings = new LinkedHashMap<>(sso.settings());
+            sso.secrets().forEach((key, reference) -> settings.put(key, reference.toString()));
+            settings.put("enabled", true);
+            lines.add("  PUT " + forkPath + " "
+                    + JSON.writeValueAsString(Map.of("user_config", Map.of(sso.kind(), settings))));
+        }
+        lines.add("  GET " + forkPath + ": its state and nodes verified, its host and port registered");
+        return lines;
+    }
+
     /** What provision asks Aiven for, decided once by pick backup. */
     record Request(String project, Map<String, Object> body) {}
+
+    /** What pick backup decides: the request, the run's plan, what the fork holds and the source's SSO. */
+    record Decision(Request request, ForkPlan plan, String holds, String sourceSso) {}
 
     private static AivenClient sourceClient(ForkServices services, AivenApi api, ServiceDefinition source) {
         return api.client(services.definitions().region(source.region()));
@@ -90,7 +145,22 @@ class AivenFork {
             if (run.hasPlan()) {
                 return;
             }
-            JobDefinition job = run.job();
+            Decision decision = decide(
+                    run.job(),
+                    run.parameter("at"),
+                    run.runId(),
+                    services.clock().instant());
+            run.report("holds", decision.holds());
+            run.keep("aiven.source-sso", decision.sourceSso());
+            run.keep("aiven.request", decision.request());
+            run.plan(decision.plan());
+        }
+
+        /**
+         * What run {@code runId} of {@code job} forks, to {@code at} (or the job's from): the backup or time, and the
+         * request that asks Aiven for it. Only reads from the API.
+         */
+        Decision decide(JobDefinition job, String at, long runId, Instant now) {
             ServiceDefinition source = services.definitions().requireService(job.source());
             String type = source.aiven().type();
             String project = source.aiven().project();
@@ -116,8 +186,6 @@ class AivenFork {
                 throw new ForkrunnerException("service " + source.name() + " has no backup on Aiven yet, and Aiven"
                         + " forks a service only from a backup: fork it once its first backup is taken");
             }
-            Instant now = services.clock().instant();
-            String at = run.parameter("at");
             PointInTime point = at == null
                     ? job.from()
                     : PointInTime.parse(at).orElseThrow(() -> new ForkrunnerException("--at " + at + " is not a time"));
@@ -130,6 +198,7 @@ class AivenFork {
             }
             Instant holds;
             String backupId;
+            String holdsText;
             if (POINT_IN_TIME.contains(type)) {
                 JsonNode window = listed.path("pitr").path("primary_region");
                 if (!window.hasNonNull("pitr_range_start")) {
@@ -143,7 +212,7 @@ class AivenFork {
                 if (asked == null) {
                     holds = to;
                     backupId = "latest";
-                    run.report("holds", "the latest transaction of " + source.name() + " Aiven has (" + to + ")");
+                    holdsText = "the latest transaction of " + source.name() + " Aiven has (" + to + ")";
                 } else {
                     if (asked.isBefore(from) || asked.isAfter(to)) {
                         throw new ForkrunnerException(point + " (" + asked + ") is outside the point-in-time window"
@@ -153,10 +222,8 @@ class AivenFork {
                     holds = asked;
                     backupId = "pitr";
                     userConfig.put("recovery_target_time", RECOVERY_TIME.format(asked));
-                    run.report(
-                            "holds",
-                            "point in time " + asked + " of " + source.name() + " (recovery_target_time "
-                                    + RECOVERY_TIME.format(asked) + " UTC)");
+                    holdsText = "point in time " + asked + " of " + source.name() + " (recovery_target_time "
+                            + RECOVERY_TIME.format(asked) + " UTC)";
                 }
             } else {
                 JsonNode newest = backups.get(backups.size() - 1);
@@ -184,12 +251,10 @@ class AivenFork {
                 } else {
                     userConfig.put("recovery_basebackup_name", backupId);
                 }
-                run.report(
-                        "holds",
-                        "backup " + backupId + " taken at " + holds + ", the newest"
-                                + (asked == null ? "" : " taken at or before " + asked) + ": " + source.name()
-                                + " (" + type
-                                + ") has no point-in-time recovery on Aiven, so a fork holds a backup's moment");
+                holdsText = ("backup " + backupId + " taken at " + holds + ", the newest"
+                        + (asked == null ? "" : " taken at or before " + asked) + ": " + source.name()
+                        + " (" + type
+                        + ") has no point-in-time recovery on Aiven, so a fork holds a backup's moment");
             }
             JobDefinition.AivenTarget wanted = job.target().aiven();
             String sso = sourceSso(service);
@@ -199,11 +264,10 @@ class AivenFork {
                         + " give the fork its own in jobs/" + job.name() + ".yml (sso: { " + sso + ": ... }), or say"
                         + " sso: later to make the fork with single sign-on off and set it afterwards");
             }
-            run.keep("aiven.source-sso", sso == null ? "none" : sso);
             if (type.equals("cassandra")) {
                 refuseFewerNodes(services, job, source, service, wanted);
             }
-            String fork = PickBackup.fill(job.target().name(), job, run.runId(), now);
+            String fork = PickBackup.fill(job.target().name(), job, runId, now);
             if (services.registry().find(fork).isPresent()) {
                 throw new ForkrunnerException("a fork named " + fork + " exists already: drop it (forkrunner drop "
                         + fork + ") or make target.name of jobs/" + job.name() + ".yml unique with {time} or {run}");
@@ -216,26 +280,29 @@ class AivenFork {
             if (wanted.diskSpaceMb() != null) {
                 body.put("disk_space_mb", wanted.diskSpaceMb());
             }
-            body.put("tags", AivenApi.tags(wanted.tags(), job.name(), run.runId()));
+            body.put("tags", AivenApi.tags(wanted.tags(), job.name(), runId));
             body.put("user_config", userConfig);
-            run.keep("aiven.request", new Request(target.aiven().project(), body));
-            run.plan(new ForkPlan(
-                    job.name(),
-                    source.name(),
-                    fork,
-                    target.name(),
-                    0,
-                    0,
-                    point.toString(),
-                    holds,
-                    backupId,
-                    null,
-                    null,
-                    POINT_IN_TIME.contains(type),
-                    now,
-                    null,
-                    null,
-                    null));
+            return new Decision(
+                    new Request(target.aiven().project(), body),
+                    new ForkPlan(
+                            job.name(),
+                            source.name(),
+                            fork,
+                            target.name(),
+                            0,
+                            0,
+                            point.toString(),
+                            holds,
+                            backupId,
+                            null,
+                            null,
+                            POINT_IN_TIME.contains(type),
+                            now,
+                            null,
+                            null,
+                            null),
+                    holdsText,
+                    sso == null ? "none" : sso);
         }
 
         /** The single sign-on the source has enabled, {@code saml} or {@code openid}; null when none. */

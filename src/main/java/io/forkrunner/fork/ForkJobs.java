@@ -3,6 +3,8 @@ package io.forkrunner.fork;
 import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.system.BadInputException;
+import io.forkrunner.system.Problem;
 import java.util.List;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -40,6 +42,7 @@ public class ForkJobs {
     private final LiveDefinitions definitions;
     private final List<Step> steps;
     private final List<Step> aivenSteps;
+    private final AivenFork aivenFork;
     private final List<JobExecutionListener> listeners;
     private final List<StepExecutionListener> stepListeners;
 
@@ -73,6 +76,7 @@ public class ForkJobs {
                 .stream()
                 .map(this::step)
                 .toList();
+        this.aivenFork = aivenFork;
         this.aivenSteps = aivenFork.steps().stream().map(this::step).toList();
     }
 
@@ -81,6 +85,29 @@ public class ForkJobs {
                 new StepBuilder(tasklet.name(), repository).tasklet(tasklet, new ResourcelessTransactionManager());
         stepListeners.forEach(builder::listener);
         return builder.build();
+    }
+
+    /**
+     * What {@code run JOB --dry-run} prints: the calls a run would make. For jobs forking services on Aiven, whose
+     * runs are calls to its API; refused for the others.
+     */
+    public List<String> dryRun(JobDefinition definition, String at) {
+        boolean onAiven = definitions
+                .current()
+                .service(definition.source())
+                .map(ServiceDefinition::onAiven)
+                .orElse(false);
+        if (!onAiven) {
+            throw new BadInputException(new Problem(
+                    "command line",
+                    0,
+                    "--dry-run",
+                    definition.name(),
+                    "is for jobs forking services on Aiven, whose runs are calls to its API; " + definition.source()
+                            + " is not on Aiven",
+                    List.of()));
+        }
+        return aivenFork.dryRun(definition, at);
     }
 
     public Job job(JobDefinition definition) {

@@ -28,6 +28,11 @@ public class AivenApi {
     }
 
     public AivenClient client(Region region) {
+        return client(region, secrets);
+    }
+
+    /** A client of the Aiven API of {@code region}, with its token resolved by {@code secrets}. */
+    static AivenClient client(Region region, Secrets secrets) {
         AivenAccount account = region.aiven();
         if (account == null) {
             throw new IllegalArgumentException("region " + region.name() + " is not on Aiven");

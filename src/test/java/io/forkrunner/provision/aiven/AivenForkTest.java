@@ -145,6 +145,13 @@ class AivenForkTest {
         home.job("orders-dev", "source: orders\ntarget:\n  name: orders-dev\n");
         home.job("ring-dev", "source: ring\ntarget:\n  name: ring-dev\n  plan: startup-1\n");
 
+        CliResult validate = home.cli("validate");
+        assertThat(validate.exitCode()).as(validate.toString()).isEqualTo(2);
+        assertThat(validate.err())
+                .contains(
+                        "jobs/ring-dev.yml: target.plan: \"startup-1\": has 1 nodes, fewer than the 3 of Cassandra"
+                                + " service ring",
+                        "valid examples: business-3");
         CliResult noBackup = home.cli("run", "empty-dev");
         CliResult outside = home.cli(
                 "run", "orders-dev", "--at", NOW.minus(3, ChronoUnit.DAYS).toString());
@@ -336,6 +343,34 @@ class AivenForkTest {
                     .until(() -> hooks.first("run.succeeded"), body -> body != null);
             assertThat(notified.path("warnings").get(0).asString()).contains("SSO must be reconfigured");
         }
+    }
+
+    @Test
+    void aDryRunPrintsTheCallsARunWouldMakeAndMakesOnlyTheReadsThatDecideThem() {
+        home.job("orders-dev", """
+                source: orders
+                users: none
+                target:
+                  name: orders-dev-{run}
+                integrations:
+                  - { type: aiven, integration_type: metrics, dest_service: grafana-ops }
+                """);
+        Instant at = NOW.minus(3, ChronoUnit.HOURS);
+
+        CliResult dry = home.cli("run", "orders-dev", "--dry-run", "--at", at.toString());
+
+        assertThat(dry.exitCode()).as(dry.toString()).isZero();
+        assertThat(dry.out())
+                .contains(
+                        "GET /v1/project/acme/service/orders/backups",
+                        "POST /v1/project/acme/service {\"service_name\":\"orders-dev-0\"",
+                        "\"recovery_target_time\":\""
+                                + at.toString().replace("T", " ").replace("Z", "") + "\"",
+                        "PUT /v1/project/acme/service/orders-dev-0/user/USER {\"operation\":\"reset-credentials\"}",
+                        "POST /v1/project/acme/integration {\"integration_type\":\"metrics\"");
+        assertThat(aiven.calls()).allSatisfy(call -> assertThat(call.method()).isEqualTo("GET"));
+        assertThat(forks()).isEmpty();
+        assertThat(JSON.readTree(home.cli("status", "--json").out())).isEmpty();
     }
 
     @Test
