@@ -374,6 +374,17 @@ class AivenForkTest {
     }
 
     @Test
+    void aServiceOnAivenIsNotBackedUpOrRenamedByForkrunner() {
+        CliResult backup = home.cli("backup", "orders");
+        CliResult rename = home.cli("rename", "orders", "orders-new");
+
+        assertThat(backup.exitCode()).as(backup.toString()).isEqualTo(2);
+        assertThat(backup.err()).contains("orders", "is a service on Aiven (type pg)");
+        assertThat(rename.exitCode()).as(rename.toString()).isEqualTo(2);
+        assertThat(aiven.calls()).allSatisfy(call -> assertThat(call.method()).isEqualTo("GET"));
+    }
+
+    @Test
     void usersNoneResetsEveryPasswordOfTheFork() {
         home.job("orders-dev", "source: orders\nusers: none\npools: none\ntarget:\n  name: orders-dev-{run}\n");
         // pools: none is refused for a fork on Aiven; users: none alone is accepted
