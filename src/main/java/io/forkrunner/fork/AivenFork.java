@@ -131,13 +131,40 @@ class AivenFork {
         return services.definitions().region(plan.region());
     }
 
-    private static final class Pick extends ForkStep {
+    /** A step of a fork on Aiven: it calls the API, and finds the fork as provision asked for it. */
+    private abstract static class AivenStep extends ForkStep {
 
-        private final AivenApi api;
+        final AivenApi api;
+
+        AivenStep(String name, ForkServices services, AivenApi api) {
+            super(name, services);
+            this.api = api;
+        }
+
+        /** What provision asks for, as pick backup decided it. */
+        static Request request(Run run) {
+            return run.kept("aiven.request", Request.class);
+        }
+
+        /** The API of the region the fork is made in. */
+        AivenClient forkClient(Run run) {
+            return api.client(targetRegion(services, run.plan()));
+        }
+
+        static String forkPath(Run run) {
+            return AivenApi.service(request(run).project(), run.plan().fork());
+        }
+
+        /** The fork as the API shows it now. */
+        JsonNode fork(Run run) {
+            return forkClient(run).get(forkPath(run)).path("service");
+        }
+    }
+
+    private static final class Pick extends AivenStep {
 
         Pick(ForkServices services, AivenApi api) {
-            super("pick-backup", services);
-            this.api = api;
+            super("pick-backup", services, api);
         }
 
         @Override
@@ -344,23 +371,20 @@ class AivenFork {
         }
     }
 
-    private static final class Create extends ForkStep {
-
-        private final AivenApi api;
+    private static final class Create extends AivenStep {
 
         Create(ForkServices services, AivenApi api) {
-            super("provision", services);
-            this.api = api;
+            super("provision", services, api);
         }
 
         @Override
         void execute(Run run) {
             ForkPlan plan = run.plan();
-            Request request = run.kept("aiven.request", Request.class);
+            Request request = request(run);
             if (run.reached("created")) {
                 return;
             }
-            AivenClient client = api.client(targetRegion(services, plan));
+            AivenClient client = forkClient(run);
             try {
                 client.post("/v1/project/" + AivenClient.segment(request.project()) + "/service", request.body());
                 run.report("service", plan.fork() + " in Aiven project " + request.project() + " (asked for)");
@@ -368,8 +392,7 @@ class AivenFork {
                 if (!e.alreadyExists()) {
                     throw e;
                 }
-                JsonNode existing = client.get(AivenApi.service(request.project(), plan.fork()))
-                        .path("service");
+                JsonNode existing = fork(run);
                 String tag = existing.path("tags").path(AivenApi.RUN_TAG).asString("");
                 if (!tag.equals(String.valueOf(run.runId()))) {
                     throw new ForkrunnerException("a service named " + plan.fork() + " exists already in Aiven"
@@ -386,28 +409,21 @@ class AivenFork {
         }
     }
 
-    private static final class AwaitRunning extends ForkStep {
-
-        private final AivenApi api;
+    private static final class AwaitRunning extends AivenStep {
 
         AwaitRunning(ForkServices services, AivenApi api) {
-            super("restore-data", services);
-            this.api = api;
+            super("restore-data", services, api);
         }
 
         @Override
         void execute(Run run) throws InterruptedException {
             ForkPlan plan = run.plan();
-            Request request = run.kept("aiven.request", Request.class);
-            Region region = targetRegion(services, plan);
-            AivenClient client = api.client(region);
-            Duration stall = region.aiven().stall();
+            Duration stall = targetRegion(services, plan).aiven().stall();
             String seen = null;
             Instant changed = services.clock().instant();
             Duration poll = FIRST_POLL;
             while (true) {
-                JsonNode service = client.get(AivenApi.service(request.project(), plan.fork()))
-                        .path("service");
+                JsonNode service = fork(run);
                 String state = service.path("state").asString("");
                 if (state.equals("RUNNING")) {
                     run.report("state", "RUNNING");
@@ -488,25 +504,22 @@ class AivenFork {
      * The job's Aiven integrations, made for the fork now that it runs (Aiven copies none of the source's). Each is
      * counted done once made; a restart skips those done, and one the fork has already (made before a kill).
      */
-    private static final class MakeIntegrations extends ForkStep {
-
-        private final AivenApi api;
+    private static final class MakeIntegrations extends AivenStep {
         private final Secrets secrets;
 
         MakeIntegrations(ForkServices services, AivenApi api, Secrets secrets) {
-            super("reapply-integrations", services);
-            this.api = api;
+            super("reapply-integrations", services, api);
             this.secrets = secrets;
         }
 
         @Override
         void execute(Run run) {
             ForkPlan plan = run.plan();
-            Request request = run.kept("aiven.request", Request.class);
+            Request request = request(run);
             List<JobDefinition.Integration> declared = run.job().integrations();
             String recorded = run.reported("done");
             int done = recorded == null ? 0 : Integer.parseInt(recorded);
-            AivenClient client = api.client(targetRegion(services, plan));
+            AivenClient client = forkClient(run);
             String project = AivenClient.segment(request.project());
             for (int index = done; index < declared.size(); index++) {
                 if (!(declared.get(index) instanceof JobDefinition.AivenIntegration integration)) {
@@ -514,8 +527,7 @@ class AivenFork {
                             + ".yml is not of type aiven, the only one a fork on Aiven takes");
                 }
                 Map<String, Object> body = integration.request(plan.fork());
-                JsonNode existing = client.get(AivenApi.service(request.project(), plan.fork()) + "/integration")
-                        .path("service_integrations");
+                JsonNode existing = client.get(forkPath(run) + "/integration").path("service_integrations");
                 boolean made = StreamSupport.stream(existing.spliterator(), false)
                         .anyMatch(found -> body.entrySet().stream()
                                 .filter(entry -> !entry.getKey().equals("user_config"))
@@ -564,8 +576,7 @@ class AivenFork {
                 .forEach((key, reference) ->
                         settings.put(key, secrets.resolve(reference).reveal()));
         settings.put("enabled", true);
-        client.put(
-                AivenApi.service(request.project(), plan.fork()), Map.of("user_config", Map.of(sso.kind(), settings)));
+        client.put(AivenStep.forkPath(run), Map.of("user_config", Map.of(sso.kind(), settings)));
         run.report(
                 "sso",
                 sso.kind() + " set for the fork"
@@ -574,25 +585,21 @@ class AivenFork {
                                 : ""));
     }
 
-    private static final class CheckUsersAndPools extends ForkStep {
-
-        private final AivenApi api;
+    private static final class CheckUsersAndPools extends AivenStep {
 
         CheckUsersAndPools(ForkServices services, AivenApi api) {
-            super("copy-users-and-pools", services);
-            this.api = api;
+            super("copy-users-and-pools", services, api);
         }
 
         @Override
         void execute(Run run) {
             ForkPlan plan = run.plan();
-            Request request = run.kept("aiven.request", Request.class);
             ServiceDefinition source = services.source(plan);
             JsonNode sourceService = sourceClient(services, api, source)
                     .get(AivenApi.service(source.aiven().project(), source.name()))
                     .path("service");
-            AivenClient client = api.client(targetRegion(services, plan));
-            String forkPath = AivenApi.service(request.project(), plan.fork());
+            AivenClient client = forkClient(run);
+            String forkPath = forkPath(run);
             JsonNode fork = client.get(forkPath).path("service");
             Set<String> sourceUsers = users(sourceService);
             Set<String> forkUsers = users(fork);
@@ -649,22 +656,16 @@ class AivenFork {
         }
     }
 
-    private static final class Check extends ForkStep {
-
-        private final AivenApi api;
+    private static final class Check extends AivenStep {
 
         Check(ForkServices services, AivenApi api) {
-            super("verify", services);
-            this.api = api;
+            super("verify", services, api);
         }
 
         @Override
         void execute(Run run) {
             ForkPlan plan = run.plan();
-            Request request = run.kept("aiven.request", Request.class);
-            JsonNode fork = api.client(targetRegion(services, plan))
-                    .get(AivenApi.service(request.project(), plan.fork()))
-                    .path("service");
+            JsonNode fork = fork(run);
             String state = fork.path("state").asString("");
             if (!state.equals("RUNNING")) {
                 throw new ForkrunnerException("fork " + plan.fork() + " is " + state + " on Aiven, not RUNNING");
@@ -683,15 +684,12 @@ class AivenFork {
         }
     }
 
-    private static final class Record extends ForkStep {
-
-        private final AivenApi api;
+    private static final class Record extends AivenStep {
         private final ForkRetention retention;
         private final Integrations integrations;
 
         Record(ForkServices services, AivenApi api, ForkRetention retention, Integrations integrations) {
-            super("register", services);
-            this.api = api;
+            super("register", services, api);
             this.retention = retention;
             this.integrations = integrations;
         }
@@ -699,10 +697,7 @@ class AivenFork {
         @Override
         void execute(Run run) {
             ForkPlan plan = run.plan();
-            Request request = run.kept("aiven.request", Request.class);
-            JsonNode fork = api.client(targetRegion(services, plan))
-                    .get(AivenApi.service(request.project(), plan.fork()))
-                    .path("service");
+            JsonNode fork = fork(run);
             URI uri = URI.create(fork.path("service_uri").asString(""));
             String host = fork.path("service_uri_params").path("host").asString(uri.getHost());
             int port = fork.path("service_uri_params").path("port").asInt(uri.getPort());
@@ -726,12 +721,7 @@ class AivenFork {
                             services.clock().instant(),
                             null,
                             null));
-            run.checkpoint("registered");
-            var dropped = retention.apply(run.job(), plan.fork());
-            if (!dropped.isEmpty()) {
-                run.report("dropped", String.join(", ", dropped));
-            }
-            integrations.refreshForkLists(run.job());
+            Register.registered(run, plan, retention, integrations);
         }
     }
 }

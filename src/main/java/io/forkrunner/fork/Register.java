@@ -38,7 +38,14 @@ class Register extends ForkStep {
                         services.clock().instant(),
                         plan.server(),
                         plan.database()));
+        registered(run, plan, retention, integrations);
+    }
 
+    /**
+     * What follows a fork's record, for every kind of fork: the checkpoint, then retention drops the job's oldest forks
+     * beyond its keep, and the prometheus lists of its forks are written again.
+     */
+    static void registered(Run run, ForkPlan plan, ForkRetention retention, Integrations integrations) {
         run.checkpoint("registered");
         var dropped = retention.apply(run.job(), plan.fork());
         if (!dropped.isEmpty()) {

@@ -3,6 +3,7 @@ package io.forkrunner.run;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.fork.StopReasons;
 import io.forkrunner.system.AdvisoryLock;
+import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Node;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -64,6 +65,8 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
     private final Set<Thread> executing = ConcurrentHashMap.newKeySet();
 
     private volatile boolean started;
+    /** This process is shutting down: it starts no run. */
+    private volatile boolean stopping;
 
     RunLeases(
             JdbcClient jdbc,
@@ -88,8 +91,16 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
         return lease;
     }
 
-    /** Executes {@code work} (which runs a job in this thread) with {@code locks} kept alive while the job runs. */
+    /**
+     * Executes {@code work} (which runs a job in this thread) with {@code locks} kept alive while the job runs. Refused
+     * once this process is shutting down: a fire or a takeover during the shutdown would start a run the shutdown then
+     * waits for; the next process takes it.
+     */
     <T> T holding(List<AdvisoryLock> locks, Callable<T> work) throws Exception {
+        if (stopping) {
+            throw new ForkrunnerException("this process is shutting down: it starts no run now; the next serve (or"
+                    + " forkrunner restart) takes it");
+        }
         locksOfThisThread.set(List.copyOf(locks));
         executing.add(Thread.currentThread());
         try {
@@ -200,6 +211,7 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
 
     @Override
     public void stop() {
+        stopping = true;
         started = false;
         List<JobExecution> stopped =
                 running.values().stream().map(Running::execution).toList();

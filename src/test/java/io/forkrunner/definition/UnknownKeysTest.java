@@ -30,6 +30,7 @@ class UnknownKeysTest {
                         "source",
                         "database",
                         "target",
+                        "sso",
                         "from",
                         "schedule",
                         "users",

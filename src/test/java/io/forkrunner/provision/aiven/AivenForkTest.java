@@ -119,6 +119,9 @@ class AivenForkTest {
         assertThat(listed.path("host").asString()).isEqualTo(fork + "-acme.aivencloud.com");
         assertThat(listed.path("port").asInt()).isEqualTo(12345);
         assertThat(run.out() + run.err()).doesNotContain("avnadmin-password", TOKEN);
+        assertThat(home.read("var/log/forkrunner.log"))
+                .contains("fork " + fork + " of orders registered")
+                .doesNotContain("avnadmin-password", TOKEN);
     }
 
     @Test
