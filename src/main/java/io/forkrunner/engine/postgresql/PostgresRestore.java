@@ -13,6 +13,7 @@ import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -344,6 +345,9 @@ final class PostgresRestore implements PhysicalRestore {
                     if (!segment.get().partial() || !Files.exists(target)) {
                         copySegment(file, archive.resolve(target.getFileName()), target);
                     }
+                    if (segment.get().partial()) {
+                        padPartial(target, PostgresWalArchive.DEFAULT_SEGMENT_SIZE);
+                    }
                 } else if (name.endsWith(".history")) {
                     Files.copy(file, staged.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
@@ -361,6 +365,19 @@ final class PostgresRestore implements PhysicalRestore {
             Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
         } catch (java.nio.file.NoSuchFileException renamed) {
             Files.copy(completed, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Pads the copy of a partial segment to a whole one with zeros, as pg_receivewal pads the segment it starts: a
+     * copy taken while it was still padding a new segment is short, and recovery refuses a short segment ("has wrong
+     * size"). The WAL in it is all there; past its end, zeros end recovery as they do in the archive.
+     */
+    static void padPartial(Path copy, long segmentSize) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(copy.toFile(), "rw")) {
+            if (file.length() < segmentSize) {
+                file.setLength(segmentSize);
+            }
         }
     }
 
