@@ -351,17 +351,13 @@ class AivenFork {
                 JobDefinition.AivenTarget wanted) {
             int sourceNodes = service.path("node_count").asInt(0);
             Region target = services.definitions().region(job.target().region());
-            JsonNode plans = api.client(target)
-                    .get("/v1/project/" + AivenClient.segment(target.aiven().project()) + "/service_types")
-                    .path("service_types")
-                    .path("cassandra")
-                    .path("service_plans");
-            int targetNodes = StreamSupport.stream(plans.spliterator(), false)
-                    .filter(plan -> plan.path("service_plan").asString("").equals(wanted.plan()))
-                    .mapToInt(plan -> plan.path("node_count").asInt(0))
-                    .findFirst()
-                    .orElseThrow(() -> new ForkrunnerException("Aiven has no Cassandra plan " + wanted.plan()
-                            + " in project " + target.aiven().project()));
+            Integer targetNodes = AivenApi.planNodes(
+                            api.client(target), target.aiven().project(), "cassandra")
+                    .get(wanted.plan());
+            if (targetNodes == null) {
+                throw new ForkrunnerException("Aiven has no Cassandra plan " + wanted.plan() + " in project "
+                        + target.aiven().project());
+            }
             if (targetNodes < sourceNodes) {
                 throw new ForkrunnerException("jobs/" + job.name() + ".yml forks Cassandra service " + source.name()
                         + " of " + sourceNodes + " nodes onto plan " + wanted.plan() + " of " + targetNodes

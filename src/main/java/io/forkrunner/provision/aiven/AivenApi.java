@@ -4,6 +4,7 @@ import io.forkrunner.definition.AivenAccount;
 import io.forkrunner.definition.Region;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Secrets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.springframework.stereotype.Component;
@@ -39,6 +40,19 @@ public class AivenApi {
         }
         return AivenClient.of(
                 account.url(), secrets.resolve(account.token()), account.token().toString());
+    }
+
+    /** The node count of each plan of service type {@code type} in {@code project}, by plan, as the API lists them. */
+    public static Map<String, Integer> planNodes(AivenClient client, String project, String type) {
+        Map<String, Integer> plans = new LinkedHashMap<>();
+        client.get("/v1/project/" + AivenClient.segment(project) + "/service_types")
+                .path("service_types")
+                .path(type)
+                .path("service_plans")
+                .forEach(plan -> plans.put(
+                        plan.path("service_plan").asString(""),
+                        plan.path("node_count").asInt(0)));
+        return plans;
     }
 
     /** The path of a service: {@code /v1/project/PROJECT/service/SERVICE}. */

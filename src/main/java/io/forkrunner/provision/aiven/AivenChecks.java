@@ -9,7 +9,7 @@ import io.forkrunner.system.Problem;
 import io.forkrunner.system.Secrets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.StreamSupport;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /** What {@code validate} asks the Aiven API about the jobs forking services there. */
@@ -33,28 +33,18 @@ public final class AivenChecks {
             String plan = job.target().aiven().plan();
             try {
                 Region sourceRegion = definitions.region(source.region());
-                JsonNode service = client(sourceRegion, secrets)
+                JsonNode service = AivenApi.client(sourceRegion, secrets)
                         .get(AivenApi.service(source.aiven().project(), source.name()))
                         .path("service");
                 int sourceNodes = service.path("node_count").asInt(0);
                 Region target = definitions.region(job.target().region());
-                JsonNode plans = client(target, secrets)
-                        .get("/v1/project/" + AivenClient.segment(target.aiven().project()) + "/service_types")
-                        .path("service_types")
-                        .path("cassandra")
-                        .path("service_plans");
-                List<JsonNode> all =
-                        StreamSupport.stream(plans.spliterator(), false).toList();
-                List<String> enough = all.stream()
-                        .filter(candidate -> candidate.path("node_count").asInt(0) >= sourceNodes)
-                        .map(candidate -> candidate.path("service_plan").asString())
+                Map<String, Integer> plans = AivenApi.planNodes(
+                        AivenApi.client(target, secrets), target.aiven().project(), "cassandra");
+                List<String> enough = plans.entrySet().stream()
+                        .filter(candidate -> candidate.getValue() >= sourceNodes)
+                        .map(Map.Entry::getKey)
                         .toList();
-                int targetNodes = all.stream()
-                        .filter(candidate ->
-                                candidate.path("service_plan").asString().equals(plan))
-                        .mapToInt(candidate -> candidate.path("node_count").asInt(0))
-                        .findFirst()
-                        .orElse(-1);
+                int targetNodes = plans.getOrDefault(plan, -1);
                 if (targetNodes < 0) {
                     problems.add(new Problem(
                             file,
@@ -81,9 +71,5 @@ public final class AivenChecks {
             }
         }
         return problems;
-    }
-
-    private static AivenClient client(Region region, Secrets secrets) {
-        return AivenApi.client(region, secrets);
     }
 }

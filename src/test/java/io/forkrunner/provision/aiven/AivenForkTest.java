@@ -50,22 +50,12 @@ class AivenForkTest {
         aiven.plan("cassandra", "business-3", 3);
         home = TestHome.create("aiven-fork");
         home.write("var/secrets/aiven", TOKEN);
-        home.write("config/services.yml", """
-                regions:
-                  aiven-eu:
-                    provisioner: aiven
-                    url: %s
-                    project: acme
-                    cloud: google-europe-west1
-                    plan: startup-4
-                    token: ${file:var/secrets/aiven}
-                    stall: 3s
-                services:
+        home.write("config/services.yml", aiven.servicesYaml("startup-4", "    stall: 3s\n", """
                   orders: { type: pg, region: aiven-eu }
                   cache: { type: valkey, region: aiven-eu }
                   empty: { type: opensearch, region: aiven-eu }
                   ring: { type: cassandra, region: aiven-eu }
-                """.formatted(aiven.url()));
+                """));
     }
 
     @AfterEach

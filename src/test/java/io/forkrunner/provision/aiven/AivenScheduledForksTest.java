@@ -67,17 +67,7 @@ class AivenScheduledForksTest {
                                 source, TYPES.get(type).equals("newest") ? "latest" : "-2h", type));
             }
             home.write("var/secrets/aiven", TOKEN);
-            home.write("config/services.yml", """
-                    regions:
-                      aiven-eu:
-                        provisioner: aiven
-                        url: %s
-                        project: acme
-                        cloud: google-europe-west1
-                        plan: business-4
-                        token: ${file:var/secrets/aiven}
-                    services:
-                    %s""".formatted(aiven.url(), services));
+            home.write("config/services.yml", aiven.servicesYaml("business-4", "", services.toString()));
 
             Process serve = home.start("serve", Map.of(), "serve");
             try {

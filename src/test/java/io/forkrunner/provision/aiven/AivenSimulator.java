@@ -83,6 +83,24 @@ public final class AivenSimulator implements AutoCloseable {
         return simulator;
     }
 
+    /**
+     * {@code config/services.yml} with the region {@code aiven-eu} on this simulator (project {@code acme}, default
+     * {@code plan}, its token in {@code var/secrets/aiven}, {@code more} region keys) and these {@code services}.
+     */
+    public String servicesYaml(String plan, String more, String services) {
+        return """
+                regions:
+                  aiven-eu:
+                    provisioner: aiven
+                    url: %s
+                    project: acme
+                    cloud: google-europe-west1
+                    plan: %s
+                    token: ${file:var/secrets/aiven}
+                %sservices:
+                %s""".formatted(url(), plan, more, services);
+    }
+
     public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }

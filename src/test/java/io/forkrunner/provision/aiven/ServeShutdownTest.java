@@ -47,19 +47,10 @@ class ServeShutdownTest {
                         """.formatted(source, source));
             }
             home.write("var/secrets/aiven", TOKEN);
-            home.write("config/services.yml", """
-                    regions:
-                      aiven-eu:
-                        provisioner: aiven
-                        url: %s
-                        project: acme
-                        cloud: google-europe-west1
-                        plan: startup-4
-                        token: ${file:var/secrets/aiven}
-                    services:
+            home.write("config/services.yml", aiven.servicesYaml("startup-4", "", """
                       orders: { type: pg, region: aiven-eu }
                       ledger: { type: pg, region: aiven-eu }
-                    """.formatted(aiven.url()));
+                    """));
             Process serve = home.start("serve", Map.of(), "serve");
             Awaitility.await()
                     .atMost(Duration.ofMinutes(2))
