@@ -110,6 +110,15 @@ public final class MariaDbServer {
         return directory.resolve("log");
     }
 
+    /**
+     * The server's own temporary directory ({@code --tmpdir}): the installer and the server keep their temporary tables
+     * there, not in the machine's {@code /tmp}, where another process may remove them (CI saw an install fail on
+     * "Could not remove temporary table '/tmp/#sql-temptable-…', error: 2").
+     */
+    public Path temporaryDirectory() {
+        return directory.resolve("tmp");
+    }
+
     /** In {@code run/}, or elsewhere when that path would be too long for a socket (see {@link #shortSockets}). */
     public Path socket() {
         return socket;
@@ -155,6 +164,7 @@ public final class MariaDbServer {
         user.privateDirectory(directory);
         user.privateDirectory(logDirectory());
         user.privateDirectory(runDirectory());
+        user.privateDirectory(temporaryDirectory());
         user.privateDirectory(socket.getParent());
         Path sql = runDirectory().resolve("initialize-" + UUID.randomUUID() + ".sql");
         try {
@@ -165,7 +175,8 @@ public final class MariaDbServer {
                             "--datadir=" + dataDirectory(),
                             "--auth-root-authentication-method=normal",
                             "--skip-test-db",
-                            "--extra-file=" + sql)
+                            "--extra-file=" + sql,
+                            "--tmpdir=" + temporaryDirectory())
                     .asServiceUser()
                     .loggingTo(logDirectory().resolve("install.log"))
                     .withTimeout(Duration.ofMinutes(5)));
@@ -236,6 +247,7 @@ public final class MariaDbServer {
         user.privateDirectory(runDirectory());
         user.privateDirectory(logDirectory());
         user.privateDirectory(binlogDirectory());
+        user.privateDirectory(temporaryDirectory());
         user.privateDirectory(socket.getParent());
         writeOptions(options);
         ChildProcess server = runner.start(Command.of(
@@ -247,6 +259,7 @@ public final class MariaDbServer {
                         "--socket=" + socket(),
                         "--pid-file=" + pidFile(),
                         "--log-error=" + errorLog(),
+                        "--tmpdir=" + temporaryDirectory(),
                         "--log-bin=" + binlogDirectory().resolve("binlog"),
                         "--server-id=" + serverId,
                         "--binlog-format=ROW")
