@@ -402,16 +402,15 @@ final class JobsReader {
         Value type = section.required("type", types);
         Integration integration = null;
         boolean onAiven = source != null && source.onAiven();
-        if (type.present()
-                && types.contains(type.text())
-                && onAiven != type.text().equals("aiven")) {
+        if (type.present() && onAiven && List.of("sql", "redis").contains(type.text())) {
             problems.add(
                     type,
-                    onAiven
-                            ? "is not supported yet for a fork on Aiven (service " + source.name() + " is on Aiven):"
-                                    + " its integrations are made by Aiven, with type: aiven"
-                            : "is for forks on Aiven; service " + source.name() + " is not on Aiven",
-                    List.of(onAiven ? "aiven" : "webhook"));
+                    "is not supported yet for a fork on Aiven (service " + source.name() + " is on Aiven):"
+                            + " its integrations are webhook, prometheus, command, or made by Aiven with type: aiven",
+                    List.of("aiven", "webhook", "prometheus", "command"));
+        } else if (type.present() && !onAiven && source != null && type.text().equals("aiven")) {
+            problems.add(
+                    type, "is for forks on Aiven; service " + source.name() + " is not on Aiven", List.of("webhook"));
         }
         if (type.present()) {
             switch (type.text()) {

@@ -61,7 +61,7 @@ class AivenFork {
                 new AwaitRunning(services, api),
                 new ByAiven(services, "copy-configuration", "configuration"),
                 new CheckUsersAndPools(services, api),
-                new MakeIntegrations(services, api, secrets),
+                new MakeIntegrations(services, api, secrets, integrations),
                 new Check(services, api),
                 new Record(services, api, retention, integrations));
     }
@@ -502,10 +502,12 @@ class AivenFork {
      */
     private static final class MakeIntegrations extends AivenStep {
         private final Secrets secrets;
+        private final Integrations integrations;
 
-        MakeIntegrations(ForkServices services, AivenApi api, Secrets secrets) {
+        MakeIntegrations(ForkServices services, AivenApi api, Secrets secrets, Integrations integrations) {
             super("reapply-integrations", services, api);
             this.secrets = secrets;
+            this.integrations = integrations;
         }
 
         @Override
@@ -519,8 +521,9 @@ class AivenFork {
             String project = AivenClient.segment(request.project());
             for (int index = done; index < declared.size(); index++) {
                 if (!(declared.get(index) instanceof JobDefinition.AivenIntegration integration)) {
-                    throw new ForkrunnerException("integration " + (index + 1) + " of jobs/" + plan.job()
-                            + ".yml is not of type aiven, the only one a fork on Aiven takes");
+                    integrations.applyAt(declared.get(index), index, plan, run.runId(), address(plan, fork(run)));
+                    run.report("done", String.valueOf(index + 1));
+                    continue;
                 }
                 Map<String, Object> body = integration.request(plan.fork());
                 JsonNode existing = client.get(forkPath(run) + "/integration").path("service_integrations");
@@ -540,7 +543,8 @@ class AivenFork {
                     "integrations",
                     declared.isEmpty()
                             ? "none: Aiven copies none of the source's, and the job declares none"
-                            : declared.size() + " made by Aiven for the fork; none of the source's are copied");
+                            : declared.size() + " applied to the fork (those of type aiven made by Aiven);"
+                                    + " none of the source's are copied");
         }
     }
 
@@ -680,6 +684,17 @@ class AivenFork {
         }
     }
 
+    /** Where the fork answers, from its {@code service_uri_params} (or its {@code service_uri}); never its password. */
+    private static Integrations.Address address(ForkPlan plan, JsonNode fork) {
+        URI uri = URI.create(fork.path("service_uri").asString(""));
+        String host = fork.path("service_uri_params").path("host").asString(uri.getHost());
+        int port = fork.path("service_uri_params").path("port").asInt(uri.getPort());
+        if (host == null || host.isEmpty() || port <= 0) {
+            throw new ForkrunnerException("Aiven gave fork " + plan.fork() + " no host and port (service_uri)");
+        }
+        return new Integrations.Address(host, port, null);
+    }
+
     private static final class Record extends AivenStep {
         private final ForkRetention retention;
         private final Integrations integrations;
@@ -693,13 +708,7 @@ class AivenFork {
         @Override
         void execute(Run run) {
             ForkPlan plan = run.plan();
-            JsonNode fork = fork(run);
-            URI uri = URI.create(fork.path("service_uri").asString(""));
-            String host = fork.path("service_uri_params").path("host").asString(uri.getHost());
-            int port = fork.path("service_uri_params").path("port").asInt(uri.getPort());
-            if (host == null || host.isEmpty() || port <= 0) {
-                throw new ForkrunnerException("Aiven gave fork " + plan.fork() + " no host and port (service_uri)");
-            }
+            Integrations.Address address = address(plan, fork(run));
             services.registry()
                     .register(new ForkRecord(
                             plan.fork(),
@@ -711,8 +720,8 @@ class AivenFork {
                             0,
                             plan.target(),
                             plan.backupId(),
-                            host,
-                            port,
+                            address.host(),
+                            address.port(),
                             null,
                             services.clock().instant(),
                             null,

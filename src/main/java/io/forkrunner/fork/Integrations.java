@@ -49,27 +49,50 @@ class Integrations {
         this.services = services;
     }
 
+    /** Where a fork answers, as integrations tell of it: its host and port, and its pools' port where it has pools. */
+    record Address(String host, int port, Integer poolPort) {}
+
+    /** Applies integration {@code index} of {@code job} to a fork forkrunner made on a host of its region. */
     void apply(Integration integration, int index, JobDefinition job, ForkPlan plan, long runId) {
-        Path log = services.home().logs().resolve("runs").resolve(runId + "-integration-" + (index + 1) + ".log");
         if (integration instanceof SqlIntegration sql) {
             String database = services.database(plan, job);
             Integrations.log.info("fork {}: running {} on database {}", plan.fork(), sql.file(), database);
-            services.engine(plan).inspection().runSql(services.forkEndpoint(plan), database, sql.file(), log);
-        } else if (integration instanceof WebhookIntegration webhook) {
-            post(webhook, describe(plan, runId));
-        } else if (integration instanceof PrometheusIntegration prometheus) {
-            writeTargets(prometheus.file(), forksListing(prometheus.file(), plan));
-        } else if (integration instanceof CommandIntegration command) {
-            services.runner()
-                    .run(environment(Command.of(command.argv()), plan, runId)
-                            .loggingTo(log)
-                            .withTimeout(Duration.ofMinutes(30)));
+            services.engine(plan)
+                    .inspection()
+                    .runSql(services.forkEndpoint(plan), database, sql.file(), log(runId, index));
+        } else {
+            Endpoint fork = services.forkEndpoint(plan);
+            Integer pools = services.provisioner().portOf(plan.fork(), "pools").orElse(null);
+            applyAt(integration, index, plan, runId, new Address(fork.host(), fork.port(), pools));
         }
     }
 
+    /**
+     * Applies a webhook, prometheus or command integration to a fork answering at {@code fork} (a fork on Aiven, whose
+     * address the API gives); refused for any other type.
+     */
+    void applyAt(Integration integration, int index, ForkPlan plan, long runId, Address fork) {
+        if (integration instanceof WebhookIntegration webhook) {
+            post(webhook, describe(plan, runId, fork));
+        } else if (integration instanceof PrometheusIntegration prometheus) {
+            writeTargets(prometheus.file(), forksListing(prometheus.file(), plan, fork));
+        } else if (integration instanceof CommandIntegration command) {
+            services.runner()
+                    .run(environment(Command.of(command.argv()), plan, runId, fork)
+                            .loggingTo(log(runId, index))
+                            .withTimeout(Duration.ofMinutes(30)));
+        } else {
+            throw new ForkrunnerException("integration " + (index + 1) + " of jobs/" + plan.job() + ".yml is of a"
+                    + " type forkrunner cannot apply to fork " + plan.fork());
+        }
+    }
+
+    private Path log(long runId, int index) {
+        return services.home().logs().resolve("runs").resolve(runId + "-integration-" + (index + 1) + ".log");
+    }
+
     /** What a webhook receives about a fork: names and endpoints, never a secret. */
-    private Map<String, Object> describe(ForkPlan plan, long runId) {
-        Endpoint fork = services.forkEndpoint(plan);
+    private Map<String, Object> describe(ForkPlan plan, long runId, Address fork) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("event", "fork.ready");
         body.put("job", plan.job());
@@ -82,9 +105,9 @@ class Integrations {
         if (plan.intoServer()) {
             body.put("database", plan.database());
         }
-        services.provisioner()
-                .portOf(plan.fork(), "pools")
-                .ifPresent(port -> body.put("pools", Map.of("host", fork.host(), "port", port)));
+        if (fork.poolPort() != null) {
+            body.put("pools", Map.of("host", fork.host(), "port", fork.poolPort()));
+        }
         return body;
     }
 
@@ -128,8 +151,7 @@ class Integrations {
         }
     }
 
-    private Command environment(Command command, ForkPlan plan, long runId) {
-        Endpoint fork = services.forkEndpoint(plan);
+    private static Command environment(Command command, ForkPlan plan, long runId, Address fork) {
         Command withFork = command.withEnvironment("FORK_NAME", plan.fork())
                 .withEnvironment("FORK_JOB", plan.job())
                 .withEnvironment("FORK_RUN", String.valueOf(runId))
@@ -139,21 +161,20 @@ class Integrations {
                 .withEnvironment("FORK_HOST", fork.host())
                 .withEnvironment("FORK_PORT", String.valueOf(fork.port()));
         Command described = plan.intoServer() ? withFork.withEnvironment("FORK_DATABASE", plan.database()) : withFork;
-        return services.provisioner()
-                .portOf(plan.fork(), "pools")
-                .map(port -> described.withEnvironment("FORK_POOL_PORT", String.valueOf(port)))
-                .orElse(described);
+        return fork.poolPort() == null
+                ? described
+                : described.withEnvironment("FORK_POOL_PORT", String.valueOf(fork.poolPort()));
     }
 
     /** The registered forks of every job that keeps this file, and the fork being made. */
-    private List<Map<String, Object>> forksListing(Path file, ForkPlan current) {
+    private List<Map<String, Object>> forksListing(Path file, ForkPlan current, Address fork) {
         List<Map<String, Object>> targets = new ArrayList<>();
-        for (ForkRecord fork : services.registry().list()) {
-            if (keepsFile(fork.job(), file) && !fork.name().equals(current.fork())) {
-                targets.add(target(fork.name(), fork.job(), fork.source(), fork.region(), fork.host(), fork.port()));
+        for (ForkRecord other : services.registry().list()) {
+            if (keepsFile(other.job(), file) && !other.name().equals(current.fork())) {
+                targets.add(
+                        target(other.name(), other.job(), other.source(), other.region(), other.host(), other.port()));
             }
         }
-        Endpoint fork = services.forkEndpoint(current);
         targets.add(
                 target(current.fork(), current.job(), current.source(), current.region(), fork.host(), fork.port()));
 

@@ -222,7 +222,7 @@ class AivenDefinitionsTest {
                   name: orders-dev-{date}
                 checks: [select 1]
                 integrations:
-                  - { type: webhook, url: "http://127.0.0.1:9/x" }
+                  - { type: sql, file: jobs/orders-dev.yml }
                   - { type: aiven, integration_type: logs }
                   - { type: aiven, integration_type: logs, dest_service: a, source_service: b }
                 """);
@@ -241,7 +241,9 @@ class AivenDefinitionsTest {
                         tuple("jobs/orders-dev.yml", "integrations[1].type"),
                         tuple("jobs/orders-dev.yml", "integrations[2].source_service"),
                         tuple("jobs/shop-dev.yml", "integrations[0].type"));
-        assertThat(problems.get(1).message()).contains("not supported yet for a fork on Aiven");
+        assertThat(problems.get(1).message())
+                .contains("not supported yet for a fork on Aiven")
+                .contains("webhook, prometheus, command");
         assertThat(problems.get(2).message()).contains("needs exactly one other end");
         assertThat(problems.get(4).message()).contains("is for forks on Aiven");
     }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.WebhookReceiver;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -272,6 +274,40 @@ class AivenForkTest {
         assertThat(made.path("user_config").path("retention_days").isNumber()).isTrue();
         assertThat(made.path("user_config").path("retention_days").asInt()).isEqualTo(30);
         assertThat(made.path("user_config").path("database").asString()).isEqualTo("fork_metrics");
+    }
+
+    @Test
+    void theJobsWebhookCommandAndPrometheusIntegrationsTellOfTheForksAddressOnAivenAndNoSecret() throws Exception {
+        Path told = home.path("var/told.txt");
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            home.job("orders-dev", """
+                    source: orders
+                    target:
+                      name: orders-dev-{run}
+                    integrations:
+                      - { type: webhook, url: "%s" }
+                      - type: command
+                        argv: [/bin/sh, -c, 'printf "%%s %%s %%s" "$FORK_NAME" "$FORK_HOST" "$FORK_PORT" > "$0"', %s]
+                      - { type: prometheus, file: var/prometheus/forks.json }
+                    """.formatted(receiver.url("/forks"), told));
+
+            CliResult run = home.cli("run", "orders-dev", "--json");
+
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            String fork = JSON.readTree(run.out()).path("fork").asString();
+            String host = fork + "-acme.aivencloud.com";
+            JsonNode ready = receiver.first("fork.ready");
+            assertThat(ready.path("fork").asString()).isEqualTo(fork);
+            assertThat(ready.path("server").path("host").asString()).isEqualTo(host);
+            assertThat(ready.path("server").path("port").asInt()).isEqualTo(12345);
+            assertThat(ready.toString()).doesNotContain("avnadmin-password", TOKEN);
+            assertThat(Files.readString(told)).isEqualTo(fork + " " + host + " 12345");
+            JsonNode targets = JSON.readTree(home.read("var/prometheus/forks.json"));
+            assertThat(targets).hasSize(1);
+            assertThat(targets.get(0).path("targets").get(0).asString()).isEqualTo(host + ":12345");
+            assertThat(targets.get(0).path("labels").path("fork").asString()).isEqualTo(fork);
+            assertThat(aiven.calls("POST", "/v1/project/acme/integration")).isEmpty();
+        }
     }
 
     @Test
