@@ -97,12 +97,18 @@ final class JobsReader {
         }
         ServiceDefinition sourceService = services.get(source.text());
         if (sourceService != null && sourceService.onAiven()) {
+            boolean queried = sourceService.aiven().type().equals("pg");
             for (String key : List.of("checks", "tests", "database", "events", "pools")) {
-                if (root.has(key)) {
+                if (root.has(key) && !(queried && List.of("checks", "tests").contains(key))) {
                     problems.add(
                             root.keyOf(key),
                             "is not supported yet for a fork on Aiven (service " + sourceService.name()
-                                    + " is on Aiven): remove it",
+                                    + " is on Aiven, of type "
+                                    + sourceService.aiven().type() + ")"
+                                    + (key.equals("checks") || key.equals("tests")
+                                            ? ": forkrunner queries forks on Aiven of type pg only"
+                                            : "")
+                                    + ": remove it",
                             List.of());
                 }
             }

@@ -4,10 +4,12 @@ import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.PointInTime;
 import io.forkrunner.definition.Region;
 import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Endpoint;
 import io.forkrunner.provision.aiven.AivenApi;
 import io.forkrunner.provision.aiven.AivenApiException;
 import io.forkrunner.provision.aiven.AivenClient;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Secret;
 import io.forkrunner.system.Secrets;
 import java.net.URI;
 import java.time.Duration;
@@ -103,6 +105,13 @@ class AivenFork {
                 lines.add("  GET " + forkPath + "/integration, then unless it is there: POST /v1/project/"
                         + decision.request().project() + "/integration "
                         + JSON.writeValueAsString(aiven.request(fork)));
+            } else {
+                lines.add("  then the job's "
+                        + integration
+                                .getClass()
+                                .getSimpleName()
+                                .replace("Integration", "")
+                                .toLowerCase(Locale.ROOT) + " integration, told of the fork's host and port");
             }
         }
         JobDefinition.Sso sso = job.target().aiven().sso();
@@ -113,7 +122,12 @@ class AivenFork {
             lines.add("  PUT " + forkPath + " "
                     + JSON.writeValueAsString(Map.of("user_config", Map.of(sso.kind(), settings))));
         }
-        lines.add("  GET " + forkPath + ": its state and nodes verified, its host and port registered");
+        lines.add("  GET " + forkPath + ": its state and nodes verified"
+                + (job.checks().isEmpty() && job.tests().isEmpty()
+                        ? ""
+                        : ", the job's " + job.checks().size() + " checks and "
+                                + job.tests().size() + " tests run through the login it gives")
+                + ", its host and port registered");
         return lines;
     }
 
@@ -681,7 +695,37 @@ class AivenFork {
             run.report(
                     "state",
                     "RUNNING, " + nodes + " nodes, plan " + fork.path("plan").asString(""));
+            if (!run.job().checks().isEmpty() || !run.job().tests().isEmpty()) {
+                String database = fork.path("service_uri_params").path("dbname").asString("defaultdb");
+                List<String> failed = Verify.checksAndTests(
+                        run, services, services.engineNamed("postgresql"), login(plan, fork), database);
+                if (!failed.isEmpty()) {
+                    throw new ForkrunnerException(String.join("; ", failed));
+                }
+            }
         }
+    }
+
+    /**
+     * The fork's login from the API ({@code service_uri_params}, else its primary user), to query a fork of type pg:
+     * the password is held for the queries only, never reported or logged. The client uses TLS when the server offers
+     * it, as Aiven's do.
+     */
+    private static Endpoint login(ForkPlan plan, JsonNode fork) {
+        Integrations.Address address = address(plan, fork);
+        JsonNode params = fork.path("service_uri_params");
+        JsonNode primary = StreamSupport.stream(fork.path("users").spliterator(), false)
+                .filter(user -> user.path("type").asString("").equals("primary"))
+                .findFirst()
+                .orElse(JSON.createObjectNode());
+        String user = params.path("user").asString(primary.path("username").asString(""));
+        String password =
+                params.path("password").asString(primary.path("password").asString(""));
+        if (user.isEmpty() || password.isEmpty()) {
+            throw new ForkrunnerException("Aiven gave fork " + plan.fork() + " no user and password to check it with"
+                    + " (service_uri_params, users)");
+        }
+        return new Endpoint(address.host(), address.port(), user, new Secret(password));
     }
 
     /** Where the fork answers, from its {@code service_uri_params} (or its {@code service_uri}); never its password. */

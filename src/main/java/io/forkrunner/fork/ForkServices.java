@@ -115,6 +115,11 @@ class ForkServices {
         return engines.of(source(plan));
     }
 
+    /** The engine called {@code name}, such as {@code postgresql}. */
+    Engine engineNamed(String name) {
+        return engines.named(name);
+    }
+
     Engine engineOf(ServiceDefinition service) {
         return engines.of(service);
     }

@@ -36,6 +36,35 @@ class Verify extends ForkStep {
         Engine engine = services.engine(plan);
         Endpoint fork = services.forkEndpoint(plan);
         String database = services.database(plan, run.job());
+        List<String> failed = checksAndTests(run, services, engine, fork, database);
+        if (plan.logical()) {
+            failed.addAll(compareWithTemporaryRestore(run, plan, engine, fork));
+        }
+        if (!failed.isEmpty()) {
+            throw new ForkrunnerException(String.join("; ", failed));
+        }
+        List<TableCount> counts = plan.intoServer()
+                ? engine.inspection().tableCounts(fork, database)
+                : engine.inspection().tableCounts(fork);
+
+        Map<String, Long> rows = new LinkedHashMap<>();
+        counts.forEach(count -> rows.put(count.qualifiedName(), count.rows()));
+        run.report("rows", JSON.writeValueAsString(rows));
+        List<String> unlogged = counts.stream()
+                .filter(TableCount::unlogged)
+                .map(TableCount::qualifiedName)
+                .toList();
+        if (!unlogged.isEmpty()) {
+            run.report("unlogged-empty", String.join(", ", unlogged));
+        }
+    }
+
+    /**
+     * Runs the job's checks and SQL test files on the fork through {@code fork}, reporting each result and its time;
+     * returns a failure for each that did not pass (all run first).
+     */
+    static List<String> checksAndTests(Run run, ForkServices services, Engine engine, Endpoint fork, String database) {
+        ForkPlan plan = run.plan();
         List<String> failed = new ArrayList<>();
         Map<String, String> results = new LinkedHashMap<>();
         for (String check : run.job().checks()) {
@@ -75,26 +104,7 @@ class Verify extends ForkStep {
         if (!results.isEmpty()) {
             run.report("results", JSON.writeValueAsString(results));
         }
-        if (plan.logical()) {
-            failed.addAll(compareWithTemporaryRestore(run, plan, engine, fork));
-        }
-        if (!failed.isEmpty()) {
-            throw new ForkrunnerException(String.join("; ", failed));
-        }
-        List<TableCount> counts = plan.intoServer()
-                ? engine.inspection().tableCounts(fork, database)
-                : engine.inspection().tableCounts(fork);
-
-        Map<String, Long> rows = new LinkedHashMap<>();
-        counts.forEach(count -> rows.put(count.qualifiedName(), count.rows()));
-        run.report("rows", JSON.writeValueAsString(rows));
-        List<String> unlogged = counts.stream()
-                .filter(TableCount::unlogged)
-                .map(TableCount::qualifiedName)
-                .toList();
-        if (!unlogged.isEmpty()) {
-            run.report("unlogged-empty", String.join(", ", unlogged));
-        }
+        return failed;
     }
 
     /**

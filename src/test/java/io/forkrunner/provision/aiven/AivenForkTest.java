@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
+import io.forkrunner.testing.TestSource;
 import io.forkrunner.testing.WebhookReceiver;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -308,6 +312,48 @@ class AivenForkTest {
             assertThat(targets.get(0).path("labels").path("fork").asString()).isEqualTo(fork);
             assertThat(aiven.calls("POST", "/v1/project/acme/integration")).isEmpty();
         }
+    }
+
+    @Test
+    void checksAndTestsOfAPgForkRunThroughTheLoginAivenGivesAndAFalseCheckFailsTheRun() throws Exception {
+        String password = "fork-pw-" + UUID.randomUUID().toString().substring(0, 8);
+        TestSource forkServer = TestSource.start(home, "fork-pg", password);
+        forkServer.sql("create database defaultdb");
+        try (Connection database = forkServer.connect("defaultdb");
+                Statement statement = database.createStatement()) {
+            statement.execute("create table orders as select g as id from generate_series(1, 3) g");
+        }
+        aiven.forksAnswerAt("127.0.0.1", forkServer.port(), "postgres", password, "defaultdb");
+        home.write(
+                "jobs/sql/orders.sql",
+                "do $$ begin if (select count(*) from orders) <> 3 then raise exception 'not 3'; end if; end $$;\n");
+        String job = """
+                source: orders
+                target:
+                  name: orders-dev-{run}
+                checks:
+                  - select count(*) = %d from orders
+                tests: [jobs/sql/orders.sql]
+                """;
+        home.job("orders-dev", job.formatted(3));
+
+        CliResult run = home.cli("run", "orders-dev", "--json");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        JsonNode verify = step(JSON.readTree(run.out()), "verify").path("report");
+        assertThat(verify.path("results").asString())
+                .contains("\"check: select count(*) = 3 from orders\":\"true in ")
+                .contains("\"test: jobs/sql/orders.sql\":\"passed in ");
+
+        home.job("orders-dev", job.formatted(4));
+        CliResult failed = home.cli("run", "orders-dev", "--json");
+
+        assertThat(failed.exitCode()).as(failed.toString()).isEqualTo(1);
+        assertThat(failed.out() + failed.err())
+                .contains("check failed on fork orders-dev-")
+                .contains("select count(*) = 4 from orders");
+        assertThat(run.out() + run.err() + failed.out() + failed.err() + home.read("var/log/forkrunner.log"))
+                .doesNotContain(password);
     }
 
     @Test

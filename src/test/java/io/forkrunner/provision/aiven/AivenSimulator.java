@@ -67,6 +67,8 @@ public final class AivenSimulator implements AutoCloseable {
     private int readsToRun = 3;
     private int integrations;
     private boolean stalled;
+    /** Where new services answer, as {@code service_uri_params}: a real server of the test's; null for a made-up one. */
+    private ObjectNode answerAt;
 
     private AivenSimulator(HttpServer server, String token) {
         this.server = server;
@@ -142,6 +144,20 @@ public final class AivenSimulator implements AutoCloseable {
     /** The next call of {@code method} to a path matching {@code path} is answered only after {@code delay}. */
     public synchronized void delayNext(String method, String path, Duration delay) {
         faults.add(new Fault(method, Pattern.compile(path), 0, Map.of(), null, delay, false));
+    }
+
+    /**
+     * New services answer at {@code host}:{@code port} (a real server of the test's), logging in as {@code user} with
+     * {@code password} to {@code dbname}, as their {@code service_uri} and {@code service_uri_params} say, the password
+     * in both as Aiven gives it.
+     */
+    public synchronized void forksAnswerAt(String host, int port, String user, String password, String dbname) {
+        answerAt = JSON.createObjectNode()
+                .put("host", host)
+                .put("port", port)
+                .put("user", user)
+                .put("password", password)
+                .put("dbname", dbname);
     }
 
     /** How many times a new service is read while REBUILDING before it is RUNNING. */
@@ -353,6 +369,16 @@ public final class AivenSimulator implements AutoCloseable {
                                         .path("node_count")
                                         .asInt(1)));
         service.put("state", "REBUILDING");
+        if (answerAt != null) {
+            service.set("service_uri_params", answerAt.deepCopy());
+            service.put(
+                    "service_uri",
+                    "postgres://" + answerAt.path("user").asString() + ":"
+                            + answerAt.path("password").asString() + "@"
+                            + answerAt.path("host").asString() + ":"
+                            + answerAt.path("port").asInt() + "/"
+                            + answerAt.path("dbname").asString());
+        }
         service.put("cloud_name", body.path("cloud").asString("google-europe-west1"));
         if (body.has("tags")) {
             service.set("tags", body.get("tags"));
