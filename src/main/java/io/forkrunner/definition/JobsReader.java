@@ -408,11 +408,16 @@ final class JobsReader {
         Value type = section.required("type", types);
         Integration integration = null;
         boolean onAiven = source != null && source.onAiven();
-        if (type.present() && onAiven && List.of("sql", "redis").contains(type.text())) {
+        boolean queried = onAiven && source.aiven().type().equals("pg");
+        if (type.present()
+                && onAiven
+                && (type.text().equals("redis") || type.text().equals("sql") && !queried)) {
             problems.add(
                     type,
-                    "is not supported yet for a fork on Aiven (service " + source.name() + " is on Aiven):"
-                            + " its integrations are webhook, prometheus, command, or made by Aiven with type: aiven",
+                    "is not supported yet for a fork on Aiven of type "
+                            + source.aiven().type() + " (service "
+                            + source.name() + " is on Aiven): its integrations are webhook, prometheus, command,"
+                            + " sql for type pg, or made by Aiven with type: aiven",
                     List.of("aiven", "webhook", "prometheus", "command"));
         } else if (type.present() && !onAiven && source != null && type.text().equals("aiven")) {
             problems.add(
@@ -422,7 +427,7 @@ final class JobsReader {
             switch (type.text()) {
                 case "sql", "redis" -> {
                     boolean redis = source != null && ServicesReader.CACHING.contains(source.engine());
-                    if (source != null && redis != type.text().equals("redis")) {
+                    if (source != null && !onAiven && redis != type.text().equals("redis")) {
                         problems.add(
                                 type,
                                 "is not for a " + source.engine() + " service: "

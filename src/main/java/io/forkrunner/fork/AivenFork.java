@@ -534,6 +534,18 @@ class AivenFork {
             AivenClient client = forkClient(run);
             String project = AivenClient.segment(request.project());
             for (int index = done; index < declared.size(); index++) {
+                if (declared.get(index) instanceof JobDefinition.SqlIntegration sql) {
+                    JsonNode fork = fork(run);
+                    services.engineNamed("postgresql")
+                            .inspection()
+                            .runSql(
+                                    login(plan, fork),
+                                    database(fork),
+                                    sql.file(),
+                                    integrations.log(run.runId(), index));
+                    run.report("done", String.valueOf(index + 1));
+                    continue;
+                }
                 if (!(declared.get(index) instanceof JobDefinition.AivenIntegration integration)) {
                     integrations.applyAt(declared.get(index), index, plan, run.runId(), address(plan, fork(run)));
                     run.report("done", String.valueOf(index + 1));
@@ -696,14 +708,18 @@ class AivenFork {
                     "state",
                     "RUNNING, " + nodes + " nodes, plan " + fork.path("plan").asString(""));
             if (!run.job().checks().isEmpty() || !run.job().tests().isEmpty()) {
-                String database = fork.path("service_uri_params").path("dbname").asString("defaultdb");
                 List<String> failed = Verify.checksAndTests(
-                        run, services, services.engineNamed("postgresql"), login(plan, fork), database);
+                        run, services, services.engineNamed("postgresql"), login(plan, fork), database(fork));
                 if (!failed.isEmpty()) {
                     throw new ForkrunnerException(String.join("; ", failed));
                 }
             }
         }
+    }
+
+    /** The database the API names for the fork ({@code service_uri_params.dbname}), else Aiven's {@code defaultdb}. */
+    private static String database(JsonNode fork) {
+        return fork.path("service_uri_params").path("dbname").asString("defaultdb");
     }
 
     /**

@@ -87,7 +87,8 @@ class Integrations {
         }
     }
 
-    private Path log(long runId, int index) {
+    /** Where integration {@code index} of run {@code runId} logs. */
+    Path log(long runId, int index) {
         return services.home().logs().resolve("runs").resolve(runId + "-integration-" + (index + 1) + ".log");
     }
 

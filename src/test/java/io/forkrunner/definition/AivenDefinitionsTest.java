@@ -199,7 +199,7 @@ class AivenDefinitionsTest {
     }
 
     @Test
-    void aJobForkingAServiceOnAivenTakesAivenIntegrationsAndChecksOfPgForksButNotYetSql() {
+    void aJobForkingAServiceOnAivenTakesAivenIntegrationsAndChecksAndSqlOfPgForksOnly() {
         withAiven(ORDERS + "  cache: { type: valkey, region: aiven-eu }\n");
         home.job("orders-dev", """
                 source: orders
@@ -224,10 +224,17 @@ class AivenDefinitionsTest {
                 database: shop
                 integrations:
                   - { type: sql, file: jobs/orders-dev.yml }
+                  - { type: redis, file: jobs/orders-dev.yml }
                   - { type: aiven, integration_type: logs }
                   - { type: aiven, integration_type: logs, dest_service: a, source_service: b }
                 """);
-        home.job("cache-dev", "source: cache\ntarget:\n  name: cache-dev\nchecks: [select 1]\n");
+        home.job("cache-dev", """
+                source: cache
+                target: { name: cache-dev }
+                checks: [select 1]
+                integrations:
+                  - { type: sql, file: jobs/orders-dev.yml }
+                """);
         home.job(
                 "shop-dev",
                 DefinitionHome.JOB + "integrations:\n  - { type: aiven, integration_type: logs,"
@@ -239,16 +246,18 @@ class AivenDefinitionsTest {
                 .extracting(Problem::file, Problem::field)
                 .containsExactly(
                         tuple("jobs/cache-dev.yml", "checks"),
+                        tuple("jobs/cache-dev.yml", "integrations[0].type"),
                         tuple("jobs/orders-dev.yml", "database"),
-                        tuple("jobs/orders-dev.yml", "integrations[0].type"),
                         tuple("jobs/orders-dev.yml", "integrations[1].type"),
-                        tuple("jobs/orders-dev.yml", "integrations[2].source_service"),
+                        tuple("jobs/orders-dev.yml", "integrations[2].type"),
+                        tuple("jobs/orders-dev.yml", "integrations[3].source_service"),
                         tuple("jobs/shop-dev.yml", "integrations[0].type"));
         assertThat(problems.get(0).message()).contains("of type valkey", "of type pg only");
-        assertThat(problems.get(2).message())
-                .contains("not supported yet for a fork on Aiven")
-                .contains("webhook, prometheus, command");
-        assertThat(problems.get(3).message()).contains("needs exactly one other end");
-        assertThat(problems.get(5).message()).contains("is for forks on Aiven");
+        assertThat(problems.get(1).message())
+                .contains("not supported yet for a fork on Aiven of type valkey")
+                .contains("webhook, prometheus, command, sql for type pg");
+        assertThat(problems.get(3).message()).contains("not supported yet for a fork on Aiven of type pg");
+        assertThat(problems.get(4).message()).contains("needs exactly one other end");
+        assertThat(problems.get(6).message()).contains("is for forks on Aiven");
     }
 }

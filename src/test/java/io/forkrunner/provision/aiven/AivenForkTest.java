@@ -315,7 +315,7 @@ class AivenForkTest {
     }
 
     @Test
-    void checksAndTestsOfAPgForkRunThroughTheLoginAivenGivesAndAFalseCheckFailsTheRun() throws Exception {
+    void sqlChecksAndTestsOfAPgForkRunThroughTheLoginAivenGivesAndAFalseCheckFailsTheRun() throws Exception {
         String password = "fork-pw-" + UUID.randomUUID().toString().substring(0, 8);
         TestSource forkServer = TestSource.start(home, "fork-pg", password);
         forkServer.sql("create database defaultdb");
@@ -327,13 +327,18 @@ class AivenForkTest {
         home.write(
                 "jobs/sql/orders.sql",
                 "do $$ begin if (select count(*) from orders) <> 3 then raise exception 'not 3'; end if; end $$;\n");
+        home.write(
+                "jobs/sql/mask.sql", "create table if not exists masked (run int); insert into masked values (1);\n");
         String job = """
                 source: orders
                 target:
                   name: orders-dev-{run}
                 checks:
                   - select count(*) = %d from orders
+                  - select count(*) > 0 from masked
                 tests: [jobs/sql/orders.sql]
+                integrations:
+                  - { type: sql, file: jobs/sql/mask.sql }
                 """;
         home.job("orders-dev", job.formatted(3));
 
@@ -343,6 +348,7 @@ class AivenForkTest {
         JsonNode verify = step(JSON.readTree(run.out()), "verify").path("report");
         assertThat(verify.path("results").asString())
                 .contains("\"check: select count(*) = 3 from orders\":\"true in ")
+                .contains("\"check: select count(*) > 0 from masked\":\"true in ")
                 .contains("\"test: jobs/sql/orders.sql\":\"passed in ");
 
         home.job("orders-dev", job.formatted(4));
