@@ -226,7 +226,7 @@ class AivenForkTest {
     }
 
     @Test
-    void droppingAForkDeletesItsServiceButNeverAProtectedOne() {
+    void droppingAForkDeletesItsServiceButNeverAProtectedOneOrOneWithoutItsRunsTag() {
         home.job("orders-dev", "source: orders\ntarget:\n  name: orders-dev-{run}\n");
         String first = JSON.readTree(home.cli("run", "orders-dev", "--json").out())
                 .path("fork")
@@ -234,10 +234,15 @@ class AivenForkTest {
         String second = JSON.readTree(home.cli("run", "orders-dev", "--json").out())
                 .path("fork")
                 .asString();
+        String third = JSON.readTree(home.cli("run", "orders-dev", "--json").out())
+                .path("fork")
+                .asString();
         aiven.service("acme", second).put("termination_protection", true);
+        aiven.service("acme", third).withObject("tags").put(AivenApi.RUN_TAG, "999");
 
         CliResult dropped = home.cli("drop", first);
         CliResult refused = home.cli("drop", second);
+        CliResult untagged = home.cli("drop", third);
 
         assertThat(dropped.exitCode()).as(dropped.toString()).isZero();
         assertThat(aiven.calls("DELETE", CREATE + "/" + first)).hasSize(1);
@@ -245,7 +250,11 @@ class AivenForkTest {
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err()).contains("protected against termination");
         assertThat(aiven.calls("DELETE", CREATE + "/" + second)).isEmpty();
-        assertThat(forks()).extracting(fork -> fork.path("name").asString()).containsExactly(second);
+        assertThat(untagged.exitCode()).isEqualTo(1);
+        assertThat(untagged.err())
+                .contains("does not carry the tag " + AivenApi.RUN_TAG, "it carries forkrunner-run=999");
+        assertThat(aiven.calls("DELETE", CREATE + "/" + third)).isEmpty();
+        assertThat(forks()).extracting(fork -> fork.path("name").asString()).containsExactlyInAnyOrder(second, third);
     }
 
     @Test
