@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
+import io.forkrunner.provision.aiven.AivenSimulator;
+import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
@@ -12,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -54,6 +57,7 @@ class DashboardBrowserTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     static TestHome home;
+    static AivenSimulator aiven;
     static Ports.Range ports;
     static String base;
     static WebDriver browser;
@@ -69,6 +73,22 @@ class DashboardBrowserTest {
         source.sql("create database shop owner app");
         ports = Ports.range(30);
         home.declareServices(ports, source.serviceYaml("eu-local", "{ keep: 2, wal: stream }") + TestSource.appPool(4));
+        // an OpenSearch service on Aiven with SAML, forked with sso: later: a run with a warning
+        aiven = AivenSimulator.start("aiven-token-d41f");
+        aiven.readsToRun(1);
+        aiven.addService("acme", "search", "opensearch", "startup-4", 1)
+                .withObject("user_config")
+                .putObject("saml")
+                .put("enabled", true)
+                .put("idp_metadata_url", "https://idp.example.com/metadata");
+        aiven.addBackup("acme", "search", "backup-search-1", Instant.now().minusSeconds(3600));
+        home.write("var/secrets/aiven", "aiven-token-d41f");
+        String local = home.read("config/services.yml");
+        home.write(
+                "config/services.yml",
+                local.replace("regions:\n", aiven.regionYaml("startup-4"))
+                        + "  search: { type: opensearch, region: aiven-eu }\n");
+        home.job("search-later", "source: search\ntarget:\n  name: search-later-{run}\nsso: later\n");
         // laying the backup down takes a few seconds, so that the page shows restore-data running with its progress
         home.addSettings("""
                 runs:
@@ -143,6 +163,9 @@ class DashboardBrowserTest {
         if (home != null) {
             home.close();
         }
+        if (aiven != null) {
+            aiven.close();
+        }
     }
 
     @Test
@@ -157,7 +180,8 @@ class DashboardBrowserTest {
         assertThat(browser.findElements(By.cssSelector("#jobs tr[data-job='yearly'] button[data-action='pause']")))
                 .as("a scheduled job can be paused")
                 .hasSize(1);
-        assertThat(browser.findElements(By.cssSelector("#runs tr[data-run]"))).isEmpty();
+        assertThat(browser.findElements(By.cssSelector("#runs tr[data-run][data-job='copy']")))
+                .isEmpty();
         click(launch);
 
         String run = waitFor("const row = document.querySelector(\"#runs tr[data-run][data-job='copy']\");"
@@ -231,6 +255,23 @@ class DashboardBrowserTest {
         assertThat(browser.manage().logs().get(LogType.BROWSER).getAll())
                 .as("the console shows no error")
                 .noneMatch(entry -> entry.getLevel().intValue() >= Level.SEVERE.intValue());
+    }
+
+    @Test
+    void aRunsWarningShowsInItsDetail() throws Exception {
+        CliResult later = home.cli("run", "search-later", "--json");
+        assertThat(later.exitCode()).as(later.toString()).isZero();
+        String run = JSON.readTree(later.out()).path("run").asString();
+
+        browser.get(base + "/#token=" + TestHome.VIEWER_TOKEN);
+        By row = By.cssSelector("#runs tr[data-run='" + run + "']");
+        waitFor(row);
+        click(row);
+        String warning = waitFor("const shown = document.querySelector(\"#run-detail[data-run='" + run + "']"
+                + " .warning-text\"); return shown && shown.textContent;");
+
+        assertThat(warning).startsWith("Warning: SSO must be reconfigured for this fork: search-later-" + run);
+        assertNoError();
     }
 
     @Test

@@ -90,6 +90,14 @@ public final class AivenSimulator implements AutoCloseable {
      * {@code plan}, its token in {@code var/secrets/aiven}, {@code more} region keys) and these {@code services}.
      */
     public String servicesYaml(String plan, String more, String services) {
+        return regionYaml(plan) + more + "services:\n" + services;
+    }
+
+    /**
+     * {@code regions:} and the region {@code aiven-eu} on this simulator (project {@code acme}, the token in
+     * {@code var/secrets/aiven}), for a services.yml whose other regions follow.
+     */
+    public String regionYaml(String plan) {
         return """
                 regions:
                   aiven-eu:
@@ -99,8 +107,7 @@ public final class AivenSimulator implements AutoCloseable {
                     cloud: google-europe-west1
                     plan: %s
                     token: ${file:var/secrets/aiven}
-                %sservices:
-                %s""".formatted(url(), plan, more, services);
+                """.formatted(url(), plan);
     }
 
     public URI url() {
