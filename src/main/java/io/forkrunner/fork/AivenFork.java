@@ -724,8 +724,8 @@ class AivenFork {
 
     /**
      * The fork's login from the API ({@code service_uri_params}, else its primary user), to query a fork of type pg:
-     * the password is held for the queries only, never reported or logged. The client uses TLS when the server offers
-     * it, as Aiven's do.
+     * the password is held for the queries only, never reported or logged. The connection must use TLS, as Aiven's
+     * servers require (the server's certificate is not verified).
      */
     private static Endpoint login(ForkPlan plan, JsonNode fork) {
         Integrations.Address address = address(plan, fork);
@@ -741,7 +741,7 @@ class AivenFork {
             throw new ForkrunnerException("Aiven gave fork " + plan.fork() + " no user and password to check it with"
                     + " (service_uri_params, users)");
         }
-        return new Endpoint(address.host(), address.port(), user, new Secret(password));
+        return new Endpoint(address.host(), address.port(), user, new Secret(password), true);
     }
 
     /** Where the fork answers, from its {@code service_uri_params} (or its {@code service_uri}); never its password. */

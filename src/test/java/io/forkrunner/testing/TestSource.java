@@ -2,9 +2,11 @@ package io.forkrunner.testing;
 
 import io.forkrunner.engine.postgresql.PostgresBinaries;
 import io.forkrunner.engine.postgresql.PostgresServer;
+import io.forkrunner.system.Command;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
 import io.forkrunner.system.ServiceUser;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -59,6 +61,34 @@ public final class TestSource {
         }
         home.write("var/secrets/" + name, password.reveal());
         return new TestSource(name, server, port, password.reveal());
+    }
+
+    /**
+     * Makes the server offer TLS: a self-signed certificate for 127.0.0.1 made by {@code openssl} as the service user in
+     * the data directory, and {@code ssl = on}, taken on a reload.
+     */
+    public void offerTls() {
+        Path data = server.dataDirectory();
+        new ProcessRunner(ServiceUser.detect())
+                .run(Command.of(
+                                "openssl",
+                                "req",
+                                "-x509",
+                                "-newkey",
+                                "rsa:2048",
+                                "-nodes",
+                                "-days",
+                                "2",
+                                "-subj",
+                                "/CN=127.0.0.1",
+                                "-keyout",
+                                data.resolve("server.key").toString(),
+                                "-out",
+                                data.resolve("server.crt").toString())
+                        .asServiceUser()
+                        .loggingTo(server.logDirectory().resolve("openssl.log")));
+        sql("alter system set ssl = on");
+        sql("select pg_reload_conf()");
     }
 
     public int port() {

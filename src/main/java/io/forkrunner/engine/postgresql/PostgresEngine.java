@@ -132,6 +132,9 @@ public class PostgresEngine implements Engine {
             properties.setProperty("password", endpoint.password().reveal());
         }
         properties.setProperty("connectTimeout", "30");
+        if (endpoint.tls()) {
+            properties.setProperty("sslmode", "require");
+        }
         properties.setProperty("ApplicationName", "forkrunner");
         properties.setProperty("PGDBNAME", database); // a property, never part of the URL: any name is only a name
         return DriverManager.getConnection(
@@ -155,7 +158,9 @@ public class PostgresEngine implements Engine {
                 "--username=" + source.user(),
                 "--no-password"));
         argv.addAll(List.of(arguments));
-        return Command.of(argv).asServiceUser().withPassfile(passfile).withEnvironment("PGCONNECT_TIMEOUT", "30");
+        Command command =
+                Command.of(argv).asServiceUser().withPassfile(passfile).withEnvironment("PGCONNECT_TIMEOUT", "30");
+        return source.tls() ? command.withEnvironment("PGSSLMODE", "require") : command;
     }
 
     /** A passfile for the source's password, or null when it has none. */

@@ -9,6 +9,7 @@ import io.forkrunner.testing.WebhookReceiver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -324,7 +325,7 @@ class AivenForkTest {
     }
 
     @Test
-    void sqlChecksAndTestsOfAPgForkRunThroughTheLoginAivenGivesAndAFalseCheckFailsTheRun() throws Exception {
+    void sqlChecksAndTestsOfAPgForkRunThroughTheLoginAivenGivesOverTlsAndAFalseCheckFailsTheRun() throws Exception {
         String password = "fork-pw-" + UUID.randomUUID().toString().substring(0, 8);
         TestSource forkServer = TestSource.start(home, "fork-pg", password);
         forkServer.sql("create database defaultdb");
@@ -335,7 +336,9 @@ class AivenForkTest {
         aiven.forksAnswerAt("127.0.0.1", forkServer.port(), "postgres", password, "defaultdb");
         home.write(
                 "jobs/sql/orders.sql",
-                "do $$ begin if (select count(*) from orders) <> 3 then raise exception 'not 3'; end if; end $$;\n");
+                "do $$ begin if (select count(*) from orders) <> 3 then raise exception 'not 3'; end if;"
+                        + " if not (select ssl from pg_stat_ssl where pid = pg_backend_pid()) then"
+                        + " raise exception 'not over TLS'; end if; end $$;\n");
         home.write(
                 "jobs/sql/mask.sql", "create table if not exists masked (run int); insert into masked values (1);\n");
         String job = """
@@ -345,12 +348,26 @@ class AivenForkTest {
                 checks:
                   - select count(*) = %d from orders
                   - select count(*) > 0 from masked
+                  - select ssl from pg_stat_ssl where pid = pg_backend_pid()
                 tests: [jobs/sql/orders.sql]
                 integrations:
                   - { type: sql, file: jobs/sql/mask.sql }
                 """;
         home.job("orders-dev", job.formatted(3));
 
+        CliResult clear = home.cli("run", "orders-dev", "--json");
+
+        assertThat(clear.exitCode()).as(clear.toString()).isEqualTo(1);
+        assertThat(clear.out() + clear.err()).contains("reapply-integrations").containsIgnoringCase("SSL");
+        try (Connection database = forkServer.connect("defaultdb");
+                Statement statement = database.createStatement();
+                ResultSet masked = statement.executeQuery("select to_regclass('masked') is null")) {
+            assertThat(masked.next() && masked.getBoolean(1))
+                    .as("nothing ran on a server offering no TLS")
+                    .isTrue();
+        }
+
+        forkServer.offerTls();
         CliResult run = home.cli("run", "orders-dev", "--json");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
@@ -358,6 +375,7 @@ class AivenForkTest {
         assertThat(verify.path("results").asString())
                 .contains("\"check: select count(*) = 3 from orders\":\"true in ")
                 .contains("\"check: select count(*) > 0 from masked\":\"true in ")
+                .contains("\"check: select ssl from pg_stat_ssl where pid = pg_backend_pid()\":\"true in ")
                 .contains("\"test: jobs/sql/orders.sql\":\"passed in ");
 
         home.job("orders-dev", job.formatted(4));
@@ -367,7 +385,13 @@ class AivenForkTest {
         assertThat(failed.out() + failed.err())
                 .contains("check failed on fork orders-dev-")
                 .contains("select count(*) = 4 from orders");
-        assertThat(run.out() + run.err() + failed.out() + failed.err() + home.read("var/log/forkrunner.log"))
+        assertThat(clear.out()
+                        + clear.err()
+                        + run.out()
+                        + run.err()
+                        + failed.out()
+                        + failed.err()
+                        + home.read("var/log/forkrunner.log"))
                 .doesNotContain(password);
     }
 
