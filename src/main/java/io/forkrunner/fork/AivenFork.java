@@ -534,7 +534,10 @@ class AivenFork {
             AivenClient client = forkClient(run);
             String project = AivenClient.segment(request.project());
             for (int index = done; index < declared.size(); index++) {
-                if (declared.get(index) instanceof JobDefinition.SqlIntegration sql) {
+                JobDefinition.Integration integration = declared.get(index);
+                if (integration instanceof JobDefinition.AivenIntegration aiven) {
+                    make(run, client, project, aiven.request(plan.fork()));
+                } else if (integration instanceof JobDefinition.SqlIntegration sql) {
                     JsonNode fork = fork(run);
                     services.engineNamed("postgresql")
                             .inspection()
@@ -543,24 +546,8 @@ class AivenFork {
                                     database(fork),
                                     sql.file(),
                                     integrations.log(run.runId(), index));
-                    run.report("done", String.valueOf(index + 1));
-                    continue;
-                }
-                if (!(declared.get(index) instanceof JobDefinition.AivenIntegration integration)) {
-                    integrations.applyAt(declared.get(index), index, plan, run.runId(), address(plan, fork(run)));
-                    run.report("done", String.valueOf(index + 1));
-                    continue;
-                }
-                Map<String, Object> body = integration.request(plan.fork());
-                JsonNode existing = client.get(forkPath(run) + "/integration").path("service_integrations");
-                boolean made = StreamSupport.stream(existing.spliterator(), false)
-                        .anyMatch(found -> body.entrySet().stream()
-                                .filter(entry -> !entry.getKey().equals("user_config"))
-                                .allMatch(entry -> found.path(entry.getKey())
-                                        .asString("")
-                                        .equals(String.valueOf(entry.getValue()))));
-                if (!made) {
-                    client.post("/v1/project/" + project + "/integration", body);
+                } else {
+                    integrations.applyAt(integration, index, plan, run.runId(), address(plan, fork(run)));
                 }
                 run.report("done", String.valueOf(index + 1));
             }
@@ -571,6 +558,19 @@ class AivenFork {
                             ? "none: Aiven copies none of the source's, and the job declares none"
                             : declared.size() + " applied to the fork (those of type aiven made by Aiven);"
                                     + " none of the source's are copied");
+        }
+    }
+
+    /** Makes the service integration {@code body} of type aiven unless the fork has it (made before a kill). */
+    private static void make(ForkStep.Run run, AivenClient client, String project, Map<String, Object> body) {
+        JsonNode existing = client.get(AivenStep.forkPath(run) + "/integration").path("service_integrations");
+        boolean made = StreamSupport.stream(existing.spliterator(), false)
+                .anyMatch(found -> body.entrySet().stream()
+                        .filter(entry -> !entry.getKey().equals("user_config"))
+                        .allMatch(entry ->
+                                found.path(entry.getKey()).asString("").equals(String.valueOf(entry.getValue()))));
+        if (!made) {
+            client.post("/v1/project/" + project + "/integration", body);
         }
     }
 
