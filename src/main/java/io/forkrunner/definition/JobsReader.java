@@ -97,7 +97,7 @@ final class JobsReader {
         }
         ServiceDefinition sourceService = services.get(source.text());
         if (sourceService != null && sourceService.onAiven()) {
-            boolean queried = sourceService.aiven().type().equals("pg");
+            boolean queried = sourceService.aiven().queried();
             for (String key : List.of("checks", "tests", "database", "events", "pools")) {
                 if (root.has(key) && !(queried && List.of("checks", "tests").contains(key))) {
                     problems.add(
@@ -408,7 +408,7 @@ final class JobsReader {
         Value type = section.required("type", types);
         Integration integration = null;
         boolean onAiven = source != null && source.onAiven();
-        boolean queried = onAiven && source.aiven().type().equals("pg");
+        boolean queried = onAiven && source.aiven().queried();
         if (type.present()
                 && onAiven
                 && (type.text().equals("redis") || type.text().equals("sql") && !queried)) {

@@ -66,6 +66,14 @@ public record ServiceDefinition(
             }
             Objects.requireNonNull(project, "project");
         }
+
+        /**
+         * Whether forkrunner queries forks of this type through the login the API gives (checks, tests and sql
+         * integrations): of type {@code pg} only.
+         */
+        public boolean queried() {
+            return type.equals("pg");
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import io.forkrunner.definition.PointInTime;
 import io.forkrunner.definition.Region;
 import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Engine;
 import io.forkrunner.provision.aiven.AivenApi;
 import io.forkrunner.provision.aiven.AivenApiException;
 import io.forkrunner.provision.aiven.AivenClient;
@@ -26,6 +27,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.StreamSupport;
 import org.springframework.stereotype.Component;
+import org.springframework.util.function.SingletonSupplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -533,21 +535,22 @@ class AivenFork {
             int done = recorded == null ? 0 : Integer.parseInt(recorded);
             AivenClient client = forkClient(run);
             String project = AivenClient.segment(request.project());
+            // read once, when an integration of forkrunner's own is the first to need its address or login
+            SingletonSupplier<JsonNode> fork = SingletonSupplier.of(() -> fork(run));
             for (int index = done; index < declared.size(); index++) {
                 JobDefinition.Integration integration = declared.get(index);
                 if (integration instanceof JobDefinition.AivenIntegration aiven) {
                     make(run, client, project, aiven.request(plan.fork()));
                 } else if (integration instanceof JobDefinition.SqlIntegration sql) {
-                    JsonNode fork = fork(run);
-                    services.engineNamed("postgresql")
+                    queries(services)
                             .inspection()
                             .runSql(
-                                    login(plan, fork),
-                                    database(fork),
+                                    login(plan, fork.obtain()),
+                                    database(fork.obtain()),
                                     sql.file(),
                                     integrations.log(run.runId(), index));
                 } else {
-                    integrations.applyAt(integration, index, plan, run.runId(), address(plan, fork(run)));
+                    integrations.applyAt(integration, index, plan, run.runId(), address(plan, fork.obtain()));
                 }
                 run.report("done", String.valueOf(index + 1));
             }
@@ -708,13 +711,18 @@ class AivenFork {
                     "state",
                     "RUNNING, " + nodes + " nodes, plan " + fork.path("plan").asString(""));
             if (!run.job().checks().isEmpty() || !run.job().tests().isEmpty()) {
-                List<String> failed = Verify.checksAndTests(
-                        run, services, services.engineNamed("postgresql"), login(plan, fork), database(fork));
+                List<String> failed =
+                        Verify.checksAndTests(run, services, queries(services), login(plan, fork), database(fork));
                 if (!failed.isEmpty()) {
                     throw new ForkrunnerException(String.join("; ", failed));
                 }
             }
         }
+    }
+
+    /** How forkrunner queries a fork on Aiven of a type it queries ({@link ServiceDefinition.AivenService#queried}). */
+    private static Engine queries(ForkServices services) {
+        return services.engineNamed("postgresql");
     }
 
     /** The database the API names for the fork ({@code service_uri_params.dbname}), else Aiven's {@code defaultdb}. */

@@ -28,6 +28,11 @@ class MariaDbServerTest {
                         bootstraps.add(String.join(" ", argv));
                     }
                 });
+                try {
+                    Thread.sleep(2); // a poll of /proc, not a wait for a condition: the bootstrap runs for seconds
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         });
         watch.setDaemon(true);
