@@ -95,13 +95,17 @@ public class BackupKeeper {
                         engine.backups().take(service, source, directory, logFile(service.name(), "backup"));
                 recordSettings(service, engine, source, id);
                 catalog.verified(service.name(), id, backup);
-                log.info(
-                        "backup {} of {} verified: {} bytes, WAL {} to {}",
-                        id,
-                        service.name(),
-                        backup.sizeBytes(),
-                        backup.startPosition(),
-                        backup.endPosition());
+                if (engine.changeArchive().isPresent()) {
+                    log.info(
+                            "backup {} of {} verified: {} bytes, log positions {} to {}",
+                            id,
+                            service.name(),
+                            backup.sizeBytes(),
+                            backup.startPosition(),
+                            backup.endPosition());
+                } else {
+                    log.info("backup {} of {} verified: {} bytes", id, service.name(), backup.sizeBytes());
+                }
             } catch (RuntimeException e) {
                 catalog.failed(service.name(), id, e.getMessage(), clock.instant());
                 DirectoryTree.delete(directory);
