@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -27,19 +28,20 @@ class BurstTest {
     void twelveFiresAtOneSecondEachLaunchARunThatEndsAtItsOwnFailure() throws Exception {
         try (TestHome home = TestHome.create("burst")) {
             home.serviceWithoutBackup("empty");
-            StringBuilder cron = new StringBuilder();
-            ScheduledHome.fireTimes(40, 1, 1, cron);
-            for (int i = 0; i < JOBS; i++) {
-                home.job("burst-" + i, """
-                        source: empty
-                        target:
-                          name: burst-%d-{run}
-                        schedule:
-                          cron: "%s"
-                          zone: UTC
-                        """.formatted(i, cron));
-            }
             home.start("node-a", Map.of(), "serve");
+            await().atMost(Duration.ofSeconds(60))
+                    .ignoreExceptions()
+                    .until(() -> home.read("var/log/node-a.out").contains("schedules started"));
+            List<String> jobs =
+                    IntStream.range(0, JOBS).mapToObj(i -> "burst-" + i).toList();
+            ScheduledHome.scheduleAhead(home, 12, 1, 1, jobs, (job, cron) -> home.job(job, """
+                    source: empty
+                    target:
+                      name: %s-{run}
+                    schedule:
+                      cron: "%s"
+                      zone: UTC
+                    """.formatted(job, cron)));
 
             List<JsonNode> runs = await().atMost(Duration.ofSeconds(180))
                     .pollInterval(Duration.ofSeconds(2))

@@ -56,7 +56,7 @@ class ScheduleExtrasTest {
             assertThat(cluster.home.cli("pause", "nosuch").exitCode()).isEqualTo(2);
 
             // retention.ttl: 20s, checked by the sweep: a job firing once, soon after the node has it
-            cluster.scheduleAhead(15, 1, 1, Map.of("brief", ""), "  ttl: 20s\n");
+            cluster.scheduleAhead(8, 1, 1, Map.of("brief", ""), "  ttl: 20s\n");
             JsonNode run = await().atMost(Duration.ofSeconds(90))
                     .pollInterval(Duration.ofSeconds(2))
                     .until(

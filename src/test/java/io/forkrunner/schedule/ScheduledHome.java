@@ -10,8 +10,10 @@ import io.forkrunner.testing.TestSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -70,25 +72,42 @@ final class ScheduledHome implements AutoCloseable {
      */
     Instant[] scheduleAhead(int lead, int gap, int count, Map<String, String> jobs, String more)
             throws InterruptedException {
+        return scheduleAhead(
+                home,
+                lead,
+                gap,
+                count,
+                jobs.keySet(),
+                (name, cron) -> job(name, "  cron: \"" + cron + "\"\n  zone: UTC\n" + jobs.get(name), more));
+    }
+
+    /**
+     * Declares the jobs {@code names} of {@code home} by {@code declare} (a job's name and its cron) with one cron that
+     * fires {@code count} times {@code gap} seconds apart, the first {@code lead} seconds from now, while a node runs,
+     * and again with later times until the node shows them all scheduled before their first fire.
+     */
+    static Instant[] scheduleAhead(
+            TestHome home, int lead, int gap, int count, Collection<String> names, BiConsumer<String, String> declare)
+            throws InterruptedException {
         for (int attempt = 0; attempt < 5; attempt++) {
             StringBuilder cron = new StringBuilder();
             Instant[] fires = fireTimes(lead, gap, count, cron);
-            jobs.forEach((name, schedule) -> job(name, "  cron: \"" + cron + "\"\n  zone: UTC\n" + schedule, more));
+            names.forEach(name -> declare.accept(name, cron.toString()));
             String first = fires[0].toString();
             while (Instant.now().isBefore(fires[0].minusMillis(500))) {
-                if (jobs.keySet().stream().allMatch(name -> nextFires(name).contains(first))) {
+                if (names.stream().allMatch(name -> nextFires(home, name).contains(first))) {
                     return fires;
                 }
                 Thread.sleep(500);
             }
         }
-        throw new AssertionError("no node loaded " + jobs.keySet() + " before their first fire, five times");
+        throw new AssertionError("no node loaded " + names + " before their first fire, five times");
     }
 
-    private List<String> nextFires(String job) {
+    private static List<String> nextFires(TestHome home, String job) {
         try {
             List<String> fires = new ArrayList<>();
-            schedule(job).path("schedule").path("nextFires").forEach(fire -> fires.add(fire.asText()));
+            schedule(home, job).path("schedule").path("nextFires").forEach(fire -> fires.add(fire.asText()));
             return fires;
         } catch (AssertionError notYet) {
             return List.of();
@@ -144,7 +163,10 @@ final class ScheduledHome implements AutoCloseable {
     }
 
     JsonNode schedule(String job) {
+        return schedule(home, job);
+    }
 
+    static JsonNode schedule(TestHome home, String job) {
         for (JsonNode schedule : JSON.readTree(home.cli("schedules", "--json").out())) {
             if (schedule.path("schedule").path("job").asText().equals(job)) {
                 return schedule;
