@@ -24,7 +24,7 @@ class ClusterScheduleTest {
                     .until(() -> fires(cluster).stream()
                                     .filter(time -> time.isAfter(since))
                                     .count()
-                            >= 6);
+                            >= 4);
             cluster.home.cli("pause", "every10");
             org.awaitility.Awaitility.await()
                     .atMost(java.time.Duration.ofSeconds(60))
