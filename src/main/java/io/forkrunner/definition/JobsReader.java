@@ -106,7 +106,7 @@ final class JobsReader {
                                     + " is on Aiven, of type "
                                     + sourceService.aiven().type() + ")"
                                     + (key.equals("checks") || key.equals("tests")
-                                            ? ": forkrunner queries forks on Aiven of type pg only"
+                                            ? ": forkrunner queries forks on Aiven of types pg and mysql only"
                                             : "")
                                     + ": remove it",
                             List.of());
@@ -417,7 +417,7 @@ final class JobsReader {
                     "is not supported yet for a fork on Aiven of type "
                             + source.aiven().type() + " (service "
                             + source.name() + " is on Aiven): its integrations are webhook, prometheus, command,"
-                            + " sql for type pg, or made by Aiven with type: aiven",
+                            + " sql for types pg and mysql, or made by Aiven with type: aiven",
                     List.of("aiven", "webhook", "prometheus", "command"));
         } else if (type.present() && !onAiven && source != null && type.text().equals("aiven")) {
             problems.add(

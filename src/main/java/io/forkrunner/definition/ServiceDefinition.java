@@ -69,10 +69,10 @@ public record ServiceDefinition(
 
         /**
          * Whether forkrunner queries forks of this type through the login the API gives (checks, tests and sql
-         * integrations): of type {@code pg} only.
+         * integrations): of type {@code pg} (with PostgreSQL's clients) or {@code mysql} (with MariaDB's).
          */
         public boolean queried() {
-            return type.equals("pg");
+            return type.equals("pg") || type.equals("mysql");
         }
     }
 

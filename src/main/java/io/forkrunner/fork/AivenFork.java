@@ -175,6 +175,45 @@ class AivenFork {
         JsonNode fork(Run run) {
             return forkClient(run).get(forkPath(run)).path("service");
         }
+
+        /**
+         * The fork's login from the API ({@code service_uri_params}, else its primary user), to query a fork of a type
+         * forkrunner queries: the password is held for the queries only, never reported or logged. The connection uses
+         * TLS, as Aiven's servers require, and the server's certificate must be signed by the project's certificate
+         * authority, which the API gives ({@code GET /v1/project/{project}/kms/ca}), and name the fork's host.
+         */
+        Endpoint login(Run run, JsonNode fork) {
+            ForkPlan plan = run.plan();
+            Integrations.Address address = address(plan, fork);
+            JsonNode params = fork.path("service_uri_params");
+            JsonNode primary = StreamSupport.stream(fork.path("users").spliterator(), false)
+                    .filter(user -> user.path("type").asString("").equals("primary"))
+                    .findFirst()
+                    .orElse(JSON.createObjectNode());
+            String user = params.path("user").asString(primary.path("username").asString(""));
+            String password =
+                    params.path("password").asString(primary.path("password").asString(""));
+            if (user.isEmpty() || password.isEmpty()) {
+                throw new ForkrunnerException("Aiven gave fork " + plan.fork()
+                        + " no user and password to check it with" + " (service_uri_params, users)");
+            }
+            return new Endpoint(address.host(), address.port(), user, new Secret(password))
+                    .verifiedBy(certificateAuthority(run));
+        }
+
+        /** The PEM certificate of the authority that signs the certificates of the services of the fork's project. */
+        String certificateAuthority(Run run) {
+            String project = request(run).project();
+            String pem = forkClient(run)
+                    .get("/v1/project/" + AivenClient.segment(project) + "/kms/ca")
+                    .path("certificate")
+                    .asString("");
+            if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
+                throw new ForkrunnerException("Aiven gave project " + project + " no certificate authority (kms/ca) to"
+                        + " verify the certificate of fork " + run.plan().fork() + " with");
+            }
+            return pem;
+        }
     }
 
     private static final class Pick extends AivenStep {
@@ -542,10 +581,10 @@ class AivenFork {
                 if (integration instanceof JobDefinition.AivenIntegration aiven) {
                     make(run, client, project, aiven.request(plan.fork()));
                 } else if (integration instanceof JobDefinition.SqlIntegration sql) {
-                    queries(services)
+                    queries(services, run)
                             .inspection()
                             .runSql(
-                                    login(plan, fork.obtain()),
+                                    login(run, fork.obtain()),
                                     database(fork.obtain()),
                                     sql.file(),
                                     integrations.log(run.runId(), index));
@@ -712,7 +751,7 @@ class AivenFork {
                     "RUNNING, " + nodes + " nodes, plan " + fork.path("plan").asString(""));
             if (!run.job().checks().isEmpty() || !run.job().tests().isEmpty()) {
                 List<String> failed =
-                        Verify.checksAndTests(run, services, queries(services), login(plan, fork), database(fork));
+                        Verify.checksAndTests(run, services, queries(services, run), login(run, fork), database(fork));
                 if (!failed.isEmpty()) {
                     throw new ForkrunnerException(String.join("; ", failed));
                 }
@@ -720,36 +759,18 @@ class AivenFork {
         }
     }
 
-    /** How forkrunner queries a fork on Aiven of a type it queries ({@link ServiceDefinition.AivenService#queried}). */
-    private static Engine queries(ForkServices services) {
-        return services.engineNamed("postgresql");
+    /**
+     * How forkrunner queries a fork on Aiven of a type it queries ({@link ServiceDefinition.AivenService#queried}): a
+     * {@code pg} fork with PostgreSQL's clients, a {@code mysql} one with MariaDB's.
+     */
+    private static Engine queries(ForkServices services, ForkStep.Run run) {
+        String type = services.source(run.plan()).aiven().type();
+        return services.engineNamed(type.equals("mysql") ? "mariadb" : "postgresql");
     }
 
     /** The database the API names for the fork ({@code service_uri_params.dbname}), else Aiven's {@code defaultdb}. */
     private static String database(JsonNode fork) {
         return fork.path("service_uri_params").path("dbname").asString("defaultdb");
-    }
-
-    /**
-     * The fork's login from the API ({@code service_uri_params}, else its primary user), to query a fork of type pg:
-     * the password is held for the queries only, never reported or logged. The connection must use TLS, as Aiven's
-     * servers require (the server's certificate is not verified).
-     */
-    private static Endpoint login(ForkPlan plan, JsonNode fork) {
-        Integrations.Address address = address(plan, fork);
-        JsonNode params = fork.path("service_uri_params");
-        JsonNode primary = StreamSupport.stream(fork.path("users").spliterator(), false)
-                .filter(user -> user.path("type").asString("").equals("primary"))
-                .findFirst()
-                .orElse(JSON.createObjectNode());
-        String user = params.path("user").asString(primary.path("username").asString(""));
-        String password =
-                params.path("password").asString(primary.path("password").asString(""));
-        if (user.isEmpty() || password.isEmpty()) {
-            throw new ForkrunnerException("Aiven gave fork " + plan.fork() + " no user and password to check it with"
-                    + " (service_uri_params, users)");
-        }
-        return new Endpoint(address.host(), address.port(), user, new Secret(password), true);
     }
 
     /** Where the fork answers, from its {@code service_uri_params} (or its {@code service_uri}); never its password. */

@@ -77,7 +77,8 @@ class Verify extends ForkStep {
             }
             results.put("check: " + check, result + " in " + took(started));
             if (!result.equals("true")) {
-                failed.add("check failed on fork " + plan.fork() + " (database " + database + "): " + check);
+                failed.add("check failed on fork " + plan.fork() + " (database " + database + "): " + check
+                        + (result.startsWith("error: ") ? " (" + result + ")" : ""));
             }
         }
         for (Path test : run.job().tests()) {
@@ -96,7 +97,7 @@ class Verify extends ForkStep {
                 result = "passed";
             } catch (ForkrunnerException e) {
                 result = "failed: " + e.getMessage().lines().findFirst().orElse("");
-                failed.add("test " + test.getFileName() + " failed on fork " + plan.fork());
+                failed.add("test " + test.getFileName() + " failed on fork " + plan.fork() + " (" + result + ")");
             }
             results.put("test: " + services.home().relative(test), result + " in " + took(started));
         }

@@ -252,10 +252,10 @@ class AivenDefinitionsTest {
                         tuple("jobs/orders-dev.yml", "integrations[2].type"),
                         tuple("jobs/orders-dev.yml", "integrations[3].source_service"),
                         tuple("jobs/shop-dev.yml", "integrations[0].type"));
-        assertThat(problems.get(0).message()).contains("of type valkey", "of type pg only");
+        assertThat(problems.get(0).message()).contains("of type valkey", "of types pg and mysql only");
         assertThat(problems.get(1).message())
                 .contains("not supported yet for a fork on Aiven of type valkey")
-                .contains("webhook, prometheus, command, sql for type pg");
+                .contains("webhook, prometheus, command, sql for types pg and mysql");
         assertThat(problems.get(3).message()).contains("not supported yet for a fork on Aiven of type pg");
         assertThat(problems.get(4).message()).contains("needs exactly one other end");
         assertThat(problems.get(6).message()).contains("is for forks on Aiven");

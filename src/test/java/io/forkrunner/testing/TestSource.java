@@ -2,11 +2,9 @@ package io.forkrunner.testing;
 
 import io.forkrunner.engine.postgresql.PostgresBinaries;
 import io.forkrunner.engine.postgresql.PostgresServer;
-import io.forkrunner.system.Command;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
 import io.forkrunner.system.ServiceUser;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -64,31 +62,16 @@ public final class TestSource {
     }
 
     /**
-     * Makes the server offer TLS: a self-signed certificate for 127.0.0.1 made by {@code openssl} as the service user in
-     * the data directory, and {@code ssl = on}, taken on a reload.
+     * Makes the server offer TLS with a new self-signed certificate for {@code host}, made by {@code openssl} as the
+     * service user in the data directory, and {@code ssl = on}, taken on a reload. Returns the certificate, its own
+     * authority.
      */
-    public void offerTls() {
-        Path data = server.dataDirectory();
-        new ProcessRunner(ServiceUser.detect())
-                .run(Command.of(
-                                "openssl",
-                                "req",
-                                "-x509",
-                                "-newkey",
-                                "rsa:2048",
-                                "-nodes",
-                                "-days",
-                                "2",
-                                "-subj",
-                                "/CN=127.0.0.1",
-                                "-keyout",
-                                data.resolve("server.key").toString(),
-                                "-out",
-                                data.resolve("server.crt").toString())
-                        .asServiceUser()
-                        .loggingTo(server.logDirectory().resolve("openssl.log")));
+    public String offerTls(String host) {
+        String authority =
+                TestCertificates.selfSigned(server.dataDirectory(), host, true).pem();
         sql("alter system set ssl = on");
         sql("select pg_reload_conf()");
+        return authority;
     }
 
     public int port() {

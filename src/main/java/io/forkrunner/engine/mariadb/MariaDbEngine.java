@@ -144,9 +144,22 @@ public class MariaDbEngine implements Engine {
         return new MariaDbServer(runner, binaries(), place.directory());
     }
 
-    /** A login of the mariadb tools for {@code endpoint}: over TCP, its password in their option file only. */
+    /**
+     * A login of the mariadb tools for {@code endpoint}: over TCP, its password in their option file only. The mariadb
+     * client can require TLS only by verifying the server's certificate, so an endpoint that must use TLS needs the
+     * authority that signed it.
+     */
     static MariaDbLogin login(Endpoint endpoint) {
-        return MariaDbLogin.tcp(endpoint.host(), endpoint.port(), endpoint.user(), endpoint.password());
+        MariaDbLogin login = MariaDbLogin.tcp(endpoint.host(), endpoint.port(), endpoint.user(), endpoint.password());
+        if (endpoint.certificateAuthority() != null) {
+            return login.verifiedBy(endpoint.certificateAuthority());
+        }
+        if (endpoint.tls()) {
+            throw new ForkrunnerException("the mariadb client connects to " + endpoint
+                    + " over TLS only when it verifies the server's certificate, and no certificate authority was given"
+                    + " for it");
+        }
+        return login;
     }
 
     /** Where the option files of forkrunner's own clients lie while they run: the service user's, under var/run. */
@@ -168,6 +181,12 @@ public class MariaDbEngine implements Engine {
         }
         properties.setProperty("connectTimeout", "30000");
         properties.setProperty("permitMysqlScheme", "false");
+        if (endpoint.certificateAuthority() != null) {
+            properties.setProperty("sslMode", "verify-full");
+            properties.setProperty("serverSslCert", endpoint.certificateAuthority());
+        } else if (endpoint.tls()) {
+            properties.setProperty("sslMode", "trust");
+        }
         Connection connection = DriverManager.getConnection(
                 "jdbc:mariadb://" + endpoint.host() + ":" + endpoint.port() + "/", properties);
         if (database != null) {

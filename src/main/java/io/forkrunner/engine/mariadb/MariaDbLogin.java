@@ -13,8 +13,11 @@ import java.util.Objects;
  * @param socket the server's Unix socket; null when {@code host} is given
  * @param user the login
  * @param password its password; it reaches clients only through a 0600 option file ({@link OptionFile})
+ * @param certificateAuthority over TCP, the PEM certificate of the authority that must have signed the server's, which
+ *     must name {@code host}: the connection is then encrypted and verified; null for the client's default
  */
-public record MariaDbLogin(String host, int port, Path socket, String user, Secret password) {
+public record MariaDbLogin(
+        String host, int port, Path socket, String user, Secret password, String certificateAuthority) {
 
     public MariaDbLogin {
         if ((host == null) == (socket == null)) {
@@ -31,14 +34,22 @@ public record MariaDbLogin(String host, int port, Path socket, String user, Secr
             throw new IllegalArgumentException("a login needs a user name without control characters");
         }
         Objects.requireNonNull(password, "password");
+        if (socket != null && certificateAuthority != null) {
+            throw new IllegalArgumentException("a socket login has no TLS to verify");
+        }
     }
 
     public static MariaDbLogin tcp(String host, int port, String user, Secret password) {
-        return new MariaDbLogin(host, port, null, user, password);
+        return new MariaDbLogin(host, port, null, user, password, null);
     }
 
     public static MariaDbLogin socket(Path socket, String user, Secret password) {
-        return new MariaDbLogin(null, 0, socket, user, password);
+        return new MariaDbLogin(null, 0, socket, user, password, null);
+    }
+
+    /** This login over TLS, the server's certificate verified against {@code authority} (PEM) and the host. */
+    public MariaDbLogin verifiedBy(String authority) {
+        return new MariaDbLogin(host, port, socket, user, password, authority);
     }
 
     @Override

@@ -12,14 +12,17 @@ import java.util.UUID;
  * deleted on close. Clients are given it with {@code --defaults-file} as their first argument, so that they read this
  * file and no other: an option in {@code /etc/mysql} or a home's {@code .my.cnf} can neither point them at another
  * server (the machine's own on 3306) nor, for mariadb-backup, at another data directory. The password never reaches
- * argv or the environment.
+ * argv or the environment. A login verified over TLS has its authority's certificate in a file beside it, named in it
+ * and deleted with it.
  */
 final class OptionFile implements AutoCloseable {
 
     private final Path path;
+    private final Path certificateAuthority;
 
-    private OptionFile(Path path) {
+    private OptionFile(Path path, Path certificateAuthority) {
         this.path = path;
+        this.certificateAuthority = certificateAuthority;
     }
 
     /** An option file with {@code login} in its {@code [client]} group, in {@code directory} (made the user's). */
@@ -36,9 +39,17 @@ final class OptionFile implements AutoCloseable {
         text.append("user=").append(quote(login.user())).append('\n');
         text.append("password=").append(quote(login.password().reveal())).append('\n');
         user.privateDirectory(directory);
-        Path path = directory.resolve("client-" + UUID.randomUUID() + ".cnf");
+        String name = "client-" + UUID.randomUUID();
+        Path authority = null;
+        if (login.certificateAuthority() != null) {
+            authority = directory.resolve(name + "-ca.pem");
+            user.write(authority, login.certificateAuthority());
+            text.append("ssl-ca=").append(quote(authority.toString())).append('\n');
+            text.append("ssl-verify-server-cert\n");
+        }
+        Path path = directory.resolve(name + ".cnf");
         user.write(path, text.toString());
-        return new OptionFile(path);
+        return new OptionFile(path, authority);
     }
 
     /**
@@ -73,6 +84,9 @@ final class OptionFile implements AutoCloseable {
     public void close() {
         try {
             Files.deleteIfExists(path);
+            if (certificateAuthority != null) {
+                Files.deleteIfExists(certificateAuthority);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete the option file " + path, e);
         }

@@ -13,6 +13,7 @@ import io.forkrunner.engine.Servers;
 import io.forkrunner.engine.Users;
 import io.forkrunner.engine.WriteFence;
 import io.forkrunner.system.Command;
+import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessRunner;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import org.postgresql.ssl.SingleCertValidatingFactory;
 import org.springframework.stereotype.Component;
 
 /** PostgreSQL: every facet, each in a class of its own; what they share (client tools, logins, passfiles) is here. */
@@ -132,7 +134,11 @@ public class PostgresEngine implements Engine {
             properties.setProperty("password", endpoint.password().reveal());
         }
         properties.setProperty("connectTimeout", "30");
-        if (endpoint.tls()) {
+        if (endpoint.certificateAuthority() != null) {
+            properties.setProperty("sslmode", "verify-full");
+            properties.setProperty("sslfactory", SingleCertValidatingFactory.class.getName());
+            properties.setProperty("sslfactoryarg", endpoint.certificateAuthority());
+        } else if (endpoint.tls()) {
             properties.setProperty("sslmode", "require");
         }
         properties.setProperty("ApplicationName", "forkrunner");
@@ -160,6 +166,14 @@ public class PostgresEngine implements Engine {
         argv.addAll(List.of(arguments));
         Command command =
                 Command.of(argv).asServiceUser().withPassfile(passfile).withEnvironment("PGCONNECT_TIMEOUT", "30");
+        if (passfile != null && passfile.certificateAuthority() != null) {
+            return command.withEnvironment("PGSSLMODE", "verify-full")
+                    .withEnvironment(
+                            "PGSSLROOTCERT", passfile.certificateAuthority().toString());
+        }
+        if (source.certificateAuthority() != null) {
+            throw new ForkrunnerException("verifying the certificate of " + source + " needs its passfile");
+        }
         return source.tls() ? command.withEnvironment("PGSSLMODE", "require") : command;
     }
 
@@ -173,7 +187,8 @@ public class PostgresEngine implements Engine {
                         source.host(),
                         source.port(),
                         source.user(),
-                        source.password());
+                        source.password(),
+                        source.certificateAuthority());
     }
 
     ProcessRunner runner() {

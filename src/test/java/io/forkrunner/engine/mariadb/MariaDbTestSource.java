@@ -25,10 +25,10 @@ import java.util.Properties;
  * A MariaDB source a test starts under its home ({@code var/sources/NAME}), never the machine's own: root's password
  * kept in {@code var/secrets/NAME} for services.yml, and SQL helpers for it and for its forks.
  */
-final class MariaDbTestSource implements AutoCloseable {
+public final class MariaDbTestSource implements AutoCloseable {
 
     final MariaDbServer server;
-    final int port;
+    public final int port;
     final String password;
 
     private MariaDbTestSource(MariaDbServer server, int port, String password) {
@@ -38,7 +38,7 @@ final class MariaDbTestSource implements AutoCloseable {
     }
 
     /** A new source named {@code name}, started with {@code options} (a small buffer pool unless they say else). */
-    static MariaDbTestSource start(TestHome home, String name, String password, Map<String, String> options) {
+    public static MariaDbTestSource start(TestHome home, String name, String password, Map<String, String> options) {
         MariaDbServer server = new MariaDbServer(
                 new ProcessRunner(MariaDbServer.serviceUser()),
                 MariaDbBinaries.debian(),
@@ -67,7 +67,7 @@ final class MariaDbTestSource implements AutoCloseable {
     }
 
     /** Runs each statement as root. */
-    void sql(String... statements) throws SQLException {
+    public void sql(String... statements) throws SQLException {
         try (Connection root = connect(port, null, "root", password);
                 Statement statement = root.createStatement()) {
             for (String each : statements) {
@@ -77,7 +77,7 @@ final class MariaDbTestSource implements AutoCloseable {
     }
 
     /** The first column of every row {@code sql} returns on this source, as text. */
-    List<String> column(String database, String sql) throws SQLException {
+    public List<String> column(String database, String sql) throws SQLException {
         return column(port, database, "root", password, sql);
     }
 

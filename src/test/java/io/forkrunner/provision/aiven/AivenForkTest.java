@@ -2,7 +2,9 @@ package io.forkrunner.provision.aiven;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.forkrunner.engine.mariadb.MariaDbTestSource;
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.TestCertificates;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import io.forkrunner.testing.WebhookReceiver;
@@ -334,6 +336,8 @@ class AivenForkTest {
             statement.execute("create table orders as select g as id from generate_series(1, 3) g");
         }
         aiven.forksAnswerAt("127.0.0.1", forkServer.port(), "postgres", password, "defaultdb");
+        aiven.certificateAuthority(TestCertificates.selfSigned(home.path("tls/other"), "127.0.0.1", false)
+                .pem());
         home.write(
                 "jobs/sql/orders.sql",
                 "do $$ begin if (select count(*) from orders) <> 3 then raise exception 'not 3'; end if;"
@@ -359,15 +363,23 @@ class AivenForkTest {
 
         assertThat(clear.exitCode()).as(clear.toString()).isEqualTo(1);
         assertThat(clear.out() + clear.err()).contains("reapply-integrations").containsIgnoringCase("SSL");
-        try (Connection database = forkServer.connect("defaultdb");
-                Statement statement = database.createStatement();
-                ResultSet masked = statement.executeQuery("select to_regclass('masked') is null")) {
-            assertThat(masked.next() && masked.getBoolean(1))
-                    .as("nothing ran on a server offering no TLS")
-                    .isTrue();
-        }
+        assertThat(masked(forkServer))
+                .as("nothing ran on a server offering no TLS")
+                .isFalse();
 
-        forkServer.offerTls();
+        // signed by the authority the API gives (itself), but for another host
+        aiven.certificateAuthority(forkServer.offerTls("elsewhere.invalid"));
+        CliResult unverified = home.cli("run", "orders-dev", "--json");
+
+        assertThat(unverified.exitCode()).as(unverified.toString()).isEqualTo(1);
+        assertThat(unverified.out() + unverified.err())
+                .contains("reapply-integrations")
+                .containsIgnoringCase("certificate");
+        assertThat(masked(forkServer))
+                .as("nothing ran on a server whose certificate names another host")
+                .isFalse();
+
+        aiven.certificateAuthority(forkServer.offerTls("127.0.0.1"));
         CliResult run = home.cli("run", "orders-dev", "--json");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
@@ -387,12 +399,113 @@ class AivenForkTest {
                 .contains("select count(*) = 4 from orders");
         assertThat(clear.out()
                         + clear.err()
+                        + unverified.out()
+                        + unverified.err()
                         + run.out()
                         + run.err()
                         + failed.out()
                         + failed.err()
                         + home.read("var/log/forkrunner.log"))
                 .doesNotContain(password);
+    }
+
+    /** Whether the sql integration's table is in the server's defaultdb. */
+    private static boolean masked(TestSource server) throws Exception {
+        try (Connection database = server.connect("defaultdb");
+                Statement statement = database.createStatement();
+                ResultSet masked = statement.executeQuery("select to_regclass('masked') is not null")) {
+            masked.next();
+            return masked.getBoolean(1);
+        }
+    }
+
+    @Test
+    void sqlChecksAndTestsOfAMysqlForkRunOverTlsVerifiedAgainstTheProjectsAuthority() throws Exception {
+        aiven.addService("acme", "shop", "mysql", "startup-4", 1);
+        aiven.addBackup("acme", "shop", "backup-shop-1", NOW.minus(2, ChronoUnit.DAYS));
+        aiven.pitr("acme", "shop", NOW.minus(2, ChronoUnit.DAYS), null);
+        home.write(
+                "config/services.yml",
+                home.read("config/services.yml") + "  shop: { type: mysql, region: aiven-eu }\n");
+        // signed by the authority the API gives (itself), but for another host
+        Path tls = home.path("tls/fork-mysql");
+        TestCertificates.Certificate certificate = TestCertificates.selfSigned(tls, "elsewhere.invalid", false);
+        String password = "fork-pw-" + UUID.randomUUID().toString().substring(0, 8);
+        try (MariaDbTestSource forkServer = MariaDbTestSource.start(
+                home,
+                "fork-mysql",
+                password,
+                Map.of(
+                        "ssl-cert", certificate.certificate().toString(),
+                        "ssl-key", certificate.key().toString()))) {
+            forkServer.sql(
+                    "create database defaultdb",
+                    "create table defaultdb.orders (id int primary key)",
+                    "insert into defaultdb.orders values (1), (2), (3)");
+            aiven.forksAnswerAt("127.0.0.1", forkServer.port, "root", password, "defaultdb");
+            aiven.certificateAuthority(certificate.pem());
+            home.write(
+                    "jobs/sql/shop.sql",
+                    "select if((select count(*) from orders) = 3, 1, (select 1 union select 2)) into @n;\n"
+                            + "select if((select variable_value from information_schema.session_status"
+                            + " where variable_name = 'Ssl_cipher') <> '', 1, (select 1 union select 2)) into @n;\n");
+            home.write("jobs/sql/mask.sql", "create table masked (run int); insert into masked values (1);\n");
+            home.job("shop-dev", """
+                    source: shop
+                    target:
+                      name: shop-dev-{run}
+                    checks:
+                      - select count(*) = 3 from orders
+                      - select count(*) = 1 from masked
+                      - select variable_value <> '' from information_schema.session_status where variable_name = 'Ssl_cipher'
+                    tests: [jobs/sql/shop.sql]
+                    integrations:
+                      - { type: sql, file: jobs/sql/mask.sql }
+                    """);
+
+            home.job("shop-check", """
+                    source: shop
+                    target:
+                      name: shop-check-{run}
+                    checks: [select 1]
+                    """);
+            CliResult checked = home.cli("run", "shop-check", "--json");
+
+            assertThat(checked.exitCode()).as(checked.toString()).isEqualTo(1);
+            assertThat(JSON.readTree(checked.out()).path("error").asString())
+                    .startsWith("check failed on fork shop-check-")
+                    .contains("127.0.0.1");
+
+            CliResult unverified = home.cli("run", "shop-dev", "--json");
+
+            assertThat(unverified.exitCode()).as(unverified.toString()).isEqualTo(1);
+            assertThat(unverified.out() + unverified.err()).contains("reapply-integrations");
+            assertThat(forkServer.column("defaultdb", "show tables like 'masked'"))
+                    .as("nothing ran on a server whose certificate names another host")
+                    .isEmpty();
+
+            aiven.certificateAuthority(
+                    TestCertificates.selfSigned(tls, "127.0.0.1", false).pem());
+            forkServer.sql("flush ssl");
+            CliResult run = home.cli("run", "shop-dev", "--json");
+
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(step(JSON.readTree(run.out()), "verify")
+                            .path("report")
+                            .path("results")
+                            .asString())
+                    .contains("\"check: select count(*) = 3 from orders\":\"true in ")
+                    .contains("\"check: select count(*) = 1 from masked\":\"true in ")
+                    .contains("Ssl_cipher'\":\"true in ")
+                    .contains("\"test: jobs/sql/shop.sql\":\"passed in ");
+            assertThat(checked.out()
+                            + unverified.out()
+                            + unverified.err()
+                            + run.out()
+                            + run.err()
+                            + home.read("var/log/forkrunner.log"))
+                    .doesNotContain(password);
+        }
     }
 
     @Test

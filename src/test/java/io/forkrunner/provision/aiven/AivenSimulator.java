@@ -43,6 +43,7 @@ public final class AivenSimulator implements AutoCloseable {
     private static final Pattern SERVICE_INTEGRATIONS =
             Pattern.compile("/v1/project/([^/]+)/service/([^/]+)/integration");
     private static final Pattern USER = Pattern.compile("/v1/project/([^/]+)/service/([^/]+)/user/([^/]+)");
+    private static final Pattern AUTHORITY = Pattern.compile("/v1/project/([^/]+)/kms/ca");
 
     /** A call as the simulator received it. */
     public record Call(String method, String path, String authorization, JsonNode body) {}
@@ -69,6 +70,8 @@ public final class AivenSimulator implements AutoCloseable {
     private boolean stalled;
     /** Where new services answer, as {@code service_uri_params}: a real server of the test's; null for a made-up one. */
     private ObjectNode answerAt;
+
+    private String certificateAuthority;
 
     private AivenSimulator(HttpServer server, String token) {
         this.server = server;
@@ -165,6 +168,11 @@ public final class AivenSimulator implements AutoCloseable {
                 .put("user", user)
                 .put("password", password)
                 .put("dbname", dbname);
+    }
+
+    /** The PEM certificate the API gives as the projects' certificate authority ({@code kms/ca}); none at first. */
+    public synchronized void certificateAuthority(String pem) {
+        certificateAuthority = pem;
     }
 
     /** How many times a new service is read while REBUILDING before it is RUNNING. */
@@ -283,6 +291,15 @@ public final class AivenSimulator implements AutoCloseable {
 
     private Answer answer(String method, String path, JsonNode body) {
         Matcher matcher;
+        if (AUTHORITY.matcher(path).matches() && method.equals("GET")) {
+            return certificateAuthority == null
+                    ? new Answer(404, error("Project has no CA certificate", 404))
+                    : new Answer(
+                            200,
+                            JSON.createObjectNode()
+                                    .put("certificate", certificateAuthority)
+                                    .toString());
+        }
         if ((matcher = BACKUPS.matcher(path)).matches() && method.equals("GET")) {
             ObjectNode found = backups.get(matcher.group(1) + "/" + matcher.group(2));
             return found == null ? notFound(matcher.group(2)) : new Answer(200, found.toString());
