@@ -102,6 +102,12 @@ class AivenFork {
             lines.add("  PUT " + forkPath + "/user/USER {\"operation\":\"reset-credentials\"} for each user of the"
                     + " fork");
         }
+        if (!job.checks().isEmpty()
+                || !job.tests().isEmpty()
+                || job.integrations().stream().anyMatch(JobDefinition.SqlIntegration.class::isInstance)) {
+            lines.add("  GET /v1/project/" + decision.request().project()
+                    + "/kms/ca: the authority the fork's certificate is verified against when it is queried");
+        }
         for (JobDefinition.Integration integration : job.integrations()) {
             if (integration instanceof JobDefinition.AivenIntegration aiven) {
                 lines.add("  GET " + forkPath + "/integration, then unless it is there: POST /v1/project/"

@@ -581,6 +581,7 @@ class AivenForkTest {
                   name: orders-dev-{run}
                 integrations:
                   - { type: aiven, integration_type: metrics, dest_service: grafana-ops }
+                checks: [select 1]
                 """);
         Instant at = NOW.minus(3, ChronoUnit.HOURS);
 
@@ -594,8 +595,10 @@ class AivenForkTest {
                         "\"recovery_target_time\":\""
                                 + at.toString().replace("T", " ").replace("Z", "") + "\"",
                         "PUT /v1/project/acme/service/orders-dev-0/user/USER {\"operation\":\"reset-credentials\"}",
-                        "POST /v1/project/acme/integration {\"integration_type\":\"metrics\"");
+                        "POST /v1/project/acme/integration {\"integration_type\":\"metrics\"",
+                        "GET /v1/project/acme/kms/ca: the authority the fork's certificate is verified against");
         assertThat(aiven.calls()).allSatisfy(call -> assertThat(call.method()).isEqualTo("GET"));
+        assertThat(aiven.calls()).noneMatch(call -> call.path().endsWith("/kms/ca"));
         assertThat(forks()).isEmpty();
         assertThat(JSON.readTree(home.cli("status", "--json").out())).isEmpty();
     }
