@@ -97,17 +97,22 @@ final class JobsReader {
         }
         ServiceDefinition sourceService = services.get(source.text());
         if (sourceService != null && sourceService.onAiven()) {
-            boolean queried = sourceService.aiven().queried();
+            ServiceDefinition.AivenService aiven = sourceService.aiven();
             for (String key : List.of("checks", "tests", "database", "events", "pools")) {
-                if (root.has(key) && !(queried && List.of("checks", "tests").contains(key))) {
+                boolean supported = key.equals("checks") && aiven.checked() || key.equals("tests") && aiven.queried();
+                if (root.has(key) && !supported) {
                     problems.add(
                             root.keyOf(key),
                             "is not supported yet for a fork on Aiven (service " + sourceService.name()
                                     + " is on Aiven, of type "
-                                    + sourceService.aiven().type() + ")"
-                                    + (key.equals("checks") || key.equals("tests")
-                                            ? ": forkrunner queries forks on Aiven of types pg and mysql only"
-                                            : "")
+                                    + aiven.type() + ")"
+                                    + (key.equals("checks")
+                                            ? ": forkrunner checks forks on Aiven of types pg, mysql, redis and valkey"
+                                                    + " only"
+                                            : key.equals("tests")
+                                                    ? ": forkrunner runs tests on forks on Aiven of types pg and mysql"
+                                                            + " only"
+                                                    : "")
                                     + ": remove it",
                             List.of());
                 }
@@ -417,7 +422,11 @@ final class JobsReader {
                     "is not supported yet for a fork on Aiven of type "
                             + source.aiven().type() + " (service "
                             + source.name() + " is on Aiven): its integrations are webhook, prometheus, command,"
-                            + " sql for types pg and mysql, or made by Aiven with type: aiven",
+                            + " sql for types pg and mysql, or made by Aiven with type: aiven"
+                            + (type.text().equals("redis")
+                                    ? " (a redis integration runs through redis-cli, which does not verify the host a"
+                                            + " server's certificate names)"
+                                    : ""),
                     List.of("aiven", "webhook", "prometheus", "command"));
         } else if (type.present() && !onAiven && source != null && type.text().equals("aiven")) {
             problems.add(

@@ -69,10 +69,19 @@ public record ServiceDefinition(
 
         /**
          * Whether forkrunner queries forks of this type through the login the API gives (checks, tests and sql
-         * integrations): of type {@code pg} (with PostgreSQL's clients) or {@code mysql} (with MariaDB's).
+         * integrations): of type {@code pg} (with PostgreSQL's clients) or {@code mysql} (with MariaDB's). Files of Redis
+         * commands run through redis-cli, which does not verify the host a server's certificate names.
          */
         public boolean queried() {
             return type.equals("pg") || type.equals("mysql");
+        }
+
+        /**
+         * Whether forkrunner runs a job's checks on forks of this type through the login the API gives: those it
+         * queries, and {@code redis} and {@code valkey} (a check is one command, sent by forkrunner's own client).
+         */
+        public boolean checked() {
+            return queried() || type.equals("redis") || type.equals("valkey");
         }
     }
 

@@ -591,7 +591,7 @@ class AivenFork {
                             .inspection()
                             .runSql(
                                     login(run, fork.obtain()),
-                                    database(fork.obtain()),
+                                    database(services, run, fork.obtain()),
                                     sql.file(),
                                     integrations.log(run.runId(), index));
                 } else {
@@ -756,8 +756,8 @@ class AivenFork {
                     "state",
                     "RUNNING, " + nodes + " nodes, plan " + fork.path("plan").asString(""));
             if (!run.job().checks().isEmpty() || !run.job().tests().isEmpty()) {
-                List<String> failed =
-                        Verify.checksAndTests(run, services, queries(services, run), login(run, fork), database(fork));
+                List<String> failed = Verify.checksAndTests(
+                        run, services, queries(services, run), login(run, fork), database(services, run, fork));
                 if (!failed.isEmpty()) {
                     throw new ForkrunnerException(String.join("; ", failed));
                 }
@@ -766,17 +766,28 @@ class AivenFork {
     }
 
     /**
-     * How forkrunner queries a fork on Aiven of a type it queries ({@link ServiceDefinition.AivenService#queried}): a
-     * {@code pg} fork with PostgreSQL's clients, a {@code mysql} one with MariaDB's.
+     * How forkrunner queries a fork on Aiven of a type it checks ({@link ServiceDefinition.AivenService#checked}): a
+     * {@code pg} fork with PostgreSQL's clients, a {@code mysql} one with MariaDB's, a {@code redis} or {@code valkey}
+     * one with the Redis engine's own client.
      */
     private static Engine queries(ForkServices services, ForkStep.Run run) {
         String type = services.source(run.plan()).aiven().type();
-        return services.engineNamed(type.equals("mysql") ? "mariadb" : "postgresql");
+        return services.engineNamed(
+                switch (type) {
+                    case "mysql" -> "mariadb";
+                    case "redis", "valkey" -> type;
+                    default -> "postgresql";
+                });
     }
 
-    /** The database the API names for the fork ({@code service_uri_params.dbname}), else Aiven's {@code defaultdb}. */
-    private static String database(JsonNode fork) {
-        return fork.path("service_uri_params").path("dbname").asString("defaultdb");
+    /**
+     * The database the API names for the fork ({@code service_uri_params.dbname}), else Aiven's {@code defaultdb}; for
+     * a Redis or Valkey fork, database 0.
+     */
+    private static String database(ForkServices services, ForkStep.Run run, JsonNode fork) {
+        String type = services.source(run.plan()).aiven().type();
+        String otherwise = type.equals("redis") || type.equals("valkey") ? "0" : "defaultdb";
+        return fork.path("service_uri_params").path("dbname").asString(otherwise);
     }
 
     /** Where the fork answers, from its {@code service_uri_params} (or its {@code service_uri}); never its password. */

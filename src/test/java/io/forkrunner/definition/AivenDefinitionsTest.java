@@ -231,7 +231,8 @@ class AivenDefinitionsTest {
         home.job("cache-dev", """
                 source: cache
                 target: { name: cache-dev }
-                checks: [select 1]
+                checks: [PING]
+                tests: [jobs/orders-dev.yml]
                 integrations:
                   - { type: sql, file: jobs/orders-dev.yml }
                 """);
@@ -245,18 +246,21 @@ class AivenDefinitionsTest {
                 .as(DefinitionHome.describe(problems))
                 .extracting(Problem::file, Problem::field)
                 .containsExactly(
-                        tuple("jobs/cache-dev.yml", "checks"),
+                        tuple("jobs/cache-dev.yml", "tests"),
                         tuple("jobs/cache-dev.yml", "integrations[0].type"),
                         tuple("jobs/orders-dev.yml", "database"),
                         tuple("jobs/orders-dev.yml", "integrations[1].type"),
                         tuple("jobs/orders-dev.yml", "integrations[2].type"),
                         tuple("jobs/orders-dev.yml", "integrations[3].source_service"),
                         tuple("jobs/shop-dev.yml", "integrations[0].type"));
-        assertThat(problems.get(0).message()).contains("of type valkey", "of types pg and mysql only");
+        assertThat(problems.get(0).message())
+                .contains("of type valkey", "runs tests on forks on Aiven of types pg and mysql only");
         assertThat(problems.get(1).message())
                 .contains("not supported yet for a fork on Aiven of type valkey")
                 .contains("webhook, prometheus, command, sql for types pg and mysql");
-        assertThat(problems.get(3).message()).contains("not supported yet for a fork on Aiven of type pg");
+        assertThat(problems.get(3).message())
+                .contains("not supported yet for a fork on Aiven of type pg")
+                .contains("redis-cli, which does not verify the host");
         assertThat(problems.get(4).message()).contains("needs exactly one other end");
         assertThat(problems.get(6).message()).contains("is for forks on Aiven");
     }

@@ -1,6 +1,7 @@
 package io.forkrunner.engine.redis;
 
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.VerifiedTls;
 import io.forkrunner.system.ForkrunnerException;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
@@ -48,12 +49,24 @@ public final class RedisConnection implements AutoCloseable {
         this.out = new BufferedOutputStream(out, 64 * 1024);
     }
 
-    /** Connects to {@code endpoint} and logs in as its user with its password; no login when it has none. */
+    /**
+     * Connects to {@code endpoint} and logs in as its user with its password; no login when it has none. An endpoint
+     * with a certificate authority is reached over TLS, the server verified ({@link VerifiedTls}); one that must use TLS
+     * without an authority is refused, as forkrunner's client does not encrypt to an unverified server.
+     */
     public static RedisConnection open(Endpoint endpoint) {
+        if (endpoint.tls() && endpoint.certificateAuthority() == null) {
+            throw new ForkrunnerException("forkrunner reaches Redis at " + endpoint
+                    + " over TLS only when it verifies the server's certificate, and no certificate authority was given"
+                    + " for it");
+        }
         Socket socket = new Socket();
         try {
             socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), (int) CONNECT_TIMEOUT.toMillis());
             socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
+            if (endpoint.certificateAuthority() != null) {
+                socket = VerifiedTls.over(socket, endpoint.host(), endpoint.port(), endpoint.certificateAuthority());
+            }
             RedisConnection connection =
                     new RedisConnection(endpoint.toString(), socket, socket.getInputStream(), socket.getOutputStream());
             if (endpoint.password() != null) {

@@ -13,7 +13,7 @@ import java.util.Map;
  * user's password kept in {@code var/secrets/NAME} for services.yml. It streams snapshots without delay
  * ({@code repl-diskless-sync-delay 0}) and saves nothing to its own disk.
  */
-final class RedisTestSource implements AutoCloseable {
+public final class RedisTestSource implements AutoCloseable {
 
     final RedisFamily family;
     final RedisServer server;
@@ -36,7 +36,7 @@ final class RedisTestSource implements AutoCloseable {
     }
 
     /** A new source of {@code family}'s server, as {@link #start(TestHome, String, String, Map)}. */
-    static RedisTestSource start(
+    public static RedisTestSource start(
             RedisFamily family, TestHome home, String name, String password, Map<String, String> settings) {
         RedisServer server =
                 new RedisServer(family, new ProcessRunner(family.serviceUser()), home.path("var/sources/" + name));
@@ -72,7 +72,7 @@ final class RedisTestSource implements AutoCloseable {
     }
 
     /** A connection to this source as its default user. */
-    RedisConnection connect() {
+    public RedisConnection connect() {
         return connect(port, "default", password);
     }
 

@@ -3,7 +3,11 @@ package io.forkrunner.provision.aiven;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.engine.mariadb.MariaDbTestSource;
+import io.forkrunner.engine.redis.RedisConnection;
+import io.forkrunner.engine.redis.RedisFamily;
+import io.forkrunner.engine.redis.RedisTestSource;
 import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestCertificates;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
@@ -504,6 +508,67 @@ class AivenForkTest {
                             + run.out()
                             + run.err()
                             + home.read("var/log/forkrunner.log"))
+                    .doesNotContain(password);
+        }
+    }
+
+    @Test
+    void checksOfAValkeyForkRunThroughTheLoginAivenGivesOverTlsVerifiedAgainstTheProjectsAuthority() throws Exception {
+        // signed by the authority the API gives (itself), but for another host
+        TestCertificates.Certificate elsewhere =
+                TestCertificates.selfSigned(home.path("tls/fork-valkey"), "elsewhere.invalid", false);
+        String password = "fork-pw-" + UUID.randomUUID().toString().substring(0, 8);
+        int tlsPort = Ports.one();
+        try (RedisTestSource forkServer = RedisTestSource.start(
+                RedisFamily.VALKEY,
+                home,
+                "fork-valkey",
+                password,
+                Map.of(
+                        "tls-port", String.valueOf(tlsPort),
+                        "tls-cert-file", elsewhere.certificate().toString(),
+                        "tls-key-file", elsewhere.key().toString(),
+                        "tls-auth-clients", "no"))) {
+            try (RedisConnection redis = forkServer.connect()) {
+                redis.call("SET", "app:ready", "1");
+            }
+            aiven.forksAnswerAt("127.0.0.1", tlsPort, "default", password, null);
+            aiven.certificateAuthority(elsewhere.pem());
+            home.job("cache-dev", """
+                    source: cache
+                    target:
+                      name: cache-dev-{run}
+                    checks: [EXISTS app:ready]
+                    """);
+
+            CliResult unverified = home.cli("run", "cache-dev", "--json");
+
+            assertThat(unverified.exitCode()).as(unverified.toString()).isEqualTo(1);
+            assertThat(JSON.readTree(unverified.out()).path("error").asString())
+                    .startsWith("check failed on fork cache-dev-")
+                    .contains("EXISTS app:ready");
+
+            TestCertificates.Certificate own =
+                    TestCertificates.selfSigned(home.path("tls/fork-valkey-own"), "127.0.0.1", false);
+            try (RedisConnection redis = forkServer.connect()) {
+                redis.call(
+                        "CONFIG",
+                        "SET",
+                        "tls-cert-file",
+                        own.certificate().toString(),
+                        "tls-key-file",
+                        own.key().toString());
+            }
+            aiven.certificateAuthority(own.pem());
+            CliResult run = home.cli("run", "cache-dev", "--json");
+
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(step(JSON.readTree(run.out()), "verify")
+                            .path("report")
+                            .path("results")
+                            .asString())
+                    .contains("\"check: EXISTS app:ready\":\"true in ");
+            assertThat(unverified.out() + run.out() + run.err() + home.read("var/log/forkrunner.log"))
                     .doesNotContain(password);
         }
     }

@@ -158,16 +158,18 @@ public final class AivenSimulator implements AutoCloseable {
 
     /**
      * New services answer at {@code host}:{@code port} (a real server of the test's), logging in as {@code user} with
-     * {@code password} to {@code dbname}, as their {@code service_uri} and {@code service_uri_params} say, the password
-     * in both as Aiven gives it.
+     * {@code password} to {@code dbname} (none for null), as their {@code service_uri} and {@code service_uri_params}
+     * say, the password in both as Aiven gives it.
      */
     public synchronized void forksAnswerAt(String host, int port, String user, String password, String dbname) {
         answerAt = JSON.createObjectNode()
                 .put("host", host)
                 .put("port", port)
                 .put("user", user)
-                .put("password", password)
-                .put("dbname", dbname);
+                .put("password", password);
+        if (dbname != null) {
+            answerAt.put("dbname", dbname);
+        }
     }
 
     /** The PEM certificate the API gives as the projects' certificate authority ({@code kms/ca}); none at first. */
@@ -397,11 +399,18 @@ public final class AivenSimulator implements AutoCloseable {
             service.set("service_uri_params", answerAt.deepCopy());
             service.put(
                     "service_uri",
-                    "postgres://" + answerAt.path("user").asString() + ":"
+                    switch (type) {
+                                case "pg" -> "postgres";
+                                case "redis", "valkey" -> "rediss";
+                                default -> type;
+                            }
+                            + "://" + answerAt.path("user").asString() + ":"
                             + answerAt.path("password").asString() + "@"
                             + answerAt.path("host").asString() + ":"
-                            + answerAt.path("port").asInt() + "/"
-                            + answerAt.path("dbname").asString());
+                            + answerAt.path("port").asInt()
+                            + (answerAt.has("dbname")
+                                    ? "/" + answerAt.path("dbname").asString()
+                                    : ""));
         }
         service.put("cloud_name", body.path("cloud").asString("google-europe-west1"));
         if (body.has("tags")) {
