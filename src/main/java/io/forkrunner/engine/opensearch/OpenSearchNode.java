@@ -1,0 +1,236 @@
+package io.forkrunner.engine.opensearch;
+
+import io.forkrunner.system.ChildProcess;
+import io.forkrunner.system.Command;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.ServerProcess;
+import io.forkrunner.system.ServiceUser;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * One OpenSearch node in a directory of its own, which the service user owns: {@code config/} (its
+ * {@code opensearch.yml}, written at every start, and a console {@code log4j2.properties}), {@code data/},
+ * {@code logs/}, {@code tmp/} and {@code run/} (pid file). It runs from an OpenSearch home ({@code lib/},
+ * {@code modules/}; see {@code src/opensearch/pom.xml}) through the server's own bootstrap in a child JVM, never in
+ * forkrunner's, as the {@code opensearch} OS user when forkrunner runs as root, one node of its own cluster
+ * (single-node discovery), listening on 127.0.0.1 only. Its snapshot repositories lie under {@code path.repo}.
+ */
+public final class OpenSearchNode {
+
+    /** The OS user nodes run as when forkrunner runs as root (OpenSearch refuses to run as root). */
+    public static final String SERVICE_USER = "opensearch";
+
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration STOP_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final String LOG4J = """
+            # written by forkrunner: the node logs to its standard output, kept in logs/node.out
+            status = error
+            appender.console.type = Console
+            appender.console.name = console
+            appender.console.layout.type = PatternLayout
+            appender.console.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n
+            rootLogger.level = info
+            rootLogger.appenderRef.console.ref = console
+            """;
+
+    private final ProcessRunner runner;
+    private final Path home;
+    private final Path directory;
+    private int httpPort;
+
+    /**
+     * The node in {@code directory}, run by {@code runner} (which runs commands as {@link #SERVICE_USER}) from the
+     * OpenSearch home {@code home}.
+     */
+    public OpenSearchNode(ProcessRunner runner, Path home, Path directory) {
+        this.runner = runner;
+        this.home = home.toAbsolutePath().normalize();
+        this.directory = directory.toAbsolutePath().normalize();
+    }
+
+    public static ServiceUser serviceUser() {
+        return ServiceUser.whenRoot(SERVICE_USER);
+    }
+
+    Path configDirectory() {
+        return directory.resolve("config");
+    }
+
+    Path pidFile() {
+        return directory.resolve("run").resolve("opensearch.pid");
+    }
+
+    Path log() {
+        return directory.resolve("logs").resolve("node.out");
+    }
+
+    /** Where the node answers HTTP, once started. */
+    public URI uri() {
+        return URI.create("http://127.0.0.1:" + httpPort);
+    }
+
+    /**
+     * Starts the node of cluster {@code cluster} on 127.0.0.1 ({@code httpPort} for HTTP, {@code transportPort} for
+     * its transport) with {@code repositories} as its {@code path.repo}, and waits until it answers HTTP.
+     */
+    public void start(String cluster, int httpPort, int transportPort, List<Path> repositories) {
+        requireStopped("start");
+        if (!Files.isDirectory(home.resolve("lib")) || !Files.isDirectory(home.resolve("modules"))) {
+            throw new ForkrunnerException("no OpenSearch home in " + home + " (lib/ and modules/): assemble one with"
+                    + " mvn -f src/opensearch/pom.xml package");
+        }
+        ServiceUser user = runner.serviceUser();
+        for (String each : List.of("config", "data", "logs", "tmp", "run")) {
+            user.privateDirectory(directory.resolve(each));
+        }
+        StringBuilder settings = new StringBuilder("# written by forkrunner at every start\n");
+        settings.append("cluster.name: ").append(quote(cluster)).append('\n');
+        settings.append("node.name: ").append(quote(cluster + "-1")).append('\n');
+        settings.append("discovery.type: single-node\n");
+        settings.append("network.host: 127.0.0.1\n");
+        settings.append("http.port: ").append(httpPort).append('\n');
+        settings.append("transport.port: ").append(transportPort).append('\n');
+        settings.append("path.data: ")
+                .append(quote(directory.resolve("data").toString()))
+                .append('\n');
+        settings.append("path.logs: ")
+                .append(quote(directory.resolve("logs").toString()))
+                .append('\n');
+        settings.append("path.repo: [");
+        for (int i = 0; i < repositories.size(); i++) {
+            settings.append(i == 0 ? "" : ", ")
+                    .append(quote(repositories.get(i).toAbsolutePath().toString()));
+        }
+        settings.append("]\n");
+        user.write(configDirectory().resolve("opensearch.yml"), settings.toString());
+        user.write(configDirectory().resolve("log4j2.properties"), LOG4J);
+        ChildProcess node = runner.start(Command.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xms512m",
+                        "-Xmx512m",
+                        "-XX:+UseSerialGC",
+                        "-XX:-HeapDumpOnOutOfMemoryError",
+                        "-Djava.io.tmpdir=" + directory.resolve("tmp"),
+                        // log4j's own shutdown and its class-loader lookup are not allowed under the server's policy
+                        "-Dlog4j.shutdownHookEnabled=false",
+                        "-Dlog4j2.disable.jmx=true",
+                        "-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector",
+                        "-Dopensearch.path.home=" + home,
+                        "-Dopensearch.path.conf=" + configDirectory(),
+                        "-cp",
+                        home.resolve("lib") + "/*",
+                        "org.opensearch.bootstrap.OpenSearch",
+                        "-p",
+                        pidFile().toString())
+                .asServiceUser()
+                .loggingTo(log()));
+        this.httpPort = httpPort;
+        HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!answers(client)) {
+            if (!node.isAlive()) {
+                throw new ForkrunnerException(what() + " stopped before it answered.\nLog " + log() + ":\n  "
+                        + String.join("\n  ", lastLines(20)));
+            }
+            if (System.nanoTime() > deadline) {
+                node.end();
+                throw new ForkrunnerException(
+                        what() + " did not answer within " + START_TIMEOUT + "; it was ended. See its log " + log());
+            }
+            pause();
+        }
+    }
+
+    private boolean answers(HttpClient client) {
+        try {
+            HttpResponse<Void> response = client.send(
+                    HttpRequest.newBuilder(uri()).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ForkrunnerException("interrupted while waiting for " + what());
+        }
+    }
+
+    /** Stops the node by its own pid: SIGTERM, then waits until it is gone. Nothing to do when it does not run. */
+    public void stop() {
+        OptionalLong pid = pid();
+        if (pid.isPresent()) {
+            ServerProcess.stop(pid.getAsLong(), STOP_TIMEOUT, what(), log());
+        }
+    }
+
+    public boolean isRunning() {
+        return pid().isPresent();
+    }
+
+    /**
+     * The pid of this node's running JVM: the pid file's, when that process lives and was started with this node's
+     * configuration directory.
+     */
+    OptionalLong pid() {
+        String text = ServiceUser.readIfExists(pidFile()).strip();
+        if (!text.matches("[0-9]{1,10}")) {
+            return OptionalLong.empty();
+        }
+        long pid = Long.parseLong(text);
+        if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
+            return OptionalLong.empty();
+        }
+        try {
+            String argv = new String(
+                    Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), StandardCharsets.UTF_8);
+            return List.of(argv.split("\0")).contains("-Dopensearch.path.conf=" + configDirectory())
+                    ? OptionalLong.of(pid)
+                    : OptionalLong.empty();
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    private void requireStopped(String what) {
+        if (isRunning()) {
+            throw new ForkrunnerException(
+                    "cannot " + what + " " + what() + ": it runs (pid " + pid().getAsLong() + "); stop it first");
+        }
+    }
+
+    private String what() {
+        return "the OpenSearch node in " + directory;
+    }
+
+    private List<String> lastLines(int count) {
+        List<String> lines = ServiceUser.readIfExists(log()).lines().toList();
+        return lines.subList(Math.max(0, lines.size() - count), lines.size());
+    }
+
+    /** A YAML scalar in double quotes, backslashes and quotes escaped. */
+    static String quote(String value) {
+        return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ForkrunnerException("interrupted while waiting for an OpenSearch node");
+        }
+    }
+}
