@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -350,32 +349,15 @@ public final class MariaDbServer {
      * with this instance's pid file. The pid file is never read through a link.
      */
     public OptionalLong pid() {
-        String text = ServiceUser.readIfExists(pidFile()).strip();
-        if (!text.matches("[0-9]{1,10}")) {
-            return OptionalLong.empty();
-        }
-        long pid = Long.parseLong(text);
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() && isThisServer(pid)
-                ? OptionalLong.of(pid)
-                : OptionalLong.empty();
+        return ServerProcess.running(pidFile(), this::isThisServer);
     }
 
     /** Whether process {@code pid} is a mariadbd started with this instance's pid file (not a pid reused since). */
     private boolean isThisServer(long pid) {
-        List<String> argv = commandLine(pid);
+        List<String> argv = ServerProcess.commandLine(pid);
         return !argv.isEmpty()
                 && Path.of(argv.get(0)).getFileName().toString().equals("mariadbd")
                 && argv.contains("--pid-file=" + pidFile());
-    }
-
-    /** The argv of process {@code pid}, from {@code /proc}; empty when it is gone. */
-    static List<String> commandLine(long pid) {
-        try {
-            String text = Files.readString(Path.of("/proc", String.valueOf(pid), "cmdline"), StandardCharsets.UTF_8);
-            return text.isEmpty() ? List.of() : Arrays.asList(text.split("\0"));
-        } catch (IOException e) {
-            return List.of();
-        }
     }
 
     /** The binary log files of this instance, oldest first (the index file left out). */

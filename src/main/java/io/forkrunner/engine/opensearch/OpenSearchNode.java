@@ -11,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -185,23 +184,9 @@ public final class OpenSearchNode {
      * configuration directory.
      */
     OptionalLong pid() {
-        String text = ServiceUser.readIfExists(pidFile()).strip();
-        if (!text.matches("[0-9]{1,10}")) {
-            return OptionalLong.empty();
-        }
-        long pid = Long.parseLong(text);
-        if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
-            return OptionalLong.empty();
-        }
-        try {
-            String argv = new String(
-                    Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline")), StandardCharsets.UTF_8);
-            return List.of(argv.split("\0")).contains("-Dopensearch.path.conf=" + configDirectory())
-                    ? OptionalLong.of(pid)
-                    : OptionalLong.empty();
-        } catch (IOException e) {
-            return OptionalLong.empty();
-        }
+        return ServerProcess.running(
+                pidFile(),
+                pid -> ServerProcess.commandLine(pid).contains("-Dopensearch.path.conf=" + configDirectory()));
     }
 
     private void requireStopped(String what) {

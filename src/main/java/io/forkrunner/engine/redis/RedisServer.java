@@ -173,25 +173,18 @@ public final class RedisServer {
      * in this instance's data directory (Redis changes its process title, so its argv cannot tell).
      */
     OptionalLong pid() {
-        String text = ServiceUser.readIfExists(pidFile()).strip();
-        if (!text.matches("[0-9]{1,10}")) {
-            return OptionalLong.empty();
-        }
-        long pid = Long.parseLong(text);
-        if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
-            return OptionalLong.empty();
-        }
-        try {
-            Path proc = Path.of("/proc", String.valueOf(pid));
-            boolean redis = Files.readSymbolicLink(proc.resolve("exe"))
-                    .getFileName()
-                    .toString()
-                    .startsWith(family.engine() + "-");
-            boolean here = Files.readSymbolicLink(proc.resolve("cwd")).equals(dataDirectory());
-            return redis && here ? OptionalLong.of(pid) : OptionalLong.empty();
-        } catch (IOException e) {
-            return OptionalLong.empty();
-        }
+        return ServerProcess.running(pidFile(), pid -> {
+            try {
+                Path proc = Path.of("/proc", String.valueOf(pid));
+                boolean redis = Files.readSymbolicLink(proc.resolve("exe"))
+                        .getFileName()
+                        .toString()
+                        .startsWith(family.engine() + "-");
+                return redis && Files.readSymbolicLink(proc.resolve("cwd")).equals(dataDirectory());
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     private void requireStopped(String what) {

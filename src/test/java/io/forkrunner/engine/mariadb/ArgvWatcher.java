@@ -1,5 +1,6 @@
 package io.forkrunner.engine.mariadb;
 
+import io.forkrunner.system.ServerProcess;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +23,7 @@ final class ArgvWatcher {
         thread = new Thread(() -> {
             while (watching) {
                 ProcessHandle.allProcesses().forEach(process -> {
-                    List<String> argv = MariaDbServer.commandLine(process.pid());
+                    List<String> argv = ServerProcess.commandLine(process.pid());
                     if (argv.stream().anyMatch(argument -> argument.matches("--defaults-file=.*/client-.*\\.cnf"))) {
                         clients.add(process.pid());
                     }

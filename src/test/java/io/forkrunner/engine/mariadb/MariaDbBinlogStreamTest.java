@@ -8,6 +8,7 @@ import io.forkrunner.system.Command;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
+import io.forkrunner.system.ServerProcess;
 import io.forkrunner.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -114,7 +115,7 @@ class MariaDbBinlogStreamTest {
             MariaDbBinlogStream second = stream(archiveDirectory);
             ChildProcess secondProcess = second.start();
             try {
-                assertThat(MariaDbServer.commandLine(
+                assertThat(ServerProcess.commandLine(
                                 binlogProcess(secondProcess).pid()))
                         .last()
                         .as("starts at the archive's newest file")
@@ -249,7 +250,7 @@ class MariaDbBinlogStreamTest {
                         () -> self.stream()
                                 .flatMap(handle -> Stream.concat(Stream.of(handle), handle.descendants()))
                                 .filter(handle -> {
-                                    List<String> argv = MariaDbServer.commandLine(handle.pid());
+                                    List<String> argv = ServerProcess.commandLine(handle.pid());
                                     return !argv.isEmpty()
                                             && Path.of(argv.get(0))
                                                     .getFileName()
@@ -262,7 +263,7 @@ class MariaDbBinlogStreamTest {
     }
 
     private static Path optionFileOf(ProcessHandle process) {
-        List<String> argv = MariaDbServer.commandLine(process.pid());
+        List<String> argv = ServerProcess.commandLine(process.pid());
         assertThat(argv.get(1)).startsWith("--defaults-file=");
         return Path.of(argv.get(1).substring("--defaults-file=".length()));
     }

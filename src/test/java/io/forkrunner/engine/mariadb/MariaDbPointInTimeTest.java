@@ -8,6 +8,7 @@ import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
+import io.forkrunner.system.ServerProcess;
 import io.forkrunner.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -136,7 +137,7 @@ class MariaDbPointInTimeTest {
     @Test
     void theRootPasswordReachesNoServerArgvAndItsFilesAreTheServiceUsersOnly() throws IOException {
         long pid = source.pid().orElseThrow();
-        List<String> argv = MariaDbServer.commandLine(pid);
+        List<String> argv = ServerProcess.commandLine(pid);
         assertThat(argv).isNotEmpty().noneMatch(argument -> argument.contains(PASSWORD.reveal()));
         assertThat(String.join(" ", argv)).contains("--bind-address=127.0.0.1", "--log-bin=", "--binlog-format=ROW");
         assertThat(permissions(source.optionFile())).isEqualTo("rw-------");

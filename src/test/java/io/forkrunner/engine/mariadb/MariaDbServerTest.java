@@ -2,6 +2,7 @@ package io.forkrunner.engine.mariadb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.forkrunner.system.ServerProcess;
 import io.forkrunner.testing.TestHome;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ class MariaDbServerTest {
         Thread watch = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 ProcessHandle.allProcesses().forEach(process -> {
-                    List<String> argv = MariaDbServer.commandLine(process.pid());
+                    List<String> argv = ServerProcess.commandLine(process.pid());
                     if (argv.contains("--bootstrap")
                             && argv.stream().anyMatch(a -> a.matches("--datadir=.*/mariadb-tmp-.*"))) {
                         bootstraps.add(String.join(" ", argv));
