@@ -145,21 +145,13 @@ public class MariaDbEngine implements Engine {
     }
 
     /**
-     * A login of the mariadb tools for {@code endpoint}: over TCP, its password in their option file only. The mariadb
-     * client can require TLS only by verifying the server's certificate, so an endpoint that must use TLS needs the
-     * authority that signed it.
+     * A login of the mariadb tools for {@code endpoint}: over TCP, its password in their option file only; over TLS, the
+     * server verified, when the endpoint has a certificate authority (the mariadb client's {@code --ssl} alone does not
+     * even require TLS).
      */
     static MariaDbLogin login(Endpoint endpoint) {
         MariaDbLogin login = MariaDbLogin.tcp(endpoint.host(), endpoint.port(), endpoint.user(), endpoint.password());
-        if (endpoint.certificateAuthority() != null) {
-            return login.verifiedBy(endpoint.certificateAuthority());
-        }
-        if (endpoint.tls()) {
-            throw new ForkrunnerException("the mariadb client connects to " + endpoint
-                    + " over TLS only when it verifies the server's certificate, and no certificate authority was given"
-                    + " for it");
-        }
-        return login;
+        return endpoint.certificateAuthority() == null ? login : login.verifiedBy(endpoint.certificateAuthority());
     }
 
     /** Where the option files of forkrunner's own clients lie while they run: the service user's, under var/run. */
@@ -184,8 +176,6 @@ public class MariaDbEngine implements Engine {
         if (endpoint.certificateAuthority() != null) {
             properties.setProperty("sslMode", "verify-full");
             properties.setProperty("serverSslCert", endpoint.certificateAuthority());
-        } else if (endpoint.tls()) {
-            properties.setProperty("sslMode", "trust");
         }
         Connection connection = DriverManager.getConnection(
                 "jdbc:mariadb://" + endpoint.host() + ":" + endpoint.port() + "/", properties);

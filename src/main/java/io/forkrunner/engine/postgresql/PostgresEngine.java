@@ -138,8 +138,6 @@ public class PostgresEngine implements Engine {
             properties.setProperty("sslmode", "verify-full");
             properties.setProperty("sslfactory", SingleCertValidatingFactory.class.getName());
             properties.setProperty("sslfactoryarg", endpoint.certificateAuthority());
-        } else if (endpoint.tls()) {
-            properties.setProperty("sslmode", "require");
         }
         properties.setProperty("ApplicationName", "forkrunner");
         properties.setProperty("PGDBNAME", database); // a property, never part of the URL: any name is only a name
@@ -174,7 +172,7 @@ public class PostgresEngine implements Engine {
         if (source.certificateAuthority() != null) {
             throw new ForkrunnerException("verifying the certificate of " + source + " needs its passfile");
         }
-        return source.tls() ? command.withEnvironment("PGSSLMODE", "require") : command;
+        return command;
     }
 
     /** A passfile for the source's password, or null when it has none. */

@@ -51,15 +51,9 @@ public final class RedisConnection implements AutoCloseable {
 
     /**
      * Connects to {@code endpoint} and logs in as its user with its password; no login when it has none. An endpoint
-     * with a certificate authority is reached over TLS, the server verified ({@link VerifiedTls}); one that must use TLS
-     * without an authority is refused, as forkrunner's client does not encrypt to an unverified server.
+     * with a certificate authority is reached over TLS, the server verified ({@link VerifiedTls}).
      */
     public static RedisConnection open(Endpoint endpoint) {
-        if (endpoint.tls() && endpoint.certificateAuthority() == null) {
-            throw new ForkrunnerException("forkrunner reaches Redis at " + endpoint
-                    + " over TLS only when it verifies the server's certificate, and no certificate authority was given"
-                    + " for it");
-        }
         Socket socket = new Socket();
         try {
             socket.connect(new InetSocketAddress(endpoint.host(), endpoint.port()), (int) CONNECT_TIMEOUT.toMillis());

@@ -124,7 +124,7 @@ final class RedisInspection implements Inspection {
 
     @Override
     public void runSql(Endpoint endpoint, String database, Path file, Path log) {
-        if (endpoint.tls()) {
+        if (endpoint.certificateAuthority() != null) {
             // redis-cli verifies the chain of a server's certificate but not the host it names
             throw new ForkrunnerException("forkrunner runs no file of Redis commands on " + endpoint
                     + ", which it reaches over TLS: redis-cli does not verify the host a server's certificate names");
