@@ -101,6 +101,7 @@ sleep 3
 backup="$(ls -d "$home"/var/backups/bench/base/* | tail -1)"
 echo "bench: backup $(du -sh "$backup" | cut -f1), binlog archive $(du -sh "$home/var/backups/bench/wal" | cut -f1), point in time $target"
 sync
+train_run_archive "$home" bench --at "$target"
 
 start=$(now)
 "$repo/forkrunner" --home "$home" run bench --at "$target" --json > "$home/run.json" 2> "$home/run.err" \

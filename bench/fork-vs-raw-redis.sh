@@ -87,6 +87,7 @@ backup_seconds=$(echo "$(now) - $start" | bc)
 backup="$(ls -d "$home"/var/backups/bench/base/* | tail -1)"
 echo "bench: backup $(du -sh "$backup/dump.rdb" | cut -f1) in $(printf '%.1f' "$backup_seconds") s (snapshot, redis-check-rdb, key digest)"
 sync
+train_run_archive "$home" bench
 
 start=$(now)
 "$repo/forkrunner" --home "$home" run bench --json > "$home/run.json" 2> "$home/run.err" \
