@@ -1,16 +1,15 @@
 package io.forkrunner.engine.opensearch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -18,12 +17,11 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * OpenSearch nodes started by forkrunner from the home the test command assembles from Maven Central: a source's
  * indices, alias, template and stored script, snapshotted into an {@code fs} repository with the global state, come
- * back whole in a new node restored from it; each node stops on SIGTERM.
+ * back whole in a new node restored from it, which cannot write into the repository; each node stops on SIGTERM.
  */
 class OpenSearchNodeTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     /** The OpenSearch home: {@code FORKRUNNER_TEST_OPENSEARCH_HOME}, else the one the test command assembles. */
     static Path home() {
@@ -36,44 +34,33 @@ class OpenSearchNodeTest {
     }
 
     @Test
-    void aSnapshotWithTheGlobalStateRestoresIntoANewNodeWithItsIndicesAliasTemplateAndScript() throws Exception {
+    void aSnapshotWithTheGlobalStateRestoresIntoANewNodeWithItsIndicesAliasTemplateAndScript() {
         try (TestHome home = TestHome.create("opensearch-node")) {
             ProcessRunner runner = new ProcessRunner(OpenSearchNode.serviceUser());
-            Path repository = home.path("var/backups/search");
+            Path repository = home.path("var/backups/search/repository");
             runner.serviceUser().privateDirectory(repository);
             OpenSearchNode source = new OpenSearchNode(runner, home(), home.path("var/sources/search"));
             source.start("search", Ports.one(), Ports.one(), List.of(repository));
             try {
-                call(source, "PUT", "/recipes", """
+                OpenSearchClient cluster = new OpenSearchClient(source.uri());
+                cluster.call("PUT", "/recipes", json("""
                         {"settings": {"number_of_shards": 2, "number_of_replicas": 0,
                           "analysis": {"analyzer": {"folded": {"tokenizer": "standard",
                             "filter": ["lowercase", "asciifolding"]}}}},
                          "mappings": {"properties": {"title": {"type": "text", "analyzer": "folded"}}},
-                         "aliases": {"cookbook": {}}}""");
+                         "aliases": {"cookbook": {}}}"""));
                 for (int i = 1; i <= 20; i++) {
-                    call(source, "PUT", "/recipes/_doc/" + i, "{\"title\": \"Crème Brûlée " + i + "\"}");
+                    cluster.call("PUT", "/recipes/_doc/" + i, json("{\"title\": \"Crème Brûlée " + i + "\"}"));
                 }
-                call(source, "PUT", "/_index_template/logs", """
-                        {"index_patterns": ["logs-*"], "template": {"settings": {"number_of_replicas": 0}}}""");
-                call(source, "PUT", "/_scripts/double", """
-                        {"script": {"lang": "painless", "source": "doc['price'].value * 2"}}""");
-                call(source, "POST", "/recipes/_refresh", "");
-                call(
-                        source,
-                        "PUT",
-                        "/_snapshot/store",
-                        "{\"type\": \"fs\", \"settings\": {\"location\": \"" + repository + "\"}}");
-                JsonNode snapshot = call(
-                        source,
-                        "PUT",
-                        "/_snapshot/store/one?wait_for_completion=true",
-                        "{\"indices\": \"*\", \"include_global_state\": true}");
-                assertThat(snapshot.path("snapshot").path("state").asString()).isEqualTo("SUCCESS");
-                assertThat(snapshot.path("snapshot")
-                                .path("shards")
-                                .path("failed")
-                                .asInt())
-                        .isZero();
+                cluster.call("PUT", "/notes/_doc/1", json("{\"text\": \"one\"}"));
+                cluster.call("PUT", "/_index_template/logs", json("""
+                        {"index_patterns": ["logs-*"], "template": {"settings": {"number_of_replicas": 0}}}"""));
+                cluster.call("PUT", "/_scripts/double", json("""
+                        {"script": {"lang": "painless", "source": "doc['price'].value * 2"}}"""));
+                cluster.call("POST", "/_refresh", null);
+                cluster.registerRepository("store", repository, false);
+                cluster.snapshot("store", "one");
+                assertThat(cluster.documentCounts()).isEqualTo(Map.of("recipes", 20L, "notes", 1L));
             } finally {
                 source.stop();
             }
@@ -82,39 +69,36 @@ class OpenSearchNodeTest {
             OpenSearchNode fork = new OpenSearchNode(runner, home(), home.path("var/regions/eu/search-1"));
             fork.start("search-1", Ports.one(), Ports.one(), List.of(repository));
             try {
-                call(
-                        fork,
-                        "PUT",
-                        "/_snapshot/store",
-                        "{\"type\": \"fs\", \"settings\": {\"location\": \"" + repository + "\", \"readonly\": true}}");
-                call(
-                        fork,
-                        "POST",
-                        "/_snapshot/store/one/_restore?wait_for_completion=true",
-                        "{\"indices\": \"*\", \"include_global_state\": true, \"include_aliases\": true}");
-                assertThat(call(fork, "GET", "/recipes/_count", "")
-                                .path("count")
-                                .asInt())
-                        .isEqualTo(20);
-                assertThat(call(fork, "POST", "/cookbook/_search", """
-                                {"query": {"match": {"title": "creme brulee 7"}}, "size": 1}""")
+                OpenSearchClient cluster = new OpenSearchClient(fork.uri());
+                cluster.registerRepository("store", repository, true);
+                cluster.restore("store", "one");
+                assertThat(cluster.documentCounts()).isEqualTo(Map.of("recipes", 20L, "notes", 1L));
+                assertThat(cluster.call("POST", "/cookbook/_search", json("""
+                                        {"query": {"match": {"title": "creme brulee 7"}}, "size": 1}"""))
                                 .path("hits")
                                 .path("hits")
                                 .get(0)
                                 .path("_id")
                                 .asString())
                         .isEqualTo("7");
-                assertThat(call(fork, "GET", "/_index_template/logs", "")
+                assertThat(cluster.call("GET", "/_index_template/logs", null)
                                 .path("index_templates")
                                 .get(0)
                                 .path("name")
                                 .asString())
                         .isEqualTo("logs");
-                assertThat(call(fork, "GET", "/_scripts/double", "")
+                assertThat(cluster.call("GET", "/_scripts/double", null)
                                 .path("script")
                                 .path("source")
                                 .asString())
                         .isEqualTo("doc['price'].value * 2");
+                assertThatThrownBy(() -> cluster.snapshot("store", "two"))
+                        .isInstanceOf(ForkrunnerException.class)
+                        .hasMessageContaining("refused PUT /_snapshot/store/two")
+                        .hasMessageContaining("readonly");
+                assertThatThrownBy(() -> cluster.restore("store", "missing"))
+                        .isInstanceOf(ForkrunnerException.class)
+                        .hasMessageContaining("[store:missing] snapshot does not exist");
             } finally {
                 fork.stop();
             }
@@ -122,21 +106,7 @@ class OpenSearchNodeTest {
         }
     }
 
-    /** Sends {@code body} (JSON, or nothing when empty) and returns the answer, which must be a success. */
-    private static JsonNode call(OpenSearchNode node, String method, String path, String body) throws Exception {
-        HttpResponse<String> response = HTTP.send(
-                HttpRequest.newBuilder(URI.create(node.uri() + path))
-                        .header("Content-Type", "application/json")
-                        .method(
-                                method,
-                                body.isEmpty()
-                                        ? HttpRequest.BodyPublishers.noBody()
-                                        : HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode())
-                .as(method + " " + path + ": " + response.body())
-                .isBetween(200, 299);
-        return JSON.readTree(response.body());
+    private static JsonNode json(String text) {
+        return JSON.readTree(text);
     }
 }
