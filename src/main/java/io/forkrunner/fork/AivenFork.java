@@ -582,6 +582,8 @@ class AivenFork {
             String project = AivenClient.segment(request.project());
             // read once, when an integration of forkrunner's own is the first to need its address or login
             SingletonSupplier<JsonNode> fork = SingletonSupplier.of(() -> fork(run));
+            // and its login, whose certificate authority is read from the API, once for all its sql integrations
+            SingletonSupplier<Endpoint> login = SingletonSupplier.of(() -> login(run, fork.obtain()));
             for (int index = done; index < declared.size(); index++) {
                 JobDefinition.Integration integration = declared.get(index);
                 if (integration instanceof JobDefinition.AivenIntegration aiven) {
@@ -590,7 +592,7 @@ class AivenFork {
                     queries(services, run)
                             .inspection()
                             .runSql(
-                                    login(run, fork.obtain()),
+                                    login.obtain(),
                                     database(services, run, fork.obtain()),
                                     sql.file(),
                                     integrations.log(run.runId(), index));

@@ -33,6 +33,16 @@ public final class ServerProcess {
                 : OptionalLong.empty();
     }
 
+    /** Waits {@code poll} between two looks at a server starting or stopping; {@code what} names it if interrupted. */
+    public static void pause(Duration poll, String what) {
+        try {
+            Thread.sleep(poll.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ForkrunnerException("interrupted while waiting for " + what);
+        }
+    }
+
     /** The argv of process {@code pid}, from {@code /proc}; empty when it is gone. */
     public static List<String> commandLine(long pid) {
         try {

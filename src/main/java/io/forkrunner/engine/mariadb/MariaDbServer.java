@@ -382,12 +382,7 @@ public final class MariaDbServer {
     }
 
     private static void pause() {
-        try {
-            Thread.sleep(POLL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ForkrunnerException("interrupted while waiting for a MariaDB server");
-        }
+        ServerProcess.pause(POLL, "a MariaDB server");
     }
 
     private static void deleteQuietly(Path file) {

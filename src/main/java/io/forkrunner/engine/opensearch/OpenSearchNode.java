@@ -211,11 +211,6 @@ public final class OpenSearchNode {
     }
 
     private static void pause() {
-        try {
-            Thread.sleep(POLL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ForkrunnerException("interrupted while waiting for an OpenSearch node");
-        }
+        ServerProcess.pause(POLL, "an OpenSearch node");
     }
 }

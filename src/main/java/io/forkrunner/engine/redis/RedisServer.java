@@ -217,11 +217,6 @@ public final class RedisServer {
     }
 
     static void pause() {
-        try {
-            Thread.sleep(POLL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ForkrunnerException("interrupted while waiting for a server of the Redis family");
-        }
+        ServerProcess.pause(POLL, "a server of the Redis family");
     }
 }
