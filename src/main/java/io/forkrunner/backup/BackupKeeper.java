@@ -14,6 +14,8 @@ import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.LockSessions;
 import io.forkrunner.system.Secrets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -85,7 +87,7 @@ public class BackupKeeper {
         try (AdvisoryLock ignored = locks.tryAcquire("forkrunner.backup." + service.name())
                 .orElseThrow(() -> new ForkrunnerException(
                         "a backup of " + service.name() + " is running in another process; wait for it to end"))) {
-            abandonUnfinished(service.name());
+            abandonUnfinished(service, engine, source);
             String id = newId(service.name());
             Path directory = home.backups(service.name()).resolve("base").resolve(id);
             catalog.started(service.name(), id, directory, clock.instant());
@@ -108,7 +110,7 @@ public class BackupKeeper {
                 }
             } catch (RuntimeException e) {
                 catalog.failed(service.name(), id, e.getMessage(), clock.instant());
-                DirectoryTree.delete(directory);
+                discard(service, engine, source, directory);
                 throw e;
             }
             prune(service);
@@ -140,17 +142,34 @@ public class BackupKeeper {
     }
 
     /** Backups left RUNNING by a process that died: nobody holds their lock, since this process does. */
-    private void abandonUnfinished(String service) {
-        for (StoredBackup backup : catalog.list(service)) {
+    private void abandonUnfinished(ServiceDefinition service, Engine engine, Endpoint source) {
+        for (StoredBackup backup : catalog.list(service.name())) {
             if (backup.state() == StoredBackup.State.RUNNING) {
                 log.warn(
                         "backup {} of {} was left unfinished by a process that ended; discarding it",
                         backup.id(),
-                        service);
-                DirectoryTree.delete(backup.directory());
-                catalog.failed(service, backup.id(), "unfinished: the process taking it ended", clock.instant());
+                        service.name());
+                discard(service, engine, source, backup.directory());
+                catalog.failed(service.name(), backup.id(), "unfinished: the process taking it ended", clock.instant());
             }
         }
+    }
+
+    /**
+     * Deletes a backup that failed or was never finished, with what the source keeps of it; what cannot be given up
+     * through the source is said in the log, and its directory goes all the same.
+     */
+    private void discard(ServiceDefinition service, Engine engine, Endpoint source, Path directory) {
+        try {
+            engine.backups().discard(service, source, directory);
+        } catch (RuntimeException e) {
+            log.warn(
+                    "cannot give up the unfinished backup in {} through {}: {}",
+                    directory,
+                    service.name(),
+                    e.getMessage());
+        }
+        DirectoryTree.delete(directory);
     }
 
     private String newId(String service) {
@@ -176,9 +195,22 @@ public class BackupKeeper {
         List<StoredBackup> kept =
                 verified.subList(Math.max(0, verified.size() - service.backups().keep()), verified.size());
         StoredBackup oldestKept = kept.get(0);
+        Engine engine = engines.of(service);
         for (StoredBackup backup : catalog.list(service.name())) {
             boolean older = backup.startedAt().isBefore(oldestKept.startedAt());
             if (older && backup.state() != StoredBackup.State.RUNNING) {
+                if (Files.isDirectory(backup.directory(), LinkOption.NOFOLLOW_LINKS)) { // also a damaged one's
+                    try {
+                        engine.backups().discard(service, Endpoint.of(service, secrets), backup.directory());
+                    } catch (RuntimeException e) {
+                        log.warn(
+                                "backup {} of {} is kept for now: cannot give it up through the service: {}",
+                                backup.id(),
+                                service.name(),
+                                e.getMessage());
+                        continue;
+                    }
+                }
                 DirectoryTree.delete(backup.directory());
                 catalog.remove(service.name(), backup.id());
                 log.info(

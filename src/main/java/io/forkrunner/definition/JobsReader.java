@@ -118,6 +118,18 @@ final class JobsReader {
                 }
             }
         }
+        if (sourceService != null && ServicesReader.SEARCH.contains(sourceService.engine())) {
+            for (String key : List.of("checks", "tests", "database", "events", "pools")) {
+                if (root.has(key)) {
+                    problems.add(
+                            root.keyOf(key),
+                            "is not applicable to " + sourceService.engine() + " (service " + sourceService.name()
+                                    + "): forkrunner compares a search fork's indices with its backup, document by"
+                                    + " document count, and OpenSearch takes no SQL; remove it",
+                            List.of());
+                }
+            }
+        }
         PointInTime from = root.has("from") ? scalars.pointInTime(root.value("from")) : new PointInTime.Latest();
         JobDefinition.Schedule schedule = root.has("schedule") ? schedule(root.section("schedule")) : null;
         Boolean users = root.has("users") ? scalars.copyOrNone(root.value("users")) : Boolean.TRUE;
@@ -435,8 +447,18 @@ final class JobsReader {
         if (type.present()) {
             switch (type.text()) {
                 case "sql", "redis" -> {
+                    boolean search = source != null && ServicesReader.SEARCH.contains(source.engine());
+                    if (search) {
+                        problems.add(
+                                type,
+                                "is not for a " + source.engine() + " service, which takes no SQL or commands",
+                                List.of("webhook", "command", "prometheus"));
+                    }
                     boolean redis = source != null && ServicesReader.CACHING.contains(source.engine());
-                    if (source != null && !onAiven && redis != type.text().equals("redis")) {
+                    if (source != null
+                            && !onAiven
+                            && !search
+                            && redis != type.text().equals("redis")) {
                         problems.add(
                                 type,
                                 "is not for a " + source.engine() + " service: "

@@ -24,20 +24,25 @@ import java.util.TreeSet;
 final class ServicesReader {
 
     /** The engines forkrunner forks; {@code mysql} names MariaDB's adapter, which serves the MySQL family here. */
-    private static final List<String> ENGINES = List.of("postgresql", "mariadb", "mysql", "redis", "valkey");
+    private static final List<String> ENGINES =
+            List.of("postgresql", "mariadb", "mysql", "redis", "valkey", "opensearch");
 
-    private static final List<String> PLANNED_ENGINES = List.of("opensearch", "elasticsearch", "cassandra");
+    private static final List<String> PLANNED_ENGINES = List.of("elasticsearch", "cassandra");
     /** The engines that have no connection pools: a service of theirs declares neither pools nor a pooler. */
     private static final Map<String, String> WITHOUT_POOLS = Map.of(
             "mariadb", "the MySQL family (Aiven has none)",
             "mysql", "the MySQL family (Aiven has none)",
             "redis", "caching services",
-            "valkey", "caching services");
+            "valkey", "caching services",
+            "opensearch", "search services");
     /** The engines without a change archive: their forks are made from backups alone, never to a time between them. */
-    private static final List<String> WITHOUT_ARCHIVE = List.of("redis", "valkey");
+    private static final List<String> WITHOUT_ARCHIVE = List.of("redis", "valkey", "opensearch");
 
     /** The engines of the Redis family, whose integrations run commands ({@code type: redis}) rather than SQL. */
     static final List<String> CACHING = List.of("redis", "valkey");
+
+    /** The search engines: forkrunner talks to them over HTTP, without a login, and they take no SQL. */
+    static final List<String> SEARCH = List.of("opensearch");
 
     /** The engines whose servers run scheduled events of their own, which a job may let run on its forks. */
     static final List<String> SCHEDULED_EVENTS = List.of("mariadb");
@@ -244,8 +249,20 @@ final class ServicesReader {
         Value host = section.required("host", List.of("127.0.0.1", "db.example.internal"));
         Value portValue = section.required("port", List.of("5432"));
         int port = portValue.present() ? scalars.port(portValue) : 0;
-        Value user = section.required("user", List.of("postgres", "forkrunner"));
-        SecretRef password = scalars.secret(section.value("password"));
+        boolean search = engine.present() && SEARCH.contains(engine.text());
+        Value user = search ? section.value("user") : section.required("user", List.of("postgres", "forkrunner"));
+        SecretRef password = search ? null : scalars.secret(section.value("password"));
+        if (search) {
+            for (String key : List.of("user", "password")) {
+                if (section.has(key)) {
+                    problems.add(
+                            section.keyOf(key),
+                            "is not applicable to " + engine.text() + ": forkrunner talks to its clusters over HTTP"
+                                    + " without a login (their security plugin does not run here); remove it",
+                            List.of());
+                }
+            }
+        }
         Backups backups =
                 backups(section.section("backups"), engine.present() && WITHOUT_ARCHIVE.contains(engine.text()));
         List<Pool> pools = section.sections("pools").stream().map(this::pool).toList();
@@ -273,7 +290,7 @@ final class ServicesReader {
                 && regions.containsKey(region.text())
                 && host.present()
                 && port > 0
-                && user.present()
+                && (user.present() || search)
                 && backups != null
                 && !pools.contains(null)
                 && !notifications.contains(null)
@@ -285,7 +302,7 @@ final class ServicesReader {
                         region.text(),
                         host.text(),
                         port,
-                        user.text(),
+                        search ? "" : user.text(),
                         password,
                         backups,
                         pools,

@@ -21,4 +21,10 @@ public interface Backups {
 
     /** The major version of the server a backup in {@code directory} was taken from. */
     int majorVersion(Path directory);
+
+    /**
+     * Gives up the backup in {@code directory} before forkrunner deletes that directory, where the source keeps
+     * something of it (a snapshot in a repository the source writes): through the source, never by deleting files.
+     */
+    default void discard(ServiceDefinition service, Endpoint source, Path directory) {}
 }

@@ -24,7 +24,7 @@ class ServiceValidationTest {
 
     @Test
     void aPlannedEngineIsNotSupportedYet() {
-        String engine = "opensearch";
+        String engine = "elasticsearch";
         servicesWith("engine: postgresql", "engine: " + engine);
 
         Problem problem = home.problem();
@@ -32,7 +32,26 @@ class ServiceValidationTest {
         assertThat(problem)
                 .extracting(Problem::file, Problem::line, Problem::field, Problem::value, Problem::message)
                 .containsExactly("config/services.yml", 12, "services.shop.engine", engine, "is not supported yet");
-        assertThat(problem.examples()).containsExactly("postgresql", "mariadb", "mysql", "redis", "valkey");
+        assertThat(problem.examples())
+                .containsExactly("postgresql", "mariadb", "mysql", "redis", "valkey", "opensearch");
+    }
+
+    @Test
+    void anOpenSearchServiceHasNoLoginAndOneThatNamesAUserIsRefused() {
+        servicesWith("engine: postgresql", "engine: opensearch");
+
+        Problem problem = home.problem();
+
+        assertThat(problem)
+                .extracting(Problem::file, Problem::field, Problem::value)
+                .containsExactly("config/services.yml", "services.shop.user", "user");
+        assertThat(problem.message()).startsWith("is not applicable to opensearch: forkrunner talks to its clusters");
+
+        assertThat(DefinitionHome.SERVICES).endsWith("    user: postgres\n");
+        home.services(DefinitionHome.SERVICES
+                .replace("engine: postgresql", "engine: opensearch")
+                .replace("    user: postgres\n", ""));
+        assertThat(home.read().services().get("shop").engine()).isEqualTo("opensearch");
     }
 
     @ParameterizedTest

@@ -10,8 +10,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -38,14 +42,42 @@ public final class OpenSearchClient {
 
     /**
      * Registers {@code location} (which must lie under the cluster's {@code path.repo}) as the {@code fs} repository
-     * {@code name}; {@code readonly} for a cluster that restores from it and must never write into it.
+     * {@code name}, its metadata uncompressed; {@code readonly} for a cluster that restores from it and must never write
+     * into it.
      */
     public void registerRepository(String name, Path location, boolean readonly) {
+        registerRepository(name, location, readonly, 0);
+    }
+
+    /** As {@link #registerRepository(String, Path, boolean)}, restores from it limited to {@code restoreBytesPerSecond} (0: none). */
+    public void registerRepository(String name, Path location, boolean readonly, long restoreBytesPerSecond) {
         ObjectNode body = JSON.createObjectNode().put("type", "fs");
-        body.putObject("settings")
+        ObjectNode settings = body.putObject("settings")
                 .put("location", location.toAbsolutePath().toString())
+                .put("compress", false)
                 .put("readonly", readonly);
+        if (restoreBytesPerSecond > 0) {
+            settings.put("max_restore_bytes_per_sec", restoreBytesPerSecond + "b");
+        }
         call("PUT", "/_snapshot/" + segment(name), body);
+    }
+
+    /** The version of OpenSearch the cluster runs, e.g. {@code 2.19.6}. */
+    public String version() {
+        return call("GET", "/", null).path("version").path("number").asString("");
+    }
+
+    /** The number of shards of each index of snapshot {@code snapshot}, by name. */
+    public Map<String, Integer> shardsOf(String repository, String snapshot) {
+        Map<String, Integer> shards = new TreeMap<>();
+        JsonNode indices = call("GET", "/_snapshot/" + segment(repository) + "/" + segment(snapshot) + "/_status", null)
+                .path("snapshots")
+                .path(0)
+                .path("indices");
+        for (String index : indices.propertyNames()) {
+            shards.put(index, indices.path(index).path("shards").size());
+        }
+        return shards;
     }
 
     /**
@@ -68,23 +100,91 @@ public final class OpenSearchClient {
         return taken;
     }
 
-    /** Restores snapshot {@code snapshot} of repository {@code repository}: every index, its aliases, the global state. */
-    public void restore(String repository, String snapshot) {
-        ObjectNode body = JSON.createObjectNode()
-                .put("indices", "*")
-                .put("include_global_state", true)
-                .put("include_aliases", true);
+    /**
+     * Restores snapshot {@code snapshot} of repository {@code repository}: every index with its aliases, and the global
+     * state when {@code globalState}; waits for it, and refuses it unless every shard was restored.
+     */
+    public void restore(String repository, String snapshot, boolean globalState) {
         JsonNode restored = call(
                         "POST",
                         "/_snapshot/" + segment(repository) + "/" + segment(snapshot)
                                 + "/_restore?wait_for_completion=true",
-                        body)
+                        restoreBody(globalState))
                 .path("snapshot")
                 .path("shards");
         if (restored.path("failed").asInt(-1) != 0) {
             throw new ForkrunnerException("the restore of snapshot " + snapshot + " into " + base + " failed on "
                     + restored.path("failed") + " of " + restored.path("total") + " shards");
         }
+    }
+
+    /**
+     * Begins restoring snapshot {@code snapshot} of repository {@code repository} (every index with its aliases, and
+     * the global state when {@code globalState}) without waiting: {@link #recovery} tells how far it got.
+     */
+    public void startRestore(String repository, String snapshot, boolean globalState) {
+        call(
+                "POST",
+                "/_snapshot/" + segment(repository) + "/" + segment(snapshot) + "/_restore",
+                restoreBody(globalState));
+    }
+
+    private static ObjectNode restoreBody(boolean globalState) {
+        return JSON.createObjectNode()
+                .put("indices", "*")
+                .put("include_global_state", globalState)
+                .put("include_aliases", true);
+    }
+
+    /**
+     * How far the restore of {@code shards} (the number of shards of each index) got: bytes recovered and in all, and
+     * whether every shard's recovery from the snapshot is done.
+     */
+    public Recovery recovery(Map<String, Integer> shards) {
+        long done = 0;
+        long total = 0;
+        int finished = 0;
+        int expected = shards.values().stream().mapToInt(Integer::intValue).sum();
+        if (!shards.isEmpty()) {
+            String names =
+                    shards.keySet().stream().map(OpenSearchClient::segment).collect(Collectors.joining(","));
+            for (JsonNode shard : call(
+                    "GET",
+                    "/_cat/recovery/" + names
+                            + "?format=json&bytes=b&ignore_unavailable=true&h=index,shard,type,stage,bytes_recovered,"
+                            + "bytes_total",
+                    null)) {
+                if (shard.path("type").asString("").equals("snapshot")) {
+                    done += shard.path("bytes_recovered").asLong(0);
+                    total += shard.path("bytes_total").asLong(0);
+                    if (shard.path("stage").asString("").equals("done")) {
+                        finished++;
+                    }
+                }
+            }
+        }
+        return new Recovery(done, total, expected, finished, finished == expected);
+    }
+
+    /** A restore's recovery: bytes recovered and in all, shards recovering and done, and whether it is complete. */
+    public record Recovery(long bytesDone, long bytesTotal, int shards, int shardsDone, boolean complete) {}
+
+    /** The open indices of the cluster, hidden and system ones left out, sorted by name. */
+    public List<String> indices() {
+        List<String> names = new ArrayList<>();
+        for (JsonNode index : call("GET", "/_cat/indices?format=json&h=index&expand_wildcards=open", null)) {
+            String name = index.path("index").asString("");
+            if (!name.startsWith(".")) {
+                names.add(name);
+            }
+        }
+        Collections.sort(names);
+        return names;
+    }
+
+    /** Deletes index {@code index}, when it is there. */
+    public void deleteIndex(String index) {
+        call("DELETE", "/" + segment(index) + "?ignore_unavailable=true", null);
     }
 
     /** Deletes snapshot {@code snapshot} through the cluster: never by deleting the repository's files. */
@@ -95,17 +195,15 @@ public final class OpenSearchClient {
     /** The number of documents of each index, hidden and system ones left out, by name. */
     public Map<String, Long> documentCounts() {
         Map<String, Long> counts = new TreeMap<>();
-        for (JsonNode index : call("GET", "/_cat/indices?format=json&h=index&expand_wildcards=open", null)) {
-            String name = index.path("index").asString("");
-            if (!name.startsWith(".")) {
-                counts.put(
-                        name,
-                        call("GET", "/" + segment(name) + "/_count", null)
-                                .path("count")
-                                .asLong());
-            }
+        for (String index : indices()) {
+            counts.put(index, documentCount(index));
         }
         return counts;
+    }
+
+    /** The number of documents of index {@code index}. */
+    public long documentCount(String index) {
+        return call("GET", "/" + segment(index) + "/_count", null).path("count").asLong();
     }
 
     /** Sends {@code body} (none when null) and returns the answer; a refusal shows the cluster's error. */

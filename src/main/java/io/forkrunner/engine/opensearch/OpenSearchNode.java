@@ -47,7 +47,6 @@ public final class OpenSearchNode {
     private final ProcessRunner runner;
     private final Path home;
     private final Path directory;
-    private int httpPort;
 
     /**
      * The node in {@code directory}, run by {@code runner} (which runs commands as {@link #SERVICE_USER}) from the
@@ -75,32 +74,57 @@ public final class OpenSearchNode {
         return directory.resolve("logs").resolve("node.out");
     }
 
-    /** Where the node answers HTTP, once started. */
+    /**
+     * Where the node answers HTTP: the port its configuration names, or, for port 0, the one it bound (its
+     * {@code http.ports} file).
+     */
     public URI uri() {
-        return URI.create("http://127.0.0.1:" + httpPort);
+        int port = configuredHttpPort();
+        if (port == 0) {
+            String bound = ServiceUser.readIfExists(directory.resolve("logs").resolve("http.ports"))
+                    .lines()
+                    .findFirst()
+                    .orElseThrow(() -> new ForkrunnerException(what() + " has not bound its HTTP port yet"));
+            return URI.create("http://" + bound.strip());
+        }
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    private int configuredHttpPort() {
+        return ServiceUser.readIfExists(configDirectory().resolve("opensearch.yml"))
+                .lines()
+                .filter(line -> line.startsWith("http.port: "))
+                .map(line ->
+                        Integer.parseInt(line.substring("http.port: ".length()).strip()))
+                .findFirst()
+                .orElseThrow(() -> new ForkrunnerException(what() + " is not configured"));
+    }
+
+    /** {@link #configure}s the node, then {@link #start}s it. */
+    public void start(String cluster, int httpPort, int transportPort, List<Path> repositories) {
+        configure(cluster, httpPort, transportPort, repositories);
+        start();
     }
 
     /**
-     * Starts the node of cluster {@code cluster} on 127.0.0.1 ({@code httpPort} for HTTP, {@code transportPort} for
-     * its transport) with {@code repositories} as its {@code path.repo}, and waits until it answers HTTP.
+     * Writes the node's configuration: cluster {@code cluster} on 127.0.0.1, {@code httpPort} for HTTP and
+     * {@code transportPort} for its transport (0 for any free one; the node writes the ones it bound into
+     * {@code logs/}), {@code repositories} as its {@code path.repo}. Refused while it runs.
      */
-    public void start(String cluster, int httpPort, int transportPort, List<Path> repositories) {
-        requireStopped("start");
-        if (!Files.isDirectory(home.resolve("lib")) || !Files.isDirectory(home.resolve("modules"))) {
-            throw new ForkrunnerException("no OpenSearch home in " + home + " (lib/ and modules/): assemble one with"
-                    + " mvn -f src/opensearch/pom.xml package");
-        }
+    public void configure(String cluster, int httpPort, int transportPort, List<Path> repositories) {
+        requireStopped("configure");
         ServiceUser user = runner.serviceUser();
         for (String each : List.of("config", "data", "logs", "tmp", "run")) {
             user.privateDirectory(directory.resolve(each));
         }
-        StringBuilder settings = new StringBuilder("# written by forkrunner at every start\n");
+        StringBuilder settings = new StringBuilder("# written by forkrunner\n");
         settings.append("cluster.name: ").append(quote(cluster)).append('\n');
         settings.append("node.name: ").append(quote(cluster + "-1")).append('\n');
         settings.append("discovery.type: single-node\n");
         settings.append("network.host: 127.0.0.1\n");
         settings.append("http.port: ").append(httpPort).append('\n');
         settings.append("transport.port: ").append(transportPort).append('\n');
+        settings.append("node.portsfile: true\n");
         settings.append("path.data: ")
                 .append(quote(directory.resolve("data").toString()))
                 .append('\n');
@@ -115,6 +139,23 @@ public final class OpenSearchNode {
         settings.append("]\n");
         user.write(configDirectory().resolve("opensearch.yml"), settings.toString());
         user.write(configDirectory().resolve("log4j2.properties"), LOG4J);
+    }
+
+    /** Starts the node as {@link #configure}d, and waits until it answers HTTP. */
+    public void start() {
+        requireStopped("start");
+        if (!Files.isDirectory(home.resolve("lib")) || !Files.isDirectory(home.resolve("modules"))) {
+            throw new ForkrunnerException("no OpenSearch home in " + home + " (lib/ and modules/): assemble one with"
+                    + " mvn -f src/opensearch/pom.xml package");
+        }
+        configuredHttpPort();
+        for (String ports : List.of("http.ports", "transport.ports")) {
+            try {
+                Files.deleteIfExists(directory.resolve("logs").resolve(ports)); // the last start's
+            } catch (IOException e) {
+                throw new ForkrunnerException("cannot remove the ports file of " + what() + ": " + e.getMessage());
+            }
+        }
         ChildProcess node = runner.start(Command.of(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xms512m",
@@ -135,7 +176,6 @@ public final class OpenSearchNode {
                         pidFile().toString())
                 .asServiceUser()
                 .loggingTo(log()));
-        this.httpPort = httpPort;
         HttpClient client =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -154,6 +194,9 @@ public final class OpenSearchNode {
     }
 
     private boolean answers(HttpClient client) {
+        if (!Files.exists(directory.resolve("logs").resolve("http.ports"))) {
+            return false; // written once the node listens, also when its port is a given one
+        }
         try {
             HttpResponse<Void> response = client.send(
                     HttpRequest.newBuilder(uri()).timeout(Duration.ofSeconds(5)).build(),

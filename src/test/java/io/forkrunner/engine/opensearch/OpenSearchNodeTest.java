@@ -23,9 +23,9 @@ class OpenSearchNodeTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    /** The OpenSearch home: {@code FORKRUNNER_TEST_OPENSEARCH_HOME}, else the one the test command assembles. */
+    /** The OpenSearch home, as forkrunner finds it: {@code FORKRUNNER_OPENSEARCH_HOME}, else the one the test command assembles. */
     static Path home() {
-        Path home = Path.of(System.getenv().getOrDefault("FORKRUNNER_TEST_OPENSEARCH_HOME", "target/opensearch-2.19.6"))
+        Path home = Path.of(System.getenv().getOrDefault("FORKRUNNER_OPENSEARCH_HOME", "target/opensearch-2.19.6"))
                 .toAbsolutePath();
         assertThat(home.resolve("lib"))
                 .as("an OpenSearch home; run-tests assembles it with mvn -f src/opensearch/pom.xml package")
@@ -71,7 +71,7 @@ class OpenSearchNodeTest {
             try {
                 OpenSearchClient cluster = new OpenSearchClient(fork.uri());
                 cluster.registerRepository("store", repository, true);
-                cluster.restore("store", "one");
+                cluster.restore("store", "one", true);
                 assertThat(cluster.documentCounts()).isEqualTo(Map.of("recipes", 20L, "notes", 1L));
                 assertThat(cluster.call("POST", "/cookbook/_search", json("""
                                         {"query": {"match": {"title": "creme brulee 7"}}, "size": 1}"""))
@@ -96,7 +96,7 @@ class OpenSearchNodeTest {
                         .isInstanceOf(ForkrunnerException.class)
                         .hasMessageContaining("refused PUT /_snapshot/store/two")
                         .hasMessageContaining("readonly");
-                assertThatThrownBy(() -> cluster.restore("store", "missing"))
+                assertThatThrownBy(() -> cluster.restore("store", "missing", true))
                         .isInstanceOf(ForkrunnerException.class)
                         .hasMessageContaining("[store:missing] snapshot does not exist");
             } finally {

@@ -1,0 +1,188 @@
+package io.forkrunner.engine.opensearch;
+
+import io.forkrunner.engine.Backups;
+import io.forkrunner.engine.ChangeArchive;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Engine;
+import io.forkrunner.engine.Inspection;
+import io.forkrunner.engine.LogicalCopy;
+import io.forkrunner.engine.PhysicalRestore;
+import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Pooling;
+import io.forkrunner.engine.ServerSettings;
+import io.forkrunner.engine.Users;
+import io.forkrunner.engine.WriteFence;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Home;
+import io.forkrunner.system.ProcessRunner;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.springframework.stereotype.Component;
+
+/**
+ * OpenSearch: backups are snapshots (every index and the global state) into an {@code fs} repository of forkrunner's,
+ * {@code var/backups/SERVICE/repository}, which the source cluster's {@code path.repo} must include; a fork is a new
+ * one-node cluster of forkrunner's that restores one from that repository, registered read-only. Forkrunner talks to
+ * clusters over their HTTP API only, and runs its own nodes from the OpenSearch home {@code FORKRUNNER_OPENSEARCH_HOME}
+ * names (else {@code target/opensearch-2.19.6}, which {@code mvn -f src/opensearch/pom.xml package} assembles). No
+ * point in time between snapshots, no pools, no users (the security plugin does not run here). Its version is written
+ * as one number, major times 100 plus minor ({@code 219} for 2.19).
+ */
+@Component
+public class OpenSearchEngine implements Engine {
+
+    /** The name of forkrunner's repository in the clusters it snapshots and restores. */
+    static final String REPOSITORY = "forkrunner";
+
+    private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
+
+    private final Home home;
+    private final Clock clock;
+    private final ProcessRunner runner = new ProcessRunner(OpenSearchNode.serviceUser());
+    private final OpenSearchBackups backups;
+    private final OpenSearchServers servers;
+    private final OpenSearchInspection inspection;
+    private final OpenSearchRestore restore;
+
+    OpenSearchEngine(Home home, Clock clock) {
+        this.home = home;
+        this.clock = clock;
+        this.backups = new OpenSearchBackups(this);
+        this.servers = new OpenSearchServers(this);
+        this.inspection = new OpenSearchInspection();
+        this.restore = new OpenSearchRestore(this);
+    }
+
+    @Override
+    public String name() {
+        return "opensearch";
+    }
+
+    @Override
+    public String title() {
+        return "OpenSearch";
+    }
+
+    @Override
+    public Backups backups() {
+        return backups;
+    }
+
+    @Override
+    public OpenSearchServers servers() {
+        return servers;
+    }
+
+    @Override
+    public Inspection inspection() {
+        return inspection;
+    }
+
+    @Override
+    public Optional<ChangeArchive> changeArchive() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<PhysicalRestore> physicalRestore() {
+        return Optional.of(restore);
+    }
+
+    @Override
+    public Optional<LogicalCopy> logicalCopy() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<Users> users() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<Pooling> pooling() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<ServerSettings> settings() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<WriteFence> writeFence() {
+        return Optional.empty();
+    }
+
+    Home home() {
+        return home;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    ProcessRunner runner() {
+        return runner;
+    }
+
+    /** The OpenSearch home forkrunner's nodes run from. */
+    Path openSearchHome() {
+        String named = System.getenv("FORKRUNNER_OPENSEARCH_HOME");
+        return Path.of(named == null || named.isBlank() ? "target/opensearch-2.19.6" : named)
+                .toAbsolutePath()
+                .normalize();
+    }
+
+    /** The version of the OpenSearch home, from its server's jar, as one number. */
+    int installedVersion() {
+        Path lib = openSearchHome().resolve("lib");
+        try (Stream<Path> jars = Files.list(lib)) {
+            return jars.map(jar -> jar.getFileName().toString())
+                    .filter(name -> name.matches("opensearch-\\d+\\.\\d+\\.\\d+\\.jar"))
+                    .map(name -> versionNumber(name.substring("opensearch-".length())))
+                    .findFirst()
+                    .orElseThrow(() -> new ForkrunnerException("no OpenSearch server jar in " + lib));
+        } catch (java.io.IOException e) {
+            throw new ForkrunnerException("no OpenSearch home in " + openSearchHome() + " (" + e.getMessage()
+                    + "): assemble one with mvn -f src/opensearch/pom.xml package, or name one with"
+                    + " FORKRUNNER_OPENSEARCH_HOME");
+        }
+    }
+
+    OpenSearchNode node(Place place) {
+        return new OpenSearchNode(runner, openSearchHome(), place.directory());
+    }
+
+    /** The snapshot repository of the service whose backup is in {@code backup} ({@code base/ID} beside it). */
+    static Path repositoryOf(Path backup) {
+        return backup.toAbsolutePath().normalize().getParent().getParent().resolve("repository");
+    }
+
+    /** The snapshot a backup is: its directory's name, in the lower case snapshot names must have. */
+    static String snapshotOf(Path backup) {
+        return backup.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static OpenSearchClient client(Endpoint endpoint) {
+        return new OpenSearchClient(URI.create("http://" + endpoint.host() + ":" + endpoint.port()));
+    }
+
+    /** A version such as {@code 2.19.6} as one number: {@code 219}. */
+    static int versionNumber(String version) {
+        Matcher matcher = VERSION.matcher(version.strip());
+        if (!matcher.find()) {
+            throw new ForkrunnerException("not an OpenSearch version: " + version);
+        }
+        return Integer.parseInt(matcher.group(1)) * 100 + Integer.parseInt(matcher.group(2));
+    }
+
+    static String versionText(int version) {
+        return version / 100 + "." + version % 100;
+    }
+}

@@ -1,0 +1,116 @@
+package io.forkrunner.engine.opensearch;
+
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.PhysicalRestore;
+import io.forkrunner.engine.Place;
+import io.forkrunner.engine.Progress;
+import io.forkrunner.engine.Restored;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.ServerProcess;
+import io.forkrunner.system.ServiceUser;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * An OpenSearch fork from a backup: a new one-node cluster that reads the service's snapshot repository in place,
+ * registered read-only (nothing is copied beforehand, and the fork can never write into the backups), and restores the
+ * backup's snapshot with every index, its aliases and the global state. A restore that began and did not end (the run
+ * was killed) is begun again after the indices it had made are deleted: never two of one index.
+ */
+final class OpenSearchRestore implements PhysicalRestore {
+
+    /** The backup's record, copied at lay-down: what recover restores. */
+    private static final String BACKUP = "backup.json";
+    /** Made before the restore is asked for: from then on nothing is laid down again. */
+    private static final String RESTORE_BEGUN = "restore-begun";
+
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final OpenSearchEngine engine;
+
+    OpenSearchRestore(OpenSearchEngine engine) {
+        this.engine = engine;
+    }
+
+    /**
+     * Starts the fork's node, with the backup's repository in its {@code path.repo}, and registers that repository
+     * read-only, restores from it limited to {@code bytesPerSecond}.
+     */
+    @Override
+    public String layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
+        if (Files.exists(place.directory().resolve(RESTORE_BEGUN), LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        ServiceUser user = engine.runner().serviceUser();
+        user.privateDirectory(place.directory());
+        OpenSearchBackups.record(backup); // refused when the backup has none
+        user.write(
+                place.directory().resolve(BACKUP), ServiceUser.readIfExists(backup.resolve(OpenSearchBackups.RECORD)));
+        Path repository = OpenSearchEngine.repositoryOf(backup);
+        OpenSearchNode node = engine.node(place);
+        if (!node.isRunning()) {
+            node.configure(place.directory().getFileName().toString(), place.port(), 0, List.of(repository));
+            node.start();
+        }
+        new OpenSearchClient(node.uri())
+                .registerRepository(OpenSearchEngine.REPOSITORY, repository, true, bytesPerSecond);
+        return "none: the fork's node reads the snapshot repository in place, registered read-only";
+    }
+
+    /** Restores the snapshot into the fork's node, showing the bytes restored, until every shard is. */
+    @Override
+    public Restored recover(
+            Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress) {
+        Path laidDown = place.directory();
+        JsonNode record = OpenSearchBackups.readRecord(laidDown.resolve(BACKUP));
+        String snapshot = record.path("snapshot").asString("");
+        Map<String, Integer> shards = OpenSearchBackups.shards(record);
+        OpenSearchNode node = engine.node(place);
+        if (!node.isRunning()) {
+            node.start();
+        }
+        OpenSearchClient fork = new OpenSearchClient(node.uri());
+        Path begun = laidDown.resolve(RESTORE_BEGUN);
+        if (Files.exists(begun, LinkOption.NOFOLLOW_LINKS)) {
+            // a restore began and did not end: what it made of the indices goes, then they are restored whole
+            for (String index : shards.keySet()) {
+                fork.deleteIndex(index);
+            }
+        }
+        engine.runner()
+                .serviceUser()
+                .write(
+                        begun,
+                        "restore of snapshot " + snapshot + " began "
+                                + engine.clock().instant() + "\n");
+        fork.startRestore(OpenSearchEngine.REPOSITORY, snapshot, true);
+        while (true) {
+            OpenSearchClient.Recovery recovery = fork.recovery(shards);
+            progress.report("bytes restored", recovery.bytesDone(), recovery.bytesTotal());
+            if (recovery.complete()) {
+                return new Restored(1, true, 0);
+            }
+            ServerProcess.pause(POLL, "the restore of snapshot " + snapshot);
+        }
+    }
+
+    /** Each index of the fork holds the documents the backup counted, and there is no other index. */
+    @Override
+    public Optional<String> compareWithBackup(Path backup, Place place, Endpoint admin) {
+        Map<String, Long> recorded = OpenSearchBackups.documents(OpenSearchBackups.record(backup));
+        Map<String, Long> found = new OpenSearchClient(engine.node(place).uri()).documentCounts();
+        if (!found.equals(recorded)) {
+            throw new ForkrunnerException("the fork does not hold what its backup holds: documents by index " + found
+                    + ", the backup's " + recorded);
+        }
+        long documents = found.values().stream().mapToLong(Long::longValue).sum();
+        return Optional.of("equal: " + documents + " documents in " + found.size() + " indices");
+    }
+}
