@@ -17,6 +17,8 @@ import java.util.Objects;
  *     or {@code postgres}
  * @param tests SQL files run on the fork after its checks (upgrade tests): each result and its time is reported
  * @param events whether the source's scheduled events run on the fork ({@code events: on}); off by default
+ * @param sso the fork's single sign-on, for a fork of a search service of forkrunner's whose security configuration
+ *     may have some; null when the job says nothing (a fork on Aiven has its own in {@link AivenTarget#sso})
  */
 public record JobDefinition(
         String name,
@@ -33,7 +35,44 @@ public record JobDefinition(
         List<Path> tests,
         boolean events,
         Retention retention,
-        List<Notification> notifications) {
+        List<Notification> notifications,
+        Sso sso) {
+
+    /** A job without single sign-on of its own. */
+    public JobDefinition(
+            String name,
+            String description,
+            String source,
+            String database,
+            Target target,
+            PointInTime from,
+            Schedule schedule,
+            boolean copyUsers,
+            boolean copyPools,
+            List<Integration> integrations,
+            List<String> checks,
+            List<Path> tests,
+            boolean events,
+            Retention retention,
+            List<Notification> notifications) {
+        this(
+                name,
+                description,
+                source,
+                database,
+                target,
+                from,
+                schedule,
+                copyUsers,
+                copyPools,
+                integrations,
+                checks,
+                tests,
+                events,
+                retention,
+                notifications,
+                null);
+    }
 
     public JobDefinition {
         Names.require(name, "job");
@@ -103,8 +142,8 @@ public record JobDefinition(
     }
 
     /**
-     * The single sign-on of a fork of an OpenSearch service on Aiven, whose own SAML or OpenID settings name its URLs
-     * and are never carried to a fork: the fork's own ({@code saml} or {@code openid}, with secrets as references),
+     * The single sign-on of a fork of an OpenSearch service, whose own SAML or OpenID settings name its URLs and are
+     * never carried to a fork: the fork's own ({@code saml} or {@code openid}, with secrets as references),
      * or {@code later}, when the fork is made with SSO off and its run warns that it must be set.
      *
      * @param kind {@code saml}, {@code openid} or {@code later}
@@ -143,8 +182,8 @@ public record JobDefinition(
     public sealed interface Integration {}
 
     /**
-     * A file of statements the fork's own client runs on it: SQL ({@code type: sql}), or Redis commands through
-     * {@code redis-cli} ({@code type: redis}).
+     * A file of statements the fork's own client runs on it: SQL ({@code type: sql}), Redis commands through
+     * {@code redis-cli} ({@code type: redis}), or HTTP requests to a search service ({@code type: http}).
      */
     public record SqlIntegration(Path file) implements Integration {}
 

@@ -190,7 +190,8 @@ final class JobsReader {
                         tests,
                         events,
                         retention,
-                        notifications)
+                        notifications,
+                        target != null && target.aiven() == null ? sso : null)
                 : null;
     }
 
@@ -421,14 +422,16 @@ final class JobsReader {
 
     /** An integration of a job forking {@code source} (null when it is not declared). */
     private Integration integration(Section section, ServiceDefinition source) {
-        List<String> types = List.of("sql", "redis", "webhook", "prometheus", "command", "aiven");
+        List<String> types = List.of("sql", "redis", "http", "webhook", "prometheus", "command", "aiven");
         Value type = section.required("type", types);
         Integration integration = null;
         boolean onAiven = source != null && source.onAiven();
         boolean queried = onAiven && source.aiven().queried();
         if (type.present()
                 && onAiven
-                && (type.text().equals("redis") || type.text().equals("sql") && !queried)) {
+                && (type.text().equals("redis")
+                        || type.text().equals("http")
+                        || type.text().equals("sql") && !queried)) {
             problems.add(
                     type,
                     "is not supported yet for a fork on Aiven of type "
@@ -446,27 +449,30 @@ final class JobsReader {
         }
         if (type.present()) {
             switch (type.text()) {
-                case "sql", "redis" -> {
-                    boolean search = source != null && ServicesReader.SEARCH.contains(source.engine());
-                    if (search) {
-                        problems.add(
-                                type,
-                                "is not for a " + source.engine() + " service, which takes no SQL or commands",
-                                List.of("webhook", "command", "prometheus"));
-                    }
-                    boolean redis = source != null && ServicesReader.CACHING.contains(source.engine());
-                    if (source != null
-                            && !onAiven
-                            && !search
-                            && redis != type.text().equals("redis")) {
+                case "sql", "redis", "http" -> {
+                    // each engine's statements: SQL, Redis commands, or HTTP requests to a search service
+                    String language = source == null || onAiven
+                            ? type.text()
+                            : ServicesReader.CACHING.contains(source.engine())
+                                    ? "redis"
+                                    : ServicesReader.SEARCH.contains(source.engine()) ? "http" : "sql";
+                    if (!language.equals(type.text())) {
                         problems.add(
                                 type,
                                 "is not for a " + source.engine() + " service: "
-                                        + (redis ? "its commands run with type: redis" : "its SQL runs with type: sql"),
-                                List.of(redis ? "redis" : "sql"));
+                                        + switch (language) {
+                                            case "redis" -> "its commands run with type: redis";
+                                            case "http" -> "its requests go with type: http";
+                                            default -> "its SQL runs with type: sql";
+                                        },
+                                List.of(language));
                     }
-                    Path file = scalars.existingFile(section.required(
-                            "file", List.of(redis ? "jobs/redis/mask-sessions.redis" : "jobs/sql/mask-customers.sql")));
+                    String example = switch (language) {
+                        case "redis" -> "jobs/redis/mask-sessions.redis";
+                        case "http" -> "jobs/search/mask-emails.http";
+                        default -> "jobs/sql/mask-customers.sql";
+                    };
+                    Path file = scalars.existingFile(section.required("file", List.of(example)));
                     integration = file == null ? null : new JobDefinition.SqlIntegration(file);
                 }
                 case "webhook" -> {
@@ -536,10 +542,15 @@ final class JobsReader {
      * references); only for a fork of an OpenSearch service on Aiven.
      */
     private JobDefinition.Sso sso(Section root, ServiceDefinition source) {
-        if (source != null && !(source.onAiven() && source.aiven().type().equals("opensearch"))) {
+        boolean onAiven = source != null && source.onAiven();
+        if (source != null
+                && !(onAiven && source.aiven().type().equals("opensearch"))
+                && !(ServicesReader.SEARCH.contains(source.engine()) && source.security() != null)) {
             problems.add(
                     root.keyOf("sso"),
-                    "is for forks of OpenSearch services on Aiven; " + source.name() + " is not one",
+                    "is for forks of OpenSearch services on Aiven, or of services of forkrunner's with engine:"
+                            + " opensearch and a security configuration (security: in config/services.yml); "
+                            + source.name() + " is neither",
                     List.of());
             root.value("sso");
             return null;
@@ -566,11 +577,14 @@ final class JobsReader {
             return null;
         }
         Section settings = sso.section(saml ? "saml" : "openid");
+        // the security plugin of a fork of forkrunner's also needs the fork's Dashboards URL and its own exchange key
         List<String> required = saml
-                ? List.of("idp_metadata_url", "idp_entity_id", "sp_entity_id")
-                : List.of("connect_url", "client_id");
+                ? onAiven
+                        ? List.of("idp_metadata_url", "idp_entity_id", "sp_entity_id")
+                        : List.of("idp_metadata_url", "idp_entity_id", "sp_entity_id", "dashboards_url")
+                : onAiven ? List.of("connect_url", "client_id") : List.of("connect_url");
         List<String> optional =
-                saml ? List.of("roles_key", "subject_key") : List.of("roles_key", "subject_key", "scope");
+                saml || !onAiven ? List.of("roles_key", "subject_key") : List.of("roles_key", "subject_key", "scope");
         Map<String, String> values = new LinkedHashMap<>();
         boolean complete = true;
         for (String key : required) {
@@ -587,11 +601,12 @@ final class JobsReader {
             }
         }
         Map<String, SecretRef> secrets = new LinkedHashMap<>();
-        if (!saml) {
-            SecretRef secret = scalars.secret(settings.required("client_secret", SecretRef.EXAMPLES));
+        if (saml != onAiven) { // Aiven's OpenID needs the client's secret, the security plugin's SAML its key
+            String key = saml ? "exchange_key" : "client_secret";
+            SecretRef secret = scalars.secret(settings.required(key, SecretRef.EXAMPLES));
             complete &= secret != null;
             if (secret != null) {
-                secrets.put("client_secret", secret);
+                secrets.put(key, secret);
             }
         }
         settings.finish();
@@ -602,7 +617,7 @@ final class JobsReader {
     /** The key an integration of {@code type} has besides its type. */
     private static String keyOf(String type) {
         return switch (type) {
-            case "sql", "redis", "prometheus" -> "file";
+            case "sql", "redis", "http", "prometheus" -> "file";
             case "webhook" -> "url";
             default -> "argv";
         };

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param notifications the webhooks told of the service's events
  * @param aiven the Aiven service this is, for a service of a region on Aiven (whose engine is {@value #AIVEN}, and
  *     which has no host, port, user or backups of forkrunner's); null otherwise
+ * @param security the directory of a search service's security configuration (its security plugin's files, as
+ *     {@code securityadmin.sh} applies them), which its backups carry; null when it has none
  */
 public record ServiceDefinition(
         String name,
@@ -29,7 +31,8 @@ public record ServiceDefinition(
         List<Pool> pools,
         Path pooler,
         List<ServiceNotification> notifications,
-        AivenService aiven) {
+        AivenService aiven,
+        Path security) {
 
     /** The engine of a service on Aiven, which the Aiven API forks whatever its type. */
     public static final String AIVEN = "aiven";

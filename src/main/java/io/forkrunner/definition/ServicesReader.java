@@ -8,6 +8,7 @@ import io.forkrunner.definition.ServiceDefinition.ServiceNotification;
 import io.forkrunner.definition.ServiceDefinition.Wal;
 import io.forkrunner.system.SecretRef;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -225,7 +226,8 @@ final class ServicesReader {
                 notifications,
                 new ServiceDefinition.AivenService(
                         type.text(),
-                        project.present() ? project.text() : where.aiven().project()));
+                        project.present() ? project.text() : where.aiven().project()),
+                null);
     }
 
     private ServiceDefinition service(Value name, Section section, Map<String, Region> regions) {
@@ -252,6 +254,25 @@ final class ServicesReader {
         boolean search = engine.present() && SEARCH.contains(engine.text());
         Value user = search ? section.value("user") : section.required("user", List.of("postgres", "forkrunner"));
         SecretRef password = search ? null : scalars.secret(section.value("password"));
+        Value securityValue = section.value("security");
+        Path security = null;
+        if (securityValue.present() && !search) {
+            problems.add(
+                    section.keyOf("security"),
+                    "is for search services (engine: opensearch): the directory of their security plugin's"
+                            + " configuration; remove it",
+                    List.of());
+        } else if (securityValue.present()) {
+            security = scalars.home().resolve(securityValue.text());
+            if (!Files.isRegularFile(security.resolve("config.yml"))) {
+                problems.add(
+                        securityValue,
+                        "is not a directory holding the security plugin's config.yml (paths are relative to the home "
+                                + scalars.home().root() + ")",
+                        List.of("/etc/opensearch/opensearch-security"));
+                security = null;
+            }
+        }
         if (search) {
             for (String key : List.of("user", "password")) {
                 if (section.has(key)) {
@@ -294,7 +315,8 @@ final class ServicesReader {
                 && backups != null
                 && !pools.contains(null)
                 && !notifications.contains(null)
-                && (pooler != null || !poolerValue.present());
+                && (pooler != null || !poolerValue.present())
+                && (security != null || !securityValue.present());
         return complete
                 ? new ServiceDefinition(
                         name.text(),
@@ -308,7 +330,8 @@ final class ServicesReader {
                         pools,
                         pooler,
                         notifications,
-                        null)
+                        null,
+                        security)
                 : null;
     }
 

@@ -43,6 +43,11 @@ public interface Engine {
     /** Refusing writes for a rename. */
     Optional<WriteFence> writeFence();
 
+    /** A security configuration kept as files beside the data (a search service's security plugin's). */
+    default Optional<SecurityConfiguration> securityConfiguration() {
+        return Optional.empty();
+    }
+
     /** What a step reports where this engine lacks the facet it would use. */
     default String notApplicable() {
         return "not applicable to " + name();

@@ -2,10 +2,12 @@ package io.forkrunner.fork;
 
 import io.forkrunner.definition.JobDefinition;
 import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.Pools;
 import io.forkrunner.engine.Role;
+import io.forkrunner.engine.SecurityConfiguration;
 import io.forkrunner.engine.Users;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,7 +43,9 @@ class CopyUsersAndPools extends ForkStep {
             return;
         }
         Optional<Users> users = engine.users();
-        if (users.isEmpty()) {
+        if (writeSecurityConfiguration(run, plan, engine)) {
+            // a search service's users are its security configuration's
+        } else if (users.isEmpty()) {
             run.report("users", engine.notApplicable());
         } else if (job.copyUsers()) {
             List<Role> fork = users.get().roles(services.forkEndpoint(plan));
@@ -68,6 +72,42 @@ class CopyUsersAndPools extends ForkStep {
             pooling.get().start(services.place(plan), services.forkEndpoint(plan), new Pools(poolPort, source.pools()));
             run.report("pools", String.valueOf(source.pools().size()));
         }
+    }
+
+    /**
+     * Writes the fork's security configuration (users, role mappings, single sign-on) from its backup's, where the
+     * engine keeps one and the backup has it; for each single sign-on domain the fork has off ({@code sso: later}, or
+     * the job's is of another kind), the run warns that it must be set. Whether there was one.
+     */
+    private boolean writeSecurityConfiguration(Run run, ForkPlan plan, Engine engine) {
+        Optional<SecurityConfiguration> security = engine.securityConfiguration();
+        if (security.isEmpty()) {
+            return false;
+        }
+        Map<String, String> domains = security.get().singleSignOn(plan.backupDirectory());
+        SecurityConfiguration.SingleSignOn given = services.singleSignOn(run.job());
+        List<String> written = security.get()
+                .writeForFork(
+                        plan.backupDirectory(), services.place(plan), run.job().copyUsers(), given);
+        for (String line : written) {
+            int colon = line.indexOf(": ");
+            run.report(line.substring(0, colon), line.substring(colon + 2));
+        }
+        List<String> named = new ArrayList<>(); // the domains the fork has off
+        domains.forEach((name, kind) -> {
+            if (given == null || !given.kind().equals(kind)) {
+                named.add(kind + " domain " + name);
+            }
+        });
+        if (!named.isEmpty()) {
+            Endpoint fork = services.forkEndpoint(plan);
+            run.report(
+                    ForkJobs.WARNING,
+                    "SSO must be reconfigured for this fork: " + plan.fork() + " was made with single sign-on off (the"
+                            + " source's " + String.join(", ", named) + " names the source's URLs); set its own for"
+                            + " its URLs, http://" + fork.host() + ":" + fork.port());
+        }
+        return !written.isEmpty();
     }
 
     private static List<String> differences(List<Role> source, List<Role> fork) {

@@ -10,6 +10,7 @@ import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Engines;
 import io.forkrunner.engine.GeneratedLogin;
 import io.forkrunner.engine.Place;
+import io.forkrunner.engine.SecurityConfiguration;
 import io.forkrunner.provision.Instance;
 import io.forkrunner.provision.Provisioner;
 import io.forkrunner.system.ForkrunnerException;
@@ -17,6 +18,8 @@ import io.forkrunner.system.Home;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secrets;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.stereotype.Component;
 
@@ -133,6 +136,22 @@ class ForkServices {
         return provisioner
                 .find(plan.fork())
                 .orElseThrow(() -> new ForkrunnerException("the instance of fork " + plan.fork() + " is gone"));
+    }
+
+    /**
+     * The fork's own single sign-on as the job gives it, secrets revealed; null when the job gives none or says
+     * {@code sso: later}.
+     */
+    SecurityConfiguration.SingleSignOn singleSignOn(JobDefinition job) {
+        JobDefinition.Sso sso = job.sso();
+        if (sso == null || sso.later()) {
+            return null;
+        }
+        Map<String, String> settings = new LinkedHashMap<>(sso.settings());
+        sso.secrets()
+                .forEach((key, reference) ->
+                        settings.put(key, secrets.resolve(reference).reveal()));
+        return new SecurityConfiguration.SingleSignOn(sso.kind(), settings);
     }
 
     Place place(ForkPlan plan) {

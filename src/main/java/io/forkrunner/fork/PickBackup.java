@@ -12,6 +12,9 @@ import io.forkrunner.system.ForkrunnerException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.springframework.stereotype.Component;
 
 /**
@@ -82,6 +85,7 @@ class PickBackup extends ForkStep {
                             + ") or make target.name of jobs/" + job.name() + ".yml unique with {time} or {run}");
         }
         Engine sourceEngine = services.engineOf(source);
+        refuseSingleSignOnUnlessGiven(job, source, sourceEngine, backup);
         int sourceVersion = sourceEngine.backups().majorVersion(backup.directory());
         String server = job.target().server();
         String database = null;
@@ -144,5 +148,25 @@ class PickBackup extends ForkStep {
                 .replace("{date}", DATE.format(at))
                 .replace("{time}", TIME.format(at))
                 .replace("{run}", String.valueOf(runId));
+    }
+
+    /**
+     * A backup whose security configuration has single sign-on, which names the source's URLs, is forked only by a job
+     * that gives the fork its own, or says {@code sso: later}.
+     */
+    private static void refuseSingleSignOnUnlessGiven(
+            JobDefinition job, ServiceDefinition source, Engine engine, StoredBackup backup) {
+        Map<String, String> domains = engine.securityConfiguration()
+                .map(security -> security.singleSignOn(backup.directory()))
+                .orElse(Map.of());
+        if (!domains.isEmpty() && job.sso() == null) {
+            List<String> named = new ArrayList<>();
+            domains.forEach((name, kind) -> named.add(kind + " domain " + name));
+            throw new ForkrunnerException("backup " + backup.id() + " of " + source.name() + " has single sign-on ("
+                    + String.join(", ", named) + "), whose settings name the source's URLs and are never carried to"
+                    + " a fork: give the fork its own in jobs/" + job.name() + ".yml (sso: { saml: { idp_metadata_url,"
+                    + " idp_entity_id, sp_entity_id, dashboards_url, exchange_key } } or sso: { openid: { connect_url"
+                    + " } }), or say sso: later to make the fork with those domains off and set them afterwards");
+        }
     }
 }

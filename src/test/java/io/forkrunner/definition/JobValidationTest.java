@@ -47,6 +47,48 @@ class JobValidationTest {
     }
 
     @Test
+    void singleSignOnOfAForkOfForkrunnersOwnIsForAnOpenSearchServiceWithASecurityConfigurationAndNeedsItsUrlAndKey() {
+        String opensearch = DefinitionHome.SERVICES
+                .replace("engine: postgresql", "engine: opensearch")
+                .replace("    user: postgres\n", "");
+        home.services(opensearch);
+        home.job("search", DefinitionHome.JOB + "sso: later\n");
+        Problem noSecurity = home.problem();
+        assertThat(noSecurity).extracting(Problem::field).isEqualTo("sso");
+        assertThat(noSecurity.message()).contains("security: in config/services.yml", "shop is neither");
+
+        home.write("var/security/config.yml", "_meta: { type: config, config_version: 2 }\n");
+        home.services(opensearch + "    security: var/security\n");
+        assertThat(home.read().jobs().get("search").sso()).isEqualTo(JobDefinition.Sso.LATER);
+
+        home.job("search", DefinitionHome.JOB + """
+                sso:
+                  saml:
+                    idp_metadata_url: https://idp.example/metadata
+                    idp_entity_id: https://idp.example
+                    sp_entity_id: https://search-dev.example
+                """);
+        assertThat(home.problems())
+                .extracting(Problem::field)
+                .containsExactlyInAnyOrder("sso.saml.dashboards_url", "sso.saml.exchange_key");
+
+        home.env("EXCHANGE_KEY", "key-0f3a");
+        home.job("search", DefinitionHome.JOB + """
+                sso:
+                  saml:
+                    idp_metadata_url: https://idp.example/metadata
+                    idp_entity_id: https://idp.example
+                    sp_entity_id: https://search-dev.example
+                    dashboards_url: https://dashboards-dev.example/
+                    exchange_key: ${env:EXCHANGE_KEY}
+                """);
+        JobDefinition.Sso sso = home.read().jobs().get("search").sso();
+        assertThat(sso.kind()).isEqualTo("saml");
+        assertThat(sso.settings()).containsEntry("dashboards_url", "https://dashboards-dev.example/");
+        assertThat(sso.secrets()).containsOnlyKeys("exchange_key");
+    }
+
+    @Test
     void aJobNamingAnUndeclaredRegionIsRefused() {
         home.job("shop-dev", DefinitionHome.JOB + "  region: ap-local\n");
 
@@ -333,7 +375,8 @@ class JobValidationTest {
 
         assertThat(problem.field()).isEqualTo("integrations[0].type");
         assertThat(problem.value()).isEqualTo("slack");
-        assertThat(problem.examples()).containsExactly("sql", "redis", "webhook", "prometheus", "command", "aiven");
+        assertThat(problem.examples())
+                .containsExactly("sql", "redis", "http", "webhook", "prometheus", "command", "aiven");
     }
 
     @Test

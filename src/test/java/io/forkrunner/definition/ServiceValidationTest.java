@@ -54,6 +54,34 @@ class ServiceValidationTest {
         assertThat(home.read().services().get("shop").engine()).isEqualTo("opensearch");
     }
 
+    @Test
+    void aSecurityConfigurationIsForSearchServicesAndMustHoldTheSecurityPluginsConfig() {
+        home.write("var/security/config.yml", "_meta: { type: config, config_version: 2 }\n");
+        servicesWith("    user: postgres\n", "    user: postgres\n    security: var/security\n");
+
+        Problem notSearch = home.problem();
+        assertThat(notSearch)
+                .extracting(Problem::field, Problem::value)
+                .containsExactly("services.shop.security", "security");
+        assertThat(notSearch.message()).startsWith("is for search services (engine: opensearch)");
+
+        String opensearch = DefinitionHome.SERVICES
+                .replace("engine: postgresql", "engine: opensearch")
+                .replace("    user: postgres\n", "");
+        home.services(opensearch + "    security: var/security\n");
+        assertThat(home.read().services().get("shop").security())
+                .isEqualTo(home.root().toAbsolutePath().normalize().resolve("var/security"));
+
+        home.services(opensearch + "    security: var\n");
+        assertThat(home.problem())
+                .extracting(Problem::field, Problem::value, Problem::message)
+                .containsExactly(
+                        "services.shop.security",
+                        "var",
+                        "is not a directory holding the security plugin's config.yml (paths are relative to the home "
+                                + home.root().toAbsolutePath().normalize() + ")");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"mariadb", "mysql"})
     void aMysqlFamilyServiceIsForkedByTheMariaDbEngine(String engine) {

@@ -100,6 +100,7 @@ class UnknownKeysTest {
                         "port",
                         "user",
                         "password",
+                        "security",
                         "backups",
                         "pools",
                         "pooler",

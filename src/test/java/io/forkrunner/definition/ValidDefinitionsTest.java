@@ -170,6 +170,7 @@ class ValidDefinitionsTest {
                                 new Pool("reports", "shop", "reporter", PoolMode.SESSION, 5)),
                         null,
                         List.of(),
+                        null,
                         null));
 
         assertThat(definitions.regions().get("eu-local"))

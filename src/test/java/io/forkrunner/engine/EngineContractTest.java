@@ -35,7 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
  * source up; with point-in-time recovery, keep a window that reaches past a chosen time and fork to that time with
  * exactly the records written by then, without it fork the newest backup with exactly the records it holds; either
  * way the run killed while it lays the backup down and restarted from its restore step; the fork's users equal the
- * source's, and a user logs in to it with the source's password; the source's non-default setting holds on the fork;
+ * source's, and a user logs in to it with the source's password (an engine without users says so); the source's non-default setting holds on the fork;
  * dropping the fork leaves nothing of it. Each engine's test class extends this one and says how to start a source of
  * its own and speak to it (write and read records, create a reader, set and read a setting, list users); the tests
  * run in order on one source.
@@ -71,6 +71,14 @@ public abstract class EngineContractTest {
      * without it, a fork holds the newest backup taken by then.
      */
     protected boolean pointInTime() {
+        return true;
+    }
+
+    /**
+     * Whether the engine has users that forks carry; without, the fork's copy-users step says it is not applicable to
+     * the engine.
+     */
+    protected boolean hasUsers() {
         return true;
     }
 
@@ -124,6 +132,7 @@ public abstract class EngineContractTest {
     private Instant target;
     private int recordsAtTarget;
     private String forkName;
+    private long run;
 
     @BeforeAll
     void startSourceWithUsersAndSettings() throws Exception {
@@ -133,7 +142,9 @@ public abstract class EngineContractTest {
         createRecordStore(source.admin());
         Map.Entry<String, String> setting = nonDefaultSetting();
         setSetting(source.admin(), setting.getKey(), setting.getValue());
-        createReader(source.admin(), READER_PASSWORD);
+        if (hasUsers()) {
+            createReader(source.admin(), READER_PASSWORD);
+        }
         home.addSettings("""
                 runs:
                   lease: 6s
@@ -221,7 +232,7 @@ public abstract class EngineContractTest {
                 .until(() -> home.runRestoring(JOB, this::layingDown), node -> node != null);
         runner.destroyForcibly(); // kill -9
         assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        long run = running.path("run").asLong();
+        run = running.path("run").asLong();
 
         CliResult restarted = home.restartOnceReleased(run);
         assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
@@ -243,6 +254,15 @@ public abstract class EngineContractTest {
     @Test
     @Order(3)
     void theForksUsersAreTheSourcesAndLogInWithTheSourcesPasswords() throws Exception {
+        if (!hasUsers()) {
+            JsonNode status = JSON.readTree(
+                    home.cli("status", String.valueOf(run), "--json").out());
+            assertThat(TestHome.step(status, "copy-users-and-pools")
+                            .path("report")
+                            .toString())
+                    .contains("not applicable to");
+            return;
+        }
         SortedSet<String> sourceUsers = users(source.admin());
         assertThat(sourceUsers).anyMatch(user -> user.contains("reader"));
         assertThat(users(fork(source.admin()))).isEqualTo(sourceUsers);
@@ -300,11 +320,20 @@ public abstract class EngineContractTest {
         return Integer.parseInt(record.substring(0, record.indexOf('|')));
     }
 
-    /** The fork, logged in to as the source's administrator (the fork carries the source's users). */
     protected Source source() {
         return source;
     }
 
+    protected TestHome home() {
+        return home;
+    }
+
+    /** The run that made the fork: killed, then restarted. */
+    protected long forkRun() {
+        return run;
+    }
+
+    /** The fork, logged in to as the source's administrator (the fork carries the source's users). */
     protected Endpoint fork(Endpoint sourceAdmin) {
         return new Endpoint("127.0.0.1", home.forkPort(forkName), sourceAdmin.user(), sourceAdmin.password());
     }

@@ -4,6 +4,7 @@ import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Backups;
 import io.forkrunner.engine.BaseBackup;
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
@@ -106,7 +107,7 @@ final class MariaDbBackups implements Backups {
             throw new ForkrunnerException("cannot read the MariaDB version of the backup in " + directory
                     + ": its xtrabackup_info names no server_version");
         }
-        return MariaDbEngine.versionNumber(matcher.group(1));
+        return MajorMinor.number(matcher.group(1), "MariaDB");
     }
 
     /** The system tablespace and every table's file, never through a link. */

@@ -12,7 +12,6 @@ import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.ServerSettings;
 import io.forkrunner.engine.Users;
 import io.forkrunner.engine.WriteFence;
-import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.ProcessRunner;
 import java.nio.file.Path;
@@ -22,8 +21,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 
 /**
@@ -33,8 +30,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class MariaDbEngine implements Engine {
-
-    private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
 
     private final ProcessRunner runner;
     private final Home home;
@@ -183,15 +178,6 @@ public class MariaDbEngine implements Engine {
             connection.setCatalog(database);
         }
         return connection;
-    }
-
-    /** A server version such as {@code 10.11.19-MariaDB-0+deb12u1-log} as one number: {@code 1011}. */
-    static int versionNumber(String version) {
-        Matcher matcher = VERSION.matcher(version.strip());
-        if (!matcher.find()) {
-            throw new ForkrunnerException("not a MariaDB version: " + version);
-        }
-        return Integer.parseInt(matcher.group(1)) * 100 + Integer.parseInt(matcher.group(2));
     }
 
     /** A name in backquotes, as MariaDB quotes identifiers. */

@@ -2,6 +2,7 @@ package io.forkrunner.engine.mariadb;
 
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Inspection;
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.Role;
 import io.forkrunner.engine.TableCount;
 import io.forkrunner.engine.Users;
@@ -38,7 +39,7 @@ final class MariaDbInspection implements Inspection, Users {
 
     @Override
     public int majorVersion(Endpoint endpoint) {
-        return MariaDbEngine.versionNumber(single(endpoint, "select version()"));
+        return MajorMinor.number(single(endpoint, "select version()"), "MariaDB");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.forkrunner.engine.mariadb;
 
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Servers;
 import io.forkrunner.system.ForkrunnerException;
@@ -38,11 +39,11 @@ final class MariaDbServers implements Servers {
         } catch (ForkrunnerException e) {
             return Optional.of(e.getMessage());
         }
-        int installed = MariaDbEngine.versionNumber(binaries.version(engine.runner()));
+        int installed = MajorMinor.number(binaries.version(engine.runner()), "MariaDB");
         return installed == version
                 ? Optional.empty()
-                : Optional.of("MariaDB " + version / 100 + "." + version % 100 + " is not installed here; installed: "
-                        + installed / 100 + "." + installed % 100);
+                : Optional.of("MariaDB " + MajorMinor.text(version) + " is not installed here; installed: "
+                        + MajorMinor.text(installed));
     }
 
     @Override

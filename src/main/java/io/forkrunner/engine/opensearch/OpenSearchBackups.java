@@ -4,11 +4,17 @@ import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Backups;
 import io.forkrunner.engine.BaseBackup;
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.opensearch.SnapshotFiles.IndexShards;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ServiceUser;
+import io.forkrunner.system.Sha256;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -81,6 +87,14 @@ final class OpenSearchBackups implements Backups {
                     .put("shards", index.getValue())
                     .put("documents", documents.getOrDefault(index.getKey(), 0L));
         }
+        if (service.security() != null) {
+            ObjectNode files = record.putObject("security");
+            for (String name : engine.security().copyIntoBackup(service.security(), directory)) {
+                files.put(
+                        name,
+                        sha256(directory.resolve(OpenSearchSecurity.DIRECTORY).resolve(name)));
+            }
+        }
         user.write(directory.resolve(RECORD), record.toPrettyString() + "\n");
         SnapshotFiles.Checked checked = check(directory);
         if (!checked.problems().isEmpty()) {
@@ -103,7 +117,7 @@ final class OpenSearchBackups implements Backups {
 
     @Override
     public int majorVersion(Path directory) {
-        return OpenSearchEngine.versionNumber(record(directory).path("version").asString(""));
+        return MajorMinor.number(record(directory).path("version").asString(""), "OpenSearch");
     }
 
     /** Deletes the backup's snapshot through the source cluster, never by deleting files; nothing when it is gone. */
@@ -129,8 +143,27 @@ final class OpenSearchBackups implements Backups {
                     checkedId(listed.path(name).path("id").asString("")),
                     listed.path(name).path("shards").asInt()));
         }
-        return new SnapshotFiles(OpenSearchEngine.repositoryOf(directory))
+        SnapshotFiles.Checked checked = new SnapshotFiles(OpenSearchEngine.repositoryOf(directory))
                 .check(checkedId(record.path("uuid").asString("")), indices);
+        JsonNode security = record.path("security");
+        for (String name : security.propertyNames()) {
+            Path file = directory.resolve(OpenSearchSecurity.DIRECTORY).resolve(name);
+            String found = Files.exists(file, LinkOption.NOFOLLOW_LINKS) ? sha256(file) : "(missing)";
+            if (!found.equals(security.path(name).asString())) {
+                checked.problems()
+                        .add("security/" + name + " has changed since the backup was taken (SHA-256 " + found
+                                + ", the record says " + security.path(name).asString() + ")");
+            }
+        }
+        return checked;
+    }
+
+    private static String sha256(Path file) {
+        try {
+            return Sha256.hex(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
     }
 
     /** The record of the backup in {@code directory}. */

@@ -40,6 +40,11 @@ public final class OpenSearchClient {
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
     }
 
+    /** Where the cluster answers. */
+    public URI base() {
+        return base;
+    }
+
     /**
      * Registers {@code location} (which must lie under the cluster's {@code path.repo}) as the {@code fs} repository
      * {@code name}, its metadata uncompressed; {@code readonly} for a cluster that restores from it and must never write

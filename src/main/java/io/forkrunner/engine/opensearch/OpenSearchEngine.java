@@ -6,9 +6,11 @@ import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Inspection;
 import io.forkrunner.engine.LogicalCopy;
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.PhysicalRestore;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Pooling;
+import io.forkrunner.engine.SecurityConfiguration;
 import io.forkrunner.engine.ServerSettings;
 import io.forkrunner.engine.Users;
 import io.forkrunner.engine.WriteFence;
@@ -20,8 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.stereotype.Component;
 
@@ -40,8 +40,6 @@ public class OpenSearchEngine implements Engine {
     /** The name of forkrunner's repository in the clusters it snapshots and restores. */
     static final String REPOSITORY = "forkrunner";
 
-    private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
-
     private final Home home;
     private final Clock clock;
     private final ProcessRunner runner = new ProcessRunner(OpenSearchNode.serviceUser());
@@ -49,6 +47,7 @@ public class OpenSearchEngine implements Engine {
     private final OpenSearchServers servers;
     private final OpenSearchInspection inspection;
     private final OpenSearchRestore restore;
+    private final OpenSearchSecurity security;
 
     OpenSearchEngine(Home home, Clock clock) {
         this.home = home;
@@ -57,6 +56,7 @@ public class OpenSearchEngine implements Engine {
         this.servers = new OpenSearchServers(this);
         this.inspection = new OpenSearchInspection();
         this.restore = new OpenSearchRestore(this);
+        this.security = new OpenSearchSecurity(this);
     }
 
     @Override
@@ -119,6 +119,15 @@ public class OpenSearchEngine implements Engine {
         return Optional.empty();
     }
 
+    @Override
+    public Optional<SecurityConfiguration> securityConfiguration() {
+        return Optional.of(security);
+    }
+
+    OpenSearchSecurity security() {
+        return security;
+    }
+
     Home home() {
         return home;
     }
@@ -145,7 +154,7 @@ public class OpenSearchEngine implements Engine {
         try (Stream<Path> jars = Files.list(lib)) {
             return jars.map(jar -> jar.getFileName().toString())
                     .filter(name -> name.matches("opensearch-\\d+\\.\\d+\\.\\d+\\.jar"))
-                    .map(name -> versionNumber(name.substring("opensearch-".length())))
+                    .map(name -> MajorMinor.number(name.substring("opensearch-".length()), "OpenSearch"))
                     .findFirst()
                     .orElseThrow(() -> new ForkrunnerException("no OpenSearch server jar in " + lib));
         } catch (java.io.IOException e) {
@@ -171,18 +180,5 @@ public class OpenSearchEngine implements Engine {
 
     static OpenSearchClient client(Endpoint endpoint) {
         return new OpenSearchClient(URI.create("http://" + endpoint.host() + ":" + endpoint.port()));
-    }
-
-    /** A version such as {@code 2.19.6} as one number: {@code 219}. */
-    static int versionNumber(String version) {
-        Matcher matcher = VERSION.matcher(version.strip());
-        if (!matcher.find()) {
-            throw new ForkrunnerException("not an OpenSearch version: " + version);
-        }
-        return Integer.parseInt(matcher.group(1)) * 100 + Integer.parseInt(matcher.group(2));
-    }
-
-    static String versionText(int version) {
-        return version / 100 + "." + version % 100;
     }
 }

@@ -2,21 +2,27 @@ package io.forkrunner.engine.opensearch;
 
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Inspection;
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.TableCount;
 import io.forkrunner.system.ForkrunnerException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Looking into an OpenSearch cluster over HTTP: its indices stand where a database's tables would, each with its
- * number of documents. OpenSearch has no SQL here: a job's checks and SQL files are refused for it.
+ * number of documents. OpenSearch has no SQL here: a job's checks are refused for it, and its integrations' files are
+ * HTTP requests ({@code type: http}).
  */
 final class OpenSearchInspection implements Inspection {
 
     @Override
     public int majorVersion(Endpoint endpoint) {
-        return OpenSearchEngine.versionNumber(OpenSearchEngine.client(endpoint).version());
+        return MajorMinor.number(OpenSearchEngine.client(endpoint).version(), "OpenSearch");
     }
 
     @Override
@@ -52,8 +58,51 @@ final class OpenSearchInspection implements Inspection {
         throw new ForkrunnerException("OpenSearch takes no SQL checks");
     }
 
+    /**
+     * Sends the requests of {@code file} to the cluster, in order, each a line {@code METHOD /path} followed by its
+     * JSON body, if any, up to a blank line ({@code #} begins a comment line). A refusal stops there, naming the line
+     * of the file and the cluster's reason; each request and its answer's status go to {@code log}.
+     */
     @Override
     public void runSql(Endpoint endpoint, String database, Path file, Path log) {
-        throw new ForkrunnerException("OpenSearch takes no SQL files");
+        List<HttpRequests.Request> requests = HttpRequests.read(file);
+        OpenSearchClient cluster = OpenSearchEngine.client(endpoint);
+        StringBuilder done = new StringBuilder();
+        try {
+            for (HttpRequests.Request request : requests) {
+                try {
+                    JsonNode answer = cluster.call(request.method(), request.path(), request.body());
+                    done.append(request.method())
+                            .append(' ')
+                            .append(request.path())
+                            .append(": ")
+                            .append(summary(answer))
+                            .append('\n');
+                } catch (ForkrunnerException e) {
+                    throw new ForkrunnerException(file.getFileName() + ":" + request.line() + ": " + e.getMessage());
+                }
+            }
+        } finally {
+            writeLog(log, done.toString());
+        }
+    }
+
+    /** What the log says of an answer: the counts OpenSearch gives for changed documents, or that it was taken. */
+    private static String summary(JsonNode answer) {
+        for (String count : List.of("updated", "deleted", "created", "total")) {
+            if (answer.has(count)) {
+                return count + " " + answer.path(count);
+            }
+        }
+        return answer.has("acknowledged") ? "acknowledged" : "done";
+    }
+
+    private static void writeLog(Path log, String text) {
+        try {
+            Files.createDirectories(log.getParent());
+            Files.writeString(log, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + log, e);
+        }
     }
 }

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -29,6 +30,9 @@ public final class OpenSearchNode {
 
     /** The OS user nodes run as when forkrunner runs as root (OpenSearch refuses to run as root). */
     public static final String SERVICE_USER = "opensearch";
+
+    /** The environment variable whose JVM options forkrunner's nodes also run with. */
+    static final String JAVA_OPTIONS = "FORKRUNNER_OPENSEARCH_JAVA_OPTS";
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration STOP_TIMEOUT = Duration.ofMinutes(2);
@@ -156,26 +160,27 @@ public final class OpenSearchNode {
                 throw new ForkrunnerException("cannot remove the ports file of " + what() + ": " + e.getMessage());
             }
         }
-        ChildProcess node = runner.start(Command.of(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xms512m",
-                        "-Xmx512m",
-                        "-XX:+UseSerialGC",
-                        "-XX:-HeapDumpOnOutOfMemoryError",
-                        "-Djava.io.tmpdir=" + directory.resolve("tmp"),
-                        // log4j's own shutdown and its class-loader lookup are not allowed under the server's policy
-                        "-Dlog4j.shutdownHookEnabled=false",
-                        "-Dlog4j2.disable.jmx=true",
-                        "-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector",
-                        "-Dopensearch.path.home=" + home,
-                        "-Dopensearch.path.conf=" + configDirectory(),
-                        "-cp",
-                        home.resolve("lib") + "/*",
-                        "org.opensearch.bootstrap.OpenSearch",
-                        "-p",
-                        pidFile().toString())
-                .asServiceUser()
-                .loggingTo(log()));
+        List<String> argv = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms512m",
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-XX:-HeapDumpOnOutOfMemoryError"));
+        argv.addAll(javaOptions()); // after forkrunner's: the JVM takes the last of each
+        argv.addAll(List.of(
+                "-Djava.io.tmpdir=" + directory.resolve("tmp"),
+                // log4j's own shutdown and its class-loader lookup are not allowed under the server's policy
+                "-Dlog4j.shutdownHookEnabled=false",
+                "-Dlog4j2.disable.jmx=true",
+                "-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector",
+                "-Dopensearch.path.home=" + home,
+                "-Dopensearch.path.conf=" + configDirectory(),
+                "-cp",
+                home.resolve("lib") + "/*",
+                "org.opensearch.bootstrap.OpenSearch",
+                "-p",
+                pidFile().toString()));
+        ChildProcess node = runner.start(Command.of(argv).asServiceUser().loggingTo(log()));
         HttpClient client =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -191,6 +196,17 @@ public final class OpenSearchNode {
             }
             pause();
         }
+    }
+
+    /**
+     * The JVM options {@value #JAVA_OPTIONS} adds to forkrunner's for its nodes, separated by spaces: e.g. a larger heap
+     * ({@code -Xms4g -Xmx4g}).
+     */
+    private static List<String> javaOptions() {
+        String options = System.getenv(JAVA_OPTIONS);
+        return options == null || options.isBlank()
+                ? List.of()
+                : List.of(options.strip().split("\\s+"));
     }
 
     private boolean answers(HttpClient client) {

@@ -1,5 +1,6 @@
 package io.forkrunner.engine.opensearch;
 
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Servers;
 import io.forkrunner.system.ForkrunnerException;
@@ -38,8 +39,8 @@ final class OpenSearchServers implements Servers {
         }
         return here / 100 == version / 100 && here >= version
                 ? Optional.empty()
-                : Optional.of("a snapshot of OpenSearch " + OpenSearchEngine.versionText(version)
-                        + " does not restore into the OpenSearch here, " + OpenSearchEngine.versionText(here));
+                : Optional.of("a snapshot of OpenSearch " + MajorMinor.text(version)
+                        + " does not restore into the OpenSearch here, " + MajorMinor.text(here));
     }
 
     /** An empty node: OpenSearch has no superuser without its security plugin, so no password. */

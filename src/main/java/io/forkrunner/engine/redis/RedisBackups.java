@@ -4,6 +4,7 @@ import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Backups;
 import io.forkrunner.engine.BaseBackup;
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
@@ -117,7 +118,7 @@ final class RedisBackups implements Backups {
             throw new ForkrunnerException("cannot read the " + engine.family().title() + " version of the backup in "
                     + directory + ": its " + MANIFEST + " names none");
         }
-        return RedisEngine.versionNumber(version);
+        return MajorMinor.number(version, engine.family().title());
     }
 
     /** What {@code redis-check-rdb} finds wrong with the snapshot, or empty. */

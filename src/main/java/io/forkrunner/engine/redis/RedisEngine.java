@@ -12,7 +12,6 @@ import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.ServerSettings;
 import io.forkrunner.engine.Users;
 import io.forkrunner.engine.WriteFence;
-import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessRunner;
@@ -21,8 +20,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -34,8 +31,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class RedisEngine implements Engine {
-
-    private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
 
     private final RedisFamily family;
     private final ProcessRunner runner;
@@ -167,19 +162,6 @@ public class RedisEngine implements Engine {
             argv.addAll(List.of("--user", endpoint.user(), "--askpass"));
         }
         return argv;
-    }
-
-    /** A server version such as {@code 7.0.15} as one number: {@code 700}. */
-    static int versionNumber(String version) {
-        Matcher matcher = VERSION.matcher(version.strip());
-        if (!matcher.find()) {
-            throw new ForkrunnerException("not a Redis version: " + version);
-        }
-        return Integer.parseInt(matcher.group(1)) * 100 + Integer.parseInt(matcher.group(2));
-    }
-
-    static String versionText(int version) {
-        return version / 100 + "." + version % 100;
     }
 
     /** The value of {@code name} in a reply of INFO ({@code name:value} lines); null when it has none. */

@@ -2,6 +2,7 @@ package io.forkrunner.engine.redis;
 
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Inspection;
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.TableCount;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
@@ -39,7 +40,8 @@ final class RedisInspection implements Inspection {
     @Override
     public int majorVersion(Endpoint endpoint) {
         try (RedisConnection connection = RedisConnection.open(endpoint)) {
-            return RedisEngine.versionNumber(version(connection, engine.family()));
+            return MajorMinor.number(
+                    version(connection, engine.family()), engine.family().title());
         }
     }
 

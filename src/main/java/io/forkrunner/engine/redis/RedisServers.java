@@ -1,5 +1,6 @@
 package io.forkrunner.engine.redis;
 
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Servers;
 import io.forkrunner.system.Command;
@@ -36,8 +37,8 @@ final class RedisServers implements Servers {
         }
         return here == version
                 ? Optional.empty()
-                : Optional.of(engine.family().title() + " " + RedisEngine.versionText(version)
-                        + " is not installed here; installed: " + RedisEngine.versionText(here));
+                : Optional.of(engine.family().title() + " " + MajorMinor.text(version)
+                        + " is not installed here; installed: " + MajorMinor.text(here));
     }
 
     /** The version of the server here, asked once. */
@@ -57,7 +58,7 @@ final class RedisServers implements Servers {
             if (at < 0) {
                 throw new ForkrunnerException("cannot tell the version of " + server + " from: " + text.strip());
             }
-            found = RedisEngine.versionNumber(text.substring(at + 2));
+            found = MajorMinor.number(text.substring(at + 2), family.title());
             installed = found;
         }
         return found;

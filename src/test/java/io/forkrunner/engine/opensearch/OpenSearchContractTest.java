@@ -1,0 +1,478 @@
+package io.forkrunner.engine.opensearch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.EngineContractTest;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.TestHome;
+import io.forkrunner.testing.WebhookReceiver;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * OpenSearch keeps the engine contract without point in time and without users (no security plugin here): a fork holds
+ * the newest snapshot taken by then. Its records are the documents of index {@code records}, each holding its note;
+ * the setting is a persistent cluster setting, which the snapshot's global state carries. The source also has an
+ * index with a custom analyzer and an alias, one more index, an index template, an ingest pipeline and a stored
+ * script, which the fork must hold; index {@code padding} holds random megabytes (~12 MB of files) that make the
+ * restore, at copy-rate 4MB, last long enough for the kill test to catch it. Then: a backup beyond {@code keep} goes
+ * through the cluster, and a snapshot whose file changed is refused before anything is made.
+ */
+class OpenSearchContractTest extends EngineContractTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final int PADDING = 3000;
+
+    /** The source's security configuration, as its operator keeps it for securityadmin.sh. */
+    private static final String SECURITY = "var/sources/origin-security";
+
+    private static final String CONFIG = """
+            _meta:
+              type: "config"
+              config_version: 2
+            config:
+              dynamic:
+                authc:
+                  basic_internal_auth_domain:
+                    http_enabled: true
+                    transport_enabled: true
+                    order: 0
+                    http_authenticator: { type: basic, challenge: false }
+                    authentication_backend: { type: internal }
+            """;
+    /** The source's SAML domain, naming its own URLs. */
+    private static final String SAML = """
+                  saml_auth_domain:
+                    http_enabled: true
+                    transport_enabled: false
+                    order: 1
+                    http_authenticator:
+                      type: saml
+                      challenge: true
+                      config:
+                        idp: { metadata_url: "https://idp.source.example/metadata", entity_id: "https://idp.source.example" }
+                        sp: { entity_id: "https://search.source.example" }
+                        kibana_url: "https://dashboards.source.example/"
+                        roles_key: Role
+                        exchange_key: source-exchange-key-0c7d
+                    authentication_backend: { type: noop }
+            """;
+
+    private static final String USERS = """
+            _meta: { type: "internalusers", config_version: 2 }
+            analyst:
+              hash: "$2y$12$Yx1Jb1Jc3QJQ6fJrKQf3cOnbkP6mB0gfh0kTn9XwWcYxLwVwTQ7mO"
+              backend_roles: ["analysts"]
+            """;
+    private static final String ROLES_MAPPING = """
+            _meta: { type: "rolesmapping", config_version: 2 }
+            readall:
+              backend_roles: ["analysts"]
+            """;
+
+    private OpenSearchClient cluster;
+
+    @Override
+    protected Source startSource(TestHome home, String name) {
+        OpenSearchTestSource source = OpenSearchTestSource.start(home, name);
+        cluster = source.cluster;
+        home.write(SECURITY + "/config.yml", CONFIG);
+        home.write(SECURITY + "/internal_users.yml", USERS);
+        home.write(SECURITY + "/roles_mapping.yml", ROLES_MAPPING);
+        cluster.call("PUT", "/recipes", json("""
+                {"settings": {"number_of_shards": 2, "number_of_replicas": 0,
+                  "analysis": {"analyzer": {"folded": {"tokenizer": "standard",
+                    "filter": ["lowercase", "asciifolding"]}}}},
+                 "mappings": {"properties": {"title": {"type": "text", "analyzer": "folded"}}},
+                 "aliases": {"cookbook": {}}}"""));
+        for (int i = 1; i <= 20; i++) {
+            cluster.call("PUT", "/recipes/_doc/" + i, json("{\"title\": \"Crème Brûlée " + i + "\"}"));
+        }
+        cluster.call("PUT", "/notes", json("{\"settings\": {\"number_of_replicas\": 0}}"));
+        cluster.call("PUT", "/notes/_doc/1?refresh=true", json("{\"text\": \"one\"}"));
+        cluster.call("PUT", "/padding", json("{\"settings\": {\"number_of_replicas\": 0}}"));
+        source.randomDocuments("padding", PADDING, 42);
+        cluster.call("PUT", "/_index_template/logs", json("""
+                {"index_patterns": ["logs-*"], "template": {"settings": {"number_of_replicas": 0}}}"""));
+        cluster.call("PUT", "/_ingest/pipeline/stamp", json("""
+                {"processors": [{"set": {"field": "stamped", "value": true}}]}"""));
+        cluster.call("PUT", "/_scripts/double", json("""
+                {"script": {"lang": "painless", "source": "doc['price'].value * 2"}}"""));
+        cluster.call("POST", "/_refresh", null);
+        return new Source() {
+            @Override
+            public Endpoint admin() {
+                return new Endpoint("127.0.0.1", source.port(), "", null);
+            }
+
+            @Override
+            public String serviceYaml(String service, String region, String backups) {
+                return source.serviceYaml(service, region, backups) + "    security: " + SECURITY + "\n";
+            }
+
+            @Override
+            public void stop() {
+                source.close();
+            }
+        };
+    }
+
+    @Override
+    protected boolean pointInTime() {
+        return false;
+    }
+
+    @Override
+    protected boolean hasUsers() {
+        return false;
+    }
+
+    @Override
+    protected String backupsYaml() {
+        return "{ keep: 1 }";
+    }
+
+    /** Restoring the snapshot, with some bytes restored already. */
+    @Override
+    protected boolean layingDown(JsonNode step) {
+        String progress = step.path("progress").asText();
+        return step.path("state").asText().equals("STARTED")
+                && progress.startsWith("bytes restored")
+                && !progress.startsWith("bytes restored: 0 ");
+    }
+
+    @Override
+    protected String database() {
+        return null;
+    }
+
+    @Override
+    protected void createRecordStore(Endpoint admin) {
+        cluster(admin).call("PUT", "/records", json("{\"settings\": {\"number_of_replicas\": 0}}"));
+    }
+
+    @Override
+    protected void insert(Endpoint admin, int from, int to) {
+        StringBuilder lines = new StringBuilder();
+        for (int id = from; id <= to; id++) {
+            lines.append("{\"index\": {\"_index\": \"records\", \"_id\": \"")
+                    .append(id)
+                    .append("\"}}\n");
+            lines.append(JSON.createObjectNode().put("id", id).put("note", note(id)))
+                    .append('\n');
+        }
+        OpenSearchTestSource.bulk(cluster(admin), lines.toString());
+    }
+
+    @Override
+    protected List<String> records(Endpoint server) {
+        List<String> records = new ArrayList<>();
+        for (JsonNode hit : cluster(server)
+                .call("POST", "/records/_search", json("{\"size\": 10000, \"query\": {\"match_all\": {}}}"))
+                .path("hits")
+                .path("hits")) {
+            records.add(hit.path("_source").path("id").asInt() + "|"
+                    + hit.path("_source").path("note").asString());
+        }
+        return records;
+    }
+
+    @Override
+    protected void createReader(Endpoint admin, String password) {
+        throw new UnsupportedOperationException("no users without the security plugin");
+    }
+
+    @Override
+    protected int readerReads(Endpoint reader) {
+        throw new UnsupportedOperationException("no users without the security plugin");
+    }
+
+    @Override
+    protected Map.Entry<String, String> nonDefaultSetting() {
+        return Map.entry("search.default_search_timeout", "41s");
+    }
+
+    @Override
+    protected void setSetting(Endpoint admin, String name, String value) {
+        cluster(admin)
+                .call(
+                        "PUT",
+                        "/_cluster/settings",
+                        JSON.createObjectNode()
+                                .set("persistent", JSON.createObjectNode().put(name, value)));
+    }
+
+    @Override
+    protected String readSetting(Endpoint admin, String name) {
+        return cluster(admin)
+                .call("GET", "/_cluster/settings?flat_settings=true", null)
+                .path("persistent")
+                .path(name)
+                .asString("");
+    }
+
+    @Override
+    protected SortedSet<String> users(Endpoint admin) {
+        return new TreeSet<>();
+    }
+
+    @Test
+    @Order(3)
+    void theForkHoldsTheSourcesIndicesAnalyzerAliasTemplatePipelineAndScriptAndNeverWritesIntoTheRepository() {
+        OpenSearchClient fork = cluster(fork(source().admin()));
+        Map<String, Long> counts = fork.documentCounts();
+        assertThat(counts).isEqualTo(Map.of("recipes", 20L, "notes", 1L, "padding", (long) PADDING, "records", 400L));
+        assertThat(fork.call("POST", "/cookbook/_search", json("""
+                                {"query": {"match": {"title": "creme brulee 7"}}, "size": 1}"""))
+                        .path("hits")
+                        .path("hits")
+                        .get(0)
+                        .path("_id")
+                        .asString())
+                .isEqualTo("7");
+        String analyze = """
+                {"analyzer": "folded", "text": "Crème Brûlée À LA CARTE"}""";
+        assertThat(fork.call("POST", "/recipes/_analyze", json(analyze)))
+                .isEqualTo(cluster.call("POST", "/recipes/_analyze", json(analyze)));
+        for (String path : List.of("/_index_template/logs", "/_ingest/pipeline/stamp", "/_scripts/double")) {
+            assertThat(fork.call("GET", path, null)).as(path).isEqualTo(cluster.call("GET", path, null));
+        }
+        assertThatThrownBy(() -> fork.snapshot("forkrunner", "from-the-fork"))
+                .as("the fork reads the service's repository, and never writes into it")
+                .isInstanceOf(ForkrunnerException.class)
+                .hasMessageContaining("readonly");
+
+        JsonNode status = JSON.readTree(
+                home().cli("status", String.valueOf(forkRun()), "--json").out());
+        assertThat(TestHome.step(status, "restore-data")
+                        .path("report")
+                        .path("compared-with-backup")
+                        .asText())
+                .isEqualTo("equal: "
+                        + counts.values().stream().mapToLong(Long::longValue).sum() + " documents in 4 indices");
+    }
+
+    @Test
+    @Order(6)
+    void aBackupBeyondKeepIsDeletedThroughTheClusterAndChecksAreRefused() throws IOException {
+        JsonNode first = backups().get(0);
+        home().write(SECURITY + "/config.yml", CONFIG + SAML); // carried by this backup on
+        home().backUp("origin");
+        assertThat(snapshots())
+                .hasSize(1)
+                .doesNotContain(first.path("id").asText().toLowerCase());
+        assertThat(Path.of(first.path("directory").asText())).doesNotExist();
+
+        home().job("checked", """
+                source: origin
+                target:
+                  name: checked-{run}
+                checks:
+                  - select 1
+                """);
+        home().write("jobs/search/mask.sql", "update recipes set title = 'masked';\n");
+        home().job("masked", """
+                source: origin
+                target:
+                  name: masked-{run}
+                integrations:
+                  - { type: sql, file: jobs/search/mask.sql }
+                """);
+        CliResult refused = home().cli("validate");
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.err())
+                .contains("jobs/checked.yml", "checks", "is not applicable to opensearch")
+                .contains("jobs/masked.yml:5: integrations[0].type: \"sql\": is not for a opensearch service: its"
+                        + " requests go with type: http");
+        Files.delete(home().path("jobs/masked.yml"));
+        Files.delete(home().path("jobs/checked.yml"));
+    }
+
+    @Test
+    @Order(8)
+    void aSnapshotWhoseFileChangedInTheRepositoryIsRefusedAsDamagedBeforeAnythingIsMade() throws Exception {
+        Path blob;
+        try (Stream<Path> files = Files.walk(home().path("var/backups/origin/repository"))) {
+            blob = files.filter(file -> file.getFileName().toString().startsWith("__"))
+                    .max(Comparator.comparingLong(file -> file.toFile().length()))
+                    .orElseThrow();
+        }
+        String newest = backups().get(0).path("id").asText();
+        int forks = JSON.readTree(home().cli("forks", "--json").out()).size();
+        flip(blob);
+        try {
+            CliResult refused = home().cli("run", "origin");
+            assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+            assertThat(refused.out() + refused.err())
+                    .contains(newest + " of origin", "is damaged", "does not match its checksum");
+            assertThat(JSON.readTree(home().cli("forks", "--json").out()).size())
+                    .isEqualTo(forks);
+            assertThat(snapshots()).hasSize(1);
+        } finally {
+            flip(blob);
+        }
+    }
+
+    /**
+     * The backup carries the source's SAML domain: a run without {@code sso:} is refused at pick-backup; with the
+     * fork's own settings, the fork's configuration has them and none of the source's URLs; with {@code sso: later},
+     * the domain is off on the fork and the report, the status and the notification warn.
+     */
+    @Test
+    @Order(7)
+    void aSingleSignOnDomainIsNeverCarriedAsItIs() throws Exception {
+        CliResult refused = home().cli("run", "origin");
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+        assertThat(refused.out() + refused.err())
+                .contains("pick-backup", "has single sign-on (saml domain saml_auth_domain)", "sso: later");
+
+        home().write("var/secrets/exchange-key", "fork-exchange-key-5be1");
+        home().write("jobs/search/mask.http", """
+                # every title masked, the notes gone
+                POST /recipes/_update_by_query?refresh=true
+                {"script": {"source": "ctx._source.title = 'masked'"}}
+
+                DELETE /notes
+                """);
+        home().job("own", """
+                source: origin
+                target:
+                  name: own-{run}
+                integrations:
+                  - { type: http, file: jobs/search/mask.http }
+                sso:
+                  saml:
+                    idp_metadata_url: https://idp.fork.example/metadata
+                    idp_entity_id: https://idp.fork.example
+                    sp_entity_id: https://own.fork.example
+                    dashboards_url: https://dashboards.fork.example/
+                    roles_key: Group
+                    exchange_key: ${file:var/secrets/exchange-key}
+                """);
+        CliResult own = home().cli("run", "own", "--json");
+        assertThat(own.exitCode()).as(own.toString()).isZero();
+        Path ownSecurity = home().path("var/regions/eu")
+                .resolve(JSON.readTree(own.out()).path("fork").asText())
+                .resolve("security");
+        String ownConfig = Files.readString(ownSecurity.resolve("config.yml"));
+        assertThat(ownConfig).doesNotContain("source.example", "source-exchange-key");
+        Map<String, Object> saml = samlDomain(ownConfig);
+        assertThat(saml.get("http_enabled")).isEqualTo(true);
+        assertThat(saml.toString())
+                .contains(
+                        "metadata_url=https://idp.fork.example/metadata",
+                        "entity_id=https://own.fork.example",
+                        "kibana_url=https://dashboards.fork.example/",
+                        "roles_key=Group",
+                        "exchange_key=fork-exchange-key-5be1");
+        assertThat(Files.readString(ownSecurity.resolve("internal_users.yml"))).isEqualTo(USERS);
+        assertThat(Files.readString(ownSecurity.resolve("roles_mapping.yml"))).isEqualTo(ROLES_MAPPING);
+        assertThat(own.out() + own.err()).doesNotContain("fork-exchange-key-5be1");
+        JsonNode ownRun = JSON.readTree(own.out());
+        assertThat(ownRun.path("warnings")).isEmpty();
+        OpenSearchClient ownFork = cluster(
+                new Endpoint("127.0.0.1", home().forkPort(ownRun.path("fork").asText()), "", null));
+        assertThat(ownFork.indices()).doesNotContain("notes").contains("recipes");
+        assertThat(ownFork.call("POST", "/recipes/_search", json("{\"size\": 100}"))
+                        .path("hits")
+                        .path("hits"))
+                .hasSize(20)
+                .allSatisfy(hit ->
+                        assertThat(hit.path("_source").path("title").asString()).isEqualTo("masked"));
+        assertThat(cluster.documentCount("notes")).isEqualTo(1L);
+        assertThat(Files.readString(
+                        home().path("var/log/runs/" + ownRun.path("run").asText() + "-integration-1.log")))
+                .contains("POST /recipes/_update_by_query?refresh=true: updated 20", "DELETE /notes: acknowledged");
+
+        try (WebhookReceiver hooks = WebhookReceiver.start()) {
+            home().job("later", """
+                    source: origin
+                    target:
+                      name: later-{run}
+                    users: none
+                    sso: later
+                    notifications:
+                      - { on: success, url: "%s" }
+                    """.formatted(hooks.url("/done")));
+            CliResult later = home().cli("run", "later", "--json");
+            assertThat(later.exitCode()).as(later.toString()).isZero();
+            JsonNode run = JSON.readTree(later.out());
+            assertThat(run.path("warnings").get(0).asString())
+                    .startsWith("SSO must be reconfigured for this fork")
+                    .contains("saml domain saml_auth_domain", "http://127.0.0.1:");
+            assertThat(home().cli("status", run.path("run").asString()).out())
+                    .contains("warning: SSO must be reconfigured for this fork");
+            JsonNode notified = Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> hooks.first("run.succeeded"), body -> body != null);
+            assertThat(notified.path("warnings").get(0).asString()).contains("SSO must be reconfigured");
+            Path laterSecurity = home().path("var/regions/eu")
+                    .resolve(run.path("fork").asText())
+                    .resolve("security");
+            String laterConfig = Files.readString(laterSecurity.resolve("config.yml"));
+            assertThat(laterConfig).doesNotContain("source.example", "source-exchange-key");
+            assertThat(samlDomain(laterConfig).get("http_enabled")).isEqualTo(false);
+            assertThat(Files.readString(laterSecurity.resolve("internal_users.yml")))
+                    .contains("internalusers")
+                    .doesNotContain("analyst");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> samlDomain(String config) {
+        Map<String, Object> yaml = new Yaml().load(config);
+        Map<String, Object> dynamic = (Map<String, Object>) ((Map<String, Object>) yaml.get("config")).get("dynamic");
+        return (Map<String, Object>) ((Map<String, Object>) dynamic.get("authc")).get("saml_auth_domain");
+    }
+
+    private JsonNode backups() {
+        return JSON.readTree(home().cli("backups", "origin", "--json").out()).path("backups");
+    }
+
+    private List<String> snapshots() {
+        List<String> names = new ArrayList<>();
+        for (JsonNode snapshot :
+                cluster.call("GET", "/_snapshot/forkrunner/_all", null).path("snapshots")) {
+            names.add(snapshot.path("snapshot").asString());
+        }
+        return names;
+    }
+
+    private static void flip(Path file) throws IOException {
+        try (RandomAccessFile bytes = new RandomAccessFile(file.toFile(), "rw")) {
+            long middle = bytes.length() / 2;
+            bytes.seek(middle);
+            int b = bytes.read();
+            bytes.seek(middle);
+            bytes.write(b ^ 0x01);
+        }
+    }
+
+    private static OpenSearchClient cluster(Endpoint endpoint) {
+        return new OpenSearchClient(URI.create("http://127.0.0.1:" + endpoint.port()));
+    }
+
+    private static JsonNode json(String text) {
+        return JSON.readTree(text);
+    }
+}

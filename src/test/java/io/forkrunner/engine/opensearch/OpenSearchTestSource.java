@@ -1,0 +1,122 @@
+package io.forkrunner.engine.opensearch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.testing.Ports;
+import io.forkrunner.testing.TestHome;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Random;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * An OpenSearch source a test starts under its home ({@code var/sources/NAME}), set up as an operator sets a cluster up
+ * for forkrunner: forkrunner's repository of the service, {@code var/backups/NAME/repository}, is the cluster's to
+ * write and lies in its {@code path.repo}.
+ */
+final class OpenSearchTestSource implements AutoCloseable {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    final OpenSearchNode node;
+    final OpenSearchClient cluster;
+
+    private OpenSearchTestSource(OpenSearchNode node) {
+        this.node = node;
+        this.cluster = new OpenSearchClient(node.uri());
+    }
+
+    /** The OpenSearch home, as forkrunner finds it: {@code FORKRUNNER_OPENSEARCH_HOME}, else the one the test command assembles. */
+    static Path home() {
+        Path home = Path.of(System.getenv().getOrDefault("FORKRUNNER_OPENSEARCH_HOME", "target/opensearch-2.19.6"))
+                .toAbsolutePath();
+        assertThat(home.resolve("lib"))
+                .as("an OpenSearch home; run-tests assembles it with mvn -f src/opensearch/pom.xml package")
+                .isDirectory();
+        return home;
+    }
+
+    static OpenSearchTestSource start(TestHome home, String name) {
+        ProcessRunner runner = new ProcessRunner(OpenSearchNode.serviceUser());
+        Path repository = runner.serviceUser().privateDirectory(home.path("var/backups/" + name + "/repository"));
+        OpenSearchNode node = new OpenSearchNode(runner, home(), home.path("var/sources/" + name));
+        node.start(name, Ports.one(), 0, List.of(repository));
+        return new OpenSearchTestSource(node);
+    }
+
+    int port() {
+        return node.uri().getPort();
+    }
+
+    /** The declaration of the service {@code name} in services.yml. */
+    String serviceYaml(String name, String region, String backups) {
+        return """
+                  %s:
+                    engine: opensearch
+                    region: %s
+                    host: 127.0.0.1
+                    port: %d
+                    backups: %s
+                """.formatted(name, region, port(), backups);
+    }
+
+    /** Sends {@code lines} (newline-delimited JSON) to {@code _bulk} and refreshes; fails on any error. */
+    void bulk(String lines) {
+        bulk(cluster, lines);
+    }
+
+    static void bulk(OpenSearchClient cluster, String lines) {
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(cluster.base() + "/_bulk?refresh=true"))
+                                    .header("Content-Type", "application/x-ndjson")
+                                    .POST(HttpRequest.BodyPublishers.ofString(lines))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(JSON.readTree(response.body()).path("errors").asBoolean(true))
+                    .as(response.body()
+                            .substring(0, Math.min(500, response.body().length())))
+                    .isFalse();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * {@code count} documents of 3,000 random bytes each (base64) into index {@code index}: megabytes that neither
+     * compress nor restore in no time.
+     */
+    void randomDocuments(String index, int count, long seed) {
+        Random random = new Random(seed);
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            byte[] bytes = new byte[3000];
+            random.nextBytes(bytes);
+            lines.append("{\"index\": {\"_index\": \"")
+                    .append(index)
+                    .append("\", \"_id\": \"")
+                    .append(i)
+                    .append("\"}}\n");
+            lines.append("{\"blob\": \"")
+                    .append(Base64.getEncoder().encodeToString(bytes))
+                    .append("\"}\n");
+        }
+        bulk(lines.toString());
+    }
+
+    @Override
+    public void close() {
+        node.stop();
+    }
+}
