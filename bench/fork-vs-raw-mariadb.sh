@@ -120,15 +120,9 @@ TZ=UTC mariadb-binlog --no-defaults --start-position="$position" --stop-datetime
   | mariadb --defaults-file="$raw_client" --binary-mode
 raw_seconds=$(echo "$(now) - $start" | bc)
 
-field() { python3 -c "import json,sys; run=json.load(open(sys.argv[1])); print($1)" "$home/run.json"; }
-forked=$(field 'run["fork"]')
-fork_port=$(psql -h 127.0.0.1 -U postgres -tAc "select port from forks where name = '$forked'" "$db")
+fork_port=$(registered_fork_port)
 sum_fork=$(mariadb --defaults-file="$raw_client" --port="$fork_port" -N -e "select sum(v) from bench.t")
 sum_raw=$(mariadb --defaults-file="$raw_client" -N -e "select sum(v) from bench.t")
 echo "bench: both restored sum(v) to $sum_fork (forkrunner) and $sum_raw (raw)"
 [ "$sum_fork" = "$sum_raw" ] || { echo "bench: the fork and the raw restore differ" >&2; exit 1; }
-echo "bench: steps: $(field '", ".join("%s %.1f s" % (s["name"], s["durationMillis"] / 1000) for s in run["steps"])')"
-printf "forkrunner run: %.1f s (JVM start and all eight steps; restore-data step alone: %s s)\n" \
-  "$forkrunner_seconds" "$(field '"%.1f" % (next(s for s in run["steps"] if s["name"] == "restore-data")["durationMillis"] / 1000)')"
-printf "raw tools:      %.1f s (mariadb-backup --copy-back, mariadbd, mariadb-binlog | mariadb)\nratio:          %.2f\n" \
-  "$raw_seconds" "$(echo "$forkrunner_seconds / $raw_seconds" | bc -l)"
+print_fork_vs_raw "$forkrunner_seconds" "$raw_seconds" "mariadb-backup --copy-back, mariadbd, mariadb-binlog | mariadb"

@@ -103,15 +103,9 @@ as_redis redis-server --port "$raw_port" --bind 127.0.0.1 --dir "$home/raw" --db
 until [ "$(redis-cli -p "$raw_port" ping 2>/dev/null)" = PONG ]; do sleep 0.05; done
 raw_seconds=$(echo "$(now) - $start" | bc)
 
-field() { python3 -c "import json,sys; run=json.load(open(sys.argv[1])); print($1)" "$home/run.json"; }
-forked=$(field 'run["fork"]')
-fork_port=$(psql -h 127.0.0.1 -U postgres -tAc "select port from forks where name = '$forked'" "$db")
+fork_port=$(registered_fork_port)
 keys_fork=$(ask "$fork_port" dbsize)
 keys_raw=$(redis-cli -p "$raw_port" dbsize)
 echo "bench: both hold $keys_fork (forkrunner) and $keys_raw (raw) keys"
 [ "$keys_fork" = "$keys_raw" ] || { echo "bench: the fork and the raw restore differ" >&2; exit 1; }
-echo "bench: steps: $(field '", ".join("%s %.1f s" % (s["name"], s["durationMillis"] / 1000) for s in run["steps"])')"
-printf "forkrunner run: %.1f s (JVM start and all eight steps; restore-data step alone: %s s)\n" \
-  "$forkrunner_seconds" "$(field '"%.1f" % (next(s for s in run["steps"] if s["name"] == "restore-data")["durationMillis"] / 1000)')"
-printf "raw tools:      %.1f s (cp dump.rdb, redis-server until it answers)\nratio:          %.2f\n" \
-  "$raw_seconds" "$(echo "$forkrunner_seconds / $raw_seconds" | bc -l)"
+print_fork_vs_raw "$forkrunner_seconds" "$raw_seconds" "cp dump.rdb, redis-server until it answers"

@@ -28,3 +28,17 @@ train_run_archive() {
     "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["fork"])' "$home/training.json")" > /dev/null
   sync
 }
+
+# A field of the run's report ($home/run.json, from `run --json`): the Python expression $1 over `run`.
+field() { python3 -c "import json,sys; run=json.load(open(sys.argv[1])); print($1)" "$home/run.json"; }
+
+# The port of the fork the run made, from the metadata database $db.
+registered_fork_port() { psql -h 127.0.0.1 -U postgres -tAc "select port from forks where name = '$(field 'run["fork"]')'" "$db"; }
+
+# Each step's time, then forkrunner's time $1 against the raw tools' $2 (which did $3), and their ratio.
+print_fork_vs_raw() {
+  echo "bench: steps: $(field '", ".join("%s %.1f s" % (s["name"], s["durationMillis"] / 1000) for s in run["steps"])')"
+  printf "forkrunner run: %.1f s (JVM start and all eight steps; restore-data step alone: %s s)\n" \
+    "$1" "$(field '"%.1f" % (next(s for s in run["steps"] if s["name"] == "restore-data")["durationMillis"] / 1000)')"
+  printf "raw tools:      %.1f s (%s)\nratio:          %.2f\n" "$2" "$3" "$(echo "$1 / $2" | bc -l)"
+}

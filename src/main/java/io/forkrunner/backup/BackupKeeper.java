@@ -185,7 +185,9 @@ public class BackupKeeper {
 
     /**
      * Keeps the newest {@code keep} verified backups and removes older ones, with the failed attempts before them, and
-     * the WAL segments older than the oldest kept backup's start: never WAL that a kept backup needs.
+     * the WAL segments older than the oldest kept backup's start: never WAL that a kept backup needs. What the source
+     * keeps of a backup (an OpenSearch snapshot) is given up through it first; a backup it cannot give up waits for the
+     * next prune.
      */
     void prune(ServiceDefinition service) {
         List<StoredBackup> verified = verified(service.name());

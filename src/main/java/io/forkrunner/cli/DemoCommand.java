@@ -25,7 +25,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--engine",
             paramLabel = "ENGINE",
-            description = "the demo source's engine: postgresql (the default), mariadb or redis")
+            description = "the demo source's engine: postgresql (the default), mariadb, redis or opensearch")
     String engine = "postgresql";
 
     @Override

@@ -44,7 +44,7 @@ import java.util.List;
 public final class Demo {
 
     /** The engines the demo runs, as {@code --engine} names them. */
-    public static final List<String> ENGINES = List.of("postgresql", "mariadb", "redis");
+    public static final List<String> ENGINES = List.of("postgresql", "mariadb", "redis", "opensearch");
 
     private static final Duration ARCHIVE_WAIT = Duration.ofSeconds(60);
 
@@ -81,6 +81,9 @@ public final class Demo {
         openToServiceUser(home.root());
         if (engine.equals("redis")) {
             return new RedisDemo(home, service, job, out, metadataOfParent()).run();
+        }
+        if (engine.equals("opensearch")) {
+            return new OpenSearchDemo(home, service, job, out, metadataOfParent()).run();
         }
         DemoSource source = engine.equals("postgresql")
                 ? PostgresDemoSource.prepare(home.root(), runner)

@@ -4,7 +4,7 @@ import io.forkrunner.system.ForkrunnerException;
 import java.util.Optional;
 
 /**
- * What a data store offers forkrunner, cut by capability: each facet an engine has or not. One adapter per engine; the
+ * What a data store offers forkrunner, cut by capability: each facet an engine has or not (not, unless it says so). One adapter per engine; the
  * steps, the backup keeper and the provisioner use these facets, never JDBC, processes or an engine's classes directly.
  * A step that needs a facet the engine lacks reports "not applicable to ENGINE" instead of failing.
  */
@@ -26,22 +26,34 @@ public interface Engine {
     Inspection inspection();
 
     /** A continuous change archive for point-in-time forks. */
-    Optional<ChangeArchive> changeArchive();
+    default Optional<ChangeArchive> changeArchive() {
+        return Optional.empty();
+    }
 
     /** Restoring a backup's files and replaying changes over them. */
     Optional<PhysicalRestore> physicalRestore();
 
     /** Dump and load: across major versions, into an existing server. */
-    Optional<LogicalCopy> logicalCopy();
+    default Optional<LogicalCopy> logicalCopy() {
+        return Optional.empty();
+    }
 
-    Optional<Users> users();
+    default Optional<Users> users() {
+        return Optional.empty();
+    }
 
-    Optional<Pooling> pooling();
+    default Optional<Pooling> pooling() {
+        return Optional.empty();
+    }
 
-    Optional<ServerSettings> settings();
+    default Optional<ServerSettings> settings() {
+        return Optional.empty();
+    }
 
     /** Refusing writes for a rename. */
-    Optional<WriteFence> writeFence();
+    default Optional<WriteFence> writeFence() {
+        return Optional.empty();
+    }
 
     /** A security configuration kept as files beside the data (a search service's security plugin's). */
     default Optional<SecurityConfiguration> securityConfiguration() {

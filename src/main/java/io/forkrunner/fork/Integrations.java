@@ -56,7 +56,11 @@ class Integrations {
     void apply(Integration integration, int index, JobDefinition job, ForkPlan plan, long runId) {
         if (integration instanceof SqlIntegration sql) {
             String database = services.database(plan, job);
-            Integrations.log.info("fork {}: running {} on database {}", plan.fork(), sql.file(), database);
+            Integrations.log.info(
+                    "fork {}: running {}{}",
+                    plan.fork(),
+                    sql.file(),
+                    database == null ? "" : " on database " + database);
             services.engine(plan)
                     .inspection()
                     .runSql(services.forkEndpoint(plan), database, sql.file(), log(runId, index));

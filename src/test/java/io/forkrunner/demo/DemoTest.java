@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,6 +116,33 @@ class DemoTest {
             String orders = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             assertThat(client.waitFor()).as(orders).isZero();
             assertThat(orders).endsWith(seeded.group(1));
+        }
+    }
+
+    @Test
+    void theOpenSearchDemoForksTheNewestSnapshotOfItsOwnNodeMaskedAndSaysHowToConnect() throws Exception {
+        try (TestHome home = TestHome.create("demo-opensearch")) {
+            CliResult demo = home.cli("demo", "--engine", "opensearch");
+            assertThat(demo.exitCode()).as(demo.toString()).isZero();
+            Matcher seeded =
+                    Pattern.compile("the shop's 20 customers and (\\d+) orders").matcher(demo.out());
+            Matcher wrote = Pattern.compile("indexed orders up to id (\\d+) after the snapshot")
+                    .matcher(demo.out());
+            assertThat(seeded.find() && wrote.find()).as(demo.out()).isTrue();
+            assertThat(Integer.parseInt(wrote.group(1))).isGreaterThan(Integer.parseInt(seeded.group(1)));
+            assertThat(demo.out())
+                    .contains("run 1 of demo-fork-opensearch: COMPLETED")
+                    .contains("the fork holds " + seeded.group(1) + " orders, the newest id " + seeded.group(1))
+                    .contains("customer-1@example.invalid");
+            Matcher connect =
+                    Pattern.compile("connect: curl '(http://127.0.0.1:\\d+)/").matcher(demo.out());
+            assertThat(connect.find()).as(demo.out()).isTrue();
+            HttpResponse<String> count = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(connect.group(1) + "/orders/_count"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(count.body()).contains("\"count\":" + seeded.group(1) + ",");
         }
     }
 }

@@ -8,7 +8,6 @@ import io.forkrunner.engine.Inspection;
 import io.forkrunner.engine.LogicalCopy;
 import io.forkrunner.engine.PhysicalRestore;
 import io.forkrunner.engine.Place;
-import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.ServerSettings;
 import io.forkrunner.engine.Users;
 import io.forkrunner.engine.WriteFence;
@@ -100,11 +99,6 @@ public class MariaDbEngine implements Engine {
     @Override
     public Optional<Users> users() {
         return Optional.of(inspection);
-    }
-
-    @Override
-    public Optional<Pooling> pooling() {
-        return Optional.empty();
     }
 
     @Override

@@ -16,10 +16,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +39,6 @@ final class OpenSearchBackups implements Backups {
 
     static final String RECORD = "snapshot.json";
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final OpenSearchEngine engine;
 
@@ -229,17 +226,15 @@ final class OpenSearchBackups implements Backups {
     }
 
     /**
-     * Restores the snapshot into a node of forkrunner's alone (no port of a region; removed after) and counts each
-     * index's documents there.
+     * Restores the snapshot into a node of forkrunner's alone, in {@code counting/} beside the repository (no port of a
+     * region; removed after), and counts each index's documents there. One left by a process that was killed is
+     * stopped and removed first: the service's backup lock, which this process holds, says nobody else uses it.
      */
     private Map<String, Long> countInNodeOfOurOwn(Path repository, String snapshot) {
-        byte[] random = new byte[6];
-        RANDOM.nextBytes(random);
-        Path directory = engine.home()
-                .run()
-                .resolve("opensearch")
-                .resolve("count-" + HexFormat.of().formatHex(random));
-        OpenSearchNode node = new OpenSearchNode(engine.runner(), engine.openSearchHome(), directory);
+        Path directory = repository.resolveSibling("counting");
+        new OpenSearchNode(engine.runner(), OpenSearchEngine.openSearchHome(), directory).stop();
+        DirectoryTree.delete(directory);
+        OpenSearchNode node = new OpenSearchNode(engine.runner(), OpenSearchEngine.openSearchHome(), directory);
         try {
             node.start("forkrunner-count", 0, 0, List.of(repository));
             OpenSearchClient cluster = new OpenSearchClient(node.uri());

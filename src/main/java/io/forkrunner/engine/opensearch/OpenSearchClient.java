@@ -197,6 +197,15 @@ public final class OpenSearchClient {
         call("DELETE", "/_snapshot/" + segment(repository) + "/" + segment(snapshot), null);
     }
 
+    /** The field {@code field} of each element of the array {@code array} that {@code GET path} answers. */
+    public List<String> names(String path, String array, String field) {
+        List<String> names = new ArrayList<>();
+        call("GET", path, null)
+                .path(array)
+                .forEach(element -> names.add(element.path(field).asString("")));
+        return names;
+    }
+
     /** The number of documents of each index, hidden and system ones left out, by name. */
     public Map<String, Long> documentCounts() {
         Map<String, Long> counts = new TreeMap<>();

@@ -1,19 +1,13 @@
 package io.forkrunner.engine.opensearch;
 
 import io.forkrunner.engine.Backups;
-import io.forkrunner.engine.ChangeArchive;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Inspection;
-import io.forkrunner.engine.LogicalCopy;
 import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.PhysicalRestore;
 import io.forkrunner.engine.Place;
-import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.SecurityConfiguration;
-import io.forkrunner.engine.ServerSettings;
-import io.forkrunner.engine.Users;
-import io.forkrunner.engine.WriteFence;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.ProcessRunner;
@@ -85,38 +79,8 @@ public class OpenSearchEngine implements Engine {
     }
 
     @Override
-    public Optional<ChangeArchive> changeArchive() {
-        return Optional.empty();
-    }
-
-    @Override
     public Optional<PhysicalRestore> physicalRestore() {
         return Optional.of(restore);
-    }
-
-    @Override
-    public Optional<LogicalCopy> logicalCopy() {
-        return Optional.empty();
-    }
-
-    @Override
-    public Optional<Users> users() {
-        return Optional.empty();
-    }
-
-    @Override
-    public Optional<Pooling> pooling() {
-        return Optional.empty();
-    }
-
-    @Override
-    public Optional<ServerSettings> settings() {
-        return Optional.empty();
-    }
-
-    @Override
-    public Optional<WriteFence> writeFence() {
-        return Optional.empty();
     }
 
     @Override
@@ -140,8 +104,8 @@ public class OpenSearchEngine implements Engine {
         return runner;
     }
 
-    /** The OpenSearch home forkrunner's nodes run from. */
-    Path openSearchHome() {
+    /** The OpenSearch home forkrunner's nodes run from: {@code FORKRUNNER_OPENSEARCH_HOME}, else the assembled one. */
+    public static Path openSearchHome() {
         String named = System.getenv("FORKRUNNER_OPENSEARCH_HOME");
         return Path.of(named == null || named.isBlank() ? "target/opensearch-2.19.6" : named)
                 .toAbsolutePath()

@@ -20,7 +20,7 @@ import java.util.OptionalLong;
 
 /**
  * One OpenSearch node in a directory of its own, which the service user owns: {@code config/} (its
- * {@code opensearch.yml}, written at every start, and a console {@code log4j2.properties}), {@code data/},
+ * {@code opensearch.yml} and a console {@code log4j2.properties}, written by {@link #configure}), {@code data/},
  * {@code logs/}, {@code tmp/} and {@code run/} (pid file). It runs from an OpenSearch home ({@code lib/},
  * {@code modules/}; see {@code src/opensearch/pom.xml}) through the server's own bootstrap in a child JVM, never in
  * forkrunner's, as the {@code opensearch} OS user when forkrunner runs as root, one node of its own cluster

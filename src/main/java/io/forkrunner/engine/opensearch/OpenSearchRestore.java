@@ -13,9 +13,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -101,16 +107,75 @@ final class OpenSearchRestore implements PhysicalRestore {
         }
     }
 
-    /** Each index of the fork holds the documents the backup counted, and there is no other index. */
+    /**
+     * Each index of the fork holds the documents the backup counted, there is no other index, and the fork's cluster
+     * holds the snapshot's global state: its persistent settings with their values, its index templates, ingest
+     * pipelines and stored scripts.
+     */
     @Override
     public Optional<String> compareWithBackup(Path backup, Place place, Endpoint admin) {
-        Map<String, Long> recorded = OpenSearchBackups.documents(OpenSearchBackups.record(backup));
-        Map<String, Long> found = new OpenSearchClient(engine.node(place).uri()).documentCounts();
+        JsonNode record = OpenSearchBackups.record(backup);
+        Map<String, Long> recorded = OpenSearchBackups.documents(record);
+        OpenSearchClient fork = new OpenSearchClient(engine.node(place).uri());
+        Map<String, Long> found = fork.documentCounts();
+        List<String> differences = new ArrayList<>();
         if (!found.equals(recorded)) {
-            throw new ForkrunnerException("the fork does not hold what its backup holds: documents by index " + found
-                    + ", the backup's " + recorded);
+            differences.add("documents by index " + found + ", the backup's " + recorded);
+        }
+        SnapshotFiles.GlobalState state = new SnapshotFiles(OpenSearchEngine.repositoryOf(backup))
+                .globalState(record.path("uuid").asString(""));
+        Map<String, String> settings = new TreeMap<>();
+        fork.call("GET", "/_cluster/settings?flat_settings=true", null)
+                .path("persistent")
+                .properties()
+                .forEach(entry -> settings.put(entry.getKey(), entry.getValue().asString("")));
+        state.persistentSettings().forEach((name, value) -> {
+            if (!value.equals(settings.get(name))) {
+                differences.add(
+                        "persistent setting " + name + " is " + settings.get(name) + ", the snapshot's " + value);
+            }
+        });
+        missing(
+                differences,
+                "index templates",
+                state.indexTemplates(),
+                () -> fork.names("/_index_template", "index_templates", "name"));
+        missing(
+                differences,
+                "ingest pipelines",
+                state.pipelines(),
+                () -> fork.call("GET", "/_ingest/pipeline", null).propertyNames());
+        missing(
+                differences,
+                "stored scripts",
+                state.scripts(),
+                () -> fork.call("GET", "/_cluster/state/metadata?filter_path=metadata.stored_scripts", null)
+                        .path("metadata")
+                        .path("stored_scripts")
+                        .propertyNames());
+        if (!differences.isEmpty()) {
+            throw new ForkrunnerException(
+                    "the fork does not hold what its backup holds: " + String.join("; ", differences));
         }
         long documents = found.values().stream().mapToLong(Long::longValue).sum();
-        return Optional.of("equal: " + documents + " documents in " + found.size() + " indices");
+        return Optional.of("equal: " + documents + " documents in " + found.size() + " indices; "
+                + state.persistentSettings().size() + " persistent settings, "
+                + state.indexTemplates().size()
+                + " index templates, " + state.pipelines().size() + " ingest pipelines, "
+                + state.scripts().size()
+                + " stored scripts");
+    }
+
+    /** Adds which of {@code wanted} the fork lacks, asking it ({@code found}) only when some are wanted. */
+    private static void missing(
+            List<String> differences, String what, Set<String> wanted, Supplier<Collection<String>> found) {
+        if (wanted.isEmpty()) {
+            return; // OpenSearch answers 404 for "every pipeline" when there is none
+        }
+        Set<String> absent = new TreeSet<>(wanted);
+        absent.removeAll(found.get());
+        if (!absent.isEmpty()) {
+            differences.add(what + " " + absent + " are missing");
+        }
     }
 }

@@ -11,7 +11,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.zip.CRC32;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.smile.SmileMapper;
@@ -55,7 +59,7 @@ final class SnapshotFiles {
                     problems.add(problem.get());
                     continue;
                 }
-                for (JsonNode file : readList(list).path("files")) {
+                for (JsonNode file : readBlob(list).path("files")) {
                     bytes += file.path("length").asLong();
                     checkFile(directory, index.name() + " shard " + shard, file).ifPresent(problems::add);
                 }
@@ -70,8 +74,38 @@ final class SnapshotFiles {
     /** An index of a snapshot: its name, its id in the repository, its number of shards. */
     record IndexShards(String name, String id, int shards) {}
 
-    /** A shard's file list: the SMILE between the codec header and the footer. */
-    private static JsonNode readList(Path list) {
+    /**
+     * The global state snapshot {@code uuid} holds (its {@code meta-UUID.dat}): persistent cluster settings, index
+     * templates, ingest pipelines and stored scripts.
+     */
+    GlobalState globalState(String uuid) {
+        JsonNode metadata =
+                readBlob(repository.resolve("meta-" + uuid + ".dat")).path("meta-data");
+        Map<String, String> settings = new TreeMap<>();
+        metadata.path("settings")
+                .properties()
+                .forEach(entry -> settings.put(entry.getKey(), entry.getValue().asString("")));
+        Set<String> pipelines = new TreeSet<>();
+        metadata.path("ingest")
+                .path("pipeline")
+                .forEach(pipeline -> pipelines.add(pipeline.path("id").asString("")));
+        return new GlobalState(
+                settings,
+                new TreeSet<>(
+                        metadata.path("index_template").path("index_template").propertyNames()),
+                pipelines,
+                new TreeSet<>(metadata.path("stored_scripts").propertyNames()));
+    }
+
+    /** A snapshot's global state: what a fork's cluster must hold besides its indices. */
+    record GlobalState(
+            Map<String, String> persistentSettings,
+            Set<String> indexTemplates,
+            Set<String> pipelines,
+            Set<String> scripts) {}
+
+    /** A blob of metadata: the SMILE between its codec header and its footer. */
+    private static JsonNode readBlob(Path list) {
         byte[] bytes = read(list);
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         buffer.getInt(); // the magic, checked with the footer

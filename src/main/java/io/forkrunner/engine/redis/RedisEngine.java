@@ -1,14 +1,11 @@
 package io.forkrunner.engine.redis;
 
 import io.forkrunner.engine.Backups;
-import io.forkrunner.engine.ChangeArchive;
 import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Inspection;
-import io.forkrunner.engine.LogicalCopy;
 import io.forkrunner.engine.PhysicalRestore;
 import io.forkrunner.engine.Place;
-import io.forkrunner.engine.Pooling;
 import io.forkrunner.engine.ServerSettings;
 import io.forkrunner.engine.Users;
 import io.forkrunner.engine.WriteFence;
@@ -88,28 +85,13 @@ public class RedisEngine implements Engine {
     }
 
     @Override
-    public Optional<ChangeArchive> changeArchive() {
-        return Optional.empty();
-    }
-
-    @Override
     public Optional<PhysicalRestore> physicalRestore() {
         return Optional.of(restore);
     }
 
     @Override
-    public Optional<LogicalCopy> logicalCopy() {
-        return Optional.empty();
-    }
-
-    @Override
     public Optional<Users> users() {
         return Optional.of(users);
-    }
-
-    @Override
-    public Optional<Pooling> pooling() {
-        return Optional.empty();
     }
 
     @Override

@@ -269,7 +269,8 @@ class OpenSearchContractTest extends EngineContractTest {
                         .path("compared-with-backup")
                         .asText())
                 .isEqualTo("equal: "
-                        + counts.values().stream().mapToLong(Long::longValue).sum() + " documents in 4 indices");
+                        + counts.values().stream().mapToLong(Long::longValue).sum() + " documents in 4 indices; 1"
+                        + " persistent settings, 1 index templates, 1 ingest pipelines, 1 stored scripts");
     }
 
     @Test
