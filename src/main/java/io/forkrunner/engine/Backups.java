@@ -23,6 +23,14 @@ public interface Backups {
     int majorVersion(Path directory);
 
     /**
+     * Why no fork of the backup in {@code directory} can be made here, e.g. its source had more nodes than a fork of
+     * forkrunner's has; empty when one can.
+     */
+    default Optional<String> cannotFork(Path directory) {
+        return Optional.empty();
+    }
+
+    /**
      * Gives up the backup in {@code directory} before forkrunner deletes that directory, where the source keeps
      * something of it (a snapshot in a repository the source writes): through the source, never by deleting files.
      */

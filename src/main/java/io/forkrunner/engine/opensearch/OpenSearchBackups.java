@@ -71,7 +71,8 @@ final class OpenSearchBackups implements Backups {
         ObjectNode record = JSON.createObjectNode()
                 .put("snapshot", snapshot)
                 .put("uuid", uuid)
-                .put("version", version);
+                .put("version", version)
+                .put("data-nodes", cluster.dataNodes());
         ObjectNode indices = record.putObject("indices");
         for (Map.Entry<String, Integer> index : shards.entrySet()) {
             String id = ids.get(index.getKey());
@@ -110,6 +111,16 @@ final class OpenSearchBackups implements Backups {
             problems = List.of(e.getMessage());
         }
         return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
+    }
+
+    /** A fork of forkrunner's is a one-node cluster: never fewer data nodes than its source had. */
+    @Override
+    public Optional<String> cannotFork(Path directory) {
+        int dataNodes = record(directory).path("data-nodes").asInt(1);
+        return dataNodes <= 1
+                ? Optional.empty()
+                : Optional.of("its source had " + dataNodes + " data nodes and a fork of forkrunner's has 1: a fork"
+                        + " never has fewer data nodes than its source (each holds shards the others may lack)");
     }
 
     @Override

@@ -67,6 +67,13 @@ public final class OpenSearchClient {
         call("PUT", "/_snapshot/" + segment(name), body);
     }
 
+    /** How many data nodes the cluster has. */
+    public int dataNodes() {
+        return call("GET", "/_cluster/health", null)
+                .path("number_of_data_nodes")
+                .asInt();
+    }
+
     /** The version of OpenSearch the cluster runs, e.g. {@code 2.19.6}. */
     public String version() {
         return call("GET", "/", null).path("version").path("number").asString("");
