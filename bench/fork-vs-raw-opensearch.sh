@@ -116,11 +116,7 @@ echo "bench: backup $(du -sh "$home/var/backups/bench/repository" | cut -f1) in 
 sync
 train_run_archive "$home" bench
 
-start=$(now)
-"$repo/forkrunner" --home "$home" run bench --json > "$home/run.json" 2> "$home/run.err" \
-  || { cat "$home/run.json" "$home/run.err"; exit 1; }
-forkrunner_seconds=$(echo "$(now) - $start" | bc)
-sync
+timed_fork_run
 
 start=$(now)
 start_node "$home/raw" "$raw_port" "$home/var/backups/bench/repository"

@@ -89,11 +89,7 @@ echo "bench: backup $(du -sh "$backup/dump.rdb" | cut -f1) in $(printf '%.1f' "$
 sync
 train_run_archive "$home" bench
 
-start=$(now)
-"$repo/forkrunner" --home "$home" run bench --json > "$home/run.json" 2> "$home/run.err" \
-  || { cat "$home/run.json" "$home/run.err"; exit 1; }
-forkrunner_seconds=$(echo "$(now) - $start" | bc)
-sync
+timed_fork_run
 
 start=$(now)
 cp "$backup/dump.rdb" "$home/raw/dump.rdb"

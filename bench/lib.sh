@@ -42,3 +42,14 @@ print_fork_vs_raw() {
     "$1" "$(field '"%.1f" % (next(s for s in run["steps"] if s["name"] == "restore-data")["durationMillis"] / 1000)')"
   printf "raw tools:      %.1f s (%s)\nratio:          %.2f\n" "$2" "$3" "$(echo "$1 / $2" | bc -l)"
 }
+
+# Runs job bench of $home, timed from the launcher's start: its report in $home/run.json, its seconds in
+# forkrunner_seconds; fails with its output when the run fails.
+timed_fork_run() {
+  local start
+  start=$(date +%s.%N)
+  "$repo/forkrunner" --home "$home" run bench --json > "$home/run.json" 2> "$home/run.err" \
+    || { cat "$home/run.json" "$home/run.err"; exit 1; }
+  forkrunner_seconds=$(echo "$(date +%s.%N) - $start" | bc)
+  sync
+}

@@ -8,10 +8,7 @@ import io.forkrunner.engine.opensearch.OpenSearchEngine;
 import io.forkrunner.engine.opensearch.OpenSearchNode;
 import io.forkrunner.fork.ForkRecord;
 import io.forkrunner.fork.ForkRegistry;
-import io.forkrunner.report.RunReports;
-import io.forkrunner.report.RunText;
 import io.forkrunner.report.RunView;
-import io.forkrunner.run.Operator;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.ProcessRunner;
@@ -31,26 +28,17 @@ import tools.jackson.databind.node.ObjectNode;
  * integration; the report, and a line that shows the fork holds the shop as of the snapshot. OpenSearch has no point in
  * time between snapshots.
  */
-final class OpenSearchDemo {
+final class OpenSearchDemo extends OwnSourceDemo {
 
     static final int FIRST_PORT = 16780;
     private static final int CUSTOMERS = 20;
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private final Home home;
-    private final String service;
-    private final String job;
-    private final PrintWriter out;
-    private final String metadata;
-
     OpenSearchDemo(Home home, String service, String job, PrintWriter out, String metadata) {
-        this.home = home;
-        this.service = service;
-        this.job = job;
-        this.out = out;
-        this.metadata = metadata;
+        super(home, service, job, out, metadata);
     }
 
+    @Override
     RunView run() throws Exception {
         ProcessRunner runner = new ProcessRunner(OpenSearchNode.serviceUser());
         // as an operator sets a cluster up for forkrunner: the repository is the cluster's to write, in its path.repo
@@ -88,13 +76,7 @@ final class OpenSearchDemo {
             out.printf(
                     "3. indexed orders up to id %d after the snapshot; an OpenSearch fork holds a snapshot's moment%n",
                     after);
-            long runId = forkrunner.bean(Operator.class).launch(job, null, Operator.manualTrigger());
-            RunView run = forkrunner.bean(RunReports.class).run(runId);
-            out.printf("4. fork run %d of job %s:%n", runId, job);
-            RunText.print(run, out);
-            if (!"COMPLETED".equals(run.state())) {
-                throw new ForkrunnerException("the demo's fork run ended " + run.state() + ": " + run.error());
-            }
+            RunView run = forkNewestSnapshot(forkrunner);
             ForkRecord fork =
                     forkrunner.bean(ForkRegistry.class).find(run.fork()).orElseThrow();
             OpenSearchClient forked = new OpenSearchClient(URI.create("http://127.0.0.1:" + fork.port()));
@@ -112,12 +94,10 @@ final class OpenSearchDemo {
                             .path("_source")
                             .path("email")
                             .asString());
-            out.printf("   fork %s listens on 127.0.0.1:%d%n", fork.name(), fork.port());
-            out.printf("   connect: curl 'http://127.0.0.1:%d/orders/_search?q=note:seed&size=3'%n", fork.port());
-            out.printf(
-                    "   more: ./forkrunner --home %s forks | status %d | drop %s%n",
-                    home.root(), run.run(), fork.name());
-            out.flush();
+            printWhere(
+                    fork,
+                    run,
+                    String.format("curl 'http://127.0.0.1:%d/orders/_search?q=note:seed&size=3'", fork.port()));
             return run;
         }
     }
@@ -139,12 +119,6 @@ final class OpenSearchDemo {
                 "# every customer's email masked on the fork\n"
                         + "POST /customers/_update_by_query?refresh=true\n"
                         + "{\"script\": {\"source\": \"ctx._source.email = 'customer-' + ctx._id + '@example.invalid'\"}}\n");
-    }
-
-    private void write(String relative, String text) throws IOException {
-        Path file = home.resolve(relative);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, text);
     }
 
     /** Indexes {@code count} orders after the newest; returns the newest id. */

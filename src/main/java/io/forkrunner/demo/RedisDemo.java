@@ -10,10 +10,7 @@ import io.forkrunner.engine.redis.RedisServer;
 import io.forkrunner.engine.redis.RedisUsers;
 import io.forkrunner.fork.ForkRecord;
 import io.forkrunner.fork.ForkRegistry;
-import io.forkrunner.report.RunReports;
-import io.forkrunner.report.RunText;
 import io.forkrunner.report.RunView;
-import io.forkrunner.run.Operator;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Home;
 import io.forkrunner.system.ProcessRunner;
@@ -31,25 +28,16 @@ import java.util.Map;
  * its customers' emails masked by a {@code redis} integration; the report, and a line that shows the fork holds the
  * shop as of the snapshot. Redis has no point in time between snapshots.
  */
-final class RedisDemo {
+final class RedisDemo extends OwnSourceDemo {
 
     static final int FIRST_PORT = 16680;
     private static final int CUSTOMERS = 20;
 
-    private final Home home;
-    private final String service;
-    private final String job;
-    private final PrintWriter out;
-    private final String metadata;
-
     RedisDemo(Home home, String service, String job, PrintWriter out, String metadata) {
-        this.home = home;
-        this.service = service;
-        this.job = job;
-        this.out = out;
-        this.metadata = metadata;
+        super(home, service, job, out, metadata);
     }
 
+    @Override
     RunView run() throws Exception {
         Path secrets = home.var().resolve("secrets");
         RedisServer server = new RedisServer(
@@ -102,13 +90,7 @@ final class RedisDemo {
             }
             out.printf(
                     "3. wrote orders up to id %d after the snapshot; a Redis fork holds a snapshot's moment%n", after);
-            long runId = forkrunner.bean(Operator.class).launch(job, null, Operator.manualTrigger());
-            RunView run = forkrunner.bean(RunReports.class).run(runId);
-            out.printf("4. fork run %d of job %s:%n", runId, job);
-            RunText.print(run, out);
-            if (!"COMPLETED".equals(run.state())) {
-                throw new ForkrunnerException("the demo's fork run ended " + run.state() + ": " + run.error());
-            }
+            RunView run = forkNewestSnapshot(forkrunner);
             ForkRecord fork =
                     forkrunner.bean(ForkRegistry.class).find(run.fork()).orElseThrow();
             try (RedisConnection app =
@@ -125,12 +107,10 @@ final class RedisDemo {
                         "   customers were masked on the fork by jobs/redis/mask.redis: %s%n",
                         app.text("HGET", "shop:customer:1", "email"));
             }
-            out.printf("   fork %s listens on 127.0.0.1:%d%n", fork.name(), fork.port());
-            out.printf("   connect: redis-cli -p %d --user app --askpass < %s%n", fork.port(), secrets.resolve("app"));
-            out.printf(
-                    "   more: ./forkrunner --home %s forks | status %d | drop %s%n",
-                    home.root(), run.run(), fork.name());
-            out.flush();
+            printWhere(
+                    fork,
+                    run,
+                    String.format("redis-cli -p %d --user app --askpass < %s", fork.port(), secrets.resolve("app")));
             return run;
         }
     }
@@ -158,12 +138,6 @@ final class RedisDemo {
                     .append("@example.invalid\n");
         }
         write("jobs/redis/mask.redis", mask.toString());
-    }
-
-    private void write(String relative, String text) throws IOException {
-        Path file = home.resolve(relative);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, text);
     }
 
     /** Adds {@code count} orders in one transaction; returns the newest id. */
