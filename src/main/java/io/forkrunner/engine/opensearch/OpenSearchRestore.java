@@ -38,6 +38,8 @@ final class OpenSearchRestore implements PhysicalRestore {
     private static final String RESTORE_BEGUN = "restore-begun";
 
     private static final Duration POLL = Duration.ofMillis(200);
+    /** How long a restore may show no progress at all before the step fails, saying what it saw. */
+    private static final Duration STALL = Duration.ofMinutes(10);
 
     private final OpenSearchEngine engine;
 
@@ -97,11 +99,22 @@ final class OpenSearchRestore implements PhysicalRestore {
                         "restore of snapshot " + snapshot + " began "
                                 + engine.clock().instant() + "\n");
         fork.startRestore(OpenSearchEngine.REPOSITORY, snapshot, true);
+        OpenSearchClient.Recovery last = null;
+        long changedAt = System.nanoTime();
         while (true) {
             OpenSearchClient.Recovery recovery = fork.recovery(shards);
             progress.report("bytes restored", recovery.bytesDone(), recovery.bytesTotal());
             if (recovery.complete()) {
                 return new Restored(1, true, 0);
+            }
+            if (!recovery.equals(last)) {
+                last = recovery;
+                changedAt = System.nanoTime();
+            } else if (System.nanoTime() - changedAt > STALL.toNanos()) {
+                throw new ForkrunnerException("the restore of snapshot " + snapshot + " made no progress for " + STALL
+                        + ": " + recovery.shardsDone() + " of " + recovery.shards() + " shards restored, "
+                        + recovery.bytesDone() + " of " + recovery.bytesTotal() + " bytes; see the fork's log "
+                        + node.log());
             }
             ServerProcess.pause(POLL, "the restore of snapshot " + snapshot);
         }
