@@ -26,24 +26,25 @@ final class ServicesReader {
 
     /** The engines forkrunner forks; {@code mysql} names MariaDB's adapter, which serves the MySQL family here. */
     private static final List<String> ENGINES =
-            List.of("postgresql", "mariadb", "mysql", "redis", "valkey", "opensearch");
+            List.of("postgresql", "mariadb", "mysql", "redis", "valkey", "opensearch", "elasticsearch");
 
-    private static final List<String> PLANNED_ENGINES = List.of("elasticsearch", "cassandra");
+    private static final List<String> PLANNED_ENGINES = List.of("cassandra");
     /** The engines that have no connection pools: a service of theirs declares neither pools nor a pooler. */
     private static final Map<String, String> WITHOUT_POOLS = Map.of(
             "mariadb", "the MySQL family (Aiven has none)",
             "mysql", "the MySQL family (Aiven has none)",
             "redis", "caching services",
             "valkey", "caching services",
-            "opensearch", "search services");
+            "opensearch", "search services",
+            "elasticsearch", "search services");
     /** The engines without a change archive: their forks are made from backups alone, never to a time between them. */
-    private static final List<String> WITHOUT_ARCHIVE = List.of("redis", "valkey", "opensearch");
+    private static final List<String> WITHOUT_ARCHIVE = List.of("redis", "valkey", "opensearch", "elasticsearch");
 
     /** The engines of the Redis family, whose integrations run commands ({@code type: redis}) rather than SQL. */
     static final List<String> CACHING = List.of("redis", "valkey");
 
     /** The search engines: forkrunner talks to them over HTTP, without a login, and they take no SQL. */
-    static final List<String> SEARCH = List.of("opensearch");
+    static final List<String> SEARCH = List.of("opensearch", "elasticsearch");
 
     /** The engines whose servers run scheduled events of their own, which a job may let run on its forks. */
     static final List<String> SCHEDULED_EVENTS = List.of("mariadb");

@@ -146,14 +146,15 @@ class ValidateCommandTest {
 
     @Test
     void oneProblemIsCountedInTheSingular() throws IOException {
-        Path home = home("config/services.yml", SERVICES.replace("postgresql", "elasticsearch"));
+        Path home = home("config/services.yml", SERVICES.replace("postgresql", "cassandra"));
 
         Result result = validate(home);
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err())
-                .isEqualTo("config/services.yml:5: services.shop.engine: \"elasticsearch\": is not supported yet;"
-                        + " valid examples: postgresql, mariadb, mysql, redis, valkey, opensearch\n1 problem;"
+                .isEqualTo("config/services.yml:5: services.shop.engine: \"cassandra\": is not supported yet;"
+                        + " valid examples: postgresql, mariadb, mysql, redis, valkey, opensearch,"
+                        + " elasticsearch\n1 problem;"
                         + " nothing was changed.\n");
     }
 }

@@ -24,7 +24,7 @@ class ServiceValidationTest {
 
     @Test
     void aPlannedEngineIsNotSupportedYet() {
-        String engine = "elasticsearch";
+        String engine = "cassandra";
         servicesWith("engine: postgresql", "engine: " + engine);
 
         Problem problem = home.problem();
@@ -33,7 +33,7 @@ class ServiceValidationTest {
                 .extracting(Problem::file, Problem::line, Problem::field, Problem::value, Problem::message)
                 .containsExactly("config/services.yml", 12, "services.shop.engine", engine, "is not supported yet");
         assertThat(problem.examples())
-                .containsExactly("postgresql", "mariadb", "mysql", "redis", "valkey", "opensearch");
+                .containsExactly("postgresql", "mariadb", "mysql", "redis", "valkey", "opensearch", "elasticsearch");
     }
 
     @Test

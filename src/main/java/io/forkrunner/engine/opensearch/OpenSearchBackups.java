@@ -125,7 +125,7 @@ final class OpenSearchBackups implements Backups {
 
     @Override
     public int majorVersion(Path directory) {
-        return MajorMinor.number(record(directory).path("version").asString(""), "OpenSearch");
+        return MajorMinor.number(record(directory).path("version").asString(""), engine.title());
     }
 
     /** Deletes the backup's snapshot through the source cluster, never by deleting files; nothing when it is gone. */
@@ -243,9 +243,9 @@ final class OpenSearchBackups implements Backups {
      */
     private Map<String, Long> countInNodeOfOurOwn(Path repository, String snapshot) {
         Path directory = repository.resolveSibling("counting");
-        new OpenSearchNode(engine.runner(), OpenSearchEngine.openSearchHome(), directory).stop();
+        engine.node(directory).stop();
         DirectoryTree.delete(directory);
-        OpenSearchNode node = new OpenSearchNode(engine.runner(), OpenSearchEngine.openSearchHome(), directory);
+        OpenSearchNode node = engine.node(directory);
         try {
             node.start("forkrunner-count", 0, 0, List.of(repository));
             OpenSearchClient cluster = new OpenSearchClient(node.uri());

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -34,6 +35,7 @@ public class OpenSearchEngine implements Engine {
     /** The name of forkrunner's repository in the clusters it snapshots and restores. */
     static final String REPOSITORY = "forkrunner";
 
+    private final SearchFamily family;
     private final Home home;
     private final Clock clock;
     private final ProcessRunner runner = new ProcessRunner(OpenSearchNode.serviceUser());
@@ -43,7 +45,13 @@ public class OpenSearchEngine implements Engine {
     private final OpenSearchRestore restore;
     private final OpenSearchSecurity security;
 
+    @Autowired
     OpenSearchEngine(Home home, Clock clock) {
+        this(SearchFamily.OPENSEARCH, home, clock);
+    }
+
+    OpenSearchEngine(SearchFamily family, Home home, Clock clock) {
+        this.family = family;
         this.home = home;
         this.clock = clock;
         this.backups = new OpenSearchBackups(this);
@@ -55,12 +63,12 @@ public class OpenSearchEngine implements Engine {
 
     @Override
     public String name() {
-        return "opensearch";
+        return family.engine();
     }
 
     @Override
     public String title() {
-        return "OpenSearch";
+        return family.title();
     }
 
     @Override
@@ -104,32 +112,38 @@ public class OpenSearchEngine implements Engine {
         return runner;
     }
 
-    /** The OpenSearch home forkrunner's nodes run from: {@code FORKRUNNER_OPENSEARCH_HOME}, else the assembled one. */
+    /** The OpenSearch home forkrunner's OpenSearch nodes run from: {@code FORKRUNNER_OPENSEARCH_HOME}, else the assembled one. */
     public static Path openSearchHome() {
-        String named = System.getenv("FORKRUNNER_OPENSEARCH_HOME");
-        return Path.of(named == null || named.isBlank() ? "target/opensearch-2.19.6" : named)
-                .toAbsolutePath()
-                .normalize();
+        return SearchFamily.OPENSEARCH.home();
     }
 
-    /** The version of the OpenSearch home, from its server's jar, as one number. */
+    SearchFamily family() {
+        return family;
+    }
+
+    /** The version of the family's home, from its server's jar, as one number. */
     int installedVersion() {
-        Path lib = openSearchHome().resolve("lib");
+        Path lib = family.home().resolve("lib");
         try (Stream<Path> jars = Files.list(lib)) {
             return jars.map(jar -> jar.getFileName().toString())
-                    .filter(name -> name.matches("opensearch-\\d+\\.\\d+\\.\\d+\\.jar"))
-                    .map(name -> MajorMinor.number(name.substring("opensearch-".length()), "OpenSearch"))
+                    .filter(name -> name.matches(family.serverJarPattern()))
+                    .map(name ->
+                            MajorMinor.number(name.substring(family.engine().length() + 1), family.title()))
                     .findFirst()
-                    .orElseThrow(() -> new ForkrunnerException("no OpenSearch server jar in " + lib));
+                    .orElseThrow(() -> new ForkrunnerException("no " + family.title() + " server jar in " + lib));
         } catch (java.io.IOException e) {
-            throw new ForkrunnerException("no OpenSearch home in " + openSearchHome() + " (" + e.getMessage()
-                    + "): assemble one with mvn -f src/opensearch/pom.xml package, or name one with"
-                    + " FORKRUNNER_OPENSEARCH_HOME");
+            throw new ForkrunnerException("no " + family.title() + " home in " + family.home() + " (" + e.getMessage()
+                    + "): assemble one with " + family.assembly());
         }
     }
 
+    /** A node of this engine's family in {@code directory}. */
+    OpenSearchNode node(Path directory) {
+        return new OpenSearchNode(family, runner, family.home(), directory);
+    }
+
     OpenSearchNode node(Place place) {
-        return new OpenSearchNode(runner, openSearchHome(), place.directory());
+        return node(place.directory());
     }
 
     /** The snapshot repository of the service whose backup is in {@code backup} ({@code base/ID} beside it). */

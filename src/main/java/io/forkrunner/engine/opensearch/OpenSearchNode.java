@@ -48,6 +48,7 @@ public final class OpenSearchNode {
             rootLogger.appenderRef.console.ref = console
             """;
 
+    private final SearchFamily family;
     private final ProcessRunner runner;
     private final Path home;
     private final Path directory;
@@ -57,6 +58,12 @@ public final class OpenSearchNode {
      * OpenSearch home {@code home}.
      */
     public OpenSearchNode(ProcessRunner runner, Path home, Path directory) {
+        this(SearchFamily.OPENSEARCH, runner, home, directory);
+    }
+
+    /** A node of {@code family}'s server, from its home {@code home}. */
+    public OpenSearchNode(SearchFamily family, ProcessRunner runner, Path home, Path directory) {
+        this.family = family;
         this.runner = runner;
         this.home = home.toAbsolutePath().normalize();
         this.directory = directory.toAbsolutePath().normalize();
@@ -71,7 +78,7 @@ public final class OpenSearchNode {
     }
 
     Path pidFile() {
-        return directory.resolve("run").resolve("opensearch.pid");
+        return directory.resolve("run").resolve(family.engine() + ".pid");
     }
 
     Path log() {
@@ -95,7 +102,7 @@ public final class OpenSearchNode {
     }
 
     private int configuredHttpPort() {
-        return ServiceUser.readIfExists(configDirectory().resolve("opensearch.yml"))
+        return ServiceUser.readIfExists(configDirectory().resolve(family.configFile()))
                 .lines()
                 .filter(line -> line.startsWith("http.port: "))
                 .map(line ->
@@ -141,7 +148,7 @@ public final class OpenSearchNode {
                     .append(quote(repositories.get(i).toAbsolutePath().toString()));
         }
         settings.append("]\n");
-        user.write(configDirectory().resolve("opensearch.yml"), settings.toString());
+        user.write(configDirectory().resolve(family.configFile()), settings.toString());
         user.write(configDirectory().resolve("log4j2.properties"), LOG4J);
     }
 
@@ -149,8 +156,8 @@ public final class OpenSearchNode {
     public void start() {
         requireStopped("start");
         if (!Files.isDirectory(home.resolve("lib")) || !Files.isDirectory(home.resolve("modules"))) {
-            throw new ForkrunnerException("no OpenSearch home in " + home + " (lib/ and modules/): assemble one with"
-                    + " mvn -f src/opensearch/pom.xml package");
+            throw new ForkrunnerException("no " + family.title() + " home in " + home + " (lib/ and modules/): assemble"
+                    + " one with " + family.assembly());
         }
         configuredHttpPort();
         for (String ports : List.of("http.ports", "transport.ports")) {
@@ -172,12 +179,13 @@ public final class OpenSearchNode {
                 // log4j's own shutdown and its class-loader lookup are not allowed under the server's policy
                 "-Dlog4j.shutdownHookEnabled=false",
                 "-Dlog4j2.disable.jmx=true",
-                "-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector",
-                "-Dopensearch.path.home=" + home,
-                "-Dopensearch.path.conf=" + configDirectory(),
+                family.pathProperty("home") + home,
+                family.pathProperty("conf") + configDirectory()));
+        argv.addAll(family.properties());
+        argv.addAll(List.of(
                 "-cp",
                 home.resolve("lib") + "/*",
-                "org.opensearch.bootstrap.OpenSearch",
+                family.bootstrap(),
                 "-p",
                 pidFile().toString()));
         ChildProcess node = runner.start(Command.of(argv).asServiceUser().loggingTo(log()));
@@ -245,7 +253,7 @@ public final class OpenSearchNode {
     OptionalLong pid() {
         return ServerProcess.running(
                 pidFile(),
-                pid -> ServerProcess.commandLine(pid).contains("-Dopensearch.path.conf=" + configDirectory()));
+                pid -> ServerProcess.commandLine(pid).contains(family.pathProperty("conf") + configDirectory()));
     }
 
     private void requireStopped(String what) {
@@ -256,7 +264,7 @@ public final class OpenSearchNode {
     }
 
     private String what() {
-        return "the OpenSearch node in " + directory;
+        return "the " + family.title() + " node in " + directory;
     }
 
     private List<String> lastLines(int count) {

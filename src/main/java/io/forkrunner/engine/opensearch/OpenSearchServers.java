@@ -39,8 +39,8 @@ final class OpenSearchServers implements Servers {
         }
         return here / 100 == version / 100 && here >= version
                 ? Optional.empty()
-                : Optional.of("a snapshot of OpenSearch " + MajorMinor.text(version)
-                        + " does not restore into the OpenSearch here, " + MajorMinor.text(here));
+                : Optional.of("a snapshot of " + engine.title() + " " + MajorMinor.text(version)
+                        + " does not restore into the " + engine.title() + " here, " + MajorMinor.text(here));
     }
 
     /** An empty node: OpenSearch has no superuser without its security plugin, so no password. */

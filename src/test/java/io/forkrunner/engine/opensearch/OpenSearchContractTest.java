@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.forkrunner.engine.Endpoint;
-import io.forkrunner.engine.EngineContractTest;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.WebhookReceiver;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,15 +17,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedSet;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * OpenSearch keeps the engine contract without point in time and without users (no security plugin here): a fork holds
@@ -38,10 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
  * restore, at copy-rate 4MB, last long enough for the kill test to catch it. Then: a backup beyond {@code keep} goes
  * through the cluster, and a snapshot whose file changed is refused before anything is made.
  */
-class OpenSearchContractTest extends EngineContractTest {
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final int PADDING = 3000;
+class OpenSearchContractTest extends SearchContractTest {
 
     /** The source's security configuration, as its operator keeps it for securityadmin.sh. */
     private static final String SECURITY = "var/sources/origin-security";
@@ -93,8 +85,13 @@ class OpenSearchContractTest extends EngineContractTest {
     private OpenSearchClient cluster;
 
     @Override
-    protected Source startSource(TestHome home, String name) {
-        OpenSearchTestSource source = OpenSearchTestSource.start(home, name);
+    SearchFamily family() {
+        return SearchFamily.OPENSEARCH;
+    }
+
+    /** The security plugin's files, two more indices, a template, a pipeline and a script. */
+    @Override
+    String prepare(TestHome home, OpenSearchTestSource source) {
         cluster = source.cluster;
         home.write(SECURITY + "/config.yml", CONFIG);
         home.write(SECURITY + "/internal_users.yml", USERS);
@@ -110,8 +107,6 @@ class OpenSearchContractTest extends EngineContractTest {
         }
         cluster.call("PUT", "/notes", json("{\"settings\": {\"number_of_replicas\": 0}}"));
         cluster.call("PUT", "/notes/_doc/1?refresh=true", json("{\"text\": \"one\"}"));
-        cluster.call("PUT", "/padding", json("{\"settings\": {\"number_of_replicas\": 0}}"));
-        source.randomDocuments("padding", PADDING, 42);
         cluster.call("PUT", "/_index_template/logs", json("""
                 {"index_patterns": ["logs-*"], "template": {"settings": {"number_of_replicas": 0}}}"""));
         cluster.call("PUT", "/_ingest/pipeline/stamp", json("""
@@ -119,121 +114,7 @@ class OpenSearchContractTest extends EngineContractTest {
         cluster.call("PUT", "/_scripts/double", json("""
                 {"script": {"lang": "painless", "source": "doc['price'].value * 2"}}"""));
         cluster.call("POST", "/_refresh", null);
-        return new Source() {
-            @Override
-            public Endpoint admin() {
-                return new Endpoint("127.0.0.1", source.port(), "", null);
-            }
-
-            @Override
-            public String serviceYaml(String service, String region, String backups) {
-                return source.serviceYaml(service, region, backups) + "    security: " + SECURITY + "\n";
-            }
-
-            @Override
-            public void stop() {
-                source.close();
-            }
-        };
-    }
-
-    @Override
-    protected boolean pointInTime() {
-        return false;
-    }
-
-    @Override
-    protected boolean hasUsers() {
-        return false;
-    }
-
-    @Override
-    protected String backupsYaml() {
-        return "{ keep: 1 }";
-    }
-
-    /** Restoring the snapshot, with some bytes restored already. */
-    @Override
-    protected boolean layingDown(JsonNode step) {
-        String progress = step.path("progress").asText();
-        return step.path("state").asText().equals("STARTED")
-                && progress.startsWith("bytes restored")
-                && !progress.startsWith("bytes restored: 0 ");
-    }
-
-    @Override
-    protected String database() {
-        return null;
-    }
-
-    @Override
-    protected void createRecordStore(Endpoint admin) {
-        cluster(admin).call("PUT", "/records", json("{\"settings\": {\"number_of_replicas\": 0}}"));
-    }
-
-    @Override
-    protected void insert(Endpoint admin, int from, int to) {
-        StringBuilder lines = new StringBuilder();
-        for (int id = from; id <= to; id++) {
-            lines.append("{\"index\": {\"_index\": \"records\", \"_id\": \"")
-                    .append(id)
-                    .append("\"}}\n");
-            lines.append(JSON.createObjectNode().put("id", id).put("note", note(id)))
-                    .append('\n');
-        }
-        OpenSearchTestSource.bulk(cluster(admin), lines.toString());
-    }
-
-    @Override
-    protected List<String> records(Endpoint server) {
-        List<String> records = new ArrayList<>();
-        for (JsonNode hit : cluster(server)
-                .call("POST", "/records/_search", json("{\"size\": 10000, \"query\": {\"match_all\": {}}}"))
-                .path("hits")
-                .path("hits")) {
-            records.add(hit.path("_source").path("id").asInt() + "|"
-                    + hit.path("_source").path("note").asString());
-        }
-        return records;
-    }
-
-    @Override
-    protected void createReader(Endpoint admin, String password) {
-        throw new UnsupportedOperationException("no users without the security plugin");
-    }
-
-    @Override
-    protected int readerReads(Endpoint reader) {
-        throw new UnsupportedOperationException("no users without the security plugin");
-    }
-
-    @Override
-    protected Map.Entry<String, String> nonDefaultSetting() {
-        return Map.entry("search.default_search_timeout", "41s");
-    }
-
-    @Override
-    protected void setSetting(Endpoint admin, String name, String value) {
-        cluster(admin)
-                .call(
-                        "PUT",
-                        "/_cluster/settings",
-                        JSON.createObjectNode()
-                                .set("persistent", JSON.createObjectNode().put(name, value)));
-    }
-
-    @Override
-    protected String readSetting(Endpoint admin, String name) {
-        return cluster(admin)
-                .call("GET", "/_cluster/settings?flat_settings=true", null)
-                .path("persistent")
-                .path(name)
-                .asString("");
-    }
-
-    @Override
-    protected SortedSet<String> users(Endpoint admin) {
-        return new TreeSet<>();
+        return "    security: " + SECURITY + "\n";
     }
 
     @Test
@@ -491,13 +372,5 @@ class OpenSearchContractTest extends EngineContractTest {
             bytes.seek(middle);
             bytes.write(b ^ 0x01);
         }
-    }
-
-    private static OpenSearchClient cluster(Endpoint endpoint) {
-        return new OpenSearchClient(URI.create("http://127.0.0.1:" + endpoint.port()));
-    }
-
-    private static JsonNode json(String text) {
-        return JSON.readTree(text);
     }
 }

@@ -26,30 +26,36 @@ final class OpenSearchTestSource implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    final SearchFamily family;
     final OpenSearchNode node;
     final OpenSearchClient cluster;
 
-    private OpenSearchTestSource(OpenSearchNode node) {
+    private OpenSearchTestSource(SearchFamily family, OpenSearchNode node) {
+        this.family = family;
         this.node = node;
         this.cluster = new OpenSearchClient(node.uri());
     }
 
-    /** The OpenSearch home, as forkrunner finds it: {@code FORKRUNNER_OPENSEARCH_HOME}, else the one the test command assembles. */
-    static Path home() {
-        Path home = Path.of(System.getenv().getOrDefault("FORKRUNNER_OPENSEARCH_HOME", "target/opensearch-2.19.6"))
-                .toAbsolutePath();
+    /** The home of {@code family}, as forkrunner finds it: the one its variable names, else the assembled one. */
+    static Path home(SearchFamily family) {
+        Path home = family.home();
         assertThat(home.resolve("lib"))
-                .as("an OpenSearch home; run-tests assembles it with mvn -f src/opensearch/pom.xml package")
+                .as("a " + family.title() + " home; run-tests assembles it with " + family.assembly())
                 .isDirectory();
         return home;
     }
 
     static OpenSearchTestSource start(TestHome home, String name) {
+        return start(SearchFamily.OPENSEARCH, home, name);
+    }
+
+    /** A source node of {@code family}'s server, as service {@code name}. */
+    static OpenSearchTestSource start(SearchFamily family, TestHome home, String name) {
         ProcessRunner runner = new ProcessRunner(OpenSearchNode.serviceUser());
         Path repository = runner.serviceUser().privateDirectory(home.path("var/backups/" + name + "/repository"));
-        OpenSearchNode node = new OpenSearchNode(runner, home(), home.path("var/sources/" + name));
+        OpenSearchNode node = new OpenSearchNode(family, runner, home(family), home.path("var/sources/" + name));
         node.start(name, Ports.one(), 0, List.of(repository));
-        return new OpenSearchTestSource(node);
+        return new OpenSearchTestSource(family, node);
     }
 
     int port() {
@@ -60,12 +66,12 @@ final class OpenSearchTestSource implements AutoCloseable {
     String serviceYaml(String name, String region, String backups) {
         return """
                   %s:
-                    engine: opensearch
+                    engine: %s
                     region: %s
                     host: 127.0.0.1
                     port: %d
                     backups: %s
-                """.formatted(name, region, port(), backups);
+                """.formatted(name, family.engine(), region, port(), backups);
     }
 
     /** Sends {@code lines} (newline-delimited JSON) to {@code _bulk} and refreshes; fails on any error. */
