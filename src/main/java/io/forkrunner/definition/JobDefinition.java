@@ -98,9 +98,21 @@ public record JobDefinition(
      * Where and as what the fork is made.
      *
      * @param aiven what a fork in a region on Aiven is made with; null in a region of forkrunner's own
+     * @param engine the engine the fork is made with when not its source's: an Elasticsearch service's into
+     *     {@code opensearch}; null for the source's
      */
     public record Target(
-            String name, String region, Integer version, String server, String database, AivenTarget aiven) {
+            String name,
+            String region,
+            Integer version,
+            String server,
+            String database,
+            AivenTarget aiven,
+            String engine) {
+
+        public Target(String name, String region, Integer version, String server, String database, AivenTarget aiven) {
+            this(name, region, version, server, database, aiven, null);
+        }
 
         public Target(String name, String region, Integer version) {
             this(name, region, version, null, null);

@@ -274,6 +274,21 @@ final class JobsReader {
                 database = targetName(job, databaseValue, DATABASE_NAME, DATABASE_RULE, DATABASE_EXAMPLES);
             }
         }
+        Value engineValue = section.value("engine");
+        String engine = null;
+        if (engineValue.present()) {
+            if (engineValue.text().equals("opensearch")
+                    && source != null
+                    && source.engine().equals("elasticsearch")) {
+                engine = engineValue.text();
+            } else {
+                problems.add(
+                        engineValue,
+                        "is not an engine this fork can be made with: a fork keeps its source's engine, but one of an"
+                                + " elasticsearch service may be made into opensearch",
+                        List.of("opensearch"));
+            }
+        }
         Integer version = null;
         if (section.has("version")) {
 
@@ -288,10 +303,11 @@ final class JobsReader {
         boolean complete = name != null
                 && region != null
                 && (version != null || !section.has("version"))
+                && (engine != null || !engineValue.present())
                 && (server != null) == serverValue.present()
                 && (database != null) == serverValue.present()
                 && !(serverValue.present() && (section.has("region") || section.has("version")));
-        return complete ? new JobDefinition.Target(name, region, version, server, database) : null;
+        return complete ? new JobDefinition.Target(name, region, version, server, database, null, engine) : null;
     }
 
     /**

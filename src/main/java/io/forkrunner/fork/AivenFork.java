@@ -388,6 +388,7 @@ class AivenFork {
                             now,
                             null,
                             null,
+                            null,
                             null),
                     holdsText,
                     sso == null ? "none" : sso);

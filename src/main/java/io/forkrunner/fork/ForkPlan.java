@@ -23,6 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
  * @param server the existing service the fork is made in as a new database; null for a new instance
  * @param database the new database on {@code server}; null without one
  * @param sourceDatabase the source's database copied there; null without a server
+ * @param engine the engine the fork is made with when not its source's (an Elasticsearch snapshot restored into
+ *     OpenSearch), which restores the backup as it is; null for the source's
  */
 public record ForkPlan(
         String job,
@@ -40,7 +42,8 @@ public record ForkPlan(
         Instant pickedAt,
         String server,
         String database,
-        String sourceDatabase) {
+        String sourceDatabase,
+        String engine) {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -51,7 +54,7 @@ public record ForkPlan(
 
     /** Whether the fork is restored logically: into a newer major than its backup's, or into an existing server. */
     boolean logical() {
-        return version != sourceVersion || intoServer();
+        return engine == null && version != sourceVersion || intoServer();
     }
 
     /** Whether the fork is a new database in an existing server rather than an instance of its own. */

@@ -114,8 +114,9 @@ class ForkServices {
                 .orElseThrow(() -> new ForkrunnerException("service " + plan.source() + " is no longer declared"));
     }
 
+    /** The engine of the fork: its source's, unless its job makes it with another ({@code target.engine}). */
     Engine engine(ForkPlan plan) {
-        return engines.of(source(plan));
+        return plan.engine() == null ? engines.of(source(plan)) : engines.named(plan.engine());
     }
 
     /** The engine called {@code name}, such as {@code postgresql}. */

@@ -123,7 +123,11 @@ class PickBackup extends ForkStep {
                     + ": a fork can only move to the same or a newer"
                     + " major version");
         }
-        sourceEngine.servers().cannotRun(version).ifPresent(why -> {
+        // another engine (target.engine) restores the backup as it is, at the backup's version
+        Engine forkEngine = job.target().engine() == null
+                ? sourceEngine
+                : services.engineNamed(job.target().engine());
+        forkEngine.servers().cannotRun(version).ifPresent(why -> {
             throw new ForkrunnerException("jobs/" + job.name() + ".yml asks for version " + version + ": " + why);
         });
 
@@ -143,7 +147,8 @@ class PickBackup extends ForkStep {
                 now,
                 server,
                 database,
-                sourceDatabase));
+                sourceDatabase,
+                job.target().engine()));
     }
 
     /** A name of the job's target with its placeholders filled in. */

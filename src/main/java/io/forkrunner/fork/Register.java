@@ -28,8 +28,10 @@ class Register extends ForkStep {
                         run.runId(),
                         plan.source(),
                         plan.region(),
-                        services.source(plan).engine(),
-                        plan.version(),
+                        services.engine(plan).name(),
+                        plan.engine() == null
+                                ? plan.version()
+                                : services.engine(plan).inspection().majorVersion(fork),
                         plan.target(),
                         plan.backupId(),
                         fork.host(),

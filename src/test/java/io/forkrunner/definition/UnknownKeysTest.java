@@ -50,6 +50,7 @@ class UnknownKeysTest {
                         "region",
                         "server",
                         "database",
+                        "engine",
                         "version"),
                 unknown(
                         JOB,

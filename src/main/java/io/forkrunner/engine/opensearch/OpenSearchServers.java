@@ -37,7 +37,9 @@ final class OpenSearchServers implements Servers {
         } catch (ForkrunnerException e) {
             return Optional.of(e.getMessage());
         }
-        return here / 100 == version / 100 && here >= version
+        // OpenSearch, forked from Elasticsearch 7.10, restores Elasticsearch 7 snapshots (there is no OpenSearch 7)
+        boolean elasticsearch7 = engine.family() == SearchFamily.OPENSEARCH && version / 100 == 7;
+        return here / 100 == version / 100 && here >= version || elasticsearch7
                 ? Optional.empty()
                 : Optional.of("a snapshot of " + engine.title() + " " + MajorMinor.text(version)
                         + " does not restore into the " + engine.title() + " here, " + MajorMinor.text(here));
