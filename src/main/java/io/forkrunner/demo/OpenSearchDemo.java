@@ -4,8 +4,8 @@ import io.forkrunner.Forkrunner;
 import io.forkrunner.backup.BackupKeeper;
 import io.forkrunner.backup.StoredBackup;
 import io.forkrunner.engine.opensearch.OpenSearchClient;
-import io.forkrunner.engine.opensearch.OpenSearchEngine;
 import io.forkrunner.engine.opensearch.OpenSearchNode;
+import io.forkrunner.engine.opensearch.SearchFamily;
 import io.forkrunner.fork.ForkRecord;
 import io.forkrunner.fork.ForkRegistry;
 import io.forkrunner.report.RunView;
@@ -44,8 +44,8 @@ final class OpenSearchDemo extends OwnSourceDemo {
         // as an operator sets a cluster up for forkrunner: the repository is the cluster's to write, in its path.repo
         Path repository =
                 runner.serviceUser().privateDirectory(home.backups(service).resolve("repository"));
-        OpenSearchNode node = new OpenSearchNode(
-                runner, OpenSearchEngine.openSearchHome(), home.var().resolve("source"));
+        OpenSearchNode node =
+                new OpenSearchNode(SearchFamily.OPENSEARCH, runner, home.var().resolve("source"));
         Path portFile = home.var().resolve("source.port");
         if (!Files.exists(portFile)) {
             Files.writeString(portFile, DemoSource.freePort(FIRST_PORT) + "\n");

@@ -56,7 +56,7 @@ public class OpenSearchEngine implements Engine {
         this.clock = clock;
         this.backups = new OpenSearchBackups(this);
         this.servers = new OpenSearchServers(this);
-        this.inspection = new OpenSearchInspection();
+        this.inspection = new OpenSearchInspection(family.title());
         this.restore = new OpenSearchRestore(this);
         this.security = new OpenSearchSecurity(this);
     }
@@ -112,11 +112,6 @@ public class OpenSearchEngine implements Engine {
         return runner;
     }
 
-    /** The OpenSearch home forkrunner's OpenSearch nodes run from: {@code FORKRUNNER_OPENSEARCH_HOME}, else the assembled one. */
-    public static Path openSearchHome() {
-        return SearchFamily.OPENSEARCH.home();
-    }
-
     SearchFamily family() {
         return family;
     }
@@ -139,7 +134,7 @@ public class OpenSearchEngine implements Engine {
 
     /** A node of this engine's family in {@code directory}. */
     OpenSearchNode node(Path directory) {
-        return new OpenSearchNode(family, runner, family.home(), directory);
+        return new OpenSearchNode(family, runner, directory);
     }
 
     OpenSearchNode node(Place place) {

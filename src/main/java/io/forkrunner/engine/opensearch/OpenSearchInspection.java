@@ -20,9 +20,16 @@ import tools.jackson.databind.JsonNode;
  */
 final class OpenSearchInspection implements Inspection {
 
+    private final String title;
+
+    /** Looking into clusters of the server called {@code title}, for messages. */
+    OpenSearchInspection(String title) {
+        this.title = title;
+    }
+
     @Override
     public int majorVersion(Endpoint endpoint) {
-        return MajorMinor.number(OpenSearchEngine.client(endpoint).version(), "OpenSearch");
+        return MajorMinor.number(OpenSearchEngine.client(endpoint).version(), title);
     }
 
     @Override

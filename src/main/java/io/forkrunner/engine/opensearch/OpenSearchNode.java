@@ -53,19 +53,11 @@ public final class OpenSearchNode {
     private final Path home;
     private final Path directory;
 
-    /**
-     * The node in {@code directory}, run by {@code runner} (which runs commands as {@link #SERVICE_USER}) from the
-     * OpenSearch home {@code home}.
-     */
-    public OpenSearchNode(ProcessRunner runner, Path home, Path directory) {
-        this(SearchFamily.OPENSEARCH, runner, home, directory);
-    }
-
-    /** A node of {@code family}'s server, from its home {@code home}. */
-    public OpenSearchNode(SearchFamily family, ProcessRunner runner, Path home, Path directory) {
+    /** A node of {@code family}'s server in {@code directory}, from the family's home, run by {@code runner}. */
+    public OpenSearchNode(SearchFamily family, ProcessRunner runner, Path directory) {
         this.family = family;
         this.runner = runner;
-        this.home = home.toAbsolutePath().normalize();
+        this.home = family.home();
         this.directory = directory.toAbsolutePath().normalize();
     }
 

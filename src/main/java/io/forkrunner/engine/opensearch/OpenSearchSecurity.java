@@ -52,7 +52,7 @@ final class OpenSearchSecurity implements SecurityConfiguration {
             for (Path file : files.sorted().toList()) {
                 String name = file.getFileName().toString();
                 if (name.endsWith(".yml") && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-                    user.write(into.resolve(name), read(file));
+                    user.write(into.resolve(name), ServiceUser.readIfExists(file));
                     names.add(name);
                 }
             }
@@ -94,7 +94,7 @@ final class OpenSearchSecurity implements SecurityConfiguration {
         try (Stream<Path> files = Files.list(from)) {
             for (Path file : files.sorted().toList()) {
                 String name = file.getFileName().toString();
-                String text = read(file);
+                String text = ServiceUser.readIfExists(file);
                 if (name.equals(CONFIG)) {
                     Map<String, Object> config = load(file);
                     report.addAll(singleSignOnForFork(config, sso));
@@ -207,7 +207,7 @@ final class OpenSearchSecurity implements SecurityConfiguration {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> load(Path file) {
-        Object loaded = new Yaml(new SafeConstructor(new LoaderOptions())).load(read(file));
+        Object loaded = new Yaml(new SafeConstructor(new LoaderOptions())).load(ServiceUser.readIfExists(file));
         if (!(loaded instanceof Map<?, ?>)) {
             throw new ForkrunnerException(file + " is not a mapping of the security plugin's configuration");
         }
@@ -218,9 +218,5 @@ final class OpenSearchSecurity implements SecurityConfiguration {
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         return "# written by forkrunner for a fork\n" + new Yaml(options).dump(yaml);
-    }
-
-    private static String read(Path file) {
-        return ServiceUser.readIfExists(file);
     }
 }

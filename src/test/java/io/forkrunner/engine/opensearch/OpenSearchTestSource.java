@@ -53,7 +53,8 @@ final class OpenSearchTestSource implements AutoCloseable {
     static OpenSearchTestSource start(SearchFamily family, TestHome home, String name) {
         ProcessRunner runner = new ProcessRunner(OpenSearchNode.serviceUser());
         Path repository = runner.serviceUser().privateDirectory(home.path("var/backups/" + name + "/repository"));
-        OpenSearchNode node = new OpenSearchNode(family, runner, home(family), home.path("var/sources/" + name));
+        home(family); // there, or the test says how to make it
+        OpenSearchNode node = new OpenSearchNode(family, runner, home.path("var/sources/" + name));
         node.start(name, Ports.one(), 0, List.of(repository));
         return new OpenSearchTestSource(family, node);
     }
