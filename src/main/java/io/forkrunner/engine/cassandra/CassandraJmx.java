@@ -1,0 +1,257 @@
+package io.forkrunner.engine.cassandra;
+
+import io.forkrunner.system.ForkrunnerException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import javax.management.JMException;
+import javax.management.MBeanException;
+import javax.management.MBeanServerConnection;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
+import javax.management.ReflectionException;
+import javax.management.RuntimeErrorException;
+import javax.management.RuntimeMBeanException;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+
+/**
+ * Forkrunner's JMX connection to one Cassandra node: what {@code nodetool} would do (flush, snapshot, import sstables,
+ * ask for the ring), in milliseconds instead of a JVM start per call. It calls the node's MBeans by name with JDK types
+ * only: no Cassandra class is on forkrunner's classpath. Every failure names the node and the operation.
+ */
+public final class CassandraJmx implements Closeable {
+
+    private static final ObjectName STORAGE_SERVICE = objectName("org.apache.cassandra.db:type=StorageService");
+    /** Cassandra's own rule for keyspace and table names; such a name is safe inside an MBean's name. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]{1,48}");
+    /** A snapshot's tag becomes a directory name in the node's data directories. */
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
+
+    private static final String STRING = String.class.getName();
+    private static final String STRINGS = String[].class.getName();
+
+    private final String node;
+    private final JMXConnector connector;
+    private final MBeanServerConnection server;
+
+    private CassandraJmx(String node, JMXConnector connector, MBeanServerConnection server) {
+        this.node = node;
+        this.connector = connector;
+        this.server = server;
+    }
+
+    /** Connects to the JMX of {@code node} (its name in messages), which listens on {@code host}:{@code port}. */
+    public static CassandraJmx connect(String host, int port, String node) {
+        JMXConnector connector = null;
+        try {
+            connector = JMXConnectorFactory.connect(
+                    new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi"));
+            return new CassandraJmx(node, connector, connector.getMBeanServerConnection());
+        } catch (IOException | RuntimeException e) {
+            if (connector != null) {
+                try {
+                    connector.close();
+                } catch (IOException ignored) {
+                    // the connection failed already; its failure is the one to report
+                }
+            }
+            throw new ForkrunnerException(
+                    "cannot reach the JMX of " + node + " on " + host + ":" + port + ": " + reason(e), e);
+        }
+    }
+
+    /** The node's operation mode: {@code NORMAL} once it has joined its ring and serves. */
+    public String operationMode() {
+        return (String) attribute("OperationMode", "read the operation mode");
+    }
+
+    /** The tokens the node owns. */
+    @SuppressWarnings("unchecked")
+    public List<String> tokens() {
+        return List.copyOf((List<String>) attribute("Tokens", "read the tokens"));
+    }
+
+    /** The addresses of the nodes this node sees alive, itself among them. */
+    @SuppressWarnings("unchecked")
+    public List<String> liveNodes() {
+        return List.copyOf((List<String>) attribute("LiveNodes", "read the live nodes"));
+    }
+
+    /** The addresses of the nodes this node sees joining the ring. */
+    @SuppressWarnings("unchecked")
+    public List<String> joiningNodes() {
+        return List.copyOf((List<String>) attribute("JoiningNodes", "read the joining nodes"));
+    }
+
+    /** The addresses of the nodes this node cannot reach. */
+    @SuppressWarnings("unchecked")
+    public List<String> unreachableNodes() {
+        return List.copyOf((List<String>) attribute("UnreachableNodes", "read the unreachable nodes"));
+    }
+
+    /** The ring as this node knows it: each token of a node that has joined, and that node's address. */
+    @SuppressWarnings("unchecked")
+    public Map<String, String> ring() {
+        return Map.copyOf((Map<String, String>) attribute("TokenToEndpointMap", "read the ring"));
+    }
+
+    /** The node's data directories, where each table keeps its sstables and snapshots. */
+    public List<Path> dataFileLocations() {
+        String[] locations = (String[]) attribute("AllDataFileLocations", "read the data file locations");
+        return Arrays.stream(locations).map(Path::of).toList();
+    }
+
+    /** Writes every memtable of {@code keyspace} to sstables. */
+    public void flush(String keyspace) {
+        String operation = "flush keyspace " + keyspace;
+        invoke(
+                STORAGE_SERVICE,
+                "forceKeyspaceFlush",
+                new Object[] {name(keyspace, operation), new String[0]},
+                new String[] {STRING, STRINGS},
+                operation);
+    }
+
+    /**
+     * Takes snapshot {@code tag} of {@code keyspaces}, flushing them first: hard links to their sstables, with a
+     * manifest and each table's schema, under each table's {@code snapshots/TAG}.
+     */
+    public void snapshot(String tag, List<String> keyspaces) {
+        String operation = "take snapshot " + tag + " of " + keyspaces;
+        invoke(
+                STORAGE_SERVICE,
+                "takeSnapshot",
+                new Object[] {tag(tag, operation), new HashMap<String, String>(), names(keyspaces, operation)},
+                new String[] {STRING, Map.class.getName(), STRINGS},
+                operation);
+    }
+
+    /** Removes snapshot {@code tag} of {@code keyspaces}. */
+    public void clearSnapshot(String tag, List<String> keyspaces) {
+        String operation = "clear snapshot " + tag + " of " + keyspaces;
+        invoke(
+                STORAGE_SERVICE,
+                "clearSnapshot",
+                new Object[] {tag(tag, operation), names(keyspaces, operation)},
+                new String[] {STRING, STRINGS},
+                operation);
+    }
+
+    /**
+     * Loads the sstables in {@code directories} into table {@code keyspace.table}, verifying them and that the node owns
+     * their tokens. Each directory must be named for the table ({@code TABLE} or {@code TABLE-ID}) inside one named
+     * for its keyspace, as in a data directory: Cassandra takes only the sstables whose path names the table. Cassandra
+     * copies the files in: the directories are left as they were. Fails when any directory could not be imported.
+     */
+    @SuppressWarnings("unchecked")
+    public void importSSTables(String keyspace, String table, List<Path> directories) {
+        String operation = "import sstables into " + keyspace + "." + table + " from " + directories;
+        ObjectName tables = objectName("org.apache.cassandra.db:type=Tables,keyspace=" + name(keyspace, operation)
+                + ",table=" + name(table, operation));
+        Set<String> sources = new HashSet<>();
+        for (Path directory : directories) {
+            Path path = directory.toAbsolutePath().normalize();
+            String name = path.getFileName().toString();
+            if (!(name.equals(table) || name.startsWith(table + "-"))
+                    || path.getParent() == null
+                    || !path.getParent().getFileName().toString().equals(keyspace)) {
+                throw new ForkrunnerException("cannot " + operation + " on " + node + ": " + path + " is not named "
+                        + keyspace + "/" + table + " (or " + keyspace + "/" + table
+                        + "-ID), and Cassandra would find no sstables of the table in it");
+            }
+            sources.add(path.toString());
+        }
+        // Cassandra 5.0's ColumnFamilyStoreMBean.importNewSSTables(srcPaths, resetLevel, clearRepaired,
+        // verifySSTables, verifyTokens, invalidateCaches, extendedVerify, copyData, failOnMissingIndex,
+        // validateIndexChecksum)
+        Object[] arguments = {sources, true, true, true, true, true, false, true, false, true};
+        String[] signature = new String[arguments.length];
+        Arrays.fill(signature, "boolean");
+        signature[0] = Set.class.getName();
+        List<String> failed = (List<String>) invoke(tables, "importNewSSTables", arguments, signature, operation);
+        if (!failed.isEmpty()) {
+            throw new ForkrunnerException(
+                    "cannot " + operation + " on " + node + ": it failed for " + failed + "; the node's log says why");
+        }
+    }
+
+    private Object attribute(String name, String operation) {
+        try {
+            return server.getAttribute(STORAGE_SERVICE, name);
+        } catch (JMException | IOException | RuntimeException e) {
+            throw failure(operation, e);
+        }
+    }
+
+    private Object invoke(
+            ObjectName bean, String operationName, Object[] arguments, String[] signature, String operation) {
+        try {
+            return server.invoke(bean, operationName, arguments, signature);
+        } catch (JMException | IOException | RuntimeException e) {
+            throw failure(operation, e);
+        }
+    }
+
+    private ForkrunnerException failure(String operation, Exception e) {
+        return new ForkrunnerException("cannot " + operation + " on " + node + ": " + reason(e), e);
+    }
+
+    /** What went wrong in the node, not the JMX wrapping around it. */
+    private static String reason(Exception e) {
+        Throwable cause = e;
+        while ((cause instanceof MBeanException
+                        || cause instanceof ReflectionException
+                        || cause instanceof RuntimeMBeanException
+                        || cause instanceof RuntimeErrorException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
+    }
+
+    private String name(String name, String operation) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new ForkrunnerException("cannot " + operation + " on " + node + ": '" + name
+                    + "' is not a keyspace or table name (letters, digits and _, at most 48)");
+        }
+        return name;
+    }
+
+    private String[] names(List<String> names, String operation) {
+        return names.stream().map(name -> name(name, operation)).toArray(String[]::new);
+    }
+
+    private String tag(String tag, String operation) {
+        if (tag == null || !TAG.matcher(tag).matches()) {
+            throw new ForkrunnerException("cannot " + operation + " on " + node + ": '" + tag
+                    + "' is not a snapshot tag (letters, digits, _, . and -, at most 100)");
+        }
+        return tag;
+    }
+
+    private static ObjectName objectName(String name) {
+        try {
+            return new ObjectName(name);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalArgumentException(name, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            connector.close();
+        } catch (IOException e) {
+            // the node went away: the connection went with it
+        }
+    }
+}
