@@ -87,19 +87,18 @@ public record JobDefinition(
     }
 
     /**
+     * Where and as what the fork is made.
+     *
      * @param name the fork's name, with placeholders {@code {job} {date} {time} {run}}
      * @param region where the fork runs
      * @param version PostgreSQL major of the fork; null for the source's
      * @param server an existing service the fork is restored into as a new database, for targets where instances
      *     cannot be created; null for a new instance
      * @param database the new database on {@code server}, with the placeholders of {@code name}; null without a server
-     */
-    /**
-     * Where and as what the fork is made.
-     *
      * @param aiven what a fork in a region on Aiven is made with; null in a region of forkrunner's own
      * @param engine the engine the fork is made with when not its source's: an Elasticsearch service's into
      *     {@code opensearch}; null for the source's
+     * @param nodes how many nodes a Cassandra fork's cluster has, never fewer than its source's; null for as many
      */
     public record Target(
             String name,
@@ -108,10 +107,11 @@ public record JobDefinition(
             String server,
             String database,
             AivenTarget aiven,
-            String engine) {
+            String engine,
+            Integer nodes) {
 
         public Target(String name, String region, Integer version, String server, String database, AivenTarget aiven) {
-            this(name, region, version, server, database, aiven, null);
+            this(name, region, version, server, database, aiven, null, null);
         }
 
         public Target(String name, String region, Integer version) {

@@ -118,6 +118,19 @@ final class JobsReader {
                 }
             }
         }
+        if (sourceService != null && sourceService.engine().equals(ServicesReader.CASSANDRA)) {
+            for (String key : List.of("checks", "tests", "database", "events", "pools")) {
+                if (root.has(key)) {
+                    problems.add(
+                            root.keyOf(key),
+                            "is not applicable to cassandra (service " + sourceService.name() + "): forkrunner"
+                                    + " compares a Cassandra fork's schema and roles with its backup and counts its"
+                                    + " rows, and Cassandra takes no SQL (its statements run with an integration of"
+                                    + " type: cql); remove it",
+                            List.of());
+                }
+            }
+        }
         if (sourceService != null && ServicesReader.SEARCH.contains(sourceService.engine())) {
             for (String key : List.of("checks", "tests", "database", "events", "pools")) {
                 if (root.has(key)) {
@@ -289,6 +302,7 @@ final class JobsReader {
                         List.of("opensearch"));
             }
         }
+        Integer nodes = targetNodes(section, source);
         Integer version = null;
         if (section.has("version")) {
 
@@ -304,10 +318,54 @@ final class JobsReader {
                 && region != null
                 && (version != null || !section.has("version"))
                 && (engine != null || !engineValue.present())
+                && (nodes != null || !section.has("nodes"))
                 && (server != null) == serverValue.present()
                 && (database != null) == serverValue.present()
                 && !(serverValue.present() && (section.has("region") || section.has("version")));
-        return complete ? new JobDefinition.Target(name, region, version, server, database, null, engine) : null;
+        return complete ? new JobDefinition.Target(name, region, version, server, database, null, engine, nodes) : null;
+    }
+
+    /**
+     * A Cassandra fork's {@code target.nodes}: never fewer than its source's, since a node's files hold the token
+     * ranges it owned and on fewer nodes rows would be lost; for now also never more, which would need the bulk loader
+     * to spread the rows over the new token ranges. Null when absent or refused.
+     */
+    private Integer targetNodes(Section section, ServiceDefinition source) {
+        if (!section.has("nodes")) {
+            return null;
+        }
+        Value value = section.value("nodes");
+        if (source != null && !source.engine().equals(ServicesReader.CASSANDRA)) {
+            problems.add(
+                    value,
+                    "is for forks of Cassandra services, whose clusters have several nodes; " + source.name() + " is "
+                            + source.engine(),
+                    List.of());
+            return null;
+        }
+        Integer nodes = scalars.integer(value, List.of("3"));
+        if (nodes == null || source == null) {
+            return null;
+        }
+        int sourceNodes = source.nodes().size();
+        if (nodes < sourceNodes) {
+            problems.add(
+                    value,
+                    "is fewer nodes than the source " + source.name() + " has (" + sourceNodes + "): a fork of " + nodes
+                            + " would lose the rows of the token ranges its missing nodes owned",
+                    List.of(String.valueOf(sourceNodes)));
+            return null;
+        }
+        if (nodes > sourceNodes) {
+            problems.add(
+                    value,
+                    "is more nodes than the source " + source.name() + " has (" + sourceNodes + "): forkrunner forks"
+                            + " a Cassandra cluster into as many nodes as it has; more would need the bulk loader to"
+                            + " spread its rows, which it does not run yet",
+                    List.of(String.valueOf(sourceNodes)));
+            return null;
+        }
+        return nodes;
     }
 
     /**
@@ -438,7 +496,7 @@ final class JobsReader {
 
     /** An integration of a job forking {@code source} (null when it is not declared). */
     private Integration integration(Section section, ServiceDefinition source) {
-        List<String> types = List.of("sql", "redis", "http", "webhook", "prometheus", "command", "aiven");
+        List<String> types = List.of("sql", "redis", "http", "cql", "webhook", "prometheus", "command", "aiven");
         Value type = section.required("type", types);
         Integration integration = null;
         boolean onAiven = source != null && source.onAiven();
@@ -447,6 +505,7 @@ final class JobsReader {
                 && onAiven
                 && (type.text().equals("redis")
                         || type.text().equals("http")
+                        || type.text().equals("cql")
                         || type.text().equals("sql") && !queried)) {
             problems.add(
                     type,
@@ -465,13 +524,15 @@ final class JobsReader {
         }
         if (type.present()) {
             switch (type.text()) {
-                case "sql", "redis", "http" -> {
-                    // each engine's statements: SQL, Redis commands, or HTTP requests to a search service
+                case "sql", "redis", "http", "cql" -> {
+                    // each engine's statements: SQL, Redis commands, HTTP requests to a search service, or CQL
                     String language = source == null || onAiven
                             ? type.text()
                             : ServicesReader.CACHING.contains(source.engine())
                                     ? "redis"
-                                    : ServicesReader.SEARCH.contains(source.engine()) ? "http" : "sql";
+                                    : ServicesReader.SEARCH.contains(source.engine())
+                                            ? "http"
+                                            : source.engine().equals(ServicesReader.CASSANDRA) ? "cql" : "sql";
                     if (!language.equals(type.text())) {
                         problems.add(
                                 type,
@@ -479,6 +540,7 @@ final class JobsReader {
                                         + switch (language) {
                                             case "redis" -> "its commands run with type: redis";
                                             case "http" -> "its requests go with type: http";
+                                            case "cql" -> "its CQL statements run with type: cql";
                                             default -> "its SQL runs with type: sql";
                                         },
                                 List.of(language));
@@ -486,6 +548,7 @@ final class JobsReader {
                     String example = switch (language) {
                         case "redis" -> "jobs/redis/mask-sessions.redis";
                         case "http" -> "jobs/search/mask-emails.http";
+                        case "cql" -> "jobs/cql/mask-emails.cql";
                         default -> "jobs/sql/mask-customers.sql";
                     };
                     Path file = scalars.existingFile(section.required("file", List.of(example)));
@@ -633,7 +696,7 @@ final class JobsReader {
     /** The key an integration of {@code type} has besides its type. */
     private static String keyOf(String type) {
         return switch (type) {
-            case "sql", "redis", "http", "prometheus" -> "file";
+            case "sql", "redis", "http", "cql", "prometheus" -> "file";
             case "webhook" -> "url";
             default -> "argv";
         };

@@ -18,6 +18,8 @@ import java.util.Objects;
  *     which has no host, port, user or backups of forkrunner's); null otherwise
  * @param security the directory of a search service's security configuration (its security plugin's files, as
  *     {@code securityadmin.sh} applies them), which its backups carry; null when it has none
+ * @param nodes every node of a Cassandra cluster, each snapshotted through JMX and its snapshot read from this host;
+ *     empty for the other engines, whose service is the one server at {@code host} and {@code port}
  */
 public record ServiceDefinition(
         String name,
@@ -32,7 +34,8 @@ public record ServiceDefinition(
         Path pooler,
         List<ServiceNotification> notifications,
         AivenService aiven,
-        Path security) {
+        Path security,
+        List<Node> nodes) {
 
     /** The engine of a service on Aiven, which the Aiven API forks whatever its type. */
     public static final String AIVEN = "aiven";
@@ -46,8 +49,55 @@ public record ServiceDefinition(
         Objects.requireNonNull(backups, "backups");
         pools = List.copyOf(pools);
         notifications = List.copyOf(notifications);
+        nodes = List.copyOf(nodes);
         if ((aiven != null) != engine.equals(AIVEN)) {
             throw new IllegalArgumentException("a service on Aiven, and only one, has the engine " + AIVEN);
+        }
+    }
+
+    /** A service of one server (every engine's but Cassandra's). */
+    public ServiceDefinition(
+            String name,
+            String engine,
+            String region,
+            String host,
+            int port,
+            String user,
+            SecretRef password,
+            Backups backups,
+            List<Pool> pools,
+            Path pooler,
+            List<ServiceNotification> notifications,
+            AivenService aiven,
+            Path security) {
+        this(
+                name,
+                engine,
+                region,
+                host,
+                port,
+                user,
+                password,
+                backups,
+                pools,
+                pooler,
+                notifications,
+                aiven,
+                security,
+                List.of());
+    }
+
+    /**
+     * A node of a Cassandra cluster on this host: the address it listens on (its CQL port is the service's), and the
+     * port of its local JMX, which Cassandra binds on 127.0.0.1 and forkrunner reaches there without a login.
+     */
+    public record Node(String address, int jmxPort) {
+
+        public Node {
+            Objects.requireNonNull(address, "address");
+            if (jmxPort < 1 || jmxPort > 65535) {
+                throw new IllegalArgumentException("not a port: " + jmxPort);
+            }
         }
     }
 

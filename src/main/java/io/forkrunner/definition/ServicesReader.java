@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +27,8 @@ final class ServicesReader {
 
     /** The engines forkrunner forks; {@code mysql} names MariaDB's adapter, which serves the MySQL family here. */
     private static final List<String> ENGINES =
-            List.of("postgresql", "mariadb", "mysql", "redis", "valkey", "opensearch", "elasticsearch");
+            List.of("postgresql", "mariadb", "mysql", "redis", "valkey", "opensearch", "elasticsearch", "cassandra");
 
-    private static final List<String> PLANNED_ENGINES = List.of("cassandra");
     /** The engines that have no connection pools: a service of theirs declares neither pools nor a pooler. */
     private static final Map<String, String> WITHOUT_POOLS = Map.of(
             "mariadb", "the MySQL family (Aiven has none)",
@@ -36,9 +36,14 @@ final class ServicesReader {
             "redis", "caching services",
             "valkey", "caching services",
             "opensearch", "search services",
-            "elasticsearch", "search services");
+            "elasticsearch", "search services",
+            "cassandra", "Cassandra services");
     /** The engines without a change archive: their forks are made from backups alone, never to a time between them. */
-    private static final List<String> WITHOUT_ARCHIVE = List.of("redis", "valkey", "opensearch", "elasticsearch");
+    private static final List<String> WITHOUT_ARCHIVE =
+            List.of("redis", "valkey", "opensearch", "elasticsearch", "cassandra");
+
+    /** The engine whose services are clusters of several nodes, each declared under {@code nodes:}. */
+    static final String CASSANDRA = "cassandra";
 
     /** The engines of the Redis family, whose integrations run commands ({@code type: redis}) rather than SQL. */
     static final List<String> CACHING = List.of("redis", "valkey");
@@ -239,12 +244,10 @@ final class ServicesReader {
         boolean valid = scalars.checkName(name);
         Value engine = section.required("engine", ENGINES);
         if (engine.present() && !ENGINES.contains(engine.text())) {
-            String why = PLANNED_ENGINES.contains(engine.text())
-                    ? "is not supported yet"
-                    : engine.text().equals(ServiceDefinition.AIVEN)
-                            ? "is not an engine: a service on Aiven is declared by its type in a region whose"
-                                    + " provisioner is aiven"
-                            : "is not a known engine";
+            String why = engine.text().equals(ServiceDefinition.AIVEN)
+                    ? "is not an engine: a service on Aiven is declared by its type in a region whose provisioner is"
+                            + " aiven"
+                    : "is not a known engine";
             problems.add(engine, why, ENGINES);
         }
         Value region = section.required("region", List.copyOf(regions.keySet()));
@@ -293,6 +296,7 @@ final class ServicesReader {
         List<ServiceNotification> notifications = section.sections("notifications").stream()
                 .map(this::serviceNotification)
                 .toList();
+        List<ServiceDefinition.Node> nodes = nodes(section, engine);
         if (engine.present() && WITHOUT_POOLS.containsKey(engine.text())) {
             for (String key : List.of("pools", "pooler")) {
                 if (section.has(key)) {
@@ -317,7 +321,8 @@ final class ServicesReader {
                 && !pools.contains(null)
                 && !notifications.contains(null)
                 && (pooler != null || !poolerValue.present())
-                && (security != null || !securityValue.present());
+                && (security != null || !securityValue.present())
+                && nodes != null;
         return complete
                 ? new ServiceDefinition(
                         name.text(),
@@ -332,8 +337,56 @@ final class ServicesReader {
                         pooler,
                         notifications,
                         null,
-                        security)
+                        security,
+                        nodes)
                 : null;
+    }
+
+    /**
+     * A Cassandra service's {@code nodes:}, each an {@code address} and a {@code jmx} port, at least one, no address
+     * twice; refused for the other engines. Null when not valid.
+     */
+    private List<ServiceDefinition.Node> nodes(Section section, Value engine) {
+        boolean cassandra = engine.present() && engine.text().equals(CASSANDRA);
+        if (!cassandra) {
+            if (section.has("nodes")) {
+                problems.add(
+                        section.keyOf("nodes"),
+                        "is for Cassandra services (engine: cassandra), whose clusters have several nodes; remove it",
+                        List.of());
+                return null;
+            }
+            return List.of();
+        }
+        List<Section> declared = section.sections("nodes");
+        if (declared.isEmpty()) {
+            problems.add(
+                    section.value("nodes"),
+                    "is required for a Cassandra service: every node of its cluster, each with the address it"
+                            + " listens on and its JMX port",
+                    List.of("- { address: 127.0.0.1, jmx: 7199 }"));
+            return null;
+        }
+        List<ServiceDefinition.Node> nodes = new ArrayList<>();
+        Set<String> addresses = new TreeSet<>();
+        boolean valid = true;
+        for (Section node : declared) {
+            Value addressValue = node.required("address", List.of("127.0.0.1", "10.0.0.5"));
+            String address = addressValue.present() ? scalars.address(addressValue) : null;
+            Value jmxValue = node.required("jmx", List.of("7199"));
+            int jmx = jmxValue.present() ? scalars.port(jmxValue) : 0;
+            node.finish();
+            if (address != null && !addresses.add(address)) {
+                problems.add(addressValue, "is the address of another node of this service", List.of());
+                address = null;
+            }
+            if (address == null || jmx < 1) {
+                valid = false;
+            } else {
+                nodes.add(new ServiceDefinition.Node(address, jmx));
+            }
+        }
+        return valid ? nodes : null;
     }
 
     private Backups backups(Section section, boolean withoutArchive) {

@@ -24,9 +24,9 @@ public interface Backups {
 
     /**
      * Why no fork of the backup in {@code directory} can be made here, e.g. its source had more nodes than a fork of
-     * forkrunner's has; empty when one can.
+     * forkrunner's has or than the job's {@code nodes} (null: as many as the source had); empty when one can.
      */
-    default Optional<String> cannotFork(Path directory) {
+    default Optional<String> cannotFork(Path directory, Integer nodes) {
         return Optional.empty();
     }
 

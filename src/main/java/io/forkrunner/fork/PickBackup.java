@@ -85,10 +85,13 @@ class PickBackup extends ForkStep {
                             + ") or make target.name of jobs/" + job.name() + ".yml unique with {time} or {run}");
         }
         Engine sourceEngine = services.engineOf(source);
-        sourceEngine.backups().cannotFork(backup.directory()).ifPresent(why -> {
-            throw new ForkrunnerException(
-                    "backup " + backup.id() + " of " + source.name() + " cannot be forked: " + why);
-        });
+        sourceEngine
+                .backups()
+                .cannotFork(backup.directory(), job.target().nodes())
+                .ifPresent(why -> {
+                    throw new ForkrunnerException(
+                            "backup " + backup.id() + " of " + source.name() + " cannot be forked: " + why);
+                });
         refuseSingleSignOnUnlessGiven(job, source, sourceEngine, backup);
         int sourceVersion = sourceEngine.backups().majorVersion(backup.directory());
         String server = job.target().server();

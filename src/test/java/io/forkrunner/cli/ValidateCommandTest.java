@@ -146,15 +146,15 @@ class ValidateCommandTest {
 
     @Test
     void oneProblemIsCountedInTheSingular() throws IOException {
-        Path home = home("config/services.yml", SERVICES.replace("postgresql", "cassandra"));
+        Path home = home("config/services.yml", SERVICES.replace("postgresql", "oracle"));
 
         Result result = validate(home);
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.err())
-                .isEqualTo("config/services.yml:5: services.shop.engine: \"cassandra\": is not supported yet;"
+                .isEqualTo("config/services.yml:5: services.shop.engine: \"oracle\": is not a known engine;"
                         + " valid examples: postgresql, mariadb, mysql, redis, valkey, opensearch,"
-                        + " elasticsearch\n1 problem;"
+                        + " elasticsearch, cassandra\n1 problem;"
                         + " nothing was changed.\n");
     }
 }

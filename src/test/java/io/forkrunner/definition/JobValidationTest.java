@@ -376,7 +376,7 @@ class JobValidationTest {
         assertThat(problem.field()).isEqualTo("integrations[0].type");
         assertThat(problem.value()).isEqualTo("slack");
         assertThat(problem.examples())
-                .containsExactly("sql", "redis", "http", "webhook", "prometheus", "command", "aiven");
+                .containsExactly("sql", "redis", "http", "cql", "webhook", "prometheus", "command", "aiven");
     }
 
     @Test

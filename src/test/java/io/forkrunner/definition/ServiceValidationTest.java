@@ -23,20 +23,6 @@ class ServiceValidationTest {
     }
 
     @Test
-    void aPlannedEngineIsNotSupportedYet() {
-        String engine = "cassandra";
-        servicesWith("engine: postgresql", "engine: " + engine);
-
-        Problem problem = home.problem();
-
-        assertThat(problem)
-                .extracting(Problem::file, Problem::line, Problem::field, Problem::value, Problem::message)
-                .containsExactly("config/services.yml", 12, "services.shop.engine", engine, "is not supported yet");
-        assertThat(problem.examples())
-                .containsExactly("postgresql", "mariadb", "mysql", "redis", "valkey", "opensearch", "elasticsearch");
-    }
-
-    @Test
     void anOpenSearchServiceHasNoLoginAndOneThatNamesAUserIsRefused() {
         servicesWith("engine: postgresql", "engine: opensearch");
 

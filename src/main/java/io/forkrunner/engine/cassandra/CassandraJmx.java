@@ -31,6 +31,7 @@ import javax.management.remote.JMXServiceURL;
 public final class CassandraJmx implements Closeable {
 
     private static final ObjectName STORAGE_SERVICE = objectName("org.apache.cassandra.db:type=StorageService");
+    private static final ObjectName SNITCH = objectName("org.apache.cassandra.db:type=EndpointSnitchInfo");
     /** Cassandra's own rule for keyspace and table names; such a name is safe inside an MBean's name. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]{1,48}");
     /** A snapshot's tag becomes a directory name in the node's data directories. */
@@ -102,6 +103,16 @@ public final class CassandraJmx implements Closeable {
     @SuppressWarnings("unchecked")
     public Map<String, String> ring() {
         return Map.copyOf((Map<String, String>) attribute("TokenToEndpointMap", "read the ring"));
+    }
+
+    /** The data center the node says it is in. */
+    public String datacenter() {
+        return (String) attribute(SNITCH, "Datacenter", "read the data center");
+    }
+
+    /** The rack the node says it is in. */
+    public String rack() {
+        return (String) attribute(SNITCH, "Rack", "read the rack");
     }
 
     /** The node's data directories, where each table keeps its sstables and snapshots. */
@@ -185,8 +196,12 @@ public final class CassandraJmx implements Closeable {
     }
 
     private Object attribute(String name, String operation) {
+        return attribute(STORAGE_SERVICE, name, operation);
+    }
+
+    private Object attribute(ObjectName bean, String name, String operation) {
         try {
-            return server.getAttribute(STORAGE_SERVICE, name);
+            return server.getAttribute(bean, name);
         } catch (JMException | IOException | RuntimeException e) {
             throw failure(operation, e);
         }

@@ -1,5 +1,6 @@
 package io.forkrunner.engine.cassandra;
 
+import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.system.ChildProcess;
 import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
@@ -47,11 +48,11 @@ public final class CassandraNode {
     /** The environment variable that names another Cassandra home than the assembled one. */
     static final String HOME_VARIABLE = "FORKRUNNER_CASSANDRA_HOME";
 
-    private static final String ASSEMBLED_HOME = "target/cassandra-5.0.6";
+    private static final String ASSEMBLED_HOME = "target/cassandra-5.0.9";
     private static final String JVM_OPTIONS_FILE = "conf/jvm17-server.options";
     private static final String DAEMON = "org.apache.cassandra.service.CassandraDaemon";
     /** Where the node's JMX listens: Cassandra's local JMX binds the loopback address. */
-    private static final String JMX_HOST = "127.0.0.1";
+    static final String JMX_HOST = "127.0.0.1";
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration STOP_TIMEOUT = Duration.ofMinutes(2);
@@ -100,6 +101,7 @@ public final class CassandraNode {
             "ssl_storage_port",
             "native_transport_port",
             "native_transport_port_ssl",
+            "endpoint_snitch",
             "start_native_transport",
             "seed_provider",
             "data_file_directories",
@@ -113,9 +115,13 @@ public final class CassandraNode {
             Pattern.compile("(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}");
     private static final Pattern SETTING = Pattern.compile("[a-z][a-z0-9_]{0,99}");
     private static final Pattern TOKEN = Pattern.compile("-?[0-9]{1,40}");
+    /** A data center's or rack's name as the snitch's properties file can hold it. */
+    private static final Pattern PLACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    private static final String RACK_FILE = "cassandra-rackdc.properties";
 
     /**
-     * What a node is: its cluster, the loopback address it binds, its ports, the one token it owns, the seeds it first
+     * What a node is: its cluster, the loopback address it binds, its ports, the tokens it owns, the seeds it first
      * gossips with, and further scalar {@code cassandra.yaml} settings (e.g. the non-default settings of the service
      * a fork copies), which may replace forkrunner's defaults but not what makes the node what it is and where.
      *
@@ -124,9 +130,12 @@ public final class CassandraNode {
      * @param nativePort the port of its CQL native transport, on {@code address}
      * @param storagePort the port other nodes reach it on, on {@code address}
      * @param jmxPort the port of its JMX, on 127.0.0.1
-     * @param initialToken the token it owns, an integer (for Murmur3, see {@link #spreadTokens})
+     * @param tokens the tokens it owns, integers (for Murmur3, see {@link #spreadTokens}): one, or a source node's
+     *     virtual nodes
      * @param seeds {@code ADDRESS} or {@code ADDRESS:PORT} of the nodes it first gossips with (itself for the first
      *     node of a cluster)
+     * @param datacenter the data center it says it is in (its keyspaces' replication names data centers)
+     * @param rack the rack it says it is in
      * @param extra further settings, by their names in {@code cassandra.yaml}
      */
     public record Settings(
@@ -135,9 +144,24 @@ public final class CassandraNode {
             int nativePort,
             int storagePort,
             int jmxPort,
-            String initialToken,
+            List<String> tokens,
             List<String> seeds,
+            String datacenter,
+            String rack,
             Map<String, String> extra) {
+
+        /** A node in the data center and rack a new cluster's nodes are in by default. */
+        public Settings(
+                String cluster,
+                String address,
+                int nativePort,
+                int storagePort,
+                int jmxPort,
+                List<String> tokens,
+                List<String> seeds,
+                Map<String, String> extra) {
+            this(cluster, address, nativePort, storagePort, jmxPort, tokens, seeds, "datacenter1", "rack1", extra);
+        }
 
         public Settings {
             if (cluster == null || cluster.isBlank()) {
@@ -151,8 +175,19 @@ public final class CassandraNode {
                     throw new IllegalArgumentException("not a port for a Cassandra node: " + port);
                 }
             }
-            if (initialToken == null || !TOKEN.matcher(initialToken).matches()) {
-                throw new IllegalArgumentException("not a token for a Cassandra node: " + initialToken);
+            tokens = List.copyOf(tokens);
+            if (tokens.isEmpty()) {
+                throw new IllegalArgumentException("a Cassandra node owns at least one token");
+            }
+            for (String token : tokens) {
+                if (!TOKEN.matcher(token).matches()) {
+                    throw new IllegalArgumentException("not a token for a Cassandra node: " + token);
+                }
+            }
+            for (String place : List.of(datacenter, rack)) {
+                if (place == null || !PLACE.matcher(place).matches()) {
+                    throw new IllegalArgumentException("not a data center or rack for a Cassandra node: " + place);
+                }
             }
             seeds = List.copyOf(seeds);
             if (seeds.isEmpty()) {
@@ -204,6 +239,21 @@ public final class CassandraNode {
                 .normalize();
     }
 
+    /** The version of the home's Cassandra, from its server's jar, as one number ({@code 500} for 5.0). */
+    static int installedVersion() {
+        Path lib = home().resolve("lib");
+        try (Stream<Path> jars = Files.list(lib)) {
+            return jars.map(jar -> jar.getFileName().toString())
+                    .filter(name -> name.matches("cassandra-all-[0-9.]+\\.jar"))
+                    .map(name -> MajorMinor.number(name.substring("cassandra-all-".length()), "Cassandra"))
+                    .findFirst()
+                    .orElseThrow(() -> new ForkrunnerException("no Cassandra server jar in " + lib));
+        } catch (IOException e) {
+            throw new ForkrunnerException("no Cassandra home in " + home() + " (" + e.getMessage()
+                    + "): assemble one with mvn -f src/cassandra/pom.xml package, or name one with " + HOME_VARIABLE);
+        }
+    }
+
     /**
      * The tokens of {@code count} nodes that share the Murmur3 ring evenly, the first at the ring's start: node
      * {@code i} owns the {@code i}-th of them.
@@ -253,6 +303,9 @@ public final class CassandraNode {
             user.privateDirectory(directory.resolve(each));
         }
         user.write(configFile(), yaml());
+        user.write(
+                directory.resolve("conf").resolve(RACK_FILE),
+                "# written by forkrunner\ndc=" + settings.datacenter() + "\nrack=" + settings.rack() + "\n");
         user.write(directory.resolve("conf").resolve("logback.xml"), LOGBACK);
     }
 
@@ -260,8 +313,9 @@ public final class CassandraNode {
     String yaml() {
         Map<String, String> values = new LinkedHashMap<>();
         values.put("cluster_name", settings.cluster());
-        values.put("num_tokens", "1");
-        values.put("initial_token", settings.initialToken());
+        values.put("num_tokens", String.valueOf(settings.tokens().size()));
+        values.put("initial_token", String.join(",", settings.tokens()));
+        values.put("endpoint_snitch", "GossipingPropertyFileSnitch");
         values.put("auto_bootstrap", "false");
         values.put("authenticator", "PasswordAuthenticator");
         values.put("authorizer", "CassandraAuthorizer");
@@ -295,7 +349,6 @@ public final class CassandraNode {
     private static Map<String, String> defaults() {
         Map<String, String> defaults = new TreeMap<>();
         defaults.put("partitioner", "org.apache.cassandra.dht.Murmur3Partitioner");
-        defaults.put("endpoint_snitch", "SimpleSnitch");
         defaults.put("commitlog_sync", "periodic");
         defaults.put("commitlog_sync_period", "10000ms");
         defaults.put("commitlog_segment_size", "8MiB");
@@ -333,6 +386,8 @@ public final class CassandraNode {
         argv.addAll(List.of(
                 "-Djava.io.tmpdir=" + directory.resolve("tmp"),
                 configProperty(),
+                "-D" + RACK_FILE + "="
+                        + directory.resolve("conf").resolve(RACK_FILE).toUri(),
                 "-Dlogback.configurationFile=" + directory.resolve("conf").resolve("logback.xml"),
                 "-Dcassandra-foreground=yes",
                 // the daemon removes it when it ends; forkrunner writes it, as Cassandra's own scripts do
@@ -457,10 +512,18 @@ public final class CassandraNode {
 
     /**
      * The pid of this node's running JVM: the pid file's, when that process lives and is a JVM started with this
-     * node's configuration.
+     * node's configuration; else any running JVM started with this node's configuration.
      */
     public OptionalLong pid() {
-        return ServerProcess.running(pidFile(), this::isThisNode);
+        OptionalLong recorded = ServerProcess.running(pidFile(), this::isThisNode);
+        if (recorded.isPresent()) {
+            return recorded;
+        }
+        // a JVM started by a forkrunner that was killed before it wrote the pid file: found by its configuration
+        return ProcessHandle.allProcesses()
+                .mapToLong(ProcessHandle::pid)
+                .filter(this::isThisNode)
+                .findFirst();
     }
 
     private void requireStopped(String what) {

@@ -115,7 +115,7 @@ final class OpenSearchBackups implements Backups {
 
     /** A fork of forkrunner's is a one-node cluster: never fewer data nodes than its source had. */
     @Override
-    public Optional<String> cannotFork(Path directory) {
+    public Optional<String> cannotFork(Path directory, Integer nodes) {
         int dataNodes = record(directory).path("data-nodes").asInt(1);
         return dataNodes <= 1
                 ? Optional.empty()

@@ -75,7 +75,7 @@ class CassandraNodeTest {
                         Ports.one(),
                         storagePort,
                         Ports.one(),
-                        token,
+                        List.of(token),
                         List.of("127.0.0.1:" + storagePort),
                         Map.of("concurrent_compactors", "1")));
         node.configure();
@@ -157,7 +157,7 @@ class CassandraNodeTest {
                             nativePort,
                             storagePort,
                             Ports.one(),
-                            tokens.get(i),
+                            List.of(tokens.get(i)),
                             List.of("127.0.0.1"),
                             Map.of())));
         }
@@ -176,7 +176,8 @@ class CassandraNodeTest {
                     assertThat(jmx.ring()).isEqualTo(ring);
                 });
                 assertThat(jmx.operationMode()).isEqualTo("NORMAL");
-                assertThat(jmx.tokens()).containsExactly(node.settings().initialToken());
+                assertThat(jmx.tokens())
+                        .containsExactlyElementsOf(node.settings().tokens());
             }
         }
     }
@@ -192,7 +193,7 @@ class CassandraNodeTest {
                         Ports.one(),
                         storagePort,
                         Ports.one(),
-                        "0",
+                        List.of("0"),
                         List.of("127.0.0.1"),
                         Map.of("no_such_setting", "1")));
         node.configure();
@@ -213,9 +214,9 @@ class CassandraNodeTest {
                 9042,
                 7000,
                 7199,
-                "0",
+                List.of("0"),
                 List.of("127.0.0.1:7000", "127.0.0.2"),
-                Map.of("endpoint_snitch", "GossipingPropertyFileSnitch\nauthenticator: AllowAllAuthenticator"));
+                Map.of("compaction_throughput", "32MiB/s\nauthenticator: AllowAllAuthenticator"));
         CassandraNode node = new CassandraNode(
                 new ProcessRunner(CassandraNode.serviceUser()), CassandraNode.home(), root.resolve("n"), settings);
 
@@ -225,7 +226,8 @@ class CassandraNodeTest {
                 .containsEntry("cluster_name", cluster)
                 .containsEntry("authenticator", "PasswordAuthenticator")
                 .containsEntry("authorizer", "CassandraAuthorizer")
-                .containsEntry("endpoint_snitch", "GossipingPropertyFileSnitch\nauthenticator: AllowAllAuthenticator")
+                .containsEntry("compaction_throughput", "32MiB/s\nauthenticator: AllowAllAuthenticator")
+                .containsEntry("endpoint_snitch", "GossipingPropertyFileSnitch")
                 .containsEntry("initial_token", "0")
                 .containsEntry("num_tokens", "1")
                 .containsEntry("listen_address", "127.0.0.3")
@@ -234,14 +236,22 @@ class CassandraNodeTest {
         assertThat(yaml.get("seed_provider").toString()).contains("seeds=127.0.0.1:7000,127.0.0.2");
 
         assertThatThrownBy(() -> new Settings(
-                        "c", "127.0.0.1", 1, 2, 3, "0", List.of("127.0.0.1"), Map.of("authenticator", "AllowAll")))
+                        "c",
+                        "127.0.0.1",
+                        1,
+                        2,
+                        3,
+                        List.of("0"),
+                        List.of("127.0.0.1"),
+                        Map.of("authenticator", "AllowAll")))
                 .hasMessageContaining("forkrunner's");
-        assertThatThrownBy(() ->
-                        new Settings("c", "127.0.0.1", 1, 2, 3, "0", List.of("127.0.0.1"), Map.of("a: b\nc", "d")))
+        assertThatThrownBy(() -> new Settings(
+                        "c", "127.0.0.1", 1, 2, 3, List.of("0"), List.of("127.0.0.1"), Map.of("a: b\nc", "d")))
                 .hasMessageContaining("not the name");
-        assertThatThrownBy(() -> new Settings("c", "127.0.0.1", 1, 2, 3, "0", List.of("127.0.0.1,127.0.0.9"), Map.of()))
+        assertThatThrownBy(() ->
+                        new Settings("c", "127.0.0.1", 1, 2, 3, List.of("0"), List.of("127.0.0.1,127.0.0.9"), Map.of()))
                 .hasMessageContaining("not a seed");
-        assertThatThrownBy(() -> new Settings("c", "localhost", 1, 2, 3, "0", List.of("127.0.0.1"), Map.of()))
+        assertThatThrownBy(() -> new Settings("c", "localhost", 1, 2, 3, List.of("0"), List.of("127.0.0.1"), Map.of()))
                 .hasMessageContaining("not an IPv4 address");
     }
 

@@ -1,0 +1,309 @@
+package io.forkrunner.engine.cassandra;
+
+import io.forkrunner.definition.ServiceDefinition;
+import io.forkrunner.engine.Backups;
+import io.forkrunner.engine.BaseBackup;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.MajorMinor;
+import io.forkrunner.system.Command;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.ServiceUser;
+import io.forkrunner.system.Sha256;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Backups of a Cassandra cluster: every node flushed and snapshotted under one tag through JMX, each node's snapshot
+ * files copied into the backup (as the service user, from the node's data directories on this host) and the snapshot
+ * cleared from the node again. The backup's record, {@value #RECORD}, holds the cluster's version, the schema of its
+ * keyspaces (CREATE statements), its roles with their hashes and permissions, and per node its address, tokens, data
+ * center and rack and every file with its size and SHA-256. Tables are kept under names of forkrunner's
+ * ({@code t1}, {@code t2}, ...), never a name read from the cluster. Verified, then and before every fork, by reading
+ * every file against its size and digest.
+ */
+final class CassandraBackups implements Backups {
+
+    static final String RECORD = "backup.json";
+    static final String NODES = "nodes";
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final CassandraEngine engine;
+
+    CassandraBackups(CassandraEngine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public BaseBackup take(ServiceDefinition service, Endpoint source, Path directory, Path log) {
+        ServiceUser user = engine.runner().serviceUser();
+        user.privateDirectory(directory);
+        String tag = "forkrunner-" + directory.getFileName().toString().toLowerCase(Locale.ROOT);
+        ObjectNode record = JSON.createObjectNode();
+        Instant startedAt = engine.clock().instant();
+        Map<String, List<String>> schema;
+        Map<String, String> tableIds = new TreeMap<>();
+        try (CassandraCql cql = CassandraCql.open(source)) {
+            schema = cql.schema();
+            record.put("version", cql.releaseVersion());
+            record.set("roles", CassandraRoles.read(cql));
+            for (var row : cql.execute("SELECT keyspace_name, table_name, id FROM system_schema.tables")) {
+                if (schema.containsKey(row.getString("keyspace_name"))) {
+                    tableIds.put(
+                            row.getString("keyspace_name") + "." + row.getString("table_name"),
+                            row.getUuid("id").toString().replace("-", ""));
+                }
+            }
+        }
+        ObjectNode keyspaces = record.putObject("schema");
+        schema.forEach((keyspace, statements) -> {
+            var list = keyspaces.putArray(keyspace);
+            statements.forEach(list::add);
+        });
+        // forkrunner's own names for the tables: t1, t2, ... in order of keyspace and table
+        ObjectNode tables = record.putObject("tables");
+        Map<String, String> named = new TreeMap<>();
+        int number = 0;
+        for (Map.Entry<String, String> table : tableIds.entrySet()) {
+            String name = "t" + ++number;
+            named.put(table.getKey(), name);
+            int dot = table.getKey().indexOf('.');
+            tables.putObject(name)
+                    .put("keyspace", table.getKey().substring(0, dot))
+                    .put("table", table.getKey().substring(dot + 1))
+                    .put("id", table.getValue());
+        }
+        var nodes = record.putArray(NODES);
+        List<CassandraJmx> snapshotted = new ArrayList<>();
+        try {
+            for (ServiceDefinition.Node node : service.nodes()) {
+                CassandraJmx jmx = CassandraJmx.connect(
+                        CassandraNode.JMX_HOST, node.jmxPort(), "node " + node.address() + " of " + service.name());
+                snapshotted.add(jmx);
+                jmx.snapshot(tag, List.copyOf(schema.keySet()));
+            }
+            Instant endedAt = engine.clock().instant();
+            for (int i = 0; i < service.nodes().size(); i++) {
+                ServiceDefinition.Node node = service.nodes().get(i);
+                CassandraJmx jmx = snapshotted.get(i);
+                ObjectNode described = nodes.addObject()
+                        .put("address", node.address())
+                        .put("datacenter", jmx.datacenter())
+                        .put("rack", jmx.rack());
+                var tokens = described.putArray("tokens");
+                jmx.tokens().forEach(tokens::add);
+                ObjectNode files = described.putObject("files");
+                Path nodeDirectory = directory.resolve(NODES).resolve(String.valueOf(i + 1));
+                user.privateDirectory(nodeDirectory);
+                for (Map.Entry<String, String> table : named.entrySet()) {
+                    Path snapshot =
+                            snapshotOf(jmx.dataFileLocations(), table.getKey(), tableIds.get(table.getKey()), tag);
+                    Path into = nodeDirectory.resolve(table.getValue());
+                    user.privateDirectory(into);
+                    if (snapshot != null) {
+                        copyAsServiceUser(snapshot, into, log);
+                    }
+                    files.set(table.getValue(), describeFiles(into));
+                }
+            }
+            user.write(directory.resolve(RECORD), record.toPrettyString() + "\n");
+            Optional<String> problems = verify(directory);
+            if (problems.isPresent()) {
+                throw new ForkrunnerException(
+                        "the backup of " + service.name() + " failed verification: " + problems.get());
+            }
+            return new BaseBackup(startedAt, endedAt, 1, tag, tag, bytes(record));
+        } finally {
+            for (CassandraJmx jmx : snapshotted) {
+                try (jmx) {
+                    jmx.clearSnapshot(tag, List.copyOf(schema.keySet()));
+                }
+            }
+        }
+    }
+
+    /**
+     * The directory of a table's snapshot {@code tag} under one of a node's data directories ({@code KEYSPACE/TABLE-ID/
+     * snapshots/TAG}); null when the table has no data on that node (no sstable was ever flushed there).
+     */
+    private static Path snapshotOf(List<Path> dataDirectories, String table, String id, String tag) {
+        int dot = table.indexOf('.');
+        for (Path data : dataDirectories) {
+            Path snapshot = data.resolve(table.substring(0, dot))
+                    .resolve(table.substring(dot + 1) + "-" + id)
+                    .resolve("snapshots")
+                    .resolve(tag);
+            if (Files.isDirectory(snapshot, LinkOption.NOFOLLOW_LINKS)) {
+                return snapshot;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Copies the files of {@code snapshot} into {@code into} as the service user, who owns both: root reads nothing in a
+     * directory the cluster's user can write. Links are copied as links, never followed, and then refused by the
+     * check of every file.
+     */
+    private void copyAsServiceUser(Path snapshot, Path into, Path log) {
+        engine.runner()
+                .run(Command.of(
+                                "cp",
+                                "--recursive",
+                                "--no-dereference",
+                                "--preserve=timestamps",
+                                "--no-target-directory",
+                                snapshot.toAbsolutePath().toString(),
+                                into.toAbsolutePath().toString())
+                        .asServiceUser()
+                        .loggingTo(log));
+    }
+
+    /** Each regular file of a table's copy, with its size and SHA-256; anything else there is refused. */
+    private static ObjectNode describeFiles(Path table) {
+        ObjectNode files = JSON.createObjectNode();
+        try (Stream<Path> listed = Files.list(table)) {
+            for (Path file : listed.sorted().toList()) {
+                if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new ForkrunnerException(file + " is not a regular file: a snapshot holds files only");
+                }
+                files.putObject(file.getFileName().toString())
+                        .put("size", Files.size(file))
+                        .put("sha256", sha256(file));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + table, e);
+        }
+        return files;
+    }
+
+    private static String sha256(Path file) {
+        try (InputStream in = Channels.newInputStream(
+                Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)))) {
+            return Sha256.hex(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + " (a link there is not followed)", e);
+        }
+    }
+
+    private static long bytes(JsonNode record) {
+        long bytes = 0;
+        for (JsonNode node : record.path(NODES)) {
+            for (JsonNode table : node.path("files")) {
+                for (JsonNode file : table) {
+                    bytes += file.path("size").asLong();
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** Every node's files present, none besides them, each of its recorded size and digest. */
+    @Override
+    public Optional<String> verify(Path directory) {
+        JsonNode record;
+        try {
+            record = record(directory);
+        } catch (ForkrunnerException e) {
+            return Optional.of(e.getMessage());
+        }
+        List<String> problems = new ArrayList<>();
+        int number = 0;
+        for (JsonNode node : record.path(NODES)) {
+            number++;
+            for (String table : node.path("files").propertyNames()) {
+                Path copy =
+                        directory.resolve(NODES).resolve(String.valueOf(number)).resolve(checkedName(table));
+                JsonNode recorded = node.path("files").path(table);
+                ObjectNode found;
+                try {
+                    found = describeFiles(copy);
+                } catch (ForkrunnerException | UncheckedIOException e) {
+                    problems.add("node " + number + ", table " + table + ": " + e.getMessage());
+                    continue;
+                }
+                for (String file : recorded.propertyNames()) {
+                    if (!found.has(file)) {
+                        problems.add("node " + number + ", table " + table + ": " + file + " is missing");
+                    } else if (found.path(file).path("size").asLong()
+                                    != recorded.path(file).path("size").asLong()
+                            || !found.path(file)
+                                    .path("sha256")
+                                    .asString()
+                                    .equals(recorded.path(file).path("sha256").asString())) {
+                        problems.add("node " + number + ", table " + table + ": " + file + " has changed (size "
+                                + found.path(file).path("size").asLong() + ", SHA-256 "
+                                + found.path(file).path("sha256").asString() + "; the record says "
+                                + recorded.path(file).path("size").asLong() + ", "
+                                + recorded.path(file).path("sha256").asString() + ")");
+                    }
+                }
+                for (String file : found.propertyNames()) {
+                    if (!recorded.has(file)) {
+                        problems.add("node " + number + ", table " + table + ": " + file + " is not in the record");
+                    }
+                }
+            }
+        }
+        return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
+    }
+
+    /**
+     * A fork has as many nodes as the backup's source had: never fewer, which would lose the rows of the token ranges
+     * the missing nodes owned, and not more, which would need the bulk loader.
+     */
+    @Override
+    public Optional<String> cannotFork(Path directory, Integer nodes) {
+        int recorded = record(directory).path(NODES).size();
+        if (nodes == null || nodes == recorded) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                nodes < recorded
+                        ? "its source had " + recorded + " nodes and the job's target has " + nodes
+                                + ": a fork never has"
+                                + " fewer nodes than its source, whose files hold the rows of the token ranges each node owned"
+                        : "its source had " + recorded + " nodes and the job's target has " + nodes
+                                + ": forkrunner forks a"
+                                + " Cassandra cluster into as many nodes as it had; more would need the bulk loader, which it"
+                                + " does not run yet");
+    }
+
+    /** A table's name in a backup, checked to be one of forkrunner's before it becomes a path. */
+    static String checkedName(String table) {
+        if (!table.matches("t[0-9]{1,9}")) {
+            throw new ForkrunnerException("the backup record names a table " + table + ", not one of forkrunner's");
+        }
+        return table;
+    }
+
+    @Override
+    public int majorVersion(Path directory) {
+        return MajorMinor.number(record(directory).path("version").asString(""), engine.title());
+    }
+
+    static JsonNode record(Path directory) {
+        String text = ServiceUser.readIfExists(directory.resolve(RECORD));
+        if (text.isBlank()) {
+            throw new ForkrunnerException("the backup in " + directory + " has no " + RECORD);
+        }
+        return JSON.readTree(text);
+    }
+}

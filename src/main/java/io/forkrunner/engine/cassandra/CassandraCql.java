@@ -1,0 +1,229 @@
+package io.forkrunner.engine.cassandra;
+
+import com.datastax.oss.driver.api.core.CqlIdentifier;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.cql.ResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.metadata.schema.IndexMetadata;
+import com.datastax.oss.driver.api.core.metadata.schema.KeyspaceMetadata;
+import com.datastax.oss.driver.api.core.metadata.schema.TableMetadata;
+import com.datastax.oss.driver.api.core.metadata.schema.ViewMetadata;
+import com.datastax.oss.driver.api.core.type.DataType;
+import com.datastax.oss.driver.api.core.type.ListType;
+import com.datastax.oss.driver.api.core.type.MapType;
+import com.datastax.oss.driver.api.core.type.SetType;
+import com.datastax.oss.driver.api.core.type.TupleType;
+import com.datastax.oss.driver.api.core.type.UserDefinedType;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.ServerProcess;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A CQL session with a Cassandra cluster, through one of its nodes, as a login: what forkrunner reads a cluster's
+ * schema, roles and rows with, and writes a fork's with. The driver learns the other nodes from the one it is given and
+ * takes the data center of that one as its own.
+ */
+final class CassandraCql implements AutoCloseable {
+
+    /** Cassandra's own keyspaces, which every cluster makes for itself: never part of a backup's schema. */
+    static final Set<String> SYSTEM_KEYSPACES = Set.of(
+            "system",
+            "system_schema",
+            "system_auth",
+            "system_distributed",
+            "system_traces",
+            "system_views",
+            "system_virtual_schema");
+
+    /** How long a statement may take: schema changes wait for every node to agree. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+    private final CqlSession session;
+    private final String what;
+
+    private CassandraCql(CqlSession session, String what) {
+        this.session = session;
+        this.what = what;
+    }
+
+    /** A session with the cluster of the node at {@code endpoint}, logged in as its user. */
+    static CassandraCql open(Endpoint endpoint) {
+        DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
+                .withString(DefaultDriverOption.LOAD_BALANCING_POLICY_CLASS, "DcInferringLoadBalancingPolicy")
+                .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, REQUEST_TIMEOUT)
+                .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
+                .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, REQUEST_TIMEOUT)
+                .withBoolean(DefaultDriverOption.METADATA_TOKEN_MAP_ENABLED, false)
+                .build();
+        String what = "the Cassandra cluster at " + endpoint;
+        try {
+            return new CassandraCql(
+                    CqlSession.builder()
+                            .addContactPoint(new InetSocketAddress(endpoint.host(), endpoint.port()))
+                            .withAuthCredentials(
+                                    endpoint.user(),
+                                    endpoint.password() == null
+                                            ? ""
+                                            : endpoint.password().reveal())
+                            .withConfigLoader(config)
+                            .build(),
+                    what);
+        } catch (RuntimeException e) {
+            throw new ForkrunnerException("cannot log in to " + what + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A session with the cluster of the node at {@code endpoint}, retried until {@code limit} has passed: a new
+     * cluster makes its first superuser some seconds after it starts.
+     */
+    static CassandraCql openWhenReady(Endpoint endpoint, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            try {
+                return open(endpoint);
+            } catch (ForkrunnerException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            ServerProcess.pause(Duration.ofMillis(500), "the Cassandra cluster at " + endpoint);
+        }
+    }
+
+    /** Runs one statement, its values bound to its {@code ?} markers; a failure names the statement's first line. */
+    List<Row> execute(String cql, Object... values) {
+        return executeDescribed(firstLine(cql), cql, values);
+    }
+
+    /**
+     * Runs one statement that holds something secret (a role's hash); a failure names it as {@code description}, never
+     * by its text.
+     */
+    List<Row> executeDescribed(String description, String cql, Object... values) {
+        try {
+            ResultSet rows = session.execute(SimpleStatement.newInstance(cql, values));
+            return rows.all();
+        } catch (RuntimeException e) {
+            throw new ForkrunnerException("on " + what + ": " + description + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The CREATE statements of the cluster's own keyspaces (not Cassandra's system keyspaces), by keyspace: the keyspace
+     * with its replication, then its user types (each after the types it uses), tables, indexes and materialized views.
+     */
+    Map<String, List<String>> schema() {
+        Map<String, List<String>> schema = new TreeMap<>();
+        session.refreshSchema();
+        for (KeyspaceMetadata keyspace : session.getMetadata().getKeyspaces().values()) {
+            if (SYSTEM_KEYSPACES.contains(keyspace.getName().asInternal())) {
+                continue;
+            }
+            List<String> statements = new ArrayList<>();
+            statements.add(keyspace.describe(false));
+            List<UserDefinedType> types =
+                    new ArrayList<>(keyspace.getUserDefinedTypes().values());
+            Set<CqlIdentifier> made = new HashSet<>();
+            while (!types.isEmpty()) {
+                UserDefinedType next = types.stream()
+                        .filter(type -> made.containsAll(usedTypes(type)))
+                        .findFirst()
+                        .orElseThrow(() -> new ForkrunnerException("the user types of keyspace " + keyspace.getName()
+                                + " on " + what + " use each other in a circle"));
+                statements.add(next.describe(false));
+                made.add(next.getName());
+                types.remove(next);
+            }
+            for (TableMetadata table : byName(keyspace.getTables())) {
+                statements.add(table.describe(false));
+                for (IndexMetadata index : byName(table.getIndexes())) {
+                    statements.add(index.describe(false));
+                }
+            }
+            for (ViewMetadata view : byName(keyspace.getViews())) {
+                statements.add(view.describe(false));
+            }
+            schema.put(keyspace.getName().asInternal(), statements);
+        }
+        return schema;
+    }
+
+    /** The tables of the cluster's own keyspaces, by keyspace, in order of name. */
+    Map<String, List<String>> tables() {
+        Map<String, List<String>> tables = new TreeMap<>();
+        for (Row row : execute("SELECT keyspace_name, table_name FROM system_schema.tables")) {
+            String keyspace = row.getString("keyspace_name");
+            if (!SYSTEM_KEYSPACES.contains(keyspace)) {
+                tables.computeIfAbsent(keyspace, name -> new ArrayList<>()).add(row.getString("table_name"));
+            }
+        }
+        tables.values().forEach(names -> names.sort(null));
+        return tables;
+    }
+
+    /** The rows of a table, by reading it whole. */
+    long count(String keyspace, String table) {
+        return execute("SELECT COUNT(*) FROM " + CassandraRoles.identifier(keyspace) + "."
+                        + CassandraRoles.identifier(table))
+                .get(0)
+                .getLong(0);
+    }
+
+    /** The version of the node the session came in through, e.g. {@code 5.0.9}. */
+    String releaseVersion() {
+        return execute("SELECT release_version FROM system.local").get(0).getString(0);
+    }
+
+    /** The values of {@code named} in order of their names. */
+    private static <T> List<T> byName(Map<CqlIdentifier, T> named) {
+        Map<String, T> sorted = new TreeMap<>();
+        named.forEach((name, value) -> sorted.put(name.asInternal(), value));
+        return List.copyOf(sorted.values());
+    }
+
+    /** The user types of the same keyspace that {@code type}'s fields use. */
+    private static Set<CqlIdentifier> usedTypes(UserDefinedType type) {
+        Set<CqlIdentifier> used = new HashSet<>();
+        for (DataType field : type.getFieldTypes()) {
+            collectTypes(field, used);
+        }
+        return used;
+    }
+
+    private static void collectTypes(DataType type, Set<CqlIdentifier> used) {
+        if (type instanceof UserDefinedType udt) {
+            used.add(udt.getName());
+        } else if (type instanceof ListType list) {
+            collectTypes(list.getElementType(), used);
+        } else if (type instanceof SetType set) {
+            collectTypes(set.getElementType(), used);
+        } else if (type instanceof MapType map) {
+            collectTypes(map.getKeyType(), used);
+            collectTypes(map.getValueType(), used);
+        } else if (type instanceof TupleType tuple) {
+            tuple.getComponentTypes().forEach(component -> collectTypes(component, used));
+        }
+    }
+
+    private static String firstLine(String cql) {
+        String line = cql.strip().lines().findFirst().orElse("");
+        return line.length() > 120 ? line.substring(0, 120) + "..." : line;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}

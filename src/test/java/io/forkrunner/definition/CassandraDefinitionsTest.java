@@ -1,0 +1,122 @@
+package io.forkrunner.definition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.forkrunner.system.Problem;
+import io.forkrunner.testing.CliResult;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Cassandra services declare every node of their cluster; their forks never have fewer nodes than the source. */
+class CassandraDefinitionsTest {
+
+    private static final String SERVICES = """
+            regions:
+              eu-local: { provisioner: local, root: var/regions/eu-local, ports: 16000-16099 }
+            services:
+              ring:
+                engine: cassandra
+                region: eu-local
+                host: 127.0.0.1
+                port: 9042
+                user: cassandra
+                nodes:
+                  - { address: 127.0.0.1, jmx: 7199 }
+                  - { address: 127.0.0.2, jmx: 7299 }
+                  - { address: 127.0.0.3, jmx: 7399 }
+            """;
+
+    private final DefinitionHome home = DefinitionHome.create();
+
+    @Test
+    void aCassandraServiceHasEveryNodeOfItsClusterAndNoChangeArchive() {
+        home.services(SERVICES);
+
+        ServiceDefinition ring = home.read().services().get("ring");
+
+        assertThat(ring.engine()).isEqualTo("cassandra");
+        assertThat(ring.nodes())
+                .containsExactly(
+                        new ServiceDefinition.Node("127.0.0.1", 7199),
+                        new ServiceDefinition.Node("127.0.0.2", 7299),
+                        new ServiceDefinition.Node("127.0.0.3", 7399));
+        assertThat(ring.backups().wal()).isEqualTo(ServiceDefinition.Wal.NONE);
+    }
+
+    @Test
+    void aCassandraServiceWithoutNodesOrWithANodeTwiceIsRefused() {
+        home.services(SERVICES.replaceAll("(?s)    nodes:.*", ""));
+        Problem missing = home.problem();
+        assertThat(missing)
+                .extracting(Problem::file, Problem::field)
+                .containsExactly("config/services.yml", "services.ring.nodes");
+        assertThat(missing.message()).startsWith("is required for a Cassandra service: every node of its cluster");
+
+        home.services(SERVICES.replace("127.0.0.3, jmx: 7399", "127.0.0.2, jmx: 7399"));
+        Problem twice = home.problem();
+        assertThat(twice)
+                .extracting(Problem::field, Problem::value, Problem::message)
+                .containsExactly(
+                        "services.ring.nodes[2].address",
+                        "127.0.0.2",
+                        "is the address of another node of this service");
+    }
+
+    @Test
+    void nodesAreForCassandraServicesOnly() {
+        home.services(SERVICES.replace("engine: cassandra", "engine: postgresql"));
+
+        Problem problem = home.problem();
+
+        assertThat(problem.field()).isEqualTo("services.ring.nodes");
+        assertThat(problem.message()).startsWith("is for Cassandra services (engine: cassandra)");
+    }
+
+    @Test
+    void aForkToFewerNodesThanTheSourceIsRefusedByValidateNamingBothCountsAndWhy() {
+        home.services(SERVICES).job("ring-dev", """
+                source: ring
+                target:
+                  name: ring-dev
+                  nodes: 1
+                """);
+
+        CliResult result = home.validate();
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err())
+                .contains("jobs/ring-dev.yml:4: target.nodes: \"1\": is fewer nodes than the source ring has (3): a"
+                        + " fork of 1 would lose the rows of the token ranges its missing nodes owned")
+                .contains("nothing was changed");
+    }
+
+    @Test
+    void aForkToAsManyNodesIsValidAndChecksAndSqlAreRefusedForCassandra() {
+        home.services(SERVICES)
+                .write("jobs/cql/mask.cql", "UPDATE shop.users SET email = 'x' WHERE id = 1;\n")
+                .job("ring-dev", """
+                        source: ring
+                        target:
+                          name: ring-dev
+                          nodes: 3
+                        integrations:
+                          - { type: cql, file: jobs/cql/mask.cql }
+                        """);
+        assertThat(home.read().jobs().get("ring-dev").target().nodes()).isEqualTo(3);
+
+        home.job("ring-dev", """
+                source: ring
+                target:
+                  name: ring-dev
+                checks:
+                  - select true
+                integrations:
+                  - { type: sql, file: jobs/cql/mask.cql }
+                """);
+        List<Problem> problems = home.problems();
+        assertThat(problems).extracting(Problem::field).containsExactly("checks", "integrations[0].type");
+        assertThat(problems.get(0).message()).startsWith("is not applicable to cassandra (service ring)");
+        assertThat(problems.get(1).message())
+                .isEqualTo("is not for a cassandra service: its CQL statements run with type: cql");
+    }
+}

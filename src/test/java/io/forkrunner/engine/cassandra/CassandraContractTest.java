@@ -1,0 +1,153 @@
+package io.forkrunner.engine.cassandra;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.EngineContractTest;
+import io.forkrunner.testing.TestHome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import javax.management.Attribute;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The engine contract for Cassandra, on a one-node source cluster: without point in time (a fork holds the newest
+ * backup taken by then). The records are the rows of table {@code shop.records}; the reader is a role allowed to
+ * select in keyspace {@code shop}; the setting is the compaction throughput, as {@code nodetool
+ * setcompactionthroughput} sets it (through JMX).
+ */
+class CassandraContractTest extends EngineContractTest {
+
+    private CassandraTestSource cluster;
+
+    @Override
+    protected Source startSource(TestHome home, String name) {
+        cluster = CassandraTestSource.start(home, name, 1);
+        return new Source() {
+            @Override
+            public Endpoint admin() {
+                return cluster.admin();
+            }
+
+            @Override
+            public String serviceYaml(String service, String region, String backups) {
+                return cluster.serviceYaml(service, region, backups);
+            }
+
+            @Override
+            public void stop() {
+                cluster.close();
+            }
+        };
+    }
+
+    @Override
+    protected boolean pointInTime() {
+        return false;
+    }
+
+    /** Recovering: the fork's nodes start, then its schema, rows and roles come. */
+    @Override
+    protected boolean layingDown(JsonNode step) {
+        return step.path("state").asText().equals("STARTED")
+                && step.path("checkpoint").asText("").equals("laid-down");
+    }
+
+    @Override
+    protected String database() {
+        return null;
+    }
+
+    @Override
+    protected void createRecordStore(Endpoint admin) {
+        try (CassandraCql cql = CassandraCql.open(admin)) {
+            cql.execute("CREATE KEYSPACE shop WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+            cql.execute("CREATE TABLE shop.records (id int PRIMARY KEY, note text)");
+        }
+    }
+
+    @Override
+    protected void insert(Endpoint admin, int from, int to) {
+        try (CassandraCql cql = CassandraCql.open(admin)) {
+            for (int id = from; id <= to; id++) {
+                cql.execute("INSERT INTO shop.records (id, note) VALUES (?, ?)", id, note(id));
+            }
+        }
+    }
+
+    @Override
+    protected List<String> records(Endpoint server) {
+        List<String> records = new ArrayList<>();
+        try (CassandraCql cql = CassandraCql.open(server)) {
+            for (Row row : cql.execute("SELECT id, note FROM shop.records")) {
+                records.add(row.getInt("id") + "|" + row.getString("note"));
+            }
+        }
+        return records;
+    }
+
+    @Override
+    protected void createReader(Endpoint admin, String password) {
+        try (CassandraCql cql = CassandraCql.open(admin)) {
+            cql.execute("CREATE ROLE reader WITH PASSWORD = '" + password + "' AND LOGIN = true");
+            cql.execute("GRANT SELECT ON KEYSPACE shop TO reader");
+        }
+    }
+
+    @Override
+    protected int readerReads(Endpoint reader) {
+        try (CassandraCql cql = CassandraCql.open(reader)) {
+            return (int) cql.execute("SELECT id, note FROM shop.records").stream()
+                    .filter(row -> note(row.getInt("id")).equals(row.getString("note")))
+                    .count();
+        }
+    }
+
+    @Override
+    protected Map.Entry<String, String> nonDefaultSetting() {
+        return Map.entry("compaction_throughput", "24MiB/s");
+    }
+
+    /** As {@code nodetool setcompactionthroughput 24} does: through the node's JMX. */
+    @Override
+    protected void setSetting(Endpoint admin, String name, String value) throws Exception {
+        int mebibytes = Integer.parseInt(value.replace("MiB/s", ""));
+        int port = cluster.nodes().get(0).settings().jmxPort();
+        try (JMXConnector jmx = JMXConnectorFactory.connect(
+                new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi"))) {
+            // a getter and setter pair: an attribute to JMX
+            jmx.getMBeanServerConnection()
+                    .setAttribute(
+                            new ObjectName("org.apache.cassandra.db:type=StorageService"),
+                            new Attribute("CompactionThroughputMbPerSec", mebibytes));
+        }
+    }
+
+    @Override
+    protected String readSetting(Endpoint admin, String name) {
+        try (CassandraCql cql = CassandraCql.open(admin)) {
+            return cql.execute("SELECT value FROM system_views.settings WHERE name = ?", name)
+                    .get(0)
+                    .getString("value");
+        }
+    }
+
+    /** Each role with its flags, memberships, permissions and a digest of its hash, as the backup records them. */
+    @Override
+    protected SortedSet<String> users(Endpoint admin) {
+        SortedSet<String> users = new TreeSet<>();
+        try (CassandraCql cql = CassandraCql.open(admin)) {
+            JsonNode roles = CassandraRoles.read(cql);
+            for (String name : roles.propertyNames()) {
+                users.add(name + " " + roles.path(name));
+            }
+        }
+        return users;
+    }
+}
