@@ -44,7 +44,7 @@ import java.util.List;
 public final class Demo {
 
     /** The engines the demo runs, as {@code --engine} names them. */
-    public static final List<String> ENGINES = List.of("postgresql", "mariadb", "redis", "opensearch");
+    public static final List<String> ENGINES = List.of("postgresql", "mariadb", "redis", "opensearch", "cassandra");
 
     private static final Duration ARCHIVE_WAIT = Duration.ofSeconds(60);
 
@@ -84,6 +84,9 @@ public final class Demo {
         }
         if (engine.equals("opensearch")) {
             return new OpenSearchDemo(home, service, job, out, metadataOfParent()).run();
+        }
+        if (engine.equals("cassandra")) {
+            return new CassandraDemo(home, service, job, out, metadataOfParent()).run();
         }
         DemoSource source = engine.equals("postgresql")
                 ? PostgresDemoSource.prepare(home.root(), runner)

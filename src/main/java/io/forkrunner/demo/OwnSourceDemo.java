@@ -14,7 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A demo whose source is a server of its own that it starts itself, in its home (Redis, OpenSearch): its service and
+ * A demo whose source is a server of its own that it starts itself, in its home (Redis, OpenSearch, Cassandra): its service and
  * job, where it prints, and the metadata section it shares with the home it runs from.
  */
 abstract class OwnSourceDemo {

@@ -1,5 +1,8 @@
 package io.forkrunner.engine;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,4 +36,14 @@ public interface Inspection {
 
     /** Runs a SQL file on a database (null: none chosen, where the engine allows it); output to {@code log}. */
     void runSql(Endpoint endpoint, String database, Path file, Path log);
+
+    /** Writes what a file of statements did to {@code log}, making its directory when missing. */
+    static void writeLog(Path log, String text) {
+        try {
+            Files.createDirectories(log.getParent());
+            Files.writeString(log, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + log, e);
+        }
+    }
 }

@@ -51,6 +51,7 @@ class UnknownKeysTest {
                         "server",
                         "database",
                         "engine",
+                        "nodes",
                         "version"),
                 unknown(
                         JOB,
@@ -105,7 +106,8 @@ class UnknownKeysTest {
                         "backups",
                         "pools",
                         "pooler",
-                        "notifications"),
+                        "notifications",
+                        "nodes"),
                 unknown(
                         SERVICES,
                         DefinitionHome.SERVICES + "    backups:\n      retain: 3\n",

@@ -176,15 +176,21 @@ final class CassandraBackups implements Backups {
                         .loggingTo(log));
     }
 
-    /** Each regular file of a table's copy, with its size and SHA-256; anything else there is refused. */
+    /**
+     * Each regular file of a table's copy (by its path in the copy: a secondary index keeps its files in a directory of
+     * its own), with its size and SHA-256; a link or anything else but files and directories is refused.
+     */
     private static ObjectNode describeFiles(Path table) {
         ObjectNode files = JSON.createObjectNode();
-        try (Stream<Path> listed = Files.list(table)) {
-            for (Path file : listed.sorted().toList()) {
+        try (Stream<Path> walked = Files.walk(table)) {
+            for (Path file : walked.sorted().toList()) {
+                if (file.equals(table) || Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
                 if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                     throw new ForkrunnerException(file + " is not a regular file: a snapshot holds files only");
                 }
-                files.putObject(file.getFileName().toString())
+                files.putObject(table.relativize(file).toString())
                         .put("size", Files.size(file))
                         .put("sha256", sha256(file));
             }
@@ -192,6 +198,21 @@ final class CassandraBackups implements Backups {
             throw new UncheckedIOException("cannot list " + table, e);
         }
         return files;
+    }
+
+    /** The files a table's snapshot manifest ({@code manifest.json}, when it has one) lists that its copy lacks. */
+    private static List<String> missingFromManifest(Path table, JsonNode files) {
+        String manifest = ServiceUser.readIfExists(table.resolve("manifest.json"));
+        if (manifest.isBlank()) {
+            return List.of();
+        }
+        List<String> missing = new ArrayList<>();
+        for (JsonNode listed : JSON.readTree(manifest).path("files")) {
+            if (!files.has(listed.asString())) {
+                missing.add(listed.asString());
+            }
+        }
+        return missing;
     }
 
     private static String sha256(Path file) {
@@ -259,6 +280,10 @@ final class CassandraBackups implements Backups {
                     if (!recorded.has(file)) {
                         problems.add("node " + number + ", table " + table + ": " + file + " is not in the record");
                     }
+                }
+                for (String file : missingFromManifest(copy, found)) {
+                    problems.add("node " + number + ", table " + table + ": " + file
+                            + ", which its snapshot's manifest lists, is missing");
                 }
             }
         }

@@ -34,7 +34,7 @@ import java.util.TreeMap;
  * schema, roles and rows with, and writes a fork's with. The driver learns the other nodes from the one it is given and
  * takes the data center of that one as its own.
  */
-final class CassandraCql implements AutoCloseable {
+public final class CassandraCql implements AutoCloseable {
 
     /** Cassandra's own keyspaces, which every cluster makes for itself: never part of a backup's schema. */
     static final Set<String> SYSTEM_KEYSPACES = Set.of(
@@ -51,14 +51,21 @@ final class CassandraCql implements AutoCloseable {
 
     private final CqlSession session;
     private final String what;
+    private final String user;
 
-    private CassandraCql(CqlSession session, String what) {
+    private CassandraCql(CqlSession session, String what, String user) {
         this.session = session;
         this.what = what;
+        this.user = user;
+    }
+
+    /** The role the session logged in as. */
+    String user() {
+        return user;
     }
 
     /** A session with the cluster of the node at {@code endpoint}, logged in as its user. */
-    static CassandraCql open(Endpoint endpoint) {
+    public static CassandraCql open(Endpoint endpoint) {
         DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
                 .withString(DefaultDriverOption.LOAD_BALANCING_POLICY_CLASS, "DcInferringLoadBalancingPolicy")
                 .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, REQUEST_TIMEOUT)
@@ -78,7 +85,8 @@ final class CassandraCql implements AutoCloseable {
                                             : endpoint.password().reveal())
                             .withConfigLoader(config)
                             .build(),
-                    what);
+                    what,
+                    endpoint.user());
         } catch (RuntimeException e) {
             throw new ForkrunnerException("cannot log in to " + what + ": " + e.getMessage());
         }
@@ -88,22 +96,29 @@ final class CassandraCql implements AutoCloseable {
      * A session with the cluster of the node at {@code endpoint}, retried until {@code limit} has passed: a new
      * cluster makes its first superuser some seconds after it starts.
      */
-    static CassandraCql openWhenReady(Endpoint endpoint, Duration limit) {
+    public static CassandraCql openWhenReady(Endpoint endpoint, Duration limit) {
+        return openWhenReady(List.of(endpoint), limit);
+    }
+
+    /** A session as the first of {@code logins} that works, each tried in turn until {@code limit} has passed. */
+    static CassandraCql openWhenReady(List<Endpoint> logins, Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (true) {
-            try {
-                return open(endpoint);
-            } catch (ForkrunnerException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
+            for (Endpoint login : logins) {
+                try {
+                    return open(login);
+                } catch (ForkrunnerException e) {
+                    if (System.nanoTime() > deadline && login == logins.get(logins.size() - 1)) {
+                        throw e;
+                    }
                 }
             }
-            ServerProcess.pause(Duration.ofMillis(500), "the Cassandra cluster at " + endpoint);
+            ServerProcess.pause(Duration.ofMillis(500), "the Cassandra cluster at " + logins.get(0));
         }
     }
 
     /** Runs one statement, its values bound to its {@code ?} markers; a failure names the statement's first line. */
-    List<Row> execute(String cql, Object... values) {
+    public List<Row> execute(String cql, Object... values) {
         return executeDescribed(firstLine(cql), cql, values);
     }
 

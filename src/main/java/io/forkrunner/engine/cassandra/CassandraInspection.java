@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -97,11 +96,7 @@ final class CassandraInspection implements Inspection {
                         .append(": done\n");
             }
         } finally {
-            try {
-                Files.writeString(log, done, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + log, e);
-            }
+            Inspection.writeLog(log, done.toString());
         }
     }
 

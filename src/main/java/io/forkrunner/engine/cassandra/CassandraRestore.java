@@ -122,8 +122,12 @@ final class CassandraRestore implements PhysicalRestore {
         cluster.start();
         Path rolesCreated = place.directory().resolve(ROLES_CREATED);
         boolean ownLogins = Files.exists(rolesCreated, LinkOption.NOFOLLOW_LINKS);
-        Endpoint login = ownLogins ? cluster.endpoint(admin) : cluster.defaultSuperuser();
-        try (CassandraCql cql = CassandraCql.openWhenReady(login, LOGIN_LIMIT)) {
+        // before the roles are the backup's, the new cluster's own superuser; a run killed as it recreated them
+        // finds the source's login working already
+        List<Endpoint> logins = ownLogins
+                ? List.of(cluster.endpoint(admin))
+                : List.of(cluster.defaultSuperuser(), cluster.endpoint(admin));
+        try (CassandraCql cql = CassandraCql.openWhenReady(logins, LOGIN_LIMIT)) {
             Path schemaCreated = place.directory().resolve(SCHEMA_CREATED);
             if (!Files.exists(schemaCreated, LinkOption.NOFOLLOW_LINKS)) {
                 JsonNode schema = record.path("schema");
@@ -155,7 +159,7 @@ final class CassandraRestore implements PhysicalRestore {
                 }
             }
             if (!ownLogins) {
-                CassandraRoles.recreate(cql, record.path("roles"), login.user());
+                CassandraRoles.recreate(cql, record.path("roles"), cql.user());
                 user.write(rolesCreated, "roles of the backup created\n");
             }
         }

@@ -5,9 +5,6 @@ import io.forkrunner.engine.Inspection;
 import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.TableCount;
 import io.forkrunner.system.ForkrunnerException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +87,7 @@ final class OpenSearchInspection implements Inspection {
                 }
             }
         } finally {
-            writeLog(log, done.toString());
+            Inspection.writeLog(log, done.toString());
         }
     }
 
@@ -102,14 +99,5 @@ final class OpenSearchInspection implements Inspection {
             }
         }
         return answer.has("acknowledged") ? "acknowledged" : "done";
-    }
-
-    private static void writeLog(Path log, String text) {
-        try {
-            Files.createDirectories(log.getParent());
-            Files.writeString(log, text);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + log, e);
-        }
     }
 }

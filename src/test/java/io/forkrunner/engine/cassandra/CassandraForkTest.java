@@ -1,0 +1,209 @@
+package io.forkrunner.engine.cassandra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Secret;
+import io.forkrunner.system.Sha256;
+import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
+import io.forkrunner.testing.TestHome;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one three-node case (each cluster start is about a minute on two cores): a source of three nodes with tokens
+ * spread evenly and replication factor 1 (every row on exactly one node), a keyspace with a user type, a table with a
+ * secondary index, and a role allowed in that keyspace only. Its fork of three nodes, killed while it imports the
+ * second node's files and restarted, holds every row, the schema and the role.
+ */
+class CassandraForkTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String CLERK_PASSWORD = "Clerk-pw-41d2";
+    private static final int CUSTOMERS = 3000;
+
+    @Test
+    void aThreeNodeForkKilledWhileImportingTheSecondNodeResumesAndHoldsEveryRowTheSchemaAndTheRole() throws Exception {
+        try (TestHome home = TestHome.create("cassandra-three");
+                CassandraTestSource source = CassandraTestSource.start(home, "ring", 3)) {
+            Endpoint admin = source.admin();
+            try (CassandraCql cql = CassandraCql.open(admin)) {
+                cql.execute("CREATE KEYSPACE shop WITH replication = {'class': 'NetworkTopologyStrategy',"
+                        + " 'datacenter1': 1}");
+                cql.execute("CREATE TYPE shop.address (street text, city text)");
+                cql.execute("CREATE TABLE shop.customers (id int PRIMARY KEY, name text, email text,"
+                        + " home frozen<address>)");
+                cql.execute("CREATE INDEX customers_by_email ON shop.customers (email)");
+                cql.execute("CREATE KEYSPACE payroll WITH replication = {'class': 'SimpleStrategy',"
+                        + " 'replication_factor': 1}");
+                cql.execute("CREATE TABLE payroll.salaries (id int PRIMARY KEY, amount int)");
+                cql.execute("INSERT INTO payroll.salaries (id, amount) VALUES (1, 5000)");
+                for (int id = 1; id <= CUSTOMERS; id++) {
+                    cql.execute(
+                            "INSERT INTO shop.customers (id, name, email, home) VALUES (?, ?, ?," + " {street: 'Main "
+                                    + id + "', city: 'Tampere'})",
+                            id,
+                            "customer ü" + id,
+                            "c" + id + "@example.com");
+                }
+                cql.execute("CREATE ROLE clerk WITH PASSWORD = '" + CLERK_PASSWORD + "' AND LOGIN = true");
+                cql.execute("GRANT SELECT ON KEYSPACE shop TO clerk");
+            }
+            assertThat(rowsPerNode(source))
+                    .as("every node holds rows of its own")
+                    .allMatch(rows -> rows > 0);
+
+            home.addSettings("""
+                    runs:
+                      lease: 6s
+                    """);
+            home.declareServices(Ports.range(5), source.serviceYaml("ring", "eu-local", "{ keep: 2 }"));
+            home.job("ring", """
+                    source: ring
+                    target:
+                      name: ring-copy
+                      nodes: 3
+                    """);
+            CliResult backup = home.backUp("ring");
+            assertThat(backup.exitCode()).as(backup.toString()).isZero();
+            try (CassandraCql cql = CassandraCql.open(admin)) {
+                cql.execute(
+                        "INSERT INTO shop.customers (id, name, email) VALUES (?, 'late', 'late@example.com')",
+                        CUSTOMERS + 1);
+            }
+
+            Process runner = home.start("ring-run", Map.of(), "run", "ring");
+            Path fork = home.path("var/regions/eu/ring-copy");
+            List<Path> firstNodeImported =
+                    List.of(fork.resolve("node-1/imported-t1"), fork.resolve("node-1/imported-t2"));
+            Awaitility.await()
+                    .atMost(Duration.ofMinutes(6))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> firstNodeImported.stream().allMatch(Files::exists));
+            runner.destroyForcibly(); // kill -9 as the second node's files are imported
+            assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(fork.resolve("node-3/imported-t1")).doesNotExist();
+            JsonNode killed = home.runRestoring(
+                    "ring", step -> step.path("state").asText().equals("STARTED"));
+            assertThat(killed).as("the run, its restore-data step begun").isNotNull();
+            long run = killed.path("run").asLong();
+
+            CliResult restarted = home.restartOnceReleased(run);
+            assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
+            JsonNode finished = JSON.readTree(restarted.out());
+            assertThat(finished.path("state").asText()).isEqualTo("COMPLETED");
+            assertThat(home.executionsPerStep(run)).contains("restore-data|2");
+            assertThat(TestHome.step(finished, "restore-data")
+                            .path("report")
+                            .path("compared-with-backup")
+                            .asText())
+                    .startsWith("equal: schema of 2 keyspaces, 2 roles; " + (CUSTOMERS + 1) + " rows in 2 tables");
+
+            // the first node's files were imported once: as many sstables as its backup holds, not twice as many
+            Path firstNodeBackup = nodeOfBackup(home.path("var/backups/ring"), 1);
+            assertThat(dataFiles(fork.resolve("node-1/data"), "/salaries-"))
+                    .isEqualTo(dataFiles(firstNodeBackup.resolve("t1"), "/t1/"));
+            assertThat(dataFiles(fork.resolve("node-1/data"), "/customers-"))
+                    .isPositive()
+                    .isEqualTo(dataFiles(firstNodeBackup.resolve("t2"), "/t2/"));
+
+            Endpoint forkAdmin = new Endpoint("127.0.0.1", home.forkPort("ring-copy"), "cassandra", admin.password());
+            String customers = "SELECT id, name, email, home FROM shop.customers";
+            assertThat(digest(forkAdmin, customers, -1)).isEqualTo(digest(admin, customers, CUSTOMERS + 1));
+            String salaries = "SELECT id, amount FROM payroll.salaries";
+            assertThat(digest(forkAdmin, salaries, -1)).isEqualTo(digest(admin, salaries, -1));
+            try (CassandraCql onSource = CassandraCql.open(admin);
+                    CassandraCql onFork = CassandraCql.open(forkAdmin)) {
+                assertThat(onFork.schema()).isEqualTo(onSource.schema());
+                assertThat(onFork.execute("SELECT id FROM shop.customers WHERE email = 'c1234@example.com'")
+                                .get(0)
+                                .getInt("id"))
+                        .as("the secondary index answers on the fork")
+                        .isEqualTo(1234);
+                assertThat(onFork.execute("SELECT id FROM shop.customers WHERE id = ?", CUSTOMERS + 1))
+                        .as("a row written after the backup")
+                        .isEmpty();
+            }
+
+            Endpoint clerk = new Endpoint("127.0.0.1", home.forkPort("ring-copy"), "clerk", new Secret(CLERK_PASSWORD));
+            try (CassandraCql cql = CassandraCql.open(clerk)) {
+                assertThat(cql.count("shop", "customers")).isEqualTo(CUSTOMERS);
+                ForkrunnerException refused =
+                        catchThrowableOfType(ForkrunnerException.class, () -> cql.count("payroll", "salaries"));
+                assertThat(refused).isNotNull();
+                assertThat(refused.getMessage()).contains("has no SELECT permission");
+            }
+            assertThat(home.cli("drop", "ring-copy").exitCode()).isZero();
+        }
+    }
+
+    /** The rows of each node's primary ranges, as the source's nodes own them: a third each, give or take. */
+    private static List<Long> rowsPerNode(CassandraTestSource source) {
+        List<Long> rows = new ArrayList<>();
+        List<String> tokens = CassandraNode.spreadTokens(3);
+        try (CassandraCql cql = CassandraCql.open(source.admin())) {
+            for (int i = 0; i < 3; i++) {
+                long from = Long.parseLong(tokens.get(i));
+                String to = i == 2 ? String.valueOf(Long.MAX_VALUE) : tokens.get(i + 1);
+                rows.add(cql.execute("SELECT COUNT(*) FROM shop.customers WHERE token(id) > " + from
+                                + " AND token(id) <= " + to)
+                        .get(0)
+                        .getLong(0));
+            }
+        }
+        return rows;
+    }
+
+    /** The sstables ({@code -Data.db} files) under {@code root} whose path holds {@code marker}, counted. */
+    private static long dataFiles(Path root, String marker) throws IOException {
+        if (!Files.exists(root)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(file -> file.getFileName().toString().endsWith("-Data.db"))
+                    .filter(file -> file.toString().contains(marker))
+                    .filter(file -> !file.toString().contains("/snapshots/"))
+                    .count();
+        }
+    }
+
+    /** The files of node {@code node} in the one backup under {@code backups}: {@code .../nodes/N}. */
+    private static Path nodeOfBackup(Path backups, int node) throws IOException {
+        try (Stream<Path> found = Files.walk(backups)) {
+            List<Path> nodes = found.filter(path -> path.endsWith(Path.of("nodes", String.valueOf(node))))
+                    .toList();
+            assertThat(nodes).hasSize(1);
+            return nodes.get(0);
+        }
+    }
+
+    /** A SHA-256 over the rows {@code select} reads but the one of id {@code except}, each as text, sorted. */
+    private static String digest(Endpoint endpoint, String select, int except) {
+        List<String> rows = new ArrayList<>();
+        try (CassandraCql cql = CassandraCql.open(endpoint)) {
+            for (Row row : cql.execute(select)) {
+                if (row.getInt("id") != except) {
+                    rows.add(row.getFormattedContents());
+                }
+            }
+        }
+        rows.sort(null);
+        assertThat(rows).isNotEmpty();
+        return Sha256.hex(String.join("\n", rows));
+    }
+}
