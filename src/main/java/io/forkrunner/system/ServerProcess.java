@@ -1,6 +1,7 @@
 package io.forkrunner.system;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,19 @@ public final class ServerProcess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ForkrunnerException("interrupted while stopping " + what);
+        }
+    }
+
+    /**
+     * The last {@code count} lines of a server's log, read without following a link in its place; one line saying why
+     * when it cannot be read.
+     */
+    public static List<String> lastLines(Path log, int count) {
+        try {
+            List<String> lines = ServiceUser.readIfExists(log).lines().toList();
+            return lines.subList(Math.max(0, lines.size() - count), lines.size());
+        } catch (UncheckedIOException e) {
+            return List.of("(cannot read: " + e.getMessage() + ")");
         }
     }
 }

@@ -411,7 +411,7 @@ public final class CassandraNode {
             }
             if (!node.isAlive()) {
                 throw new ForkrunnerException(what() + " stopped before it served.\nLog " + log() + ":\n  "
-                        + String.join("\n  ", lastLines(20)));
+                        + String.join("\n  ", ServerProcess.lastLines(log(), 20)));
             }
             if (System.nanoTime() > deadline) {
                 node.end();
@@ -535,11 +535,6 @@ public final class CassandraNode {
 
     private String what() {
         return "the Cassandra node " + settings.address() + " in " + directory;
-    }
-
-    private List<String> lastLines(int count) {
-        List<String> lines = ServiceUser.readIfExists(log()).lines().toList();
-        return lines.subList(Math.max(0, lines.size() - count), lines.size());
     }
 
     /**

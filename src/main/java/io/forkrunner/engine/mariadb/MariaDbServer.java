@@ -292,8 +292,9 @@ public final class MariaDbServer {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!answers()) {
             if (!server.isAlive()) {
-                throw new ForkrunnerException("the MariaDB server in " + directory + " stopped before it answered."
-                        + "\nError log " + errorLog() + ":\n  " + String.join("\n  ", lastLines(errorLog(), 15)));
+                throw new ForkrunnerException(
+                        "the MariaDB server in " + directory + " stopped before it answered." + "\nError log "
+                                + errorLog() + ":\n  " + String.join("\n  ", ServerProcess.lastLines(errorLog(), 15)));
             }
             if (System.nanoTime() > deadline) {
                 server.end();
@@ -390,16 +391,6 @@ public final class MariaDbServer {
             Files.deleteIfExists(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + file, e);
-        }
-    }
-
-    /** The last lines of a log the service user writes, never read through a link planted in its place. */
-    static List<String> lastLines(Path file, int count) {
-        try {
-            List<String> lines = ServiceUser.readIfExists(file).lines().toList();
-            return lines.subList(Math.max(0, lines.size() - count), lines.size());
-        } catch (UncheckedIOException e) {
-            return List.of("(cannot read: " + e.getMessage() + ")");
         }
     }
 }

@@ -187,7 +187,7 @@ public final class OpenSearchNode {
         while (!answers(client)) {
             if (!node.isAlive()) {
                 throw new ForkrunnerException(what() + " stopped before it answered.\nLog " + log() + ":\n  "
-                        + String.join("\n  ", lastLines(20)));
+                        + String.join("\n  ", ServerProcess.lastLines(log(), 20)));
             }
             if (System.nanoTime() > deadline) {
                 node.end();
@@ -257,11 +257,6 @@ public final class OpenSearchNode {
 
     private String what() {
         return "the " + family.title() + " node in " + directory;
-    }
-
-    private List<String> lastLines(int count) {
-        List<String> lines = ServiceUser.readIfExists(log()).lines().toList();
-        return lines.subList(Math.max(0, lines.size() - count), lines.size());
     }
 
     /** A YAML scalar in double quotes, backslashes and quotes escaped. */

@@ -8,6 +8,7 @@ import io.forkrunner.system.Passfile;
 import io.forkrunner.system.ProcessFailedException;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
+import io.forkrunner.system.ServerProcess;
 import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -165,7 +166,7 @@ public final class PostgresServer {
         } catch (ProcessFailedException e) {
             throw new ProcessFailedException(
                     e.getMessage() + "\nServer log " + serverLog + ":\n  "
-                            + String.join("\n  ", lastLines(serverLog, 10)),
+                            + String.join("\n  ", ServerProcess.lastLines(serverLog, 10)),
                     e.processExitCode());
         }
     }
@@ -194,7 +195,7 @@ public final class PostgresServer {
             if (!alive) {
                 throw new ForkrunnerException(
                         "the server in " + directory + " stopped before it was ready.\nServer log " + serverLog
-                                + ":\n  " + String.join("\n  ", lastLines(serverLog, 10)));
+                                + ":\n  " + String.join("\n  ", ServerProcess.lastLines(serverLog, 10)));
             }
             if (lines.size() > PID_FILE_STATUS_LINE
                     && lines.get(PID_FILE_STATUS_LINE).strip().equals("ready")) {
@@ -218,15 +219,6 @@ public final class PostgresServer {
             return Files.exists(pidfile) ? Files.readAllLines(pidfile) : List.of();
         } catch (IOException e) {
             return List.of();
-        }
-    }
-
-    private static List<String> lastLines(Path file, int count) {
-        try {
-            List<String> lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
-            return lines.subList(Math.max(0, lines.size() - count), lines.size());
-        } catch (IOException e) {
-            return List.of("(cannot read: " + e.getMessage() + ")");
         }
     }
 
