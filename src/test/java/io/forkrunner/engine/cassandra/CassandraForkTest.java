@@ -149,6 +149,24 @@ class CassandraForkTest {
                 assertThat(refused.getMessage()).contains("has no SELECT permission");
             }
             assertThat(home.cli("drop", "ring-copy").exitCode()).isZero();
+
+            // the service now declares one node (validate takes a one-node target), its backup has three: refused at
+            // pick-backup, naming both counts, before anything is made
+            String oneNode = source.serviceYaml("ring", "eu-local", "{ keep: 2 }")
+                    .replaceAll("(?s)(      - \\{ address: 127\\.0\\.0\\.1[^\n]*\n).*", "$1");
+            assertThat(oneNode).contains("127.0.0.1").doesNotContain("127.0.0.2");
+            home.declareServices(Ports.range(5), oneNode);
+            home.job("ring", """
+                    source: ring
+                    target:
+                      name: ring-small
+                      nodes: 1
+                    """);
+            CliResult refused = home.cli("run", "ring");
+            assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+            assertThat(refused.out() + refused.err())
+                    .contains("its source had 3 nodes and the job's target has 1: a fork never has fewer nodes");
+            assertThat(home.path("var/regions/eu/ring-small")).doesNotExist();
         }
     }
 
