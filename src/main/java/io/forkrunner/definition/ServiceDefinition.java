@@ -55,38 +55,6 @@ public record ServiceDefinition(
         }
     }
 
-    /** A service of one server (every engine's but Cassandra's). */
-    public ServiceDefinition(
-            String name,
-            String engine,
-            String region,
-            String host,
-            int port,
-            String user,
-            SecretRef password,
-            Backups backups,
-            List<Pool> pools,
-            Path pooler,
-            List<ServiceNotification> notifications,
-            AivenService aiven,
-            Path security) {
-        this(
-                name,
-                engine,
-                region,
-                host,
-                port,
-                user,
-                password,
-                backups,
-                pools,
-                pooler,
-                notifications,
-                aiven,
-                security,
-                List.of());
-    }
-
     /**
      * A node of a Cassandra cluster on this host: the address it listens on (its CQL port is the service's), and the
      * port of its local JMX, which Cassandra binds on 127.0.0.1 and forkrunner reaches there without a login.

@@ -233,7 +233,8 @@ final class ServicesReader {
                 new ServiceDefinition.AivenService(
                         type.text(),
                         project.present() ? project.text() : where.aiven().project()),
-                null);
+                null,
+                List.of());
     }
 
     private ServiceDefinition service(Value name, Section section, Map<String, Region> regions) {

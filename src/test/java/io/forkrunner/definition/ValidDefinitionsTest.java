@@ -171,7 +171,8 @@ class ValidDefinitionsTest {
                         null,
                         List.of(),
                         null,
-                        null));
+                        null,
+                        List.of()));
 
         assertThat(definitions.regions().get("eu-local"))
                 .isEqualTo(new Region(
