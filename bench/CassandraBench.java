@@ -117,7 +117,7 @@ public class CassandraBench {
                 String keyspace = tables.path(table).path("keyspace").asString();
                 String name = tables.path(table).path("table").asString();
                 System.out.println("bench: the raw fork holds "
-                        + admin.execute("SELECT COUNT(*) FROM " + keyspace + "." + name).get(0).getLong(0)
+                        + admin.count(keyspace, name)
                         + " rows in " + keyspace + "." + name);
             }
         }

@@ -327,8 +327,8 @@ final class JobsReader {
 
     /**
      * A Cassandra fork's {@code target.nodes}: never fewer than its source's, since a node's files hold the token
-     * ranges it owned and on fewer nodes rows would be lost; for now also never more, which would need the bulk loader
-     * to spread the rows over the new token ranges. Null when absent or refused.
+     * ranges it owned and on fewer nodes rows would be lost (more are loaded through the bulk loader). Null when absent
+     * or refused.
      */
     private Integer targetNodes(Section section, ServiceDefinition source) {
         if (!section.has("nodes")) {
@@ -353,15 +353,6 @@ final class JobsReader {
                     value,
                     "is fewer nodes than the source " + source.name() + " has (" + sourceNodes + "): a fork of " + nodes
                             + " would lose the rows of the token ranges its missing nodes owned",
-                    List.of(String.valueOf(sourceNodes)));
-            return null;
-        }
-        if (nodes > sourceNodes) {
-            problems.add(
-                    value,
-                    "is more nodes than the source " + source.name() + " has (" + sourceNodes + "): forkrunner forks"
-                            + " a Cassandra cluster into as many nodes as it has; more would need the bulk loader to"
-                            + " spread its rows, which it does not run yet",
                     List.of(String.valueOf(sourceNodes)));
             return null;
         }

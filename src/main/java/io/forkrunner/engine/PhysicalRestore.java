@@ -16,6 +16,14 @@ public interface PhysicalRestore {
     String layDown(Path backup, Place place, long bytesPerSecond, Progress progress);
 
     /**
+     * As {@link #layDown(Path, Place, long, Progress)}, for a fork of {@code nodes} nodes (null: as many as the backup's
+     * source had), which only an engine whose services are clusters of several nodes takes into account.
+     */
+    default String layDown(Path backup, Place place, Integer nodes, long bytesPerSecond, Progress progress) {
+        return layDown(backup, place, bytesPerSecond, progress);
+    }
+
+    /**
      * Replays the archive over the laid-down backup to {@code target}, starts the fork on a timeline of its own, and
      * makes the subscriptions it carried harmless before anyone else connects. Resumable.
      *

@@ -389,6 +389,7 @@ class AivenFork {
                             null,
                             null,
                             null,
+                            null,
                             null),
                     holdsText,
                     sso == null ? "none" : sso);

@@ -151,7 +151,8 @@ class PickBackup extends ForkStep {
                 server,
                 database,
                 sourceDatabase,
-                job.target().engine()));
+                job.target().engine(),
+                job.target().nodes()));
     }
 
     /** A name of the job's target with its placeholders filled in. */

@@ -61,7 +61,7 @@ class RestoreData extends ForkStep {
         if (!run.reached(prefix + "laid-down")) {
             long rate = services.definitions().settings().runs().copyBytesPerSecond();
             long[] total = {0};
-            String way = restore.layDown(plan.backupDirectory(), place, rate, (what, done, all) -> {
+            String way = restore.layDown(plan.backupDirectory(), place, plan.nodes(), rate, (what, done, all) -> {
                 total[0] = all;
                 run.progress().report(what, done, all);
             });

@@ -91,7 +91,7 @@ class CassandraDefinitionsTest {
     }
 
     @Test
-    void aForkToAsManyNodesIsValidAndChecksAndSqlAreRefusedForCassandra() {
+    void aForkToAsManyOrMoreNodesIsValidAndChecksAndSqlAreRefusedForCassandra() {
         home.services(SERVICES)
                 .write("jobs/cql/mask.cql", "UPDATE shop.users SET email = 'x' WHERE id = 1;\n")
                 .job("ring-dev", """
@@ -103,6 +103,15 @@ class CassandraDefinitionsTest {
                           - { type: cql, file: jobs/cql/mask.cql }
                         """);
         assertThat(home.read().jobs().get("ring-dev").target().nodes()).isEqualTo(3);
+        home.job("ring-dev", """
+                source: ring
+                target:
+                  name: ring-dev
+                  nodes: 5
+                """);
+        assertThat(home.read().jobs().get("ring-dev").target().nodes())
+                .as("more nodes than the source's: loaded through the bulk loader")
+                .isEqualTo(5);
 
         home.job("ring-dev", """
                 source: ring

@@ -35,14 +35,20 @@ import tools.jackson.databind.node.ObjectNode;
  * files copied into the backup (as the service user, from the node's data directories on this host) and the snapshot
  * cleared from the node again. The backup's record, {@value #RECORD}, holds the cluster's version, the schema of its
  * keyspaces (CREATE statements), its roles with their hashes and permissions, and per node its address, tokens, data
- * center and rack and every file with its size and SHA-256. Tables are kept under names of forkrunner's
- * ({@code t1}, {@code t2}, ...), never a name read from the cluster. Verified, then and before every fork, by reading
+ * center and rack and every file with its size and SHA-256; and each table's rows, counted on the source after the
+ * snapshot where no write reached the table meanwhile. Tables are kept under names of forkrunner's ({@code t1},
+ * {@code t2}, ...), never a name read from the cluster. Verified, then and before every fork, by reading
  * every file against its size and digest.
  */
 final class CassandraBackups implements Backups {
 
     static final String RECORD = "backup.json";
     static final String NODES = "nodes";
+    /** A table's rows at the backup, when no write reached it while the backup was taken. */
+    static final String ROWS = "rows";
+    /** Why a table's rows at the backup are not known. */
+    static final String ROWS_UNCOUNTED = "rows_uncounted";
+
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final CassandraEngine engine;
@@ -60,15 +66,19 @@ final class CassandraBackups implements Backups {
         Instant startedAt = engine.clock().instant();
         Map<String, List<String>> schema;
         Map<String, String> tableIds = new TreeMap<>();
+        Map<String, Integer> expiring = new TreeMap<>();
         try (CassandraCql cql = CassandraCql.open(source)) {
             schema = cql.schema();
             record.put("version", cql.releaseVersion());
             record.set("roles", CassandraRoles.read(cql));
-            for (var row : cql.execute("SELECT keyspace_name, table_name, id FROM system_schema.tables")) {
+            for (var row : cql.execute(
+                    "SELECT keyspace_name, table_name, id, default_time_to_live FROM system_schema.tables")) {
                 if (schema.containsKey(row.getString("keyspace_name"))) {
-                    tableIds.put(
-                            row.getString("keyspace_name") + "." + row.getString("table_name"),
-                            row.getUuid("id").toString().replace("-", ""));
+                    String table = row.getString("keyspace_name") + "." + row.getString("table_name");
+                    tableIds.put(table, row.getUuid("id").toString().replace("-", ""));
+                    if (row.getInt("default_time_to_live") > 0) {
+                        expiring.put(table, row.getInt("default_time_to_live"));
+                    }
                 }
             }
         }
@@ -85,18 +95,27 @@ final class CassandraBackups implements Backups {
             String name = "t" + ++number;
             named.put(table.getKey(), name);
             int dot = table.getKey().indexOf('.');
-            tables.putObject(name)
+            ObjectNode described = tables.putObject(name)
                     .put("keyspace", table.getKey().substring(0, dot))
                     .put("table", table.getKey().substring(dot + 1))
                     .put("id", table.getValue());
+            if (expiring.containsKey(table.getKey())) {
+                // a fork made later would hold fewer: its rows will have expired by then
+                described.put(
+                        ROWS_UNCOUNTED,
+                        "its rows expire " + expiring.get(table.getKey()) + " s after they are written, by"
+                                + " default_time_to_live");
+            }
         }
         var nodes = record.putArray(NODES);
         List<CassandraJmx> snapshotted = new ArrayList<>();
         try {
             for (ServiceDefinition.Node node : service.nodes()) {
-                CassandraJmx jmx = CassandraJmx.connect(
-                        CassandraNode.JMX_HOST, node.jmxPort(), "node " + node.address() + " of " + service.name());
-                snapshotted.add(jmx);
+                snapshotted.add(CassandraJmx.connect(
+                        CassandraNode.JMX_HOST, node.jmxPort(), "node " + node.address() + " of " + service.name()));
+            }
+            Map<String, Long> writesBefore = writes(snapshotted, tables);
+            for (CassandraJmx jmx : snapshotted) {
                 jmx.snapshot(tag, List.copyOf(schema.keySet()));
             }
             Instant endedAt = engine.clock().instant();
@@ -123,6 +142,7 @@ final class CassandraBackups implements Backups {
                     files.set(table.getValue(), describeFiles(into));
                 }
             }
+            countRows(source, tables, writesBefore, snapshotted);
             user.write(directory.resolve(RECORD), record.toPrettyString() + "\n");
             Optional<String> problems = verify(directory);
             if (problems.isPresent()) {
@@ -135,6 +155,65 @@ final class CassandraBackups implements Backups {
                 try (jmx) {
                     jmx.clearSnapshot(tag, List.copyOf(schema.keySet()));
                 }
+            }
+        }
+    }
+
+    /** The writes each node has applied to each table, summed over the nodes; empty when a node cannot say. */
+    private static Map<String, Long> writes(List<CassandraJmx> nodes, ObjectNode tables) {
+        Map<String, Long> writes = new TreeMap<>();
+        try {
+            for (CassandraJmx jmx : nodes) {
+                for (String table : tables.propertyNames()) {
+                    writes.merge(
+                            table,
+                            jmx.writes(
+                                    tables.path(table).path("keyspace").asString(),
+                                    tables.path(table).path("table").asString()),
+                            Long::sum);
+                }
+            }
+            return writes;
+        } catch (ForkrunnerException e) {
+            return Map.of();
+        }
+    }
+
+    /**
+     * Each table's rows, counted on the source after its snapshot was taken, recorded as {@code rows} when no write
+     * reached the table from before the snapshot until the count ended: then they are exactly the rows its snapshot
+     * holds, which a fork must hold too. A table written to meanwhile (or whose writes the nodes could not tell) gets
+     * {@code rows_uncounted} with the reason instead. A table whose rows expire by default is not counted.
+     */
+    private static void countRows(
+            Endpoint source, ObjectNode tables, Map<String, Long> writesBefore, List<CassandraJmx> nodes) {
+        Map<String, Long> rows = new TreeMap<>();
+        try (CassandraCql cql = CassandraCql.open(source)) {
+            for (String table : tables.propertyNames()) {
+                if (tables.path(table).has(ROWS_UNCOUNTED)) {
+                    continue;
+                }
+                rows.put(
+                        table,
+                        cql.count(
+                                tables.path(table).path("keyspace").asString(),
+                                tables.path(table).path("table").asString()));
+            }
+        }
+        Map<String, Long> writesAfter = writes(nodes, tables);
+        for (String table : tables.propertyNames()) {
+            ObjectNode described = (ObjectNode) tables.path(table);
+            if (described.has(ROWS_UNCOUNTED)) {
+                continue;
+            }
+            Long before = writesBefore.get(table);
+            Long after = writesAfter.get(table);
+            if (before == null || after == null) {
+                described.put(ROWS_UNCOUNTED, "its nodes did not say how many writes it had");
+            } else if (!before.equals(after)) {
+                described.put(ROWS_UNCOUNTED, (after - before) + " writes reached it during the backup");
+            } else {
+                described.put(ROWS, rows.get(table));
             }
         }
     }
@@ -224,14 +303,14 @@ final class CassandraBackups implements Backups {
         }
     }
 
-    private static long bytes(JsonNode record) {
+    /**
+     * The bytes of the files {@code described}: a backup's record (every node's), a node's {@code files} (every
+     * table's), or one table's.
+     */
+    static long bytes(JsonNode described) {
         long bytes = 0;
-        for (JsonNode node : record.path(NODES)) {
-            for (JsonNode table : node.path("files")) {
-                for (JsonNode file : table) {
-                    bytes += file.path("size").asLong();
-                }
-            }
+        for (JsonNode size : described.findValues("size")) {
+            bytes += size.asLong();
         }
         return bytes;
     }
@@ -291,24 +370,18 @@ final class CassandraBackups implements Backups {
     }
 
     /**
-     * A fork has as many nodes as the backup's source had: never fewer, which would lose the rows of the token ranges
-     * the missing nodes owned, and not more, which would need the bulk loader.
+     * A fork never has fewer nodes than the backup's source had, which would lose the rows of the token ranges the
+     * missing nodes owned; more are loaded through the bulk loader.
      */
     @Override
     public Optional<String> cannotFork(Path directory, Integer nodes) {
         int recorded = record(directory).path(NODES).size();
-        if (nodes == null || nodes == recorded) {
+        if (nodes == null || nodes >= recorded) {
             return Optional.empty();
         }
-        return Optional.of(
-                nodes < recorded
-                        ? "its source had " + recorded + " nodes and the job's target has " + nodes
-                                + ": a fork never has"
-                                + " fewer nodes than its source, whose files hold the rows of the token ranges each node owned"
-                        : "its source had " + recorded + " nodes and the job's target has " + nodes
-                                + ": forkrunner forks a"
-                                + " Cassandra cluster into as many nodes as it had; more would need the bulk loader, which it"
-                                + " does not run yet");
+        return Optional.of("its source had " + recorded + " nodes and the job's target has " + nodes
+                + ": a fork never has fewer nodes than its source, whose files hold the rows of the token ranges each"
+                + " node owned");
     }
 
     /** A table's name in a backup, checked to be one of forkrunner's before it becomes a path. */

@@ -82,8 +82,39 @@ final class CassandraCluster {
         return new CassandraCluster(engine, place, layout);
     }
 
+    /**
+     * The nodes of a fork of {@code target} nodes (null: as many as the backup's) from a backup whose source had the
+     * {@code recorded} nodes: those, each with its tokens, data center and rack, when as many; else as many new nodes
+     * with tokens spread evenly over the ring, each in the data center and rack of the source's nodes in turn, for the
+     * bulk loader to stream the rows to. Never fewer.
+     */
+    static JsonNode nodesFor(JsonNode recorded, Integer target) {
+        if (target == null || target == recorded.size()) {
+            return recorded;
+        }
+        if (target < recorded.size()) {
+            throw new ForkrunnerException("a fork of " + target + " nodes from a backup of " + recorded.size()
+                    + " would lose the rows of the token ranges its missing nodes owned");
+        }
+        List<String> tokens = CassandraNode.spreadTokens(target);
+        var nodes = CassandraBackups.JSON.createArrayNode();
+        for (int node = 0; node < target; node++) {
+            JsonNode like = recorded.path(node % recorded.size());
+            ObjectNode each = nodes.addObject()
+                    .put("datacenter", like.path("datacenter").asString("datacenter1"))
+                    .put("rack", like.path("rack").asString("rack1"));
+            each.putArray("tokens").add(tokens.get(node));
+        }
+        return nodes;
+    }
+
     int size() {
         return layout.path("nodes").size();
+    }
+
+    /** The port every node listens on for the others, on its own address. */
+    int storagePort() {
+        return layout.path("storage-port").asInt();
     }
 
     Path nodeDirectory(int node) {

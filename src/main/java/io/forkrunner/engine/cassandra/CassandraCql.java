@@ -2,6 +2,7 @@ package io.forkrunner.engine.cassandra;
 
 import com.datastax.oss.driver.api.core.CqlIdentifier;
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
@@ -11,6 +12,7 @@ import com.datastax.oss.driver.api.core.metadata.schema.IndexMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.KeyspaceMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.TableMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.ViewMetadata;
+import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
 import com.datastax.oss.driver.api.core.type.DataType;
 import com.datastax.oss.driver.api.core.type.ListType;
 import com.datastax.oss.driver.api.core.type.MapType;
@@ -28,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A CQL session with a Cassandra cluster, through one of its nodes, as a login: what forkrunner reads a cluster's
@@ -49,19 +52,42 @@ public final class CassandraCql implements AutoCloseable {
     /** How long a statement may take: schema changes wait for every node to agree. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
+    private static final String MURMUR3 = "org.apache.cassandra.dht.Murmur3Partitioner";
+
+    /** How many ranges of the token ring a table's rows are counted in. */
+    private static final int COUNT_RANGES = 32;
+
+    /** 2^64 / COUNT_RANGES: the ring's tokens are the longs. */
+    private static final long RANGE_WIDTH = -(Long.MIN_VALUE / COUNT_RANGES) * 2;
+
+    /** How many times a range whose count failed is halved before counting gives up. */
+    private static final int COUNT_HALVINGS = 8;
+
+    /** How many counts of one table may fail before counting gives up. */
+    private static final int COUNT_FAILURES = 16;
+
+    /** The rows a node reads at a time while it counts. */
+    private static final int COUNT_PAGE = 1000;
+
     private final CqlSession session;
     private final String what;
-    private final String user;
+    private final Endpoint login;
+    private String partitioner;
 
-    private CassandraCql(CqlSession session, String what, String user) {
+    private CassandraCql(CqlSession session, String what, Endpoint login) {
         this.session = session;
         this.what = what;
-        this.user = user;
+        this.login = login;
     }
 
     /** The role the session logged in as. */
     String user() {
-        return user;
+        return login.user();
+    }
+
+    /** The login the session came in with: its node, role and password. */
+    Endpoint login() {
+        return login;
     }
 
     /** A session with the cluster of the node at {@code endpoint}, logged in as its user. */
@@ -86,7 +112,7 @@ public final class CassandraCql implements AutoCloseable {
                             .withConfigLoader(config)
                             .build(),
                     what,
-                    endpoint.user());
+                    endpoint);
         } catch (RuntimeException e) {
             throw new ForkrunnerException("cannot log in to " + what + ": " + e.getMessage());
         }
@@ -188,12 +214,64 @@ public final class CassandraCql implements AutoCloseable {
         return tables;
     }
 
-    /** The rows of a table, by reading it whole. */
-    long count(String keyspace, String table) {
-        return execute("SELECT COUNT(*) FROM " + CassandraRoles.identifier(keyspace) + "."
-                        + CassandraRoles.identifier(table))
-                .get(0)
-                .getLong(0);
+    /**
+     * The rows of a table, counted range by range of the token ring so that no single read covers a large table: a
+     * range whose count fails or times out on a node is counted again in halves, down to a 256th of it, until 16
+     * counts of the table have failed.
+     */
+    public long count(String keyspace, String table) {
+        String from = CassandraRoles.identifier(keyspace) + "." + CassandraRoles.identifier(table);
+        if (!MURMUR3.equals(partitioner())) {
+            // the ranges below are Murmur3's; another partitioner's table is read whole
+            return execute("SELECT COUNT(*) FROM " + from).get(0).getLong(0);
+        }
+        TableMetadata metadata = session.getMetadata()
+                .getKeyspace(CqlIdentifier.fromInternal(keyspace))
+                .flatMap(found -> found.getTable(CqlIdentifier.fromInternal(table)))
+                .orElseThrow(() -> new ForkrunnerException("on " + what + ": there is no table " + from));
+        String token = "token("
+                + String.join(
+                        ", ",
+                        metadata.getPartitionKey().stream()
+                                .map(column -> column.getName().asCql(true))
+                                .toList())
+                + ")";
+        String cql = "SELECT COUNT(*) FROM " + from + " WHERE " + token + " > ? AND " + token + " <= ?";
+        long rows = 0;
+        long start = Long.MIN_VALUE;
+        AtomicInteger failures = new AtomicInteger();
+        for (int range = 1; range <= COUNT_RANGES; range++) {
+            long end = range == COUNT_RANGES ? Long.MAX_VALUE : Long.MIN_VALUE + RANGE_WIDTH * range;
+            rows += countRange(cql, from, start, end, COUNT_HALVINGS, failures);
+            start = end;
+        }
+        return rows;
+    }
+
+    /** The rows of {@code table} whose tokens are in {@code (start, end]}. */
+    private long countRange(String cql, String table, long start, long end, int halvings, AtomicInteger failures) {
+        try {
+            return session.execute(SimpleStatement.newInstance(cql, start, end).setPageSize(COUNT_PAGE))
+                    .one()
+                    .getLong(0);
+        } catch (QueryExecutionException | DriverTimeoutException e) {
+            if (halvings == 0 || failures.incrementAndGet() >= COUNT_FAILURES) {
+                throw new ForkrunnerException("on " + what + ": cannot count the rows of " + table + " with tokens in ("
+                        + start + ", " + end + "] (" + failures.get() + " counts of it failed): " + e.getMessage());
+            }
+            long middle = (start >> 1) + (end >> 1) + (start & end & 1);
+            return countRange(cql, table, start, middle, halvings - 1, failures)
+                    + countRange(cql, table, middle, end, halvings - 1, failures);
+        } catch (RuntimeException e) {
+            throw new ForkrunnerException("on " + what + ": cannot count the rows of " + table + ": " + e.getMessage());
+        }
+    }
+
+    private String partitioner() {
+        if (partitioner == null) {
+            partitioner = execute("SELECT partitioner FROM system.local").get(0).getString(0);
+        }
+        return partitioner;
     }
 
     /** The version of the node the session came in through, e.g. {@code 5.0.9}. */

@@ -121,6 +121,17 @@ public final class CassandraJmx implements Closeable {
         return Arrays.stream(locations).map(Path::of).toList();
     }
 
+    /**
+     * How many writes (inserts, updates and deletes alike) this node has applied to {@code keyspace.table} since it
+     * started: the count of the table's write latency metric.
+     */
+    public long writes(String keyspace, String table) {
+        String operation = "read the writes to " + keyspace + "." + table;
+        ObjectName metric = objectName("org.apache.cassandra.metrics:type=Table,keyspace=" + name(keyspace, operation)
+                + ",scope=" + name(table, operation) + ",name=WriteLatency");
+        return ((Number) attribute(metric, "Count", operation)).longValue();
+    }
+
     /** Writes every memtable of {@code keyspace} to sstables. */
     public void flush(String keyspace) {
         String operation = "flush keyspace " + keyspace;

@@ -422,6 +422,21 @@ public final class CassandraNode {
         }
     }
 
+    /**
+     * The command line of a JVM running one of the home's tools, {@code mainClass} (the bulk loader), as Cassandra's own
+     * scripts run them: the home's JDK 17 options, then {@code properties} ({@code -Dname=value} each), its {@code lib/}
+     * and the class.
+     */
+    static List<String> tool(List<String> properties, String mainClass) {
+        Path home = home();
+        List<String> argv = new ArrayList<>();
+        argv.add(java());
+        argv.addAll(homeOptions(home.resolve(JVM_OPTIONS_FILE)));
+        argv.addAll(properties);
+        argv.addAll(List.of("-cp", home.resolve("lib") + "/*", mainClass));
+        return argv;
+    }
+
     private static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }

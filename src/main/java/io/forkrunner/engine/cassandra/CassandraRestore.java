@@ -7,6 +7,7 @@ import io.forkrunner.engine.PhysicalRestore;
 import io.forkrunner.engine.Place;
 import io.forkrunner.engine.Progress;
 import io.forkrunner.engine.Restored;
+import io.forkrunner.system.DirectoryTree;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
@@ -33,8 +34,10 @@ import tools.jackson.databind.JsonNode;
  * rack of the source's node it stands for. Lay-down copies (or clones) each node's files of the backup beside that
  * node; recovery starts the nodes, creates the schema once, imports each node's files into its tables (from the
  * node's own copy: Cassandra reads them where it finds the table's name in their path), and recreates the roles with
- * their hashes and permissions. Every node's lay-down, the schema, each table's import on each node, and the roles are checkpoints: a
- * restart after a kill does only what is missing.
+ * their hashes and permissions. A fork of more nodes than the backup's has its own tokens spread evenly, and each
+ * backup node's files are streamed to the nodes owning their rows by the bulk loader instead. Every node's lay-down, the
+ * schema, each table's import (or load) of each node, and the roles are checkpoints: a restart after a kill does only
+ * what is missing. The laid-down files are removed once the nodes hold their rows.
  */
 final class CassandraRestore implements PhysicalRestore {
 
@@ -42,6 +45,11 @@ final class CassandraRestore implements PhysicalRestore {
     static final String BACKUP = "backup.json";
 
     private static final String IMPORT = "import";
+    /** Where a fork of more nodes than its backup's keeps each backup node's files for the bulk loader. */
+    private static final String LOAD = "load";
+    /** What the bulk loader said, kept in the fork's directory. */
+    static final String LOADER_LOG = "loader.log";
+
     private static final String LAID_DOWN = "laid-down";
     private static final String SCHEMA_CREATED = "schema-created";
     private static final String ROLES_CREATED = "roles-created";
@@ -54,9 +62,17 @@ final class CassandraRestore implements PhysicalRestore {
         this.engine = engine;
     }
 
-    /** Copies each node's files of the backup beside the fork's node that stands for it, node by node. */
     @Override
     public String layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
+        return layDown(backup, place, null, bytesPerSecond, progress);
+    }
+
+    /**
+     * Copies each node's files of the backup beside the fork's node that stands for it, node by node; for a fork of
+     * more nodes than the backup's, into {@code load/N} of the fork for the bulk loader.
+     */
+    @Override
+    public String layDown(Path backup, Place place, Integer nodes, long bytesPerSecond, Progress progress) {
         if (Files.exists(place.directory().resolve(SCHEMA_CREATED), LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
@@ -64,28 +80,65 @@ final class CassandraRestore implements PhysicalRestore {
         user.privateDirectory(place.directory());
         JsonNode record = CassandraBackups.record(backup);
         user.write(place.directory().resolve(BACKUP), record.toPrettyString() + "\n");
-        CassandraCluster cluster = CassandraCluster.layOut(engine, place, record.path(CassandraBackups.NODES));
+        JsonNode recorded = record.path(CassandraBackups.NODES);
+        CassandraCluster cluster = CassandraCluster.layOut(engine, place, CassandraCluster.nodesFor(recorded, nodes));
         CopyRate rate = new CopyRate(bytesPerSecond);
         JsonNode tables = record.path("tables");
         List<String> ways = new ArrayList<>();
-        for (int node = 1; node <= cluster.size(); node++) {
-            Path directory = cluster.nodeDirectory(node);
+        long all = CassandraBackups.bytes(record);
+        long before = 0; // the bytes of the tables laid down before the one being laid down
+        for (int node = 1; node <= recorded.size(); node++) {
+            Path directory = filesOf(place, cluster, recorded, node);
+            user.privateDirectory(directory.getParent());
             user.privateDirectory(directory);
+            JsonNode nodeFiles = recorded.path(node - 1).path("files");
             if (Files.exists(directory.resolve(LAID_DOWN), LinkOption.NOFOLLOW_LINKS)) {
+                before += CassandraBackups.bytes(nodeFiles);
                 continue;
             }
             Path files = backup.resolve(CassandraBackups.NODES).resolve(String.valueOf(node));
             for (String table : tables.propertyNames()) {
                 Path copy = files.resolve(CassandraBackups.checkedName(table));
                 if (Files.isDirectory(copy, LinkOption.NOFOLLOW_LINKS)) {
+                    long earlier = before;
                     ways.add(new BackupLayDown(engine.runner())
-                            .layDown(copy, importDirectory(directory, table, tables), directory, rate, progress)
+                            .layDown(
+                                    copy,
+                                    importDirectory(directory, table, tables),
+                                    directory,
+                                    rate,
+                                    (what, done, total) -> progress.report(what, earlier + done, all))
                             .description());
                 }
+                before += CassandraBackups.bytes(nodeFiles.path(table));
             }
             user.write(directory.resolve(LAID_DOWN), "laid down\n");
         }
-        return ways.isEmpty() ? "none left: every node's files were laid down" : String.join(", ", new TreeSet<>(ways));
+        String way = ways.isEmpty()
+                ? "none left: every node's files were laid down"
+                : String.join(", ", new TreeSet<>(ways));
+        return loading(cluster, recorded)
+                ? way + ", for the bulk loader: a fork of " + cluster.size() + " nodes from a backup of "
+                        + recorded.size()
+                : way;
+    }
+
+    /**
+     * Whether the fork's cluster has more nodes than the backup's source had: its rows are then streamed to their
+     * nodes by the bulk loader rather than imported node by node.
+     */
+    private static boolean loading(CassandraCluster cluster, JsonNode recorded) {
+        return cluster.size() != recorded.size();
+    }
+
+    /**
+     * Where the files of the backup's node {@code node} are laid down: in the directory of the fork's node that stands
+     * for it, or, for the bulk loader, in {@code load/N} of the fork.
+     */
+    private static Path filesOf(Place place, CassandraCluster cluster, JsonNode recorded, int node) {
+        return loading(cluster, recorded)
+                ? place.directory().resolve(LOAD).resolve(String.valueOf(node))
+                : cluster.nodeDirectory(node);
     }
 
     /**
@@ -138,25 +191,11 @@ final class CassandraRestore implements PhysicalRestore {
                 }
                 user.write(schemaCreated, "schema of " + schema.size() + " keyspaces created\n");
             }
-            JsonNode tables = record.path("tables");
-            int total = cluster.size() * tables.size();
-            int done = 0;
-            for (int node = 1; node <= cluster.size(); node++) {
-                Path directory = cluster.nodeDirectory(node);
-                for (String table : tables.propertyNames()) {
-                    Path imported = directory.resolve("imported-" + CassandraBackups.checkedName(table));
-                    Path files = importDirectory(directory, table, tables);
-                    if (!Files.exists(imported, LinkOption.NOFOLLOW_LINKS) && hasFiles(files)) {
-                        try (CassandraJmx jmx = cluster.jmx(node)) {
-                            jmx.importSSTables(
-                                    tables.path(table).path("keyspace").asString(),
-                                    tables.path(table).path("table").asString(),
-                                    List.of(files));
-                        }
-                    }
-                    user.write(imported, "imported\n");
-                    progress.report("tables imported", ++done, total);
-                }
+            JsonNode recorded = record.path(CassandraBackups.NODES);
+            if (loading(cluster, recorded)) {
+                load(place, cluster, record, cql.login(), progress);
+            } else {
+                importEachNode(place, cluster, record, progress);
             }
             if (!ownLogins) {
                 CassandraRoles.recreate(cql, record.path("roles"), cql.user());
@@ -169,7 +208,79 @@ final class CassandraRestore implements PhysicalRestore {
                 cql.execute("DROP ROLE IF EXISTS " + CassandraRoles.identifier(CassandraRoles.DEFAULT_SUPERUSER));
             }
         }
+        // every node holds its rows in its own data now: the files laid down for the import or the loader go
+        DirectoryTree.deleteUnder(place.directory(), place.directory().resolve(LOAD));
+        for (int node = 1; node <= cluster.size(); node++) {
+            DirectoryTree.deleteUnder(
+                    place.directory(), cluster.nodeDirectory(node).resolve(IMPORT));
+        }
         return new Restored(1, true, 0);
+    }
+
+    /** Imports each node's files of each table into the fork's node that stands for the backup's, through JMX. */
+    private void importEachNode(Place place, CassandraCluster cluster, JsonNode record, Progress progress) {
+        ServiceUser user = engine.runner().serviceUser();
+        JsonNode recorded = record.path(CassandraBackups.NODES);
+        JsonNode tables = record.path("tables");
+        int total = cluster.size() * tables.size();
+        int done = 0;
+        for (int node = 1; node <= cluster.size(); node++) {
+            Path directory = filesOf(place, cluster, recorded, node);
+            for (String table : tables.propertyNames()) {
+                Path imported = directory.resolve("imported-" + CassandraBackups.checkedName(table));
+                Path files = importDirectory(directory, table, tables);
+                if (!Files.exists(imported, LinkOption.NOFOLLOW_LINKS) && hasFiles(files)) {
+                    try (CassandraJmx jmx = cluster.jmx(node)) {
+                        jmx.importSSTables(
+                                tables.path(table).path("keyspace").asString(),
+                                tables.path(table).path("table").asString(),
+                                List.of(files));
+                    }
+                }
+                user.write(imported, "imported\n");
+                progress.report("tables imported", ++done, total);
+            }
+        }
+    }
+
+    /**
+     * Streams each of the backup's nodes' files of each table to the fork's nodes that own their rows, through the
+     * bulk loader, logged in as {@code login}. Each node's table is a checkpoint; one loaded again after a kill
+     * writes the same cells again, which Cassandra keeps once.
+     */
+    private void load(Place place, CassandraCluster cluster, JsonNode record, Endpoint login, Progress progress) {
+        ServiceUser user = engine.runner().serviceUser();
+        JsonNode recorded = record.path(CassandraBackups.NODES);
+        JsonNode tables = record.path("tables");
+        List<String> addresses = new ArrayList<>();
+        for (int node = 1; node <= cluster.size(); node++) {
+            addresses.add(CassandraCluster.address(node));
+        }
+        Path work = user.privateDirectory(place.directory().resolve(LOAD).resolve("tmp"));
+        CassandraLoader loader = new CassandraLoader(engine.runner());
+        int total = recorded.size() * tables.size();
+        int done = 0;
+        for (int node = 1; node <= recorded.size(); node++) {
+            Path directory = filesOf(place, cluster, recorded, node);
+            for (String table : tables.propertyNames()) {
+                Path loaded = directory.resolve("loaded-" + CassandraBackups.checkedName(table));
+                Path files = importDirectory(directory, table, tables);
+                if (!Files.exists(loaded, LinkOption.NOFOLLOW_LINKS) && hasFiles(files)) {
+                    loader.load(
+                            files,
+                            addresses,
+                            place.port(),
+                            cluster.storagePort(),
+                            login,
+                            place.directory().resolve(LOAD).resolve("login"),
+                            work,
+                            cluster.nodeDirectory(1).resolve("conf").resolve("logback.xml"),
+                            place.directory().resolve(LOADER_LOG));
+                }
+                user.write(loaded, "loaded\n");
+                progress.report("tables loaded", ++done, total);
+            }
+        }
     }
 
     /** A CREATE statement of a backup's schema that does nothing where a restart already made what it makes. */
@@ -196,8 +307,8 @@ final class CassandraRestore implements PhysicalRestore {
 
     /**
      * The fork holds the backup's schema and roles: every keyspace, type, table, index and view the backup has, as it
-     * describes them, and each role with its hash, flags, memberships and permissions. The rows each table holds are
-     * counted for the report.
+     * describes them, and each role with its hash, flags, memberships and permissions; and each table as many rows as
+     * its source held at the backup, where the backup could count them.
      */
     @Override
     public Optional<String> compareWithBackup(Path backup, Place place, Endpoint admin) {
@@ -205,6 +316,7 @@ final class CassandraRestore implements PhysicalRestore {
         CassandraCluster cluster = CassandraCluster.at(engine, place);
         List<String> differences = new ArrayList<>();
         Map<String, Long> rows = new TreeMap<>();
+        List<String> uncounted = new ArrayList<>();
         try (CassandraCql cql = CassandraCql.open(cluster.endpoint(admin))) {
             JsonNode schema = record.path("schema");
             Map<String, List<String>> found = cql.schema();
@@ -225,9 +337,17 @@ final class CassandraRestore implements PhysicalRestore {
             }
             JsonNode tables = record.path("tables");
             for (String table : tables.propertyNames()) {
-                String keyspace = tables.path(table).path("keyspace").asString();
-                String name = tables.path(table).path("table").asString();
-                rows.put(keyspace + "." + name, cql.count(keyspace, name));
+                JsonNode described = tables.path(table);
+                String keyspace = described.path("keyspace").asString();
+                String name = described.path("table").asString();
+                long count = cql.count(keyspace, name);
+                rows.put(keyspace + "." + name, count);
+                rowsDiffer(described, count).ifPresent(differences::add);
+                if (!described.has(CassandraBackups.ROWS)) {
+                    uncounted.add(keyspace + "." + name + " ("
+                            + described.path(CassandraBackups.ROWS_UNCOUNTED).asString("not counted at the backup")
+                            + ")");
+                }
             }
         }
         if (!differences.isEmpty()) {
@@ -236,7 +356,27 @@ final class CassandraRestore implements PhysicalRestore {
         }
         long total = rows.values().stream().mapToLong(Long::longValue).sum();
         return Optional.of("equal: schema of " + record.path("schema").size() + " keyspaces, "
-                + record.path("roles").size() + " roles; " + total + " rows in " + rows.size() + " tables");
+                + record.path("roles").size() + " roles; " + total + " rows in " + rows.size() + " tables"
+                + (uncounted.isEmpty()
+                        ? ", each as many as its source held at the backup"
+                        : ", as many as their source held at the backup except in " + String.join(", ", uncounted)
+                                + ", whose rows were counted but not compared"));
+    }
+
+    /**
+     * How {@code count}, the rows a fork's table holds, differs from the rows its source held at the backup, as the
+     * backup's record of the table says; empty when they are equal or the backup could not count them.
+     */
+    static Optional<String> rowsDiffer(JsonNode table, long count) {
+        if (!table.has(CassandraBackups.ROWS)
+                || table.path(CassandraBackups.ROWS).asLong() == count) {
+            return Optional.empty();
+        }
+        return Optional.of("table " + table.path("keyspace").asString() + "."
+                + table.path("table").asString()
+                + " holds " + count + " rows, and its source held "
+                + table.path(CassandraBackups.ROWS).asLong()
+                + " when the backup was taken");
     }
 
     private static Set<String> setOf(Collection<String> names) {
