@@ -49,9 +49,9 @@ final class CassandraCluster {
 
     /**
      * The cluster at {@code place} with a node for each of {@code nodes} (as a backup records them: tokens, data center,
-     * rack); its layout is written the first time and kept after.
+     * rack), each with {@code settings}; its layout is written the first time and kept after.
      */
-    static CassandraCluster layOut(CassandraEngine engine, Place place, JsonNode nodes) {
+    static CassandraCluster layOut(CassandraEngine engine, Place place, JsonNode nodes, Map<String, String> settings) {
         Path file = place.directory().resolve(LAYOUT);
         if (!ServiceUser.readIfExists(file).isBlank()) {
             return at(engine, place);
@@ -77,7 +77,8 @@ final class CassandraCluster {
             var tokens = each.putArray("tokens");
             node.path("tokens").forEach(token -> tokens.add(token.asString()));
         }
-        layout.putObject("settings");
+        ObjectNode added = layout.putObject("settings");
+        settings.forEach(added::put);
         engine.runner().serviceUser().write(file, layout.toPrettyString() + "\n");
         return new CassandraCluster(engine, place, layout);
     }

@@ -163,7 +163,8 @@ public final class CassandraCql implements AutoCloseable {
 
     /**
      * The CREATE statements of the cluster's own keyspaces (not Cassandra's system keyspaces), by keyspace: the keyspace
-     * with its replication, then its user types (each after the types it uses), tables, indexes and materialized views.
+     * with its replication, then its user types (each after the types it uses), functions, aggregates, tables, indexes
+     * and materialized views.
      */
     Map<String, List<String>> schema() {
         Map<String, List<String>> schema = new TreeMap<>();
@@ -187,6 +188,14 @@ public final class CassandraCql implements AutoCloseable {
                 made.add(next.getName());
                 types.remove(next);
             }
+            keyspace.getFunctions().values().stream()
+                    .map(function -> function.describe(false))
+                    .sorted()
+                    .forEach(statements::add);
+            keyspace.getAggregates().values().stream()
+                    .map(aggregate -> aggregate.describe(false))
+                    .sorted()
+                    .forEach(statements::add);
             for (TableMetadata table : byName(keyspace.getTables())) {
                 statements.add(table.describe(false));
                 for (IndexMetadata index : byName(table.getIndexes())) {

@@ -81,7 +81,8 @@ final class CassandraRestore implements PhysicalRestore {
         JsonNode record = CassandraBackups.record(backup);
         user.write(place.directory().resolve(BACKUP), record.toPrettyString() + "\n");
         JsonNode recorded = record.path(CassandraBackups.NODES);
-        CassandraCluster cluster = CassandraCluster.layOut(engine, place, CassandraCluster.nodesFor(recorded, nodes));
+        CassandraCluster cluster = CassandraCluster.layOut(
+                engine, place, CassandraCluster.nodesFor(recorded, nodes), settingsFor(record.path("schema")));
         CopyRate rate = new CopyRate(bytesPerSecond);
         JsonNode tables = record.path("tables");
         List<String> ways = new ArrayList<>();
@@ -121,6 +122,21 @@ final class CassandraRestore implements PhysicalRestore {
                 ? way + ", for the bulk loader: a fork of " + cluster.size() + " nodes from a backup of "
                         + recorded.size()
                 : way;
+    }
+
+    /**
+     * What the fork's nodes need to take the backup's schema: user-defined functions enabled where it has functions,
+     * as its source had them.
+     */
+    private static Map<String, String> settingsFor(JsonNode schema) {
+        for (JsonNode keyspace : schema) {
+            for (JsonNode statement : keyspace) {
+                if (statement.asString().startsWith("CREATE FUNCTION ")) {
+                    return Map.of("user_defined_functions_enabled", "true");
+                }
+            }
+        }
+        return Map.of();
     }
 
     /**

@@ -46,7 +46,7 @@ final class CassandraServers implements Servers {
     /** An empty one-node cluster, its superuser the one a new cluster makes for itself. */
     @Override
     public void initialize(Place place, Secret superuserPassword, Map<String, String> settings) {
-        CassandraCluster.layOut(engine, place, CassandraBackups.JSON.readTree("[{\"tokens\": [\"0\"]}]"))
+        CassandraCluster.layOut(engine, place, CassandraBackups.JSON.readTree("[{\"tokens\": [\"0\"]}]"), Map.of())
                 .start();
     }
 

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,6 +51,9 @@ class CassandraForkTest {
                 cql.execute("CREATE TABLE shop.customers (id int PRIMARY KEY, name text, email text,"
                         + " home frozen<address>)");
                 cql.execute("CREATE INDEX customers_by_email ON shop.customers (email)");
+                cql.execute("CREATE FUNCTION shop.plus (total int, n int) RETURNS NULL ON NULL INPUT RETURNS int"
+                        + " LANGUAGE java AS 'return total + n;'");
+                cql.execute("CREATE AGGREGATE shop.total (int) SFUNC plus STYPE int INITCOND 0");
                 cql.execute("CREATE KEYSPACE payroll WITH replication = {'class': 'SimpleStrategy',"
                         + " 'replication_factor': 1}");
                 cql.execute("CREATE TABLE payroll.salaries (id int PRIMARY KEY, amount int)"
@@ -113,27 +115,12 @@ class CassandraForkTest {
                         CUSTOMERS + 1);
             }
 
-            Process runner = home.start("ring-run", Map.of(), "run", "ring");
             Path fork = home.path("var/regions/eu/ring-copy");
-            List<Path> firstNodeImported =
-                    List.of(fork.resolve("node-1/imported-t1"), fork.resolve("node-1/imported-t2"));
-            Awaitility.await()
-                    .atMost(Duration.ofMinutes(6))
-                    .pollInterval(Duration.ofMillis(20))
-                    .until(() -> firstNodeImported.stream().allMatch(Files::exists));
-            runner.destroyForcibly(); // kill -9 as the second node's files are imported
-            assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            // killed as the second node's files are imported
+            long run = CassandraForkChecks.runKilledAt(
+                    home, "ring", List.of(fork.resolve("node-1/imported-t1"), fork.resolve("node-1/imported-t2")));
             assertThat(fork.resolve("node-3/imported-t1")).doesNotExist();
-            JsonNode killed = home.runRestoring(
-                    "ring", step -> step.path("state").asText().equals("STARTED"));
-            assertThat(killed).as("the run, its restore-data step begun").isNotNull();
-            long run = killed.path("run").asLong();
-
-            CliResult restarted = home.restartOnceReleased(run);
-            assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
-            JsonNode finished = JSON.readTree(restarted.out());
-            assertThat(finished.path("state").asText()).isEqualTo("COMPLETED");
-            assertThat(home.executionsPerStep(run)).contains("restore-data|2");
+            JsonNode finished = CassandraForkChecks.restartCompletes(home, run);
             assertThat(TestHome.step(finished, "restore-data")
                             .path("report")
                             .path("compared-with-backup")
@@ -147,19 +134,19 @@ class CassandraForkTest {
 
             // the first node's files were imported once: as many sstables as its backup holds, not twice as many
             Path firstNodeBackup = nodeOfBackup(home.path("var/backups/ring"), 1);
-            assertThat(CassandraFiles.dataFiles(fork.resolve("node-1/data"), "/salaries-"))
-                    .isEqualTo(CassandraFiles.dataFiles(firstNodeBackup.resolve("t1"), "/t1/"));
-            assertThat(CassandraFiles.dataFiles(fork.resolve("node-1/data"), "/customers-"))
+            assertThat(CassandraForkChecks.dataFiles(fork.resolve("node-1/data"), "/salaries-"))
+                    .isEqualTo(CassandraForkChecks.dataFiles(firstNodeBackup.resolve("t1"), "/t1/"));
+            assertThat(CassandraForkChecks.dataFiles(fork.resolve("node-1/data"), "/customers-"))
                     .isPositive()
-                    .isEqualTo(CassandraFiles.dataFiles(firstNodeBackup.resolve("t2"), "/t2/"));
+                    .isEqualTo(CassandraForkChecks.dataFiles(firstNodeBackup.resolve("t2"), "/t2/"));
 
             Endpoint forkAdmin = new Endpoint("127.0.0.1", home.forkPort("ring-copy"), "cassandra", admin.password());
             String customers = "SELECT id, name, email, home FROM shop.customers";
-            assertThat(CassandraFiles.digest(forkAdmin, customers, -1))
-                    .isEqualTo(CassandraFiles.digest(admin, customers, CUSTOMERS + 1));
+            assertThat(CassandraForkChecks.digest(forkAdmin, customers, -1))
+                    .isEqualTo(CassandraForkChecks.digest(admin, customers, CUSTOMERS + 1));
             String salaries = "SELECT id, amount FROM payroll.salaries";
-            assertThat(CassandraFiles.digest(forkAdmin, salaries, -1))
-                    .isEqualTo(CassandraFiles.digest(admin, salaries, -1));
+            assertThat(CassandraForkChecks.digest(forkAdmin, salaries, -1))
+                    .isEqualTo(CassandraForkChecks.digest(admin, salaries, -1));
             try (CassandraCql onSource = CassandraCql.open(admin);
                     CassandraCql onFork = CassandraCql.open(forkAdmin)) {
                 assertThat(onFork.schema()).isEqualTo(onSource.schema());
@@ -168,6 +155,11 @@ class CassandraForkTest {
                                 .getInt("id"))
                         .as("the secondary index answers on the fork")
                         .isEqualTo(1234);
+                assertThat(onFork.execute("SELECT shop.total(id) FROM shop.customers WHERE id IN (1, 2, 3)")
+                                .get(0)
+                                .getInt(0))
+                        .as("the aggregate and its function")
+                        .isEqualTo(6);
                 assertThat(onFork.execute("SELECT id FROM shop.customers WHERE id = ?", CUSTOMERS + 1))
                         .as("a row written after the backup")
                         .isEmpty();

@@ -8,11 +8,8 @@ import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -65,28 +62,13 @@ class CassandraLoadTest {
                 cql.execute("INSERT INTO shop.orders (id, item, note) VALUES (?, 1, 'late')", ORDERS + 1);
             }
 
-            Process runner = home.start("solo-run", Map.of(), "run", "solo");
             Path fork = home.path("var/regions/eu/solo-wide");
-            Path itemsLoaded = fork.resolve("load/1/loaded-t1"); // shop.items, the first table by name
-            Awaitility.await()
-                    .atMost(Duration.ofMinutes(6))
-                    .pollInterval(Duration.ofMillis(20))
-                    .until(() -> Files.exists(itemsLoaded));
-            runner.destroyForcibly(); // kill -9 once the first table is loaded
-            assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            // killed once the first table by name, shop.items, is loaded
+            long run = CassandraForkChecks.runKilledAt(home, "solo", List.of(fork.resolve("load/1/loaded-t1")));
             assertThat(fork.resolve("load/1/loaded-t2"))
                     .as("the orders, not loaded at the kill")
                     .doesNotExist();
-            JsonNode killed = home.runRestoring(
-                    "solo", step -> step.path("state").asText().equals("STARTED"));
-            assertThat(killed).as("the run, its restore-data step begun").isNotNull();
-            long run = killed.path("run").asLong();
-
-            CliResult restarted = home.restartOnceReleased(run);
-            assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
-            JsonNode finished = JSON.readTree(restarted.out());
-            assertThat(finished.path("state").asText()).isEqualTo("COMPLETED");
-            assertThat(home.executionsPerStep(run)).contains("restore-data|2");
+            JsonNode finished = CassandraForkChecks.restartCompletes(home, run);
             JsonNode report = TestHome.step(finished, "restore-data").path("report");
             assertThat(report.path("lay-down").asText())
                     .endsWith(", for the bulk loader: a fork of 2 nodes from a backup of 1");
@@ -109,17 +91,18 @@ class CassandraLoadTest {
                     .doesNotExist();
 
             // the rows are spread: each node holds sstables of the orders
-            assertThat(CassandraFiles.dataFiles(fork.resolve("node-1/data"), "/orders-"))
+            assertThat(CassandraForkChecks.dataFiles(fork.resolve("node-1/data"), "/orders-"))
                     .isPositive();
-            assertThat(CassandraFiles.dataFiles(fork.resolve("node-2/data"), "/orders-"))
+            assertThat(CassandraForkChecks.dataFiles(fork.resolve("node-2/data"), "/orders-"))
                     .isPositive();
 
             Endpoint forkAdmin = new Endpoint("127.0.0.1", home.forkPort("solo-wide"), "cassandra", admin.password());
             String orders = "SELECT id, item, note FROM shop.orders";
-            assertThat(CassandraFiles.digest(forkAdmin, orders, -1))
-                    .isEqualTo(CassandraFiles.digest(admin, orders, ORDERS + 1));
+            assertThat(CassandraForkChecks.digest(forkAdmin, orders, -1))
+                    .isEqualTo(CassandraForkChecks.digest(admin, orders, ORDERS + 1));
             String items = "SELECT id, name FROM shop.items";
-            assertThat(CassandraFiles.digest(forkAdmin, items, -1)).isEqualTo(CassandraFiles.digest(admin, items, -1));
+            assertThat(CassandraForkChecks.digest(forkAdmin, items, -1))
+                    .isEqualTo(CassandraForkChecks.digest(admin, items, -1));
             try (CassandraCql onSource = CassandraCql.open(admin);
                     CassandraCql onFork = CassandraCql.open(forkAdmin)) {
                 assertThat(onFork.schema()).isEqualTo(onSource.schema());

@@ -50,7 +50,7 @@ final class CassandraTestSource implements AutoCloseable {
                                 Ports.one(),
                                 List.of(tokens.get(i)),
                                 List.of("127.0.0.1:" + storagePort),
-                                Map.of()));
+                                Map.of("user_defined_functions_enabled", "true")));
                 nodes.add(node);
                 node.configure();
                 node.start();
