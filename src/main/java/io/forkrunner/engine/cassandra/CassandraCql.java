@@ -54,6 +54,9 @@ public final class CassandraCql implements AutoCloseable {
 
     private static final String MURMUR3 = "org.apache.cassandra.dht.Murmur3Partitioner";
 
+    /** How long the nodes may take to agree on the schema after a change, beyond the driver's own wait. */
+    private static final Duration SCHEMA_AGREEMENT = Duration.ofMinutes(3);
+
     /** How many ranges of the token ring a table's rows are counted in. */
     private static final int COUNT_RANGES = 32;
 
@@ -146,6 +149,34 @@ public final class CassandraCql implements AutoCloseable {
     /** Runs one statement, its values bound to its {@code ?} markers; a failure names the statement's first line. */
     public List<Row> execute(String cql, Object... values) {
         return executeDescribed(firstLine(cql), cql, values);
+    }
+
+    /**
+     * Runs one schema statement, then waits until every node has taken it (the driver waits a while, a loaded cluster
+     * may take longer), so that the next statement finds what it made on whichever node coordinates it: an aggregate
+     * its function, an import its table.
+     */
+    void changeSchema(String cql) {
+        boolean agreed = executeAgreeing(cql);
+        long deadline = System.nanoTime() + SCHEMA_AGREEMENT.toNanos();
+        while (!agreed) {
+            if (System.nanoTime() > deadline) {
+                throw new ForkrunnerException("on " + what + ": the nodes did not agree on the schema within "
+                        + SCHEMA_AGREEMENT + " of " + firstLine(cql));
+            }
+            ServerProcess.pause(Duration.ofMillis(200), what);
+            agreed = session.checkSchemaAgreement();
+        }
+    }
+
+    private boolean executeAgreeing(String cql) {
+        try {
+            return session.execute(SimpleStatement.newInstance(cql))
+                    .getExecutionInfo()
+                    .isSchemaInAgreement();
+        } catch (RuntimeException e) {
+            throw new ForkrunnerException("on " + what + ": " + firstLine(cql) + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -202,7 +202,7 @@ final class CassandraRestore implements PhysicalRestore {
                 JsonNode schema = record.path("schema");
                 for (String keyspace : schema.propertyNames()) {
                     for (JsonNode statement : schema.path(keyspace)) {
-                        cql.execute(ifNotExists(statement.asString()));
+                        cql.changeSchema(ifNotExists(statement.asString()));
                     }
                 }
                 user.write(schemaCreated, "schema of " + schema.size() + " keyspaces created\n");
