@@ -41,10 +41,11 @@ public record Settings(Metadata metadata, Api api, Runs runs) {
      *
      * @param lease how long a run stays claimed by a process that stopped renewing it before another may recover it
      * @param copyBytesPerSecond the rate at which backups are laid down; 0 for no limit
+     * @param sweepEvery how often the sweep looks for runs of dead nodes, long runs and expired forks
      */
-    public record Runs(Duration lease, long copyBytesPerSecond) {
+    public record Runs(Duration lease, long copyBytesPerSecond, Duration sweepEvery) {
 
-        public static final Runs DEFAULTS = new Runs(Duration.ofSeconds(60), 0);
+        public static final Runs DEFAULTS = new Runs(Duration.ofSeconds(60), 0, Duration.ofSeconds(10));
     }
 
     public record Token(String name, Role role, SecretRef secret) {}

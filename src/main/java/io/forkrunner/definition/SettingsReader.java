@@ -58,9 +58,15 @@ final class SettingsReader {
                 ? scalars.duration(runsSection.value("lease"))
                 : Settings.Runs.DEFAULTS.lease();
         long copyRate = runsSection.has("copy-rate") ? scalars.bytes(runsSection.value("copy-rate")) : 0;
+        Duration sweepEvery = runsSection.has("sweep-every")
+                ? scalars.duration(runsSection.value("sweep-every"))
+                : Settings.Runs.DEFAULTS.sweepEvery();
         runsSection.finish();
         root.finish();
-        Settings.Runs runs = new Settings.Runs(lease == null ? Settings.Runs.DEFAULTS.lease() : lease, copyRate);
+        Settings.Runs runs = new Settings.Runs(
+                lease == null ? Settings.Runs.DEFAULTS.lease() : lease,
+                copyRate,
+                sweepEvery == null ? Settings.Runs.DEFAULTS.sweepEvery() : sweepEvery);
         return new Settings(
                 metadata,
                 new Settings.Api(port, tokens, address == null ? Settings.Api.DEFAULT_ADDRESS : address),

@@ -47,7 +47,6 @@ public class Schedules {
     static final String FORKS = "forks";
     static final String BACKUPS = "backups";
     static final String MAINTENANCE = "maintenance";
-    static final Duration SWEEP_EVERY = Duration.ofSeconds(10);
     private static final String SIGNATURE = "signature";
 
     private final Scheduler scheduler;
@@ -77,7 +76,9 @@ public class Schedules {
                     wanted.put(BACKUPS + "." + service.name(), backupTrigger(service, clock.instant()));
                 }
             }
-            wanted.put(MAINTENANCE + ".sweep", sweepTrigger(clock.instant()));
+            wanted.put(
+                    MAINTENANCE + ".sweep",
+                    sweepTrigger(clock.instant(), current.settings().runs().sweepEvery()));
             for (String group : List.of(FORKS, BACKUPS, MAINTENANCE)) {
                 for (TriggerKey key : scheduler.getTriggerKeys(GroupMatcher.triggerGroupEquals(group))) {
                     if (!wanted.containsKey(group + "." + key.getName())) {
@@ -167,16 +168,16 @@ public class Schedules {
                 .build();
     }
 
-    private static Trigger sweepTrigger(Instant now) {
+    private static Trigger sweepTrigger(Instant now, Duration every) {
         return TriggerBuilder.newTrigger()
                 .withIdentity("sweep", MAINTENANCE)
                 .forJob("sweep", MAINTENANCE)
                 .withSchedule(SimpleScheduleBuilder.simpleSchedule()
-                        .withIntervalInMilliseconds(SWEEP_EVERY.toMillis())
+                        .withIntervalInMilliseconds(every.toMillis())
                         .repeatForever()
                         .withMisfireHandlingInstructionNextWithRemainingCount())
                 .startAt(Date.from(now))
-                .usingJobData(SIGNATURE, "every " + Durations.format(SWEEP_EVERY))
+                .usingJobData(SIGNATURE, "every " + Durations.format(every))
                 .build();
     }
 

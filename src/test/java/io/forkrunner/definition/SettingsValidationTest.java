@@ -55,13 +55,24 @@ class SettingsValidationTest {
     }
 
     @Test
-    void runsTakeALeaseAndACopyRateWithDefaults() {
+    void runsTakeALeaseACopyRateAndASweepIntervalWithDefaults() {
         assertThat(home.read().settings().runs()).isEqualTo(Settings.Runs.DEFAULTS);
+        assertThat(Settings.Runs.DEFAULTS.sweepEvery()).isEqualTo(java.time.Duration.ofSeconds(10));
 
-        home.settings("runs:\n  lease: 15s\n  copy-rate: 20MB\n");
+        home.settings("runs:\n  lease: 15s\n  copy-rate: 20MB\n  sweep-every: 2s\n");
 
         assertThat(home.read().settings().runs())
-                .isEqualTo(new Settings.Runs(java.time.Duration.ofSeconds(15), 20L * 1024 * 1024));
+                .isEqualTo(new Settings.Runs(
+                        java.time.Duration.ofSeconds(15), 20L * 1024 * 1024, java.time.Duration.ofSeconds(2)));
+    }
+
+    @Test
+    void aSweepIntervalThatIsNotADurationIsRefused() {
+        home.settings("runs:\n  sweep-every: 0s\n");
+
+        assertThat(home.problem())
+                .extracting(Problem::line, Problem::field, Problem::value)
+                .containsExactly(2, "runs.sweep-every", "0s");
     }
 
     @Test
