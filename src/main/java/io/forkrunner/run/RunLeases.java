@@ -3,7 +3,6 @@ package io.forkrunner.run;
 import io.forkrunner.definition.LiveDefinitions;
 import io.forkrunner.fork.StopReasons;
 import io.forkrunner.system.AdvisoryLock;
-import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.Node;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -98,7 +97,8 @@ public class RunLeases implements JobExecutionListener, SmartLifecycle {
      */
     <T> T holding(List<AdvisoryLock> locks, Callable<T> work) throws Exception {
         if (stopping) {
-            throw new ForkrunnerException("this process is shutting down: it starts no run now; the next serve (or"
+            // busy, not refused: a takeover keeps the run noted to be resumed, for the next serve
+            throw new RunBusyException("this process is shutting down: it starts no run now; the next serve (or"
                     + " forkrunner restart) takes it");
         }
         locksOfThisThread.set(List.copyOf(locks));
