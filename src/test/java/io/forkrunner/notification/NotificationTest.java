@@ -78,7 +78,7 @@ class NotificationTest {
                                 .replace(
                                         "  tokens:\n",
                                         "  tokens:\n    - { name: ci, role: operator, secret: \"${file:var/secrets/ci-token}\" }\n")
-                        + "runs:\n  lease: 6s\n");
+                        + "runs:\n  lease: 6s\n  sweep-every: 1s\n");
         home.declareServices(Ports.range(50), source.serviceYaml("eu-local", "{ keep: 2, wal: stream }"));
         // the check quotes the source's password, so that its error does: the notification must not
         home.job("doomed", """
