@@ -208,7 +208,7 @@ class DatabaseTargetTest {
         List<String> before = Files.readAllLines(loaded);
         assertThat(before).isNotEmpty().hasSizeLessThan(TABLES);
 
-        Thread.sleep(6000); // the dead runner's lease
+        home.awaitLeaseExpired(id); // the dead runner's lease
         CliResult restarted = home.cli("restart", String.valueOf(id), "--json");
 
         assertThat(restarted.exitCode()).as(restarted.toString()).isZero();

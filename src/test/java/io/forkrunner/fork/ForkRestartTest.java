@@ -80,7 +80,7 @@ class ForkRestartTest {
         assertThat(early.exitCode()).as(early.toString()).isEqualTo(1);
         assertThat(early.err()).contains("renewed by", "retry after");
 
-        Thread.sleep(LEASE.plusSeconds(1).toMillis());
+        home.awaitLeaseExpired(run);
         CliResult restarted = home.cli("restart", String.valueOf(run), "--json");
         assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
         JsonNode finished = JSON.readTree(restarted.out());

@@ -139,7 +139,7 @@ class UpgradeForkTest {
         List<String> before = Files.readAllLines(loaded);
         assertThat(before).isNotEmpty().hasSizeLessThan(TABLES);
 
-        Thread.sleep(6000); // the dead runner's lease
+        home.awaitLeaseExpired(id); // the dead runner's lease
         CliResult restarted = home.cli("restart", String.valueOf(id), "--json");
         assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
         List<String> after = Files.readAllLines(loaded);

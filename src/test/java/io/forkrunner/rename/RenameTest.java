@@ -219,7 +219,7 @@ class RenameTest {
         assertThat(rename.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(stock.sql("show default_transaction_read_only")).isEqualTo("on");
 
-        Thread.sleep(6000); // the dead process's lease
+        home.awaitLeaseExpired(run); // the dead process's lease
         CliResult again = home.cli("rename", "stock", "stock-v2");
 
         assertThat(again.exitCode()).as(again.toString()).isZero();

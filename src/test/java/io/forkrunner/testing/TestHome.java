@@ -329,6 +329,26 @@ public final class TestHome implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until run {@code run} holds no lease that has not expired, by the metadata store's clock: what a restart
+     * of a run whose process was killed waits for.
+     */
+    public void awaitLeaseExpired(long run) {
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
+                .until(() -> {
+                    try (Connection metadata = metadataConnection();
+                            java.sql.Statement statement = metadata.createStatement();
+                            java.sql.ResultSet live = statement.executeQuery(
+                                    "select count(*) from run_leases where expires_at >= now() and run_id = " + run)) {
+                        live.next();
+                        return live.getInt(1) == 0;
+                    }
+                });
+    }
+
     /** Whether a restore-data step is laying a backup down now. */
     public static boolean layingDown(JsonNode step) {
         return step.path("state").asText().equals("STARTED")
