@@ -21,15 +21,13 @@ class FailoverTest {
             runs:
               lease: 8s
               copy-rate: 4MB
-              sweep-every: 1s
             """;
 
     @Test
     void whenTheNodeRunningARestoreIsKilledTheOtherNodeCompletesTheRun() throws Exception {
         try (ScheduledHome cluster = ScheduledHome.create("failover", RUNS)) {
-            List<Process> nodes = cluster.nodes("node-a", "node-b");
-            Process a = nodes.get(0);
-            Process b = nodes.get(1);
+            Process a = cluster.node("node-a");
+            Process b = cluster.node("node-b");
             cluster.scheduleAhead(8, 1, 1, Map.of("once", ""), "");
 
             JsonNode restoring = awaitRestoring(cluster, "once");
@@ -61,9 +59,8 @@ class FailoverTest {
     @Test
     void aPausedNodeLosesItsRunAndIsFencedOffWhenItWakes() throws Exception {
         try (ScheduledHome cluster = ScheduledHome.create("paused", RUNS)) {
-            List<Process> nodes = cluster.nodes("node-a", "node-b");
-            Process a = nodes.get(0);
-            Process b = nodes.get(1);
+            Process a = cluster.node("node-a");
+            Process b = cluster.node("node-b");
             cluster.scheduleAhead(8, 1, 1, Map.of("once", ""), "");
 
             long run = awaitRestoring(cluster, "once").path("run").asLong();

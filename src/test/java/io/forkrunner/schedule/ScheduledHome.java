@@ -57,21 +57,11 @@ final class ScheduledHome implements AutoCloseable {
     }
 
     Process node(String name) {
-        return nodes(name).get(0);
-    }
-
-    /** Starts one node per name at once (a cluster starting together), and waits until each has its schedules. */
-    List<Process> nodes(String... names) {
-        List<Process> nodes = new ArrayList<>();
-        for (String name : names) {
-            nodes.add(home.start(name, Map.of(), "serve"));
-        }
-        for (String name : names) {
-            await().atMost(Duration.ofSeconds(60))
-                    .ignoreExceptions()
-                    .until(() -> home.read("var/log/" + name + ".out").contains("schedules started"));
-        }
-        return nodes;
+        Process node = home.start(name, Map.of(), "serve");
+        await().atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
+                .until(() -> home.read("var/log/" + name + ".out").contains("schedules started"));
+        return node;
     }
 
     /**
