@@ -257,20 +257,9 @@ public final class TestHome implements AutoCloseable {
         }
     }
 
-    private List<String> javaCommand(String... args) throws IOException {
-        String classpath = "target/classes" + java.io.File.pathSeparator
-                + Files.readString(Path.of("target/runtime-classpath.txt")).strip();
-        // the first JIT tier and one GC thread: these JVMs mostly wait on servers, and the suite runs many of them
-        // at once on two cores, where compiling and collecting on every core slowed them all
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                classpath,
-                "io.forkrunner.cli.Cli",
-                "--home",
-                root.toString()));
+    private List<String> javaCommand(String... args) {
+        List<String> command = new ArrayList<>(ChildJvm.start());
+        command.addAll(List.of("io.forkrunner.cli.Cli", "--home", root.toString()));
         command.addAll(List.of(args));
         return command;
     }
