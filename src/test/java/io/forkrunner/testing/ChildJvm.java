@@ -64,8 +64,7 @@ final class ChildJvm {
                 List<String> java = new ArrayList<>(List.of(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
                 java.addAll(OPTIONS);
-                // the JVM's own warnings go to stderr: stdout is the command's
-                java.addAll(List.of("-Xlog:disable", "-Xlog:all=warning:stderr", "-cp", classpath));
+                java.addAll(List.of("-cp", classpath));
                 Path archive = DIRECTORY.resolve("serve-" + fingerprint(classpath, classes) + ".jsa");
                 if (!Files.exists(archive)) {
                     train(java, archive);

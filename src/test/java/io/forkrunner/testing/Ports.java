@@ -8,16 +8,16 @@ import java.net.ServerSocket;
  * Where tests get TCP ports: every port a test listens on, lets listen or declares (a region's {@code ports:}, a
  * service, a webhook receiver) comes from here. A port handed out is never handed out again in this JVM, and was free
  * on 127.0.0.1 when handed out. The test classes run in several JVMs at once (surefire's forks): each takes ports from
- * its own window of 20000-28999, chosen by its fork number ({@code forkrunner.test.fork}), so no two JVMs hand out
+ * its own window of 20000-31999, chosen by its fork number ({@code forkrunner.test.fork}), so no two JVMs hand out
  * the same port. The windows lie below the kernel's ephemeral ports (from 32768) and away from the services the test
  * machines run (PostgreSQL on 5432 and the like); a port something else holds there fails the probe and is skipped.
  */
 public final class Ports {
 
-    /** Three windows of 3,000 ports: surefire runs at most three forks (pom.xml). */
+    /** Four windows of 3,000 ports: surefire runs at most four forks (pom.xml). */
     private static final int WINDOW = 3000;
 
-    private static final int WINDOWS = 3;
+    private static final int WINDOWS = 4;
     /** The fork this JVM is, from 1 (surefire's {@code surefire.forkNumber}); 1 outside surefire. */
     private static final int FORK = Integer.parseInt(System.getProperty("forkrunner.test.fork", "1"));
 
