@@ -5,17 +5,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
@@ -61,17 +57,11 @@ final class ChildJvm {
                                 .strip()
                         + java.io.File.pathSeparator
                         + classes;
-                List<String> java = new ArrayList<>(List.of(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-                java.addAll(OPTIONS);
-                java.addAll(List.of("-cp", classpath));
                 Path archive = DIRECTORY.resolve("serve-" + fingerprint(classpath, classes) + ".jsa");
                 if (!Files.exists(archive)) {
-                    train(java, archive);
+                    train(classpath, archive);
                 }
-                List<String> command = new ArrayList<>(java);
-                command.add(command.size() - 2, "-XX:SharedArchiveFile=" + archive);
-                return List.copyOf(command);
+                return List.copyOf(command("-XX:SharedArchiveFile=" + archive, classpath));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -120,21 +110,24 @@ final class ChildJvm {
         }
     }
 
+    /** The start of a command line: {@code java}, its options, {@code archiveOption} and the class path. */
+    private static List<String> command(String archiveOption, String classpath) {
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(OPTIONS);
+        command.addAll(List.of(archiveOption, "-cp", classpath));
+        return command;
+    }
+
+    /** What an archive fits: the JDK, the class path and the jar of classes it was made with. */
     private static String fingerprint(String classpath, Path classes) throws IOException {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(
-                    (System.getProperty("java.home") + "\n" + System.getProperty("java.vm.version") + "\n" + classpath
-                                    + "\n" + Files.getLastModifiedTime(classes).toMillis())
-                            .getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest.digest(), 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String fits = System.getProperty("java.home") + "\n" + System.getProperty("java.vm.version") + "\n" + classpath
+                + "\n" + Files.getLastModifiedTime(classes).toMillis();
+        return Integer.toHexString(fits.hashCode());
     }
 
     /** Starts {@code serve} in a home of its own until it serves, stops it, and keeps the archive it writes at exit. */
-    private static void train(List<String> java, Path archive) throws IOException {
+    private static void train(String classpath, Path archive) throws IOException {
         try (Stream<Path> old = Files.list(DIRECTORY)) {
             for (Path file : old.filter(file -> file.getFileName().toString().startsWith("serve-"))
                     .toList()) {
@@ -145,8 +138,7 @@ final class ChildJvm {
         try (TestHome home = TestHome.create("cds-training")) {
             Path log = home.path("var/log/serve.out");
             Files.createDirectories(log.getParent());
-            List<String> command = new ArrayList<>(java);
-            command.add(command.size() - 2, "-XX:ArchiveClassesAtExit=" + made);
+            List<String> command = command("-XX:ArchiveClassesAtExit=" + made, classpath);
             command.addAll(
                     List.of("io.forkrunner.cli.Cli", "--home", home.root().toString(), "serve"));
             Process serve = new ProcessBuilder(command)
