@@ -316,21 +316,35 @@ public class BackupKeeper {
     }
 
     /**
-     * Verifies a backup again, reading every byte of it, before it is restored. A backup found damaged is marked FAILED
-     * with the reason, so that it is offered no more, and refused naming what is wrong.
+     * Checks what can be told of a backup without reading every byte of it (its files there with their sizes) before a
+     * run picks it; a backup found damaged is refused as {@link #markDamaged} says.
      */
-    public void reverify(StoredBackup backup) {
+    public void recheck(StoredBackup backup) {
         ServiceDefinition service = definitions.current().requireService(backup.service());
-        Optional<String> problem = engines.of(service).backups().verify(backup.directory());
-        if (problem.isPresent()) {
-            String reason = "failed verification before a restore at " + clock.instant() + ": " + problem.get();
-            catalog.damaged(service.name(), backup.id(), reason);
-            log.warn("backup {} of {} {}", backup.id(), service.name(), reason);
-            throw new ForkrunnerException("backup " + backup.id() + " of " + service.name() + " in "
-                    + home.relative(backup.directory()) + " is damaged: " + problem.get() + ". It is marked FAILED"
-                    + " and no run will use it again: run again to fork from the newest older verified backup, or"
-                    + " take a new one with `forkrunner backup " + service.name() + "`");
-        }
+        engines.of(service).backups().verifyWithoutChecksums(backup.directory()).ifPresent(problem -> {
+            throw markDamaged(service.name(), backup.id(), backup.directory(), problem);
+        });
+    }
+
+    /** Reads every byte of a service's backup against its checksums: what is wrong, or empty when it is whole. */
+    public Optional<String> verify(String serviceName, Path directory) {
+        return engines.of(definitions.current().requireService(serviceName))
+                .backups()
+                .verify(directory);
+    }
+
+    /**
+     * A backup found damaged by {@code problem} before a restore is marked FAILED with the reason, so that it is offered
+     * no more; returns the refusal to throw, naming what is wrong.
+     */
+    public ForkrunnerException markDamaged(String service, String id, Path directory, String problem) {
+        String reason = "failed verification before a restore at " + clock.instant() + ": " + problem;
+        catalog.damaged(service, id, reason);
+        log.warn("backup {} of {} {}", id, service, reason);
+        return new ForkrunnerException("backup " + id + " of " + service + " in " + home.relative(directory)
+                + " is damaged: " + problem + ". It is marked FAILED and no run will use it again: run again to fork"
+                + " from the newest older verified backup, or take a new one with `forkrunner backup " + service
+                + "`");
     }
 
     /** A backup to restore, and whether its replay continues from the WAL archive or ends at the backup's end. */

@@ -19,6 +19,15 @@ public interface Backups {
      */
     Optional<String> verify(Path directory);
 
+    /**
+     * What can be told wrong of a backup in {@code directory} without reading every byte of it, e.g. a file missing or
+     * of another size than the backup recorded; empty when nothing is. {@link #verify} reads the rest, while the backup
+     * is laid down.
+     */
+    default Optional<String> verifyWithoutChecksums(Path directory) {
+        return Optional.empty();
+    }
+
     /** The major version of the server a backup in {@code directory} was taken from. */
     int majorVersion(Path directory);
 

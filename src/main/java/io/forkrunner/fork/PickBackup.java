@@ -76,7 +76,7 @@ class PickBackup extends ForkStep {
             restorable = services.backups().backupFor(source.name(), target);
         }
         StoredBackup backup = restorable.backup();
-        services.backups().reverify(backup);
+        services.backups().recheck(backup);
         String fork = fill(job.target().name(), job, run.runId(), now);
         if (services.provisioner().find(fork).isPresent()
                 || services.registry().find(fork).isPresent()) {

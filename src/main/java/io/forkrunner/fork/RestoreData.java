@@ -15,6 +15,7 @@ import io.forkrunner.provision.InstanceSpec;
 import io.forkrunner.system.DirectoryTree;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +24,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * Step 3: restores the fork's data. Physically: lays the base backup down (resumable file by file), replays the
- * archive to the target, promotes. Into a newer major version, logically: the same physical restore into a temporary
- * instance (always removed), a dump of it, and a load into a new server of the fork's version, table by table, each
- * table a checkpoint; what the temporary restore held and the rows the load left are kept for verify. Long work
- * shows as progress: bytes laid down, WAL replayed, tables restored.
+ * archive to the target, promotes, while every byte of the backup is read against its checksums again (pick backup
+ * checked only what needs no reading); a damaged backup fails the step and is marked FAILED. Into a newer major
+ * version, logically: the same physical restore into a temporary instance (always removed), a dump of it, and a load
+ * into a new server of the fork's version, table by table, each table a checkpoint; what the temporary restore held and
+ * the rows the load left are kept for verify. Long work shows as progress: bytes laid down, WAL replayed, tables
+ * restored.
  */
 @Component
 class RestoreData extends ForkStep {
@@ -55,23 +58,34 @@ class RestoreData extends ForkStep {
         }
     }
 
-    /** Lays the backup down at {@code place} and recovers it; {@code prefix} keeps the checkpoints of a temporary one apart. */
+    /**
+     * Lays the backup down at {@code place} and recovers it while every byte of the backup is verified again: the
+     * restore is checkpointed only once the backup proved whole. {@code prefix} keeps the checkpoints of a temporary
+     * one apart.
+     */
     private void restorePhysically(Run run, ForkPlan plan, Engine engine, Place place, Endpoint admin, String prefix) {
-        PhysicalRestore restore = engine.require(engine.physicalRestore(), "a physical restore");
-        if (!run.reached(prefix + "laid-down")) {
-            long rate = services.definitions().settings().runs().copyBytesPerSecond();
-            long[] total = {0};
-            String way = restore.layDown(plan.backupDirectory(), place, plan.nodes(), rate, (what, done, all) -> {
-                total[0] = all;
-                run.progress().report(what, done, all);
-            });
-            run.report("bytes-laid-down", String.valueOf(total[0]));
-            if (way != null) {
-                run.report("lay-down", way);
-            }
-            run.checkpoint(prefix + "laid-down");
+        if (run.reached(prefix + "recovered")) {
+            return;
         }
-        if (!run.reached(prefix + "recovered")) {
+        PhysicalRestore restore = engine.require(engine.physicalRestore(), "a physical restore");
+        BackupVerification verification = BackupVerification.start(
+                () -> services.backups().verify(plan.source(), plan.backupDirectory()),
+                problem -> services.backups()
+                        .markDamaged(plan.source(), plan.backupId(), plan.backupDirectory(), problem));
+        try {
+            if (!run.reached(prefix + "laid-down")) {
+                long rate = services.definitions().settings().runs().copyBytesPerSecond();
+                long[] total = {0};
+                String way = restore.layDown(plan.backupDirectory(), place, plan.nodes(), rate, (what, done, all) -> {
+                    total[0] = all;
+                    run.progress().report(what, done, all);
+                });
+                run.report("bytes-laid-down", String.valueOf(total[0]));
+                if (way != null) {
+                    run.report("lay-down", way);
+                }
+                run.checkpoint(prefix + "laid-down");
+            }
             Restored restored = restore.recover(
                     place,
                     plan.fromArchive() ? services.backups().archiveDirectory(plan.source()) : null,
@@ -86,7 +100,15 @@ class RestoreData extends ForkStep {
             }
             restore.compareWithBackup(plan.backupDirectory(), place, admin)
                     .ifPresent(summary -> run.report("compared-with-backup", summary));
+            Duration verified = verification.await();
+            run.report(
+                    "backup-verified",
+                    "every byte against its checksums, while it was restored, in " + verified.toMillis() + " ms");
             run.checkpoint(prefix + "recovered");
+        } catch (RuntimeException e) {
+            throw verification.explain(e);
+        } finally {
+            verification.stop();
         }
     }
 

@@ -22,9 +22,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A backup damaged after it was verified is verified again before a run restores it: the run is refused at pick backup
- * naming what is wrong, the backup is marked FAILED in {@code backups}, and the next run forks from an older verified
- * backup.
+ * A backup damaged after it was verified is verified again while a run restores it: the run fails at restore data
+ * naming what is wrong, before the restore is used; the backup is marked FAILED in {@code backups}, and the next run
+ * forks from an older verified backup. A backup whose files are missing is refused at pick backup already.
  */
 class CorruptBackupTest {
 
@@ -71,16 +71,23 @@ class CorruptBackupTest {
         CliResult refused = home.cli("run", "damaged", "--json");
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
         JsonNode run = JSON.readTree(refused.out());
-        assertThat(TestHome.step(run, "pick-backup").path("state").asText()).isEqualTo("FAILED");
-        assertThat(TestHome.step(run, "pick-backup").path("error").asText())
+        assertThat(TestHome.step(run, "pick-backup").path("state").asText()).isEqualTo("COMPLETED");
+        assertThat(TestHome.step(run, "restore-data").path("state").asText()).isEqualTo("FAILED");
+        assertThat(TestHome.step(run, "restore-data").path("error").asText())
                 .contains(newest, "checksum mismatch", table, "marked FAILED");
-        assertThat(TestHome.step(run, "restore-data").path("state").asText()).isEqualTo("PENDING");
+        assertThat(TestHome.step(run, "copy-configuration").path("state").asText())
+                .isEqualTo("PENDING");
+        assertThat(home.cli("forks").out()).doesNotContain(run.path("fork").asText());
 
         JsonNode marked = backupNamed("damaged", newest);
         assertThat(marked.path("state").asText()).isEqualTo("FAILED");
         assertThat(marked.path("error").asText()).contains("checksum mismatch", table);
         assertThat(backupNamed("damaged", older).path("state").asText()).isEqualTo("VERIFIED");
         assertThat(home.cli("backups", "damaged").out()).contains(newest + "  FAILED");
+
+        CliResult restarted = home.cli("restart", run.path("run").asText());
+        assertThat(restarted.exitCode()).as(restarted.toString()).isEqualTo(1);
+        assertThat(restarted.out() + restarted.err()).contains(newest, "is damaged");
 
         CliResult next = home.cli("run", "damaged", "--json");
         assertThat(next.exitCode()).as(next.toString()).isZero();

@@ -100,10 +100,11 @@ class MariaDbCorruptBackupTest {
         CliResult refused = home.cli("run", "damaged", "--json");
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
         JsonNode run = JSON.readTree(refused.out());
-        assertThat(TestHome.step(run, "pick-backup").path("state").asText()).isEqualTo("FAILED");
-        assertThat(TestHome.step(run, "pick-backup").path("error").asText())
+        assertThat(TestHome.step(run, "restore-data").path("state").asText()).isEqualTo("FAILED");
+        assertThat(TestHome.step(run, "restore-data").path("error").asText())
                 .contains(id, "checksum mismatch in shop/items.ibd", "marked FAILED");
-        assertThat(TestHome.step(run, "restore-data").path("state").asText()).isEqualTo("PENDING");
+        assertThat(TestHome.step(run, "copy-configuration").path("state").asText())
+                .isEqualTo("PENDING");
         assertThat(home.cli("backups", "damaged").out()).contains(id + "  FAILED");
     }
 }

@@ -190,9 +190,13 @@ class OpenSearchContractTest extends SearchContractTest {
         Files.delete(home().path("jobs/checked.yml"));
     }
 
+    /**
+     * Read again while the fork restores it, a snapshot whose file changed fails the run at restore-data before the fork
+     * is registered (job {@code own} gives its own single sign-on: see {@link #aSingleSignOnDomainIsNeverCarriedAsItIs}).
+     */
     @Test
     @Order(9)
-    void aSnapshotWhoseFileChangedInTheRepositoryIsRefusedAsDamagedBeforeAnythingIsMade() throws Exception {
+    void aSnapshotWhoseFileChangedInTheRepositoryIsRefusedAsDamagedBeforeTheForkIsUsed() throws Exception {
         Path blob;
         try (Stream<Path> files = Files.walk(home().path("var/backups/origin/repository"))) {
             blob = files.filter(file -> file.getFileName().toString().startsWith("__"))
@@ -203,10 +207,10 @@ class OpenSearchContractTest extends SearchContractTest {
         int forks = JSON.readTree(home().cli("forks", "--json").out()).size();
         flip(blob);
         try {
-            CliResult refused = home().cli("run", "origin");
+            CliResult refused = home().cli("run", "own");
             assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
             assertThat(refused.out() + refused.err())
-                    .contains(newest + " of origin", "is damaged", "does not match its checksum");
+                    .contains("restore-data", newest + " of origin", "is damaged", "does not match its checksum");
             assertThat(JSON.readTree(home().cli("forks", "--json").out()).size())
                     .isEqualTo(forks);
             assertThat(snapshots()).hasSize(1);
