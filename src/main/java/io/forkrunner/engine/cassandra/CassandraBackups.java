@@ -37,7 +37,7 @@ import tools.jackson.databind.node.ObjectNode;
  * keyspaces (CREATE statements), its roles with their hashes and permissions, and per node its address, tokens, data
  * center and rack and every file with its size and SHA-256; and each table's rows, counted on the source after the
  * snapshot where no write reached the table meanwhile. Tables are kept under names of forkrunner's ({@code t1},
- * {@code t2}, ...), never a name read from the cluster. Verified, then and before every fork, by reading
+ * {@code t2}, ...), never a name read from the cluster. Verified, then and while every fork restores it, by reading
  * every file against its size and digest.
  */
 final class CassandraBackups implements Backups {

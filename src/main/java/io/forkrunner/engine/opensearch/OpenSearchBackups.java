@@ -32,8 +32,8 @@ import tools.jackson.databind.node.ObjectNode;
  * service (the cluster writes it: its {@code path.repo} must include it), refused unless SUCCESS with every shard.
  * The backup's own directory holds {@value #RECORD}: the snapshot's name and uuid, the cluster's version, and each
  * index's id in the repository, shards and documents. The documents are counted in a node of forkrunner's that restores
- * the snapshot (which is also the proof that it restores); a backup is verified, then and before every fork, by
- * reading every file of the snapshot against the length and checksum the snapshot recorded.
+ * the snapshot (which is also the proof that it restores); a backup is verified, then and while every fork restores
+ * it, by reading every file of the snapshot against the length and checksum the snapshot recorded.
  */
 final class OpenSearchBackups implements Backups {
 
