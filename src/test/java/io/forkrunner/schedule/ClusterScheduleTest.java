@@ -73,7 +73,9 @@ class ClusterScheduleTest {
                                 + byFireTime.keySet() + ", skipped: " + skipped)
                         .isTrue();
             }
-            assertThat(byFireTime.keySet()).as("a run for the first fire").contains(afterStart.get(0));
+            // the first fire logged had no run before it to overlap with: it ran (the first after both nodes
+            // started may come while that run goes on, and be skipped)
+            assertThat(byFireTime.keySet()).as("a run for the first fire").contains(logged.get(0));
         }
     }
 

@@ -4,14 +4,20 @@ import io.forkrunner.system.ForkrunnerException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
-import javax.management.JMException;
 import javax.management.MBeanException;
 import javax.management.MBeanServerConnection;
 import javax.management.MalformedObjectNameException;
@@ -26,7 +32,9 @@ import javax.management.remote.JMXServiceURL;
 /**
  * Forkrunner's JMX connection to one Cassandra node: what {@code nodetool} would do (flush, snapshot, import sstables,
  * ask for the ring), in milliseconds instead of a JVM start per call. It calls the node's MBeans by name with JDK types
- * only: no Cassandra class is on forkrunner's classpath. Every failure names the node and the operation.
+ * only: no Cassandra class is on forkrunner's classpath. Every failure names the node and the operation, and no call
+ * waits for ever: a node that does not answer within {@link #ANSWER} (or finish its work within {@link #WORK}) fails the
+ * call, as does a stop asked meanwhile.
  */
 public final class CassandraJmx implements Closeable {
 
@@ -40,33 +48,56 @@ public final class CassandraJmx implements Closeable {
     private static final String STRING = String.class.getName();
     private static final String STRINGS = String[].class.getName();
 
+    /** How long a node may take to connect or to answer a question: a node that lets it pass is hung. */
+    static final Duration ANSWER = Duration.ofMinutes(2);
+    /** How long a node may take over work: a flush, a snapshot, an import of a table's files. */
+    static final Duration WORK = Duration.ofHours(6);
+
     private final String node;
     private final JMXConnector connector;
     private final MBeanServerConnection server;
+    private final Duration answer;
+    private final Duration work;
 
-    private CassandraJmx(String node, JMXConnector connector, MBeanServerConnection server) {
+    private CassandraJmx(
+            String node, JMXConnector connector, MBeanServerConnection server, Duration answer, Duration work) {
         this.node = node;
         this.connector = connector;
         this.server = server;
+        this.answer = answer;
+        this.work = work;
     }
 
     /** Connects to the JMX of {@code node} (its name in messages), which listens on {@code host}:{@code port}. */
     public static CassandraJmx connect(String host, int port, String node) {
-        JMXConnector connector = null;
+        return connect(host, port, node, ANSWER, WORK);
+    }
+
+    /**
+     * As {@link #connect(String, int, String)}, waiting at most {@code answer} for the connection and for each answer,
+     * and at most {@code work} for each piece of work; past either the connection is closed and the call fails.
+     */
+    static CassandraJmx connect(String host, int port, String node, Duration answer, Duration work) {
+        String operation = "reach the JMX of " + node + " on " + host + ":" + port;
+        AtomicBoolean abandoned = new AtomicBoolean();
+        JMXConnector connector = timed(
+                operation,
+                answer,
+                null,
+                () -> {
+                    JMXConnector made = JMXConnectorFactory.connect(
+                            new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi"));
+                    if (abandoned.get()) { // connected after the caller gave up: nobody will close it but here
+                        closeQuietly(made);
+                    }
+                    return made;
+                },
+                () -> abandoned.set(true));
         try {
-            connector = JMXConnectorFactory.connect(
-                    new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi"));
-            return new CassandraJmx(node, connector, connector.getMBeanServerConnection());
+            return new CassandraJmx(node, connector, connector.getMBeanServerConnection(), answer, work);
         } catch (IOException | RuntimeException e) {
-            if (connector != null) {
-                try {
-                    connector.close();
-                } catch (IOException ignored) {
-                    // the connection failed already; its failure is the one to report
-                }
-            }
-            throw new ForkrunnerException(
-                    "cannot reach the JMX of " + node + " on " + host + ":" + port + ": " + reason(e), e);
+            closeQuietly(connector);
+            throw new ForkrunnerException("cannot " + operation + ": " + reason(e), e);
         }
     }
 
@@ -211,24 +242,71 @@ public final class CassandraJmx implements Closeable {
     }
 
     private Object attribute(ObjectName bean, String name, String operation) {
-        try {
-            return server.getAttribute(bean, name);
-        } catch (JMException | IOException | RuntimeException e) {
-            throw failure(operation, e);
-        }
+        return timed(operation + " on " + node, answer, connector, () -> server.getAttribute(bean, name), () -> {});
     }
 
     private Object invoke(
             ObjectName bean, String operationName, Object[] arguments, String[] signature, String operation) {
+        return timed(
+                operation + " on " + node,
+                work,
+                connector,
+                () -> server.invoke(bean, operationName, arguments, signature),
+                () -> {});
+    }
+
+    /**
+     * Runs {@code call} on a thread of its own and waits at most {@code limit} for it: a hung node, or a stop asked
+     * meanwhile, closes {@code connector} (when there is one) and fails the call, after {@code abandon} ran.
+     */
+    private static <T> T timed(
+            String operation, Duration limit, JMXConnector connector, Callable<T> call, Runnable abandon) {
+        FutureTask<T> task = new FutureTask<>(call);
+        Thread thread = new Thread(task, "jmx: " + operation);
+        thread.setDaemon(true);
+        thread.start();
         try {
-            return server.invoke(bean, operationName, arguments, signature);
-        } catch (JMException | IOException | RuntimeException e) {
-            throw failure(operation, e);
+            return task.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            abandon.run();
+            closeBehind(connector);
+            throw new ForkrunnerException("cannot " + operation + ": no answer within " + limit.toSeconds() + " s"
+                    + (connector == null ? "" : "; the JMX connection was closed")
+                    + ". Is the node hung (its log, a thread dump)?");
+        } catch (InterruptedException e) {
+            abandon.run();
+            closeBehind(connector);
+            Thread.currentThread().interrupt();
+            throw new ForkrunnerException("cannot " + operation + ": it was stopped", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new ForkrunnerException(
+                    "cannot " + operation + ": "
+                            + (cause instanceof Exception failed ? reason(failed) : String.valueOf(cause)),
+                    cause);
         }
     }
 
-    private ForkrunnerException failure(String operation, Exception e) {
-        return new ForkrunnerException("cannot " + operation + " on " + node + ": " + reason(e), e);
+    /**
+     * Closes {@code connector} on a thread of its own, not waited for: closing tells the node, and a node that did not
+     * answer may not answer that either.
+     */
+    private static void closeBehind(JMXConnector connector) {
+        if (connector != null) {
+            Thread closer = new Thread(() -> closeQuietly(connector), "jmx: close");
+            closer.setDaemon(true);
+            closer.start();
+        }
+    }
+
+    private static void closeQuietly(JMXConnector connector) {
+        if (connector != null) {
+            try {
+                connector.close();
+            } catch (IOException ignored) {
+                // the node went away: the connection went with it
+            }
+        }
     }
 
     /** What went wrong in the node, not the JMX wrapping around it. */
@@ -272,12 +350,21 @@ public final class CassandraJmx implements Closeable {
         }
     }
 
+    /** Closes the connection, waiting at most {@link #ANSWER} for the node to take note. */
     @Override
     public void close() {
         try {
-            connector.close();
-        } catch (IOException e) {
-            // the node went away: the connection went with it
+            timed(
+                    "close the JMX connection to " + node,
+                    answer,
+                    null,
+                    () -> {
+                        closeQuietly(connector);
+                        return null;
+                    },
+                    () -> {});
+        } catch (ForkrunnerException e) {
+            // a node that does not take note in time is left behind: the close goes on on its own thread
         }
     }
 }
