@@ -233,7 +233,11 @@ public class BackupKeeper {
     }
 
     private List<StoredBackup> verified(String service) {
-        return catalog.list(service).stream()
+        return verified(catalog.list(service));
+    }
+
+    private static List<StoredBackup> verified(List<StoredBackup> backups) {
+        return backups.stream()
                 .filter(backup -> backup.state() == StoredBackup.State.VERIFIED)
                 .sorted(Comparator.comparing(StoredBackup::startedAt))
                 .toList();
@@ -353,7 +357,11 @@ public class BackupKeeper {
     /** The service's backups, archive and point-in-time window. */
     public BackupReport report(String serviceName) {
         ServiceDefinition service = definitions.current().requireService(serviceName);
-        List<StoredBackup> verified = verified(service.name());
+        // the gaps before the backups: a gap is closed only once its fresh backup is verified, so the report never
+        // shows a gap ended by a backup that it lists as still running
+        List<WalGap> gaps = slots.gaps(service.name());
+        List<StoredBackup> backups = catalog.list(service.name());
+        List<StoredBackup> verified = verified(backups);
         BackupReport.ArchiveView archiveView = null;
         BackupReport.Window window = null;
         if (service.backups().wal() == ServiceDefinition.Wal.STREAM) {
@@ -376,11 +384,11 @@ public class BackupKeeper {
         return new BackupReport(
                 service.name(),
                 service.backups().wal().name().toLowerCase(),
-                catalog.list(service.name()),
+                backups,
                 window,
                 archiveView,
                 slotView(service),
-                slots.gaps(service.name()));
+                gaps);
     }
 
     /** The service's change archive as it is now. */
