@@ -21,7 +21,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -32,8 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Names reach {@code mariadb-dump} after {@code --}, so none is taken for an option.
  *
  * <p>A table's triggers, the database's routines and its events are loaded after its rows, so no trigger fires on
- * them; events are loaded disabled ({@code ALTER EVENT ... DISABLE}), since a database in a server that runs its own
- * work must not start the source's. Objects whose SQL names the source database explicitly keep naming it.
+ * them; events are created disabled (their dump's {@code CREATE EVENT ... ENABLE} rewritten), since a database in a
+ * server that runs its own work must not start the source's, not even for the moment before an {@code ALTER EVENT}. Objects whose SQL names the source database explicitly keep naming it.
  */
 final class MariaDbLogicalCopy implements LogicalCopy {
 
@@ -129,9 +132,14 @@ final class MariaDbLogicalCopy implements LogicalCopy {
                                 "--triggers",
                                 "--add-drop-trigger",
                                 "--routines",
-                                "--events",
                                 "--",
                                 database.name()));
+                dumpOnce(
+                        checkpoints,
+                        "dumped:db-" + (d + 1) + ":events",
+                        login,
+                        files.resolve("events.sql"),
+                        List.of("--no-data", "--no-create-info", "--skip-triggers", "--events", "--", database.name()));
             }
         }
     }
@@ -303,7 +311,11 @@ final class MariaDbLogicalCopy implements LogicalCopy {
             }
             if (!checkpoints.reached("code")) {
                 load(server, database, files.resolve("code.sql"), log);
-                disableEvents(connection, database);
+                Path events = files.resolve("events-disabled.sql");
+                engine.runner()
+                        .serviceUser()
+                        .write(events, disabled(ServiceUser.readIfExists(files.resolve("events.sql")), events));
+                load(server, database, events, log);
                 checkpoints.reach("code");
             }
             return users;
@@ -334,23 +346,51 @@ final class MariaDbLogicalCopy implements LogicalCopy {
         }
     }
 
-    private static void disableEvents(Connection connection, String database) throws SQLException {
-        List<String> events = new ArrayList<>();
-        try (PreparedStatement list = connection.prepareStatement(
-                "select event_name from information_schema.events where event_schema = ?")) {
-            list.setString(1, database);
-            try (ResultSet rows = list.executeQuery()) {
-                while (rows.next()) {
-                    events.add(rows.getString(1));
+    private static final Pattern COMPLETION = Pattern.compile(" ON COMPLETION (NOT )?PRESERVE ");
+    private static final Pattern STATUS = Pattern.compile("(ENABLE|DISABLE ON SLAVE|DISABLE) ");
+
+    /**
+     * The events of a dump ({@code mariadb-dump --events}) created disabled: each {@code CREATE EVENT} line's status
+     * ({@code ENABLE}, {@code DISABLE ON SLAVE}) becomes {@code DISABLE}, so that no event runs in the new database even
+     * for a moment. The status follows the first {@code ON COMPLETION} outside a quoted name or string; a line where
+     * it is not found is refused, naming {@code file}, rather than loaded as it is.
+     */
+    static String disabled(String events, Path file) {
+        String[] lines = events.split("\n", -1);
+        for (int n = 0; n < lines.length; n++) {
+            if (lines[n].startsWith("/*!50106 CREATE*/ ")) {
+                lines[n] = disabled(lines[n])
+                        .orElseThrow(() -> new ForkrunnerException("cannot find the status of an event in " + file
+                                + ": its events are not loaded, since they would run in the new database"));
+            }
+        }
+        return String.join("\n", lines);
+    }
+
+    private static Optional<String> disabled(String create) {
+        char quote = 0;
+        for (int i = 0; i < create.length(); i++) {
+            char c = create.charAt(i);
+            if (quote != 0) {
+                if (c == '\\' && quote != '`') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0; // a doubled quote closes and opens again
+                }
+            } else if (c == '`' || c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == ' ') {
+                Matcher completion = COMPLETION.matcher(create).region(i, create.length());
+                if (completion.lookingAt()) {
+                    Matcher status = STATUS.matcher(create).region(completion.end(), create.length());
+                    return status.lookingAt()
+                            ? Optional.of(
+                                    create.substring(0, status.start()) + "DISABLE " + create.substring(status.end()))
+                            : Optional.empty();
                 }
             }
         }
-        try (Statement statement = connection.createStatement()) {
-            for (String event : events) {
-                statement.execute(
-                        "alter event " + MariaDbEngine.quote(database) + "." + MariaDbEngine.quote(event) + " disable");
-            }
-        }
+        return Optional.empty();
     }
 
     /**

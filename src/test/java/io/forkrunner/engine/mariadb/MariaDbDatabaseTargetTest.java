@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +30,7 @@ class MariaDbDatabaseTargetTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int TABLES = 30;
+    private static final Pattern EVENT_DDL = Pattern.compile("(?i)\\b(create|alter)\\b.*\\bevent\\b");
 
     static TestHome home;
     static MariaDbTestSource source;
@@ -141,6 +145,10 @@ class MariaDbDatabaseTargetTest {
         assertThat(reports.column(
                         null, "select status from information_schema.events where event_schema = '" + database + "'"))
                 .containsExactly("DISABLED");
+        assertThat(eventStatements(reports, database))
+                .as("the server's binary log: the fork's event was created disabled, never enabled for a moment")
+                .singleElement()
+                .satisfies(create -> assertThat(create).containsPattern("(?i)create .*event `tick` .* disable do "));
         int ticks = Integer.parseInt(
                 reports.column(database, "select count(*) from ticks").get(0));
         Awaitility.await()
@@ -189,6 +197,27 @@ class MariaDbDatabaseTargetTest {
                         null,
                         "select count(*) from information_schema.schemata where schema_name = '" + database + "'"))
                 .containsExactly("0");
+    }
+
+    /** The statements creating or altering events in {@code database} that the server's binary logs hold, in their order. */
+    private static List<String> eventStatements(MariaDbTestSource server, String database) throws Exception {
+        List<String> statements = new ArrayList<>();
+        try (Connection connection = MariaDbTestSource.connect(server.port, null, "root", server.password);
+                Statement statement = connection.createStatement()) {
+            for (String log : server.column(null, "show binary logs")) {
+                try (ResultSet events = statement.executeQuery("show binlog events in '" + log + "'")) {
+                    while (events.next()) {
+                        String info = events.getString("Info");
+                        if (info != null
+                                && info.contains("`" + database + "`")
+                                && EVENT_DDL.matcher(info).find()) {
+                            statements.add(info);
+                        }
+                    }
+                }
+            }
+        }
+        return statements;
     }
 
     /** How many tables a restore-data step has loaded into the server, as its progress says; 0 before. */
