@@ -99,20 +99,18 @@ final class JobsReader {
         if (sourceService != null && sourceService.onAiven()) {
             ServiceDefinition.AivenService aiven = sourceService.aiven();
             for (String key : List.of("checks", "tests", "database", "events", "pools")) {
-                boolean supported = key.equals("checks") && aiven.checked() || key.equals("tests") && aiven.queried();
+                boolean supported = (key.equals("checks") || key.equals("tests"))
+                        && aiven.language().isPresent();
                 if (root.has(key) && !supported) {
                     problems.add(
                             root.keyOf(key),
                             "is not supported yet for a fork on Aiven (service " + sourceService.name()
                                     + " is on Aiven, of type "
                                     + aiven.type() + ")"
-                                    + (key.equals("checks")
-                                            ? ": forkrunner checks forks on Aiven of types pg, mysql, redis and valkey"
-                                                    + " only"
-                                            : key.equals("tests")
-                                                    ? ": forkrunner runs tests on forks on Aiven of types pg and mysql"
-                                                            + " only"
-                                                    : "")
+                                    + (key.equals("checks") || key.equals("tests")
+                                            ? ": forkrunner runs " + key + " on forks on Aiven of types pg, mysql,"
+                                                    + " redis and valkey only"
+                                            : "")
                                     + ": remove it",
                             List.of());
                 }
@@ -491,24 +489,21 @@ final class JobsReader {
         Value type = section.required("type", types);
         Integration integration = null;
         boolean onAiven = source != null && source.onAiven();
-        boolean queried = onAiven && source.aiven().queried();
+        String queriedIn = onAiven ? source.aiven().language().orElse(null) : null;
         if (type.present()
                 && onAiven
-                && (type.text().equals("redis")
-                        || type.text().equals("http")
-                        || type.text().equals("cql")
-                        || type.text().equals("sql") && !queried)) {
+                && List.of("sql", "redis", "http", "cql").contains(type.text())
+                && !type.text().equals(queriedIn)) {
             problems.add(
                     type,
                     "is not supported yet for a fork on Aiven of type "
                             + source.aiven().type() + " (service "
-                            + source.name() + " is on Aiven): its integrations are webhook, prometheus, command,"
-                            + " sql for types pg and mysql, or made by Aiven with type: aiven"
-                            + (type.text().equals("redis")
-                                    ? " (a redis integration runs through redis-cli, which does not verify the host a"
-                                            + " server's certificate names)"
-                                    : ""),
-                    List.of("aiven", "webhook", "prometheus", "command"));
+                            + source.name() + " is on Aiven): its integrations are webhook, prometheus, command, "
+                            + (queriedIn == null ? "" : queriedIn + ", ")
+                            + "or made by Aiven with type: aiven",
+                    queriedIn == null
+                            ? List.of("aiven", "webhook", "prometheus", "command")
+                            : List.of(queriedIn, "aiven", "webhook", "prometheus", "command"));
         } else if (type.present() && !onAiven && source != null && type.text().equals("aiven")) {
             problems.add(
                     type, "is for forks on Aiven; service " + source.name() + " is not on Aiven", List.of("webhook"));

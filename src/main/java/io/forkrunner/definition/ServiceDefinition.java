@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A running data store that forkrunner knows, as declared in {@code config/services.yml}.
@@ -89,20 +90,17 @@ public record ServiceDefinition(
         }
 
         /**
-         * Whether forkrunner queries forks of this type through the login the API gives (checks, tests and sql
-         * integrations): of type {@code pg} (with PostgreSQL's clients) or {@code mysql} (with MariaDB's). Files of Redis
-         * commands run through redis-cli, which does not verify the host a server's certificate names.
+         * What forkrunner queries forks of this type in, through the login the API gives (checks, tests and {@code sql}
+         * or {@code redis} integrations): {@code sql} for {@code pg} (PostgreSQL's clients) and {@code mysql} (MariaDB's),
+         * {@code redis} for {@code redis} and {@code valkey} (forkrunner's own client); empty for a type it does not
+         * query.
          */
-        public boolean queried() {
-            return type.equals("pg") || type.equals("mysql");
-        }
-
-        /**
-         * Whether forkrunner runs a job's checks on forks of this type through the login the API gives: those it
-         * queries, and {@code redis} and {@code valkey} (a check is one command, sent by forkrunner's own client).
-         */
-        public boolean checked() {
-            return queried() || type.equals("redis") || type.equals("valkey");
+        public Optional<String> language() {
+            return switch (type) {
+                case "pg", "mysql" -> Optional.of("sql");
+                case "redis", "valkey" -> Optional.of("redis");
+                default -> Optional.empty();
+            };
         }
     }
 

@@ -199,8 +199,9 @@ class AivenDefinitionsTest {
     }
 
     @Test
-    void aJobForkingAServiceOnAivenTakesAivenIntegrationsAndChecksAndSqlOfPgForksOnly() {
-        withAiven(ORDERS + "  cache: { type: valkey, region: aiven-eu }\n");
+    void aJobForkingAServiceOnAivenTakesAivenIntegrationsAndChecksTestsAndFilesInTheLanguageOfItsType() {
+        withAiven(
+                ORDERS + "  cache: { type: valkey, region: aiven-eu }\n  metrics: { type: m3db, region: aiven-eu }\n");
         home.job("orders-dev", """
                 source: orders
                 target:
@@ -235,6 +236,12 @@ class AivenDefinitionsTest {
                 tests: [jobs/orders-dev.yml]
                 integrations:
                   - { type: sql, file: jobs/orders-dev.yml }
+                  - { type: redis, file: jobs/orders-dev.yml }
+                """);
+        home.job("metrics-dev", """
+                source: metrics
+                target: { name: metrics-dev }
+                tests: [jobs/orders-dev.yml]
                 """);
         home.job(
                 "shop-dev",
@@ -246,21 +253,21 @@ class AivenDefinitionsTest {
                 .as(DefinitionHome.describe(problems))
                 .extracting(Problem::file, Problem::field)
                 .containsExactly(
-                        tuple("jobs/cache-dev.yml", "tests"),
                         tuple("jobs/cache-dev.yml", "integrations[0].type"),
+                        tuple("jobs/metrics-dev.yml", "tests"),
                         tuple("jobs/orders-dev.yml", "database"),
                         tuple("jobs/orders-dev.yml", "integrations[1].type"),
                         tuple("jobs/orders-dev.yml", "integrations[2].type"),
                         tuple("jobs/orders-dev.yml", "integrations[3].source_service"),
                         tuple("jobs/shop-dev.yml", "integrations[0].type"));
         assertThat(problems.get(0).message())
-                .contains("of type valkey", "runs tests on forks on Aiven of types pg and mysql only");
-        assertThat(problems.get(1).message())
                 .contains("not supported yet for a fork on Aiven of type valkey")
-                .contains("webhook, prometheus, command, sql for types pg and mysql");
+                .contains("its integrations are webhook, prometheus, command, redis, or made by Aiven");
+        assertThat(problems.get(1).message())
+                .contains("of type m3db", "runs tests on forks on Aiven of types pg, mysql, redis and valkey only");
         assertThat(problems.get(3).message())
                 .contains("not supported yet for a fork on Aiven of type pg")
-                .contains("redis-cli, which does not verify the host");
+                .contains("its integrations are webhook, prometheus, command, sql, or made by Aiven");
         assertThat(problems.get(4).message()).contains("needs exactly one other end");
         assertThat(problems.get(6).message()).contains("is for forks on Aiven");
     }

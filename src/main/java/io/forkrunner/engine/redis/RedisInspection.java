@@ -4,17 +4,15 @@ import io.forkrunner.engine.Endpoint;
 import io.forkrunner.engine.Inspection;
 import io.forkrunner.engine.MajorMinor;
 import io.forkrunner.engine.TableCount;
-import io.forkrunner.system.Command;
 import io.forkrunner.system.ForkrunnerException;
-import io.forkrunner.system.Passfile;
-import io.forkrunner.system.ProcessFailedException;
-import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +22,8 @@ import java.util.regex.Pattern;
 /**
  * Looking into a running Redis server. Its databases are the numbered logical ones that hold keys ({@code 0}, {@code 3},
  * ...); verify counts each one's keys as one "table" {@code dbN.keys}. A job's check is a Redis command whose reply must
- * be a non-zero integer or {@code true}/{@code OK}; its test and {@code redis} integration files are commands run by
- * {@code redis-cli}, which stops at the first error.
+ * be a non-zero integer or {@code true}/{@code OK}; its test and {@code redis} integration files are commands, a line
+ * each, which forkrunner's own client sends until the first error.
  */
 final class RedisInspection implements Inspection {
 
@@ -109,7 +107,7 @@ final class RedisInspection implements Inspection {
 
     @Override
     public boolean check(Endpoint endpoint, String database, String command) {
-        List<String> arguments = arguments(command);
+        List<byte[]> arguments = RedisCommandLine.words(command);
         if (arguments.isEmpty()) {
             throw new ForkrunnerException("a check names no Redis command");
         }
@@ -124,34 +122,78 @@ final class RedisInspection implements Inspection {
         }
     }
 
+    /**
+     * Runs a file of Redis commands on database {@code database}, a line each ({@link RedisCommandLine}), through
+     * forkrunner's own client (so over TLS the host the certificate names is verified): blank lines and lines beginning
+     * with {@code #} are passed over, and the first error reply stops the file, naming its line. Each reply goes to
+     * {@code log} after its line number; the commands do not, since they may hold secrets.
+     */
     @Override
     public void runSql(Endpoint endpoint, String database, Path file, Path log) {
-        if (endpoint.certificateAuthority() != null) {
-            // redis-cli verifies the chain of a server's certificate but not the host it names
-            throw new ForkrunnerException("forkrunner runs no file of Redis commands on " + endpoint
-                    + ", which it reaches over TLS: redis-cli does not verify the host a server's certificate names");
-        }
-        List<String> argv = new ArrayList<>(engine.cli(endpoint));
-        argv.addAll(List.of("-e", "-n", String.valueOf(number(database))));
-        String commands;
+        List<String> lines;
         try {
-            commands = Files.readString(file, StandardCharsets.UTF_8);
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            Files.createDirectories(log.getParent());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw new UncheckedIOException("cannot read " + file + " or make the directory of " + log, e);
         }
-        try (Passfile input = endpoint.password() == null ? null : engine.passwordInput(endpoint, "\n" + commands)) {
-            Command command = Command.of(argv)
-                    .readingFrom(input == null ? file : input.path())
-                    .loggingTo(log)
-                    .withTimeout(Duration.ofHours(1));
-            engine.runner().run(command);
-            String output = ServiceUser.readIfExists(log);
-            if (output.lines().anyMatch(line -> line.startsWith("(error)") || line.startsWith("ERR "))) {
-                throw new ForkrunnerException(file.getFileName() + " failed on " + endpoint + ": see " + log);
+        try (RedisConnection connection = RedisConnection.open(endpoint);
+                Writer out = Files.newBufferedWriter(
+                        log,
+                        StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND,
+                        LinkOption.NOFOLLOW_LINKS)) {
+            connection.call("SELECT", number(database));
+            for (int n = 1; n <= lines.size(); n++) {
+                String line = lines.get(n - 1).strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                String at = file.getFileName() + ":" + n;
+                List<byte[]> words;
+                try {
+                    words = RedisCommandLine.words(line);
+                } catch (ForkrunnerException e) {
+                    throw new ForkrunnerException(at + ": " + e.getMessage());
+                }
+                try {
+                    out.write(n + ": " + shown(connection.call(words.toArray())) + "\n");
+                } catch (RedisConnection.RedisError e) {
+                    out.write(n + ": (error) " + e.reply() + "\n");
+                    throw new ForkrunnerException(at + ": " + RedisCommandLine.text(words.get(0)) + " failed on "
+                            + endpoint + ": " + e.reply());
+                }
             }
-        } catch (ProcessFailedException e) {
-            throw new ForkrunnerException(file.getFileName() + " failed on " + endpoint + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + log, e);
         }
+    }
+
+    /** A reply as the log shows it, as redis-cli would: {@code (nil)}, {@code (integer) 1}, a quoted string, .... */
+    private static String shown(Object reply) {
+        if (reply == null) {
+            return "(nil)";
+        }
+        if (reply instanceof Long number) {
+            return "(integer) " + number;
+        }
+        if (reply instanceof byte[] bytes) {
+            String text = RedisCommandLine.text(bytes);
+            return "\"" + (text.length() > 200 ? text.substring(0, 200) + "..." : text) + "\"";
+        }
+        if (reply instanceof RedisConnection.RedisError error) {
+            return "(error) " + error.reply();
+        }
+        if (reply instanceof List<?> items) {
+            List<String> shown = new ArrayList<>();
+            for (Object item : items.subList(0, Math.min(items.size(), 20))) {
+                shown.add(shown(item));
+            }
+            return "[" + String.join(", ", shown) + (items.size() > 20 ? ", ... " + items.size() + " in all" : "")
+                    + "]";
+        }
+        return String.valueOf(reply);
     }
 
     /** A database number 0-15... as Redis names them; refused otherwise. */
@@ -164,42 +206,5 @@ final class RedisInspection implements Inspection {
             throw new ForkrunnerException("not a Redis database number: " + database);
         }
         return Integer.parseInt(digits);
-    }
-
-    /** The words of a command line: separated by spaces, a double-quoted word may hold spaces and \" escapes. */
-    static List<String> arguments(String line) {
-        List<String> words = new ArrayList<>();
-        StringBuilder word = null;
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '\\' && i + 1 < line.length()) {
-                    word.append(line.charAt(++i));
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    word.append(c);
-                }
-            } else if (c == '"') {
-                word = word == null ? new StringBuilder() : word;
-                quoted = true;
-            } else if (Character.isWhitespace(c)) {
-                if (word != null) {
-                    words.add(word.toString());
-                    word = null;
-                }
-            } else {
-                word = word == null ? new StringBuilder() : word;
-                word.append(c);
-            }
-        }
-        if (quoted) {
-            throw new ForkrunnerException("a quote is not closed in: " + line);
-        }
-        if (word != null) {
-            words.add(word.toString());
-        }
-        return words;
     }
 }

@@ -280,8 +280,9 @@ class RedisForkTest {
 
     @Test
     @Order(6)
-    void aRedisIntegrationRunsItsCommandsThroughRedisCliOnTheForkAndASqlOneIsRefused() throws Exception {
-        home.write("jobs/redis/mask.redis", "SET app:greeting \"masked ✓\"\nSELECT 3\nDEL session:1\n");
+    void aRedisIntegrationRunsItsCommandsOnTheForkUntilTheFirstErrorAndASqlOneIsRefused() throws Exception {
+        home.write(
+                "jobs/redis/mask.redis", "# sessions go\nSET app:greeting \"masked ✓\"\n\nSELECT 3\nDEL session:1\n");
         home.job("masked", """
                 source: %s
                 target:
@@ -323,6 +324,31 @@ class RedisForkTest {
         }
         assertThatThrownBy(() -> RedisTestSource.connect(forkPort, "app", APP_PASSWORD))
                 .hasMessageContaining("WRONGPASS");
+
+        home.write("jobs/redis/broken.redis", "SET app:first 1\nHSET app:greeting field value\nSET app:third 3\n");
+        home.job("broken", """
+                source: %s
+                target:
+                  name: broken-{run}
+                integrations:
+                  - { type: redis, file: jobs/redis/broken.redis }
+                """.formatted(SERVICE));
+        CliResult broken = home.cli("run", "broken", "--json");
+        assertThat(broken.exitCode()).as(broken.toString()).isEqualTo(1);
+        JsonNode failed = JSON.readTree(broken.out());
+        assertThat(failed.path("error").asText())
+                .contains("broken.redis:2: HSET failed on")
+                .contains("WRONGTYPE");
+        int brokenPort =
+                TestHome.step(failed, "provision").path("report").path("port").asInt();
+        try (RedisConnection fork = RedisTestSource.connect(brokenPort, "default", source.password)) {
+            assertThat(fork.text("GET", "app:first")).isEqualTo("1");
+            assertThat(fork.call("EXISTS", "app:third"))
+                    .as("nothing after the first error")
+                    .isEqualTo(0L);
+        }
+        assertThat(home.read("var/log/runs/" + failed.path("run").asText() + "-integration-1.log"))
+                .isEqualTo("1: OK\n2: (error) WRONGTYPE Operation against a key holding the wrong kind of value\n");
     }
 
     /**

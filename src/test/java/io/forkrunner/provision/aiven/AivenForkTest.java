@@ -513,7 +513,9 @@ class AivenForkTest {
     }
 
     @Test
-    void checksOfAValkeyForkRunThroughTheLoginAivenGivesOverTlsVerifiedAgainstTheProjectsAuthority() throws Exception {
+    void
+            checksTestsAndRedisIntegrationsOfAValkeyForkRunThroughTheLoginAivenGivesOverTlsVerifiedAgainstTheProjectsAuthority()
+                    throws Exception {
         // signed by the authority the API gives (itself), but for another host
         TestCertificates.Certificate elsewhere =
                 TestCertificates.selfSigned(home.path("tls/fork-valkey"), "elsewhere.invalid", false);
@@ -540,13 +542,40 @@ class AivenForkTest {
                       name: cache-dev-{run}
                     checks: [EXISTS app:ready]
                     """);
+            home.write("jobs/redis/mask.redis", """
+                    # masked on every fork
+                    SET app:greeting "masked \\"for dev\\""
+                    """);
+            home.write(
+                    "jobs/redis/masked.redis",
+                    "EVAL \"if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('not masked')"
+                            + " end return 1\" 1 app:greeting 'masked \"for dev\"'\n");
+            home.job("cache-masked", """
+                    source: cache
+                    target:
+                      name: cache-masked-{run}
+                    integrations:
+                      - { type: redis, file: jobs/redis/mask.redis }
+                    tests: [jobs/redis/masked.redis]
+                    """);
 
             CliResult unverified = home.cli("run", "cache-dev", "--json");
+            CliResult unverifiedFile = home.cli("run", "cache-masked", "--json");
 
             assertThat(unverified.exitCode()).as(unverified.toString()).isEqualTo(1);
             assertThat(JSON.readTree(unverified.out()).path("error").asString())
                     .startsWith("check failed on fork cache-dev-")
                     .contains("EXISTS app:ready");
+            assertThat(unverifiedFile.exitCode()).as(unverifiedFile.toString()).isEqualTo(1);
+            assertThat(step(JSON.readTree(unverifiedFile.out()), "reapply-integrations")
+                            .path("state")
+                            .asString())
+                    .isEqualTo("FAILED");
+            try (RedisConnection redis = forkServer.connect()) {
+                assertThat(redis.call("EXISTS", "app:greeting"))
+                        .as("nothing sent to a server whose certificate names another host")
+                        .isEqualTo(0L);
+            }
 
             TestCertificates.Certificate own =
                     TestCertificates.selfSigned(home.path("tls/fork-valkey-own"), "127.0.0.1", false);
@@ -568,7 +597,35 @@ class AivenForkTest {
                             .path("results")
                             .asString())
                     .contains("\"check: EXISTS app:ready\":\"true in ");
-            assertThat(unverified.out() + run.out() + run.err() + home.read("var/log/forkrunner.log"))
+            CliResult masked = home.cli("run", "cache-masked", "--json");
+
+            assertThat(masked.exitCode()).as(masked.toString()).isZero();
+            try (RedisConnection redis = forkServer.connect()) {
+                assertThat(redis.text("GET", "app:greeting")).isEqualTo("masked \"for dev\"");
+            }
+            assertThat(step(JSON.readTree(masked.out()), "verify")
+                            .path("report")
+                            .path("results")
+                            .asString())
+                    .contains("\"test: jobs/redis/masked.redis\":\"passed in ");
+            try (RedisConnection redis = forkServer.connect()) {
+                redis.call("SET", "app:greeting", "changed after the mask");
+            }
+            home.write("jobs/redis/mask.redis", "# the mask left out\n");
+            CliResult unmasked = home.cli("run", "cache-masked", "--json");
+
+            assertThat(unmasked.exitCode()).as(unmasked.toString()).isEqualTo(1);
+            assertThat(JSON.readTree(unmasked.out()).path("error").asString())
+                    .contains("test masked.redis failed on fork cache-masked-")
+                    .contains("masked.redis:1: EVAL failed on")
+                    .contains("not masked");
+            assertThat(unverified.out()
+                            + unverifiedFile.out()
+                            + run.out()
+                            + run.err()
+                            + masked.out()
+                            + masked.err()
+                            + home.read("var/log/forkrunner.log"))
                     .doesNotContain(password);
         }
     }
