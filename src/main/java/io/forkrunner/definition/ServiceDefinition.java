@@ -21,6 +21,7 @@ import java.util.Optional;
  *     {@code securityadmin.sh} applies them), which its backups carry; null when it has none
  * @param nodes every node of a Cassandra cluster, each snapshotted through JMX and its snapshot read from this host;
  *     empty for the other engines, whose service is the one server at {@code host} and {@code port}
+ * @param jmx the login a Cassandra cluster's JMX asks for; null when it asks none (Cassandra's local JMX)
  */
 public record ServiceDefinition(
         String name,
@@ -36,7 +37,8 @@ public record ServiceDefinition(
         List<ServiceNotification> notifications,
         AivenService aiven,
         Path security,
-        List<Node> nodes) {
+        List<Node> nodes,
+        JmxLogin jmx) {
 
     /** The engine of a service on Aiven, which the Aiven API forks whatever its type. */
     public static final String AIVEN = "aiven";
@@ -57,8 +59,20 @@ public record ServiceDefinition(
     }
 
     /**
+     * The login of a Cassandra cluster's JMX, as its nodes check it (a JMX password file, {@code
+     * com.sun.management.jmxremote.password.file}): the same user and password on every node.
+     */
+    public record JmxLogin(String user, SecretRef password) {
+
+        public JmxLogin {
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(password, "password");
+        }
+    }
+
+    /**
      * A node of a Cassandra cluster on this host: the address it listens on (its CQL port is the service's), and the
-     * port of its local JMX, which Cassandra binds on 127.0.0.1 and forkrunner reaches there without a login.
+     * port of its JMX on 127.0.0.1, which forkrunner reaches with the service's {@link JmxLogin} when it has one.
      */
     public record Node(String address, int jmxPort) {
 

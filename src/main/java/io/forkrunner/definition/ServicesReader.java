@@ -234,7 +234,8 @@ final class ServicesReader {
                         type.text(),
                         project.present() ? project.text() : where.aiven().project()),
                 null,
-                List.of());
+                List.of(),
+                null);
     }
 
     private ServiceDefinition service(Value name, Section section, Map<String, Region> regions) {
@@ -298,6 +299,7 @@ final class ServicesReader {
                 .map(this::serviceNotification)
                 .toList();
         List<ServiceDefinition.Node> nodes = nodes(section, engine);
+        ServiceDefinition.JmxLogin jmx = jmx(section, engine);
         if (engine.present() && WITHOUT_POOLS.containsKey(engine.text())) {
             for (String key : List.of("pools", "pooler")) {
                 if (section.has(key)) {
@@ -323,7 +325,8 @@ final class ServicesReader {
                 && !notifications.contains(null)
                 && (pooler != null || !poolerValue.present())
                 && (security != null || !securityValue.present())
-                && nodes != null;
+                && nodes != null
+                && (jmx != null || !section.has("jmx"));
         return complete
                 ? new ServiceDefinition(
                         name.text(),
@@ -339,8 +342,32 @@ final class ServicesReader {
                         notifications,
                         null,
                         security,
-                        nodes)
+                        nodes,
+                        jmx)
                 : null;
+    }
+
+    /**
+     * A Cassandra service's {@code jmx:} login, a {@code user} and a {@code password} reference, for a cluster whose JMX
+     * asks for one; refused for the other engines. Null when not declared or not valid.
+     */
+    private ServiceDefinition.JmxLogin jmx(Section section, Value engine) {
+        if (!section.has("jmx")) {
+            return null;
+        }
+        if (!engine.present() || !engine.text().equals(CASSANDRA)) {
+            problems.add(
+                    section.keyOf("jmx"),
+                    "is for Cassandra services (engine: cassandra): the login their nodes' JMX asks for; remove it",
+                    List.of());
+            return null;
+        }
+        Section login = section.section("jmx");
+        Value user = login.required("user", List.of("forkrunner", "cassandra"));
+        Value passwordValue = login.required("password", SecretRef.EXAMPLES);
+        SecretRef password = passwordValue.present() ? scalars.secret(passwordValue) : null;
+        login.finish();
+        return user.present() && password != null ? new ServiceDefinition.JmxLogin(user.text(), password) : null;
     }
 
     /**

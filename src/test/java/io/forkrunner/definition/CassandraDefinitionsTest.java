@@ -3,6 +3,7 @@ package io.forkrunner.definition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.system.Problem;
+import io.forkrunner.system.SecretRef;
 import io.forkrunner.testing.CliResult;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,34 @@ class CassandraDefinitionsTest {
 
         assertThat(problem.field()).isEqualTo("services.ring.nodes");
         assertThat(problem.message()).startsWith("is for Cassandra services (engine: cassandra)");
+    }
+
+    @Test
+    void aClusterWhoseJmxAsksForALoginDeclaresItsUserAndAPasswordReferenceAndOnlyACassandraOne() {
+        String withLogin = SERVICES.replace(
+                "    nodes:\n",
+                "    jmx: { user: forkrunner, password: \"${file:var/secrets/ring-jmx}\" }\n    nodes:\n");
+        home.write("var/secrets/ring-jmx", "Jmx-pw-5e0a").services(withLogin);
+
+        assertThat(home.read().services().get("ring").jmx())
+                .isEqualTo(new ServiceDefinition.JmxLogin(
+                        "forkrunner", new SecretRef(SecretRef.Kind.FILE, "var/secrets/ring-jmx")));
+
+        home.services(withLogin.replace("${file:var/secrets/ring-jmx}", "Jmx-pw-in-clear"));
+        Problem clear = home.problem();
+        assertThat(clear)
+                .extracting(Problem::field, Problem::value)
+                .containsExactly("services.ring.jmx.password", "(hidden)");
+        assertThat(clear.toString()).doesNotContain("Jmx-pw-in-clear");
+
+        home.services(withLogin.replace(", password: \"${file:var/secrets/ring-jmx}\"", ""));
+        assertThat(home.problem().field()).isEqualTo("services.ring.jmx.password");
+
+        home.services(
+                withLogin.replace("engine: cassandra", "engine: postgresql").replaceAll("(?s)    nodes:.*", ""));
+        Problem notCassandra = home.problem();
+        assertThat(notCassandra.field()).isEqualTo("services.ring.jmx");
+        assertThat(notCassandra.message()).startsWith("is for Cassandra services (engine: cassandra)");
     }
 
     @Test

@@ -172,7 +172,8 @@ class ValidDefinitionsTest {
                         List.of(),
                         null,
                         null,
-                        List.of()));
+                        List.of(),
+                        null));
 
         assertThat(definitions.regions().get("eu-local"))
                 .isEqualTo(new Region(

@@ -110,9 +110,13 @@ final class CassandraBackups implements Backups {
         var nodes = record.putArray(NODES);
         List<CassandraJmx> snapshotted = new ArrayList<>();
         try {
+            CassandraJmx.Login login = engine.jmxLogin(service);
             for (ServiceDefinition.Node node : service.nodes()) {
                 snapshotted.add(CassandraJmx.connect(
-                        CassandraNode.JMX_HOST, node.jmxPort(), "node " + node.address() + " of " + service.name()));
+                        CassandraNode.JMX_HOST,
+                        node.jmxPort(),
+                        "node " + node.address() + " of " + service.name(),
+                        login));
             }
             Map<String, Long> writesBefore = writes(snapshotted, tables);
             for (CassandraJmx jmx : snapshotted) {

@@ -1,5 +1,6 @@
 package io.forkrunner.engine.cassandra;
 
+import io.forkrunner.definition.ServiceDefinition;
 import io.forkrunner.engine.Backups;
 import io.forkrunner.engine.Engine;
 import io.forkrunner.engine.Inspection;
@@ -8,6 +9,7 @@ import io.forkrunner.engine.ServerSettings;
 import io.forkrunner.engine.Servers;
 import io.forkrunner.engine.Users;
 import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.system.Secrets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
@@ -26,6 +28,7 @@ import org.springframework.stereotype.Component;
 public class CassandraEngine implements Engine {
 
     private final Clock clock;
+    private final Secrets secrets;
     private final ProcessRunner runner = new ProcessRunner(CassandraNode.serviceUser());
     private final CassandraBackups backups = new CassandraBackups(this);
     private final CassandraServers servers = new CassandraServers(this);
@@ -34,8 +37,17 @@ public class CassandraEngine implements Engine {
     private final CassandraRoles roles = new CassandraRoles();
     private final CassandraSettings settings = new CassandraSettings(this);
 
-    CassandraEngine(Clock clock) {
+    CassandraEngine(Clock clock, Secrets secrets) {
         this.clock = clock;
+        this.secrets = secrets;
+    }
+
+    /** The login the JMX of {@code service}'s nodes asks for, its password read now; null when it asks none. */
+    CassandraJmx.Login jmxLogin(ServiceDefinition service) {
+        return service.jmx() == null
+                ? null
+                : new CassandraJmx.Login(
+                        service.jmx().user(), secrets.resolve(service.jmx().password()));
     }
 
     @Override

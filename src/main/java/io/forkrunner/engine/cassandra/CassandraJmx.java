@@ -1,6 +1,7 @@
 package io.forkrunner.engine.cassandra;
 
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Secret;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -68,31 +70,73 @@ public final class CassandraJmx implements Closeable {
         this.work = work;
     }
 
+    /**
+     * The login a node's JMX asks for: a user and its password. It goes to the node only, in the connection's
+     * credentials, and never into a message.
+     */
+    public record Login(String user, Secret password) {
+
+        public Login {
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(password, "password");
+        }
+    }
+
     /** Connects to the JMX of {@code node} (its name in messages), which listens on {@code host}:{@code port}. */
     public static CassandraJmx connect(String host, int port, String node) {
-        return connect(host, port, node, ANSWER, WORK);
+        return connect(host, port, node, null, ANSWER, WORK);
+    }
+
+    /** As {@link #connect(String, int, String)}, logging in as {@code login} when it is not null. */
+    public static CassandraJmx connect(String host, int port, String node, Login login) {
+        return connect(host, port, node, login, ANSWER, WORK);
     }
 
     /**
-     * As {@link #connect(String, int, String)}, waiting at most {@code answer} for the connection and for each answer,
-     * and at most {@code work} for each piece of work; past either the connection is closed and the call fails.
+     * As {@link #connect(String, int, String, Login)}, waiting at most {@code answer} for the connection and for each
+     * answer, and at most {@code work} for each piece of work; past either the connection is closed and the call fails.
+     * A node that asks for a login it is not given, or refuses the one given, fails the connection saying so.
      */
-    static CassandraJmx connect(String host, int port, String node, Duration answer, Duration work) {
+    static CassandraJmx connect(String host, int port, String node, Login login, Duration answer, Duration work) {
         String operation = "reach the JMX of " + node + " on " + host + ":" + port;
         AtomicBoolean abandoned = new AtomicBoolean();
-        JMXConnector connector = timed(
-                operation,
-                answer,
-                null,
-                () -> {
-                    JMXConnector made = JMXConnectorFactory.connect(
-                            new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi"));
-                    if (abandoned.get()) { // connected after the caller gave up: nobody will close it but here
-                        closeQuietly(made);
-                    }
-                    return made;
-                },
-                () -> abandoned.set(true));
+        Map<String, Object> environment = new HashMap<>();
+        if (login != null) {
+            environment.put(
+                    JMXConnector.CREDENTIALS,
+                    new String[] {login.user(), login.password().reveal()});
+        }
+        JMXConnector connector;
+        try {
+            connector = timed(
+                    operation,
+                    answer,
+                    null,
+                    () -> {
+                        JMXConnector made = JMXConnectorFactory.connect(
+                                new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi"),
+                                environment);
+                        if (abandoned.get()) { // connected after the caller gave up: nobody will close it but here
+                            closeQuietly(made);
+                        }
+                        return made;
+                    },
+                    () -> abandoned.set(true));
+        } catch (ForkrunnerException e) {
+            if (!(e.getCause() instanceof SecurityException refused)) {
+                throw e;
+            }
+            throw new ForkrunnerException(
+                    "cannot " + operation + ": "
+                            + (login == null
+                                    ? "it asks for a login (" + refused.getMessage() + "): declare the service's"
+                                            + " jmx: { user, password } in config/services.yml"
+                                    : "it refused the login of JMX user " + login.user() + " ("
+                                            + refused.getMessage() + "): check the service's jmx: { user,"
+                                            + " password } in config/services.yml against the nodes' JMX password"
+                                            + " file"),
+                    refused);
+        }
         try {
             return new CassandraJmx(node, connector, connector.getMBeanServerConnection(), answer, work);
         } catch (IOException | RuntimeException e) {
