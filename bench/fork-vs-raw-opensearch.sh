@@ -1,27 +1,46 @@
 #!/usr/bin/env bash
-# Times an OpenSearch fork by forkrunner against a snapshot restore by hand with curl, on an index of random text.
+# Times a search fork (OpenSearch, or Elasticsearch 7.10) by forkrunner against a snapshot restore by hand with curl,
+# on an index of random text.
 #
-#   bench/fork-vs-raw-opensearch.sh [MB]
+#   bench/fork-vs-raw-opensearch.sh [MB] [opensearch|elasticsearch]
 #
 #   MB   megabytes of documents, each 3,000 random bytes in base64 (default 1024: about 1 GB of index files)
+#   the family of the source and of both forks (default opensearch)
 #
-# Both start a node of the OpenSearch home (target/opensearch-2.19.6, or FORKRUNNER_OPENSEARCH_HOME) with the same
-# JVM options and restore the same snapshot from the service's repository: forkrunner with `run JOB` (all eight
-# steps, JVM start included: the node started, the repository registered read-only, the snapshot restored with the
-# global state, each index's documents compared with the backup's count, verify, register), the raw way with java and
-# curl (start a node, register the repository read-only, restore with wait_for_completion). Prints the backup's time,
-# both fork times, their ratio and each step's time. Run as root (nodes run as opensearch).
+# Both start a node of the family's home (target/opensearch-2.19.6 or target/elasticsearch-7.10.2, or the one
+# FORKRUNNER_OPENSEARCH_HOME or FORKRUNNER_ELASTICSEARCH_HOME names) with the same JVM options and restore the same
+# snapshot from the service's repository: forkrunner with `run JOB` (all eight steps, JVM start included: the node
+# started, the repository registered read-only, the snapshot restored with the global state, each index's documents
+# compared with the backup's count, verify, register), the raw way with java and curl (start a node, register the
+# repository read-only, restore with wait_for_completion). Prints the backup's time, both fork times, their ratio and
+# each step's time. Run as root (nodes run as opensearch).
 set -euo pipefail
 mb="${1:-1024}"
+family="${2:-opensearch}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo/bench/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "bench: run it as root: the nodes run as the opensearch user" >&2; exit 2; }
 id opensearch > /dev/null 2>&1 || { echo "bench: no opensearch user (run-tests makes it)" >&2; exit 2; }
-opensearch_home="${FORKRUNNER_OPENSEARCH_HOME:-$repo/target/opensearch-2.19.6}"
-[ -d "$opensearch_home/lib" ] || { echo "bench: no OpenSearch home in $opensearch_home: mvn -f src/opensearch/pom.xml package" >&2; exit 2; }
+# the family's home, system property prefix, bootstrap class and own properties, as forkrunner's SearchFamily has them
+case "$family" in
+  opensearch)
+    search_home="${FORKRUNNER_OPENSEARCH_HOME:-$repo/target/opensearch-2.19.6}"
+    prefix=opensearch
+    bootstrap=org.opensearch.bootstrap.OpenSearch
+    properties=(-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector)
+    ;;
+  elasticsearch)
+    search_home="${FORKRUNNER_ELASTICSEARCH_HOME:-$repo/target/elasticsearch-7.10.2}"
+    prefix=es
+    bootstrap=org.elasticsearch.bootstrap.Elasticsearch
+    properties=(-Des.distribution.flavor=oss -Des.distribution.type=tar -Des.bundled_jdk=false)
+    ;;
+  *) echo "bench: $family is not a search family: opensearch or elasticsearch" >&2; exit 2 ;;
+esac
+[ -d "$search_home/lib" ] || { echo "bench: no $family home in $search_home: mvn -f src/$family/pom.xml package" >&2; exit 2; }
 now() { date +%s.%N; }
 
-home="$(mktemp -d /tmp/fropensearch-XXXX)"
+home="$(mktemp -d "/tmp/fr$family-XXXX")"
 chmod 755 "$home"
 mkdir -p "$home/config" "$home/jobs" "$home/var/backups/bench/repository"
 chown opensearch "$home/var/backups/bench/repository"
@@ -30,7 +49,7 @@ db="forkrunner_bench_$(basename "$home" | tr -dc 'a-z0-9' | tr 'A-Z' 'a-z')"
 port="$(free_port 16950 16979)"
 raw_port="$(free_port 16980 16999)"
 cleanup() {
-  for pid in $(find "$home" -name opensearch.pid 2>/dev/null); do
+  for pid in $(find "$home" -name "$family.pid" 2>/dev/null); do
     kill "$(cat "$pid")" 2>/dev/null || true
   done
   sleep 2
@@ -44,7 +63,7 @@ trap cleanup EXIT
 start_node() {
   local dir="$1" http="$2" repository="$3"
   mkdir -p "$dir/config" "$dir/data" "$dir/logs" "$dir/tmp" "$dir/run"
-  cat > "$dir/config/opensearch.yml" <<YAML
+  cat > "$dir/config/$family.yml" <<YAML
 cluster.name: $(basename "$dir")
 node.name: $(basename "$dir")-1
 discovery.type: single-node
@@ -60,16 +79,15 @@ YAML
   chown -R opensearch "$dir"
   runuser -u opensearch -- java -Xms512m -Xmx512m -XX:+UseSerialGC -Djava.io.tmpdir="$dir/tmp" \
     -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true \
-    -Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector \
-    -Dopensearch.path.home="$opensearch_home" -Dopensearch.path.conf="$dir/config" -cp "$opensearch_home/lib/*" \
-    org.opensearch.bootstrap.OpenSearch -p "$dir/run/opensearch.pid" > "$dir/node.out" 2>&1 &
+    -D$prefix.path.home="$search_home" -D$prefix.path.conf="$dir/config" "${properties[@]}" -cp "$search_home/lib/*" \
+    "$bootstrap" -p "$dir/run/$family.pid" > "$dir/node.out" 2>&1 &
   until curl -sf "127.0.0.1:$http" > /dev/null; do sleep 0.05; done
 }
 call() { curl -sf -H 'Content-Type: application/json' "$@"; }
 
 start_node "$home/src" "$port" "$home/var/backups/bench/repository"
 documents=$((mb * 1024 * 1024 / 4100))
-echo "bench: OpenSearch source on 127.0.0.1:$port, $documents documents of 3,000 random bytes (base64), home $home"
+echo "bench: $family source on 127.0.0.1:$port, $documents documents of 3,000 random bytes (base64), home $home"
 call -XPUT "127.0.0.1:$port/bench" -d '{"settings": {"number_of_shards": 2, "number_of_replicas": 0, "refresh_interval": "-1"}}' > /dev/null
 python3 - "$port" "$documents" <<'PY'
 import base64, os, sys, urllib.request
@@ -98,7 +116,7 @@ regions:
   bench: { provisioner: local, root: var/regions/bench, ports: 16920-16949 }
 services:
   bench:
-    engine: opensearch
+    engine: $family
     region: bench
     host: 127.0.0.1
     port: $port
