@@ -36,13 +36,18 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>A table's triggers, the database's routines and its events are loaded after its rows, so no trigger fires on
  * them; events are created disabled (their dump's {@code CREATE EVENT ... ENABLE} rewritten), since a database in a
- * server that runs its own work must not start the source's, not even for the moment before an {@code ALTER EVENT}. Objects whose SQL names the source database explicitly keep naming it.
+ * server that runs its own work must not start the source's, not even for the moment before an {@code ALTER EVENT}.
+ * Objects whose SQL names the source database explicitly keep naming it.
  */
 final class MariaDbLogicalCopy implements LogicalCopy {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String INDEX = "dump.json";
     private static final Duration LONG = Duration.ofHours(12);
+    /** Where a {@code CREATE EVENT} says its status: right after its completion clause. */
+    private static final Pattern COMPLETION = Pattern.compile(" ON COMPLETION (NOT )?PRESERVE ");
+
+    private static final Pattern STATUS = Pattern.compile("(ENABLE|DISABLE ON SLAVE|DISABLE) ");
 
     private final MariaDbEngine engine;
 
@@ -345,9 +350,6 @@ final class MariaDbLogicalCopy implements LogicalCopy {
                                     .withTimeout(LONG));
         }
     }
-
-    private static final Pattern COMPLETION = Pattern.compile(" ON COMPLETION (NOT )?PRESERVE ");
-    private static final Pattern STATUS = Pattern.compile("(ENABLE|DISABLE ON SLAVE|DISABLE) ");
 
     /**
      * The events of a dump ({@code mariadb-dump --events}) created disabled: each {@code CREATE EVENT} line's status
