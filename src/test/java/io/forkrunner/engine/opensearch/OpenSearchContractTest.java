@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.Place;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Home;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.WebhookReceiver;
@@ -12,11 +14,14 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Order;
@@ -152,6 +157,60 @@ class OpenSearchContractTest extends SearchContractTest {
                 .isEqualTo("equal: "
                         + counts.values().stream().mapToLong(Long::longValue).sum() + " documents in 4 indices; 1"
                         + " persistent settings, 1 index templates, 1 ingest pipelines, 1 stored scripts");
+    }
+
+    @Test
+    @Order(4)
+    void aForkThatDiffersFromItsBackupFailsTheComparisonNamingEachDifference() {
+        JsonNode status = JSON.readTree(
+                home().cli("status", String.valueOf(forkRun()), "--json").out());
+        Matcher holds = Pattern.compile("^backup (\\S+) taken at ")
+                .matcher(TestHome.step(status, "pick-backup")
+                        .path("report")
+                        .path("holds")
+                        .asText());
+        assertThat(holds.find()).as(status.toString()).isTrue();
+        Path backup = null;
+        for (JsonNode each : backups()) {
+            if (each.path("id").asText().equals(holds.group(1))) {
+                backup = Path.of(each.path("directory").asText());
+            }
+        }
+        assertThat(backup).as("the fork's backup " + holds.group(1)).isNotNull();
+        JsonNode provision = TestHome.step(status, "provision").path("report");
+        Place place = new Place(
+                Path.of(provision.path("directory").asText()),
+                provision.path("port").asInt(),
+                0);
+        OpenSearchRestore restore = (OpenSearchRestore) new OpenSearchEngine(new Home(home().root()), Clock.systemUTC())
+                .physicalRestore()
+                .orElseThrow();
+        Path recorded = backup;
+        assertThat(restore.compareWithBackup(recorded, place, null))
+                .hasValueSatisfying(equal -> assertThat(equal).startsWith("equal: "));
+
+        OpenSearchClient fork = cluster(fork(source().admin()));
+        fork.call("PUT", "/records/_doc/not-in-the-backup?refresh=true", json("""
+                {"note": "written on the fork"}"""));
+        fork.call("DELETE", "/_index_template/logs", null);
+        try {
+            assertThatThrownBy(() -> restore.compareWithBackup(recorded, place, null))
+                    .isInstanceOf(ForkrunnerException.class)
+                    .hasMessageContaining("the fork does not hold what its backup holds")
+                    .hasMessageContaining("records=401")
+                    .hasMessageContaining("the backup's {")
+                    .hasMessageContaining("records=400")
+                    .hasMessageContaining("index templates [logs] are missing");
+        } finally {
+            fork.call("DELETE", "/records/_doc/not-in-the-backup?refresh=true", null);
+            fork.call(
+                    "PUT",
+                    "/_index_template/logs",
+                    cluster.call("GET", "/_index_template/logs", null)
+                            .path("index_templates")
+                            .get(0)
+                            .path("index_template"));
+        }
     }
 
     @Test
