@@ -7,12 +7,9 @@ import io.forkrunner.engine.TableCount;
 import io.forkrunner.system.ForkrunnerException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -133,17 +130,11 @@ final class RedisInspection implements Inspection {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            Files.createDirectories(log.getParent());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + " or make the directory of " + log, e);
+            throw new UncheckedIOException("cannot read " + file, e);
         }
-        try (RedisConnection connection = RedisConnection.open(endpoint);
-                Writer out = Files.newBufferedWriter(
-                        log,
-                        StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND,
-                        LinkOption.NOFOLLOW_LINKS)) {
+        StringBuilder done = new StringBuilder();
+        try (RedisConnection connection = RedisConnection.open(endpoint)) {
             connection.call("SELECT", number(database));
             for (int n = 1; n <= lines.size(); n++) {
                 String line = lines.get(n - 1).strip();
@@ -157,16 +148,18 @@ final class RedisInspection implements Inspection {
                 } catch (ForkrunnerException e) {
                     throw new ForkrunnerException(at + ": " + e.getMessage());
                 }
+                Object reply;
                 try {
-                    out.write(n + ": " + shown(connection.call(words.toArray())) + "\n");
+                    reply = connection.call(words.toArray());
                 } catch (RedisConnection.RedisError e) {
-                    out.write(n + ": (error) " + e.reply() + "\n");
+                    done.append(n).append(": (error) ").append(e.reply()).append('\n');
                     throw new ForkrunnerException(at + ": " + RedisCommandLine.text(words.get(0)) + " failed on "
                             + endpoint + ": " + e.reply());
                 }
+                done.append(n).append(": ").append(shown(reply)).append('\n');
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + log, e);
+        } finally {
+            Inspection.writeLog(log, done.toString());
         }
     }
 
