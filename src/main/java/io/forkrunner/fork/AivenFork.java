@@ -113,6 +113,9 @@ class AivenFork {
                 lines.add("  GET " + forkPath + "/integration, then unless it is there: POST /v1/project/"
                         + decision.request().project() + "/integration "
                         + JSON.writeValueAsString(aiven.request(fork)));
+            } else if (integration instanceof JobDefinition.SqlIntegration file) {
+                lines.add("  then the job's " + source.aiven().language().orElse("sql") + " integration "
+                        + services.home().relative(file.file()) + ", run on the fork through the login the API gives");
             } else {
                 lines.add("  then the job's "
                         + integration

@@ -559,6 +559,13 @@ class AivenForkTest {
                     tests: [jobs/redis/masked.redis]
                     """);
 
+            CliResult dry = home.cli("run", "cache-masked", "--dry-run");
+            assertThat(dry.exitCode()).as(dry.toString()).isZero();
+            assertThat(dry.out())
+                    .contains("then the job's redis integration jobs/redis/mask.redis, run on the fork through the"
+                            + " login the API gives")
+                    .contains("the job's 0 checks and 1 tests run through the login it gives");
+
             CliResult unverified = home.cli("run", "cache-dev", "--json");
             CliResult unverifiedFile = home.cli("run", "cache-masked", "--json");
 
