@@ -107,7 +107,8 @@ class UnknownKeysTest {
                         "pools",
                         "pooler",
                         "notifications",
-                        "nodes"),
+                        "nodes",
+                        "jmx"),
                 unknown(
                         SERVICES,
                         DefinitionHome.SERVICES + "    backups:\n      retain: 3\n",
