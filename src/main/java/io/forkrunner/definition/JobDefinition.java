@@ -194,8 +194,8 @@ public record JobDefinition(
     public sealed interface Integration {}
 
     /**
-     * A file of statements the fork's own client runs on it: SQL ({@code type: sql}), Redis commands through
-     * {@code redis-cli} ({@code type: redis}), or HTTP requests to a search service ({@code type: http}).
+     * A file of statements run on the fork in its engine's language: SQL ({@code type: sql}), Redis commands
+     * ({@code type: redis}), HTTP requests to a search service ({@code type: http}) or CQL ({@code type: cql}).
      */
     public record SqlIntegration(Path file) implements Integration {}
 
