@@ -146,6 +146,17 @@ final class CassandraBackups implements Backups {
                     files.set(table.getValue(), describeFiles(into));
                 }
             }
+            Map<String, List<Path>> files = new TreeMap<>();
+            for (String name : named.values()) {
+                for (int i = 0; i < service.nodes().size(); i++) {
+                    files.computeIfAbsent(name, table -> new ArrayList<>())
+                            .add(directory
+                                    .resolve(NODES)
+                                    .resolve(String.valueOf(i + 1))
+                                    .resolve(name));
+                }
+            }
+            markWrittenWithTtl(tables, files, directory.resolve("sstable-metadata"));
             countRows(source, tables, writesBefore, snapshotted);
             user.write(directory.resolve(RECORD), record.toPrettyString() + "\n");
             Optional<String> problems = verify(directory);
@@ -180,6 +191,36 @@ final class CassandraBackups implements Backups {
             return writes;
         } catch (ForkrunnerException e) {
             return Map.of();
+        }
+    }
+
+    /**
+     * Marks uncounted the tables whose files in the backup hold a cell written with a TTL of its own: a fork made later
+     * would hold fewer rows, some having expired by then. When the files' TTLs cannot be read, every table is marked so,
+     * saying why: the backup is kept, and only the comparison of counts is lost.
+     */
+    private void markWrittenWithTtl(ObjectNode tables, Map<String, List<Path>> files, Path work) {
+        Map<String, Long> ttls;
+        String unread = null;
+        try {
+            ttls = CassandraWriteTtls.of(engine.runner(), files, work);
+        } catch (ForkrunnerException e) {
+            ttls = Map.of();
+            unread = e.getMessage();
+        }
+        for (String name : tables.propertyNames()) {
+            ObjectNode described = (ObjectNode) tables.path(name);
+            if (described.has(ROWS_UNCOUNTED)) {
+                continue;
+            }
+            if (unread != null) {
+                described.put(ROWS_UNCOUNTED, "the TTLs in its files could not be read (" + unread + ")");
+            } else if (ttls.containsKey(name)) {
+                described.put(
+                        ROWS_UNCOUNTED,
+                        "some of its rows were written with a TTL of their own (up to " + ttls.get(name)
+                                + " s): they may expire between the backup and a fork");
+            }
         }
     }
 
