@@ -333,6 +333,19 @@ public abstract class EngineContractTest {
         return run;
     }
 
+    /** The status of the run that made the fork, as {@code status RUN --json} prints it. */
+    protected JsonNode forkRunStatus() {
+        return JSON.readTree(home.cli("status", String.valueOf(run), "--json").out());
+    }
+
+    /** What the restore-data step of the run that made the fork said of the fork against its backup. */
+    protected String comparedWithBackup() {
+        return TestHome.step(forkRunStatus(), "restore-data")
+                .path("report")
+                .path("compared-with-backup")
+                .asText();
+    }
+
     /** The fork, logged in to as the source's administrator (the fork carries the source's users). */
     protected Endpoint fork(Endpoint sourceAdmin) {
         return new Endpoint("127.0.0.1", home.forkPort(forkName), sourceAdmin.user(), sourceAdmin.password());

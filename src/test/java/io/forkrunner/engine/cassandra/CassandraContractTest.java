@@ -19,7 +19,6 @@ import javax.management.remote.JMXServiceURL;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The engine contract for Cassandra, on a one-node source cluster: without point in time (a fork holds the newest
@@ -28,8 +27,6 @@ import tools.jackson.databind.json.JsonMapper;
  * setcompactionthroughput} sets it (through JMX).
  */
 class CassandraContractTest extends EngineContractTest {
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private CassandraTestSource cluster;
 
@@ -90,12 +87,7 @@ class CassandraContractTest extends EngineContractTest {
     @Test
     @Order(3)
     void aTableWithRowsWrittenWithATtlIsCountedButNotComparedSayingWhy() {
-        JsonNode status = JSON.readTree(
-                home().cli("status", String.valueOf(forkRun()), "--json").out());
-        assertThat(TestHome.step(status, "restore-data")
-                        .path("report")
-                        .path("compared-with-backup")
-                        .asText())
+        assertThat(comparedWithBackup())
                 .contains("rows in 2 tables, as many as their source held at the backup except in shop.sessions"
                         + " (some of its rows were written with a TTL of their own (up to 86400 s): they may expire"
                         + " between the backup and a fork), whose rows were counted but not compared");

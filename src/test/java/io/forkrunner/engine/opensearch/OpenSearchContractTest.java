@@ -148,12 +148,7 @@ class OpenSearchContractTest extends SearchContractTest {
                 .isInstanceOf(ForkrunnerException.class)
                 .hasMessageContaining("readonly");
 
-        JsonNode status = JSON.readTree(
-                home().cli("status", String.valueOf(forkRun()), "--json").out());
-        assertThat(TestHome.step(status, "restore-data")
-                        .path("report")
-                        .path("compared-with-backup")
-                        .asText())
+        assertThat(comparedWithBackup())
                 .isEqualTo("equal: "
                         + counts.values().stream().mapToLong(Long::longValue).sum() + " documents in 4 indices; 1"
                         + " persistent settings, 1 index templates, 1 ingest pipelines, 1 stored scripts");
@@ -162,8 +157,7 @@ class OpenSearchContractTest extends SearchContractTest {
     @Test
     @Order(4)
     void aForkThatDiffersFromItsBackupFailsTheComparisonNamingEachDifference() {
-        JsonNode status = JSON.readTree(
-                home().cli("status", String.valueOf(forkRun()), "--json").out());
+        JsonNode status = forkRunStatus();
         Matcher holds = Pattern.compile("^backup (\\S+) taken at ")
                 .matcher(TestHome.step(status, "pick-backup")
                         .path("report")
