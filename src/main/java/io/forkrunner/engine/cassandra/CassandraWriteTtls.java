@@ -31,8 +31,8 @@ final class CassandraWriteTtls {
 
     private static final String VIEWER = "org.apache.cassandra.tools.SSTableMetadataViewer";
     private static final String DATA = "-Data.db";
-    private static final Pattern SSTABLE = Pattern.compile("(?m)^SSTable: (.+)$");
-    private static final Pattern TTL_MAX = Pattern.compile("^TTL max: (\\d+)", Pattern.MULTILINE);
+    private static final Pattern SSTABLE = Pattern.compile("SSTable: (.+)");
+    private static final Pattern TTL_MAX = Pattern.compile("TTL max: (\\d+)");
     /** What the viewer needs of a configuration to read files: no node runs from it. */
     private static final String CONFIG = """
             cluster_name: forkrunner-sstable-metadata
@@ -95,23 +95,17 @@ final class CassandraWriteTtls {
     static Map<String, Long> parse(String output, Map<String, String> tableOf) {
         Map<String, Long> ttls = new TreeMap<>();
         Set<String> read = new HashSet<>();
-        Matcher sstable = SSTABLE.matcher(output);
-        List<int[]> starts = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        while (sstable.find()) {
-            starts.add(new int[] {sstable.start(), sstable.end()});
-            names.add(sstable.group(1).strip());
-        }
-        for (int i = 0; i < names.size(); i++) {
-            String section =
-                    output.substring(starts.get(i)[1], i + 1 < names.size() ? starts.get(i + 1)[0] : output.length());
-            Matcher ttl = TTL_MAX.matcher(section);
-            String table = tableOf.get(names.get(i));
-            if (table != null && ttl.find()) {
-                read.add(names.get(i));
+        String current = null; // the sstable whose lines follow
+        for (String line : output.lines().toList()) {
+            Matcher sstable = SSTABLE.matcher(line);
+            Matcher ttl = TTL_MAX.matcher(line);
+            if (sstable.matches()) {
+                current = sstable.group(1).strip();
+            } else if (ttl.lookingAt() && current != null && tableOf.containsKey(current)) {
+                read.add(current);
                 long seconds = Long.parseLong(ttl.group(1));
                 if (seconds > 0) {
-                    ttls.merge(table, seconds, Math::max);
+                    ttls.merge(tableOf.get(current), seconds, Math::max);
                 }
             }
         }
@@ -119,7 +113,7 @@ final class CassandraWriteTtls {
                 tableOf.keySet().stream().filter(name -> !read.contains(name)).toList();
         if (!unread.isEmpty()) {
             throw new ForkrunnerException("cannot read the TTLs in the metadata of " + unread.size()
-                    + " sstables of the" + " backup, e.g. " + unread.get(0) + DATA);
+                    + " sstables of the backup, e.g. " + unread.get(0) + DATA);
         }
         return ttls;
     }

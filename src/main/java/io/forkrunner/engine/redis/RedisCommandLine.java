@@ -84,11 +84,6 @@ final class RedisCommandLine {
         }
     }
 
-    /** A word as text, for messages. */
-    static String text(byte[] word) {
-        return new String(word, StandardCharsets.UTF_8);
-    }
-
     private static void closed(byte[] text, int quote, String line) {
         if (quote + 1 < text.length && !isSpace(text[quote + 1])) {
             throw new ForkrunnerException("a closing quote must end its word, at byte " + (quote + 1) + " of: " + line);

@@ -153,7 +153,7 @@ final class RedisInspection implements Inspection {
                     reply = connection.call(words.toArray());
                 } catch (RedisConnection.RedisError e) {
                     done.append(n).append(": (error) ").append(e.reply()).append('\n');
-                    throw new ForkrunnerException(at + ": " + RedisCommandLine.text(words.get(0)) + " failed on "
+                    throw new ForkrunnerException(at + ": " + RedisConnection.asText(words.get(0)) + " failed on "
                             + endpoint + ": " + e.reply());
                 }
                 done.append(n).append(": ").append(shown(reply)).append('\n');
@@ -172,7 +172,7 @@ final class RedisInspection implements Inspection {
             return "(integer) " + number;
         }
         if (reply instanceof byte[] bytes) {
-            String text = RedisCommandLine.text(bytes);
+            String text = RedisConnection.asText(bytes);
             return "\"" + (text.length() > 200 ? text.substring(0, 200) + "..." : text) + "\"";
         }
         if (reply instanceof RedisConnection.RedisError error) {
