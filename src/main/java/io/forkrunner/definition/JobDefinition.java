@@ -98,7 +98,7 @@ public record JobDefinition(
      * @param aiven what a fork in a region on Aiven is made with; null in a region of forkrunner's own
      * @param engine the engine the fork is made with when not its source's: an Elasticsearch service's into
      *     {@code opensearch}; null for the source's
-     * @param nodes how many nodes a Cassandra fork's cluster has, never fewer than its source's; null for as many
+     * @param nodes how many nodes a Cassandra or search fork's cluster has, never fewer than its source's; null for as many
      */
     public record Target(
             String name,

@@ -324,26 +324,35 @@ final class JobsReader {
     }
 
     /**
-     * A Cassandra fork's {@code target.nodes}: never fewer than its source's, since a node's files hold the token
-     * ranges it owned and on fewer nodes rows would be lost (more are loaded through the bulk loader). Null when absent
-     * or refused.
+     * The {@code target.nodes} of a fork of a Cassandra or search service: never fewer than its source's, since a
+     * Cassandra node's files hold the token ranges it owned and a search data node shards the others may lack (more
+     * Cassandra nodes are loaded through the bulk loader). A search service declares no nodes: its backups record how
+     * many data nodes it had, and pick-backup refuses fewer. Null when absent or refused.
      */
     private Integer targetNodes(Section section, ServiceDefinition source) {
         if (!section.has("nodes")) {
             return null;
         }
         Value value = section.value("nodes");
-        if (source != null && !source.engine().equals(ServicesReader.CASSANDRA)) {
+        boolean search = source != null && ServicesReader.SEARCH.contains(source.engine());
+        if (source != null && !search && !source.engine().equals(ServicesReader.CASSANDRA)) {
             problems.add(
                     value,
-                    "is for forks of Cassandra services, whose clusters have several nodes; " + source.name() + " is "
-                            + source.engine(),
+                    "is for forks of Cassandra and search services, whose clusters have several nodes; " + source.name()
+                            + " is " + source.engine(),
                     List.of());
             return null;
         }
         Integer nodes = scalars.integer(value, List.of("3"));
         if (nodes == null || source == null) {
             return null;
+        }
+        if (nodes < 1) {
+            problems.add(value, "is no number of nodes: a cluster has at least one", List.of("1", "3"));
+            return null;
+        }
+        if (search) {
+            return nodes;
         }
         int sourceNodes = source.nodes().size();
         if (nodes < sourceNodes) {

@@ -52,7 +52,7 @@ final class OpenSearchDemo extends OwnSourceDemo {
         }
         int port = Integer.parseInt(Files.readString(portFile).strip());
         if (!node.isRunning()) {
-            node.start(service, port, 0, List.of(repository));
+            node.start(service, port, List.of(repository));
         }
         OpenSearchClient source = new OpenSearchClient(URI.create("http://127.0.0.1:" + port));
         writeDefinitions(port);

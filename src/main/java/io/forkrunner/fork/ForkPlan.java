@@ -25,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
  * @param sourceDatabase the source's database copied there; null without a server
  * @param engine the engine the fork is made with when not its source's (an Elasticsearch snapshot restored into
  *     OpenSearch), which restores the backup as it is; null for the source's
- * @param nodes the nodes of the fork's cluster (Cassandra); null for as many as the backup's source had
+ * @param nodes the nodes of the fork's cluster (Cassandra, search); null for as many as the backup's source had
  */
 public record ForkPlan(
         String job,

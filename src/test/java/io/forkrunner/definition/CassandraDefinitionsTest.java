@@ -8,7 +8,10 @@ import io.forkrunner.testing.CliResult;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Cassandra services declare every node of their cluster; their forks never have fewer nodes than the source. */
+/**
+ * Cassandra services declare every node of their cluster; their forks never have fewer nodes than the source. A search
+ * service's fork may name its nodes too (its backups know the source's count); other engines' may not.
+ */
 class CassandraDefinitionsTest {
 
     private static final String SERVICES = """
@@ -156,5 +159,42 @@ class CassandraDefinitionsTest {
         assertThat(problems.get(0).message()).startsWith("is not applicable to cassandra (service ring)");
         assertThat(problems.get(1).message())
                 .isEqualTo("is not for a cassandra service: its CQL statements run with type: cql");
+    }
+
+    @Test
+    void targetNodesAreForCassandraAndSearchForksOnlyAndAtLeastOne() {
+        String services = SERVICES + """
+                  search: { engine: opensearch, region: eu-local, host: 127.0.0.1, port: 9200 }
+                  shop: { engine: postgresql, region: eu-local, host: 127.0.0.1, port: 5432, user: postgres }
+                """;
+        home.services(services).job("search-dev", """
+                source: search
+                target:
+                  name: search-dev
+                  nodes: 2
+                """);
+        assertThat(home.read().jobs().get("search-dev").target().nodes()).isEqualTo(2);
+
+        home.job("search-dev", """
+                source: search
+                target:
+                  name: search-dev
+                  nodes: 0
+                """);
+        assertThat(home.problem())
+                .extracting(Problem::field, Problem::value, Problem::message)
+                .containsExactly("target.nodes", "0", "is no number of nodes: a cluster has at least one");
+
+        home.job("search-dev", """
+                source: shop
+                target:
+                  name: shop-dev
+                  nodes: 2
+                """);
+        Problem postgres = home.problem();
+        assertThat(postgres.field()).isEqualTo("target.nodes");
+        assertThat(postgres.message())
+                .isEqualTo("is for forks of Cassandra and search services, whose clusters have several nodes; shop is"
+                        + " postgresql");
     }
 }

@@ -8,6 +8,10 @@ import io.forkrunner.testing.TestHome;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,6 +25,7 @@ import java.util.SortedSet;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -36,7 +41,8 @@ import tools.jackson.databind.json.JsonMapper;
  * exactly the records written by then, without it fork the newest backup with exactly the records it holds; either
  * way the run killed while it lays the backup down and restarted from its restore step; the fork's users equal the
  * source's, and a user logs in to it with the source's password (an engine without users says so); the source's non-default setting holds on the fork;
- * dropping the fork leaves nothing of it. Each engine's test class extends this one and says how to start a source of
+ * dropping the fork leaves nothing of it; where the engine asks it, a fork made on a schedule under {@code serve} is
+ * shown through the API and dropped by its retention. Each engine's test class extends this one and says how to start a source of
  * its own and speak to it (write and read records, create a reader, set and read a setting, list users); the tests
  * run in order on one source.
  */
@@ -45,6 +51,7 @@ import tools.jackson.databind.json.JsonMapper;
 public abstract class EngineContractTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String SERVICE = "origin";
     private static final String JOB = "origin";
     private static final String READER_PASSWORD = "Reader-pw-7c1d";
@@ -80,6 +87,20 @@ public abstract class EngineContractTest {
      */
     protected boolean hasUsers() {
         return true;
+    }
+
+    /**
+     * Whether the contract also forks the source on a schedule under {@code serve}, through the API, with a retention:
+     * for the engines whose issues ask it (PostgreSQL's schedules, API and retention are tested on their own, in
+     * {@code schedule/} and {@code api/}; that code does not differ by engine, the forks it makes and drops do).
+     */
+    protected boolean scheduledInContract() {
+        return false;
+    }
+
+    /** What the scheduled job says besides its source, target, schedule and retention (e.g. {@code sso: later}). */
+    protected String scheduledJobYaml() {
+        return "";
     }
 
     /** Whether the fork's restore-data step is laying its backup down, as {@code status --json} shows the step. */
@@ -149,6 +170,7 @@ public abstract class EngineContractTest {
                 runs:
                   lease: 6s
                   copy-rate: 4MB
+                  sweep-every: 2s
                 """);
         home.declareServices(Ports.range(10), source.serviceYaml(SERVICE, "eu-local", backupsYaml()));
         home.job(JOB, """
@@ -307,7 +329,96 @@ public abstract class EngineContractTest {
                 .isFalse();
     }
 
+    /**
+     * {@code serve} forks the job, from a backup taken now, when its schedule fires; the API lists the run and its fork, pauses the schedule, and
+     * counts the run in the metrics; the sweep drops the fork once its {@code retention.ttl} is over, and nothing of it
+     * is left.
+     */
+    @Test
+    @Order(20) // after every other test of the engine's class
+    void serveForksOnTheJobsScheduleTheApiShowsTheForkAndItIsDroppedOnceItsTtlIsOver() throws Exception {
+        Assumptions.assumeTrue(scheduledInContract(), "schedules, API and retention are tested apart for this engine");
+        home.backUp(SERVICE); // the engine's own tests may have used up or damaged the earlier ones
+        home.job("nightly", """
+                source: %s
+                %starget:
+                  name: nightly-{run}
+                schedule:
+                  cron: "*/5 * * * * ?"
+                retention:
+                  ttl: 20s
+                %s""".formatted(
+                        SERVICE, database() == null ? "" : "database: " + database() + "\n", scheduledJobYaml()));
+        Process serve = home.start("serve-scheduled", Map.of(), "serve");
+        try {
+            String api = home.apiBase("serve-scheduled");
+            long fired = Awaitility.await()
+                    .atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> api(api, "GET", "/api/runs?job=nightly"), runs -> !runs.isEmpty())
+                    .path(0)
+                    .path("run")
+                    .asLong();
+            api(api, "POST", "/api/schedules/nightly/pause");
+            JsonNode completed = Awaitility.await()
+                    .atMost(Duration.ofSeconds(300))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(
+                            () -> api(api, "GET", "/api/runs/" + fired),
+                            run -> !run.path("state").asText().matches("STARTING|STARTED|STOPPING"));
+            assertThat(completed.path("state").asText())
+                    .as(completed.toString())
+                    .isEqualTo("COMPLETED");
+            String fork = completed.path("fork").asText();
+            assertThat(api(api, "GET", "/api/forks").findValuesAsString("name")).contains(fork);
+            assertThat(api(api, "GET", "/api/jobs/nightly")
+                            .path("schedule")
+                            .path("state")
+                            .asText())
+                    .isEqualTo("PAUSED");
+            Path directory = home.path("var/regions/eu").resolve(fork);
+            assertThat(directory).isDirectory();
+
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> !api(api, "GET", "/api/forks")
+                            .findValuesAsString("name")
+                            .contains(fork));
+            assertThat(home.read("var/log/serve-scheduled.out")).contains("dropped fork " + fork);
+            assertThat(directory).doesNotExist();
+            assertThat(ProcessHandle.allProcesses()
+                            .map(process -> process.info().commandLine().orElse(""))
+                            .filter(line -> line.contains(directory.toString())))
+                    .isEmpty();
+            String metrics = call(api, "GET", "/actuator/prometheus").body();
+            assertThat(metrics).contains("forkrunner_runs_total{job=\"nightly\",result=\"COMPLETED\"}");
+        } finally {
+            serve.destroy();
+            assertThat(serve.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
     // ---- helpers
+
+    /** The JSON the API at {@code base} answers with 2xx to {@code method path}, asked with the operator's token. */
+    private static JsonNode api(String base, String method, String path) throws Exception {
+        HttpResponse<String> response = call(base, method, path);
+        assertThat(response.statusCode())
+                .as(method + " " + path + ": " + response.body())
+                .isBetween(200, 299);
+        return JSON.readTree(response.body());
+    }
+
+    private static HttpResponse<String> call(String base, String method, String path) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Authorization", "Bearer " + TestHome.OPERATOR_TOKEN)
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
 
     /** Records {@code id|note} in order of id. */
     private static List<String> sorted(List<String> records) {

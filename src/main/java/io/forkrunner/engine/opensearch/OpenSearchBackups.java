@@ -113,14 +113,20 @@ final class OpenSearchBackups implements Backups {
         return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
     }
 
-    /** A fork of forkrunner's is a one-node cluster: never fewer data nodes than its source had. */
+    /** A fork never has fewer data nodes than its source had: each holds shards the others may lack. */
     @Override
     public Optional<String> cannotFork(Path directory, Integer nodes) {
-        int dataNodes = record(directory).path("data-nodes").asInt(1);
-        return dataNodes <= 1
+        int dataNodes = dataNodes(record(directory));
+        return nodes == null || nodes >= dataNodes
                 ? Optional.empty()
-                : Optional.of("its source had " + dataNodes + " data nodes and a fork of forkrunner's has 1: a fork"
-                        + " never has fewer data nodes than its source (each holds shards the others may lack)");
+                : Optional.of("its source had " + dataNodes + " data nodes and the job's target asks for " + nodes
+                        + ": a fork never has fewer data nodes than its source (each holds shards the others may"
+                        + " lack)");
+    }
+
+    /** How many data nodes the source of the backup {@code record} describes had (1 for a record without). */
+    static int dataNodes(JsonNode record) {
+        return Math.max(1, record.path("data-nodes").asInt(1));
     }
 
     @Override
@@ -247,7 +253,7 @@ final class OpenSearchBackups implements Backups {
         DirectoryTree.delete(directory);
         OpenSearchNode node = engine.node(directory);
         try {
-            node.start("forkrunner-count", 0, 0, List.of(repository));
+            node.start("forkrunner-count", 0, List.of(repository));
             OpenSearchClient cluster = new OpenSearchClient(node.uri());
             cluster.registerRepository(OpenSearchEngine.REPOSITORY, repository, true);
             cluster.restore(OpenSearchEngine.REPOSITORY, snapshot, false);

@@ -23,7 +23,8 @@ import org.springframework.stereotype.Component;
 /**
  * OpenSearch: backups are snapshots (every index and the global state) into an {@code fs} repository of forkrunner's,
  * {@code var/backups/SERVICE/repository}, which the source cluster's {@code path.repo} must include; a fork is a new
- * one-node cluster of forkrunner's that restores one from that repository, registered read-only. Forkrunner talks to
+ * cluster of forkrunner's, of as many nodes as its source's data nodes or more, that restores one from that
+ * repository, registered read-only. Forkrunner talks to
  * clusters over their HTTP API only, and runs its own nodes from the OpenSearch home {@code FORKRUNNER_OPENSEARCH_HOME}
  * names (else {@code target/opensearch-2.19.6}, which {@code mvn -f src/opensearch/pom.xml package} assembles). No
  * point in time between snapshots, no pools, no users (the security plugin does not run here). Its version is written
@@ -137,8 +138,9 @@ public class OpenSearchEngine implements Engine {
         return new OpenSearchNode(family, runner, directory);
     }
 
-    OpenSearchNode node(Place place) {
-        return node(place.directory());
+    /** The cluster of forkrunner's at {@code place}: a fork's, of one node or more. */
+    OpenSearchCluster cluster(Place place) {
+        return new OpenSearchCluster(family, runner, place.directory());
     }
 
     /** The snapshot repository of the service whose backup is in {@code backup} ({@code base/ID} beside it). */

@@ -17,14 +17,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.stream.Collectors;
 
 /**
  * One OpenSearch node in a directory of its own, which the service user owns: {@code config/} (its
  * {@code opensearch.yml} and a console {@code log4j2.properties}, written by {@link #configure}), {@code data/},
  * {@code logs/}, {@code tmp/} and {@code run/} (pid file). It runs from an OpenSearch home ({@code lib/},
  * {@code modules/}; see {@code src/opensearch/pom.xml}) through the server's own bootstrap in a child JVM, never in
- * forkrunner's, as the {@code opensearch} OS user when forkrunner runs as root, one node of its own cluster
- * (single-node discovery), listening on 127.0.0.1 only. Its snapshot repositories lie under {@code path.repo}.
+ * forkrunner's, as the {@code opensearch} OS user when forkrunner runs as root, listening on 127.0.0.1 only: a cluster
+ * of its own, or one node of an {@link OpenSearchCluster}. Its snapshot repositories lie under {@code path.repo}.
  */
 public final class OpenSearchNode {
 
@@ -33,6 +34,9 @@ public final class OpenSearchNode {
 
     /** The environment variable whose JVM options forkrunner's nodes also run with. */
     static final String JAVA_OPTIONS = "FORKRUNNER_OPENSEARCH_JAVA_OPTS";
+
+    /** The setting that names the address a node joins its cluster at. */
+    private static final String SEED = "discovery.seed_hosts: ";
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration STOP_TIMEOUT = Duration.ofMinutes(2);
@@ -103,18 +107,20 @@ public final class OpenSearchNode {
                 .orElseThrow(() -> new ForkrunnerException(what() + " is not configured"));
     }
 
-    /** {@link #configure}s the node, then {@link #start}s it. */
-    public void start(String cluster, int httpPort, int transportPort, List<Path> repositories) {
-        configure(cluster, httpPort, transportPort, repositories);
+    /** {@link #configure}s the node as a cluster of its own, then {@link #start}s it. */
+    public void start(String cluster, int httpPort, List<Path> repositories) {
+        configure(cluster, 1, 1, httpPort, repositories);
         start();
     }
 
     /**
-     * Writes the node's configuration: cluster {@code cluster} on 127.0.0.1, {@code httpPort} for HTTP and
-     * {@code transportPort} for its transport (0 for any free one; the node writes the ones it bound into
-     * {@code logs/}), {@code repositories} as its {@code path.repo}. Refused while it runs.
+     * Writes the node's configuration: node {@code node} of the {@code nodes} of cluster {@code cluster} on 127.0.0.1,
+     * {@code httpPort} for HTTP (0 for any free one) and any free port for its transport (the node writes the ones it
+     * bound into {@code logs/}), {@code repositories} as its {@code path.repo}. A cluster of one node is one of its own
+     * (single-node discovery); in a larger one node 1 is the only one that may manage the cluster, which forms around
+     * it, and the others hold data and join it at the address {@link #seed} gives them. Refused while it runs.
      */
-    public void configure(String cluster, int httpPort, int transportPort, List<Path> repositories) {
+    void configure(String cluster, int node, int nodes, int httpPort, List<Path> repositories) {
         requireStopped("configure");
         ServiceUser user = runner.serviceUser();
         for (String each : List.of("config", "data", "logs", "tmp", "run")) {
@@ -122,11 +128,21 @@ public final class OpenSearchNode {
         }
         StringBuilder settings = new StringBuilder("# written by forkrunner\n");
         settings.append("cluster.name: ").append(quote(cluster)).append('\n');
-        settings.append("node.name: ").append(quote(cluster + "-1")).append('\n');
-        settings.append("discovery.type: single-node\n");
+        settings.append("node.name: ").append(quote(cluster + "-" + node)).append('\n');
+        if (nodes == 1) {
+            settings.append("discovery.type: single-node\n");
+        } else if (node == 1) {
+            settings.append(family.initialManagersSetting())
+                    .append(": [")
+                    .append(quote(cluster + "-1"))
+                    .append("]\n");
+        } else {
+            settings.append("node.roles: [data, ingest]\n");
+            settings.append(SEED).append("[]\n");
+        }
         settings.append("network.host: 127.0.0.1\n");
         settings.append("http.port: ").append(httpPort).append('\n');
-        settings.append("transport.port: ").append(transportPort).append('\n');
+        settings.append("transport.port: 0\n");
         settings.append("node.portsfile: true\n");
         settings.append("path.data: ")
                 .append(quote(directory.resolve("data").toString()))
@@ -142,6 +158,32 @@ public final class OpenSearchNode {
         settings.append("]\n");
         user.write(configDirectory().resolve(family.configFile()), settings.toString());
         user.write(configDirectory().resolve("log4j2.properties"), LOG4J);
+    }
+
+    /** Where the node's transport listens, as another node joining its cluster names it: once it runs. */
+    String transportAddress() {
+        return ServiceUser.readIfExists(directory.resolve("logs").resolve("transport.ports"))
+                .lines()
+                .findFirst()
+                .map(String::strip)
+                .orElseThrow(() -> new ForkrunnerException(what() + " has not bound its transport port yet"));
+    }
+
+    /** Has the node, configured to join a cluster, join it at {@code address} when it starts next. */
+    void seed(String address) {
+        requireStopped("seed");
+        Path file = configDirectory().resolve(family.configFile());
+        String settings = ServiceUser.readIfExists(file);
+        if (!settings.lines().anyMatch(line -> line.startsWith(SEED))) {
+            throw new ForkrunnerException(what() + " is not configured to join a cluster");
+        }
+        runner.serviceUser()
+                .write(
+                        file,
+                        settings.lines()
+                                        .map(line -> line.startsWith(SEED) ? SEED + "[" + quote(address) + "]" : line)
+                                        .collect(Collectors.joining("\n"))
+                                + "\n");
     }
 
     /** Starts the node as {@link #configure}d, and waits until it answers HTTP. */

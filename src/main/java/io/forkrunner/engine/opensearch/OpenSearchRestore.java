@@ -25,9 +25,10 @@ import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 
 /**
- * An OpenSearch fork from a backup: a new one-node cluster that reads the service's snapshot repository in place,
- * registered read-only (nothing is copied beforehand, and the fork can never write into the backups), and restores the
- * backup's snapshot with every index, its aliases and the global state. A restore that began and did not end (the run
+ * An OpenSearch fork from a backup: a new cluster, of as many nodes as its source had data nodes or more, that reads
+ * the service's snapshot repository in place, registered read-only (nothing is copied beforehand, and the fork can
+ * never write into the backups), and restores the backup's snapshot with every index, its aliases and the global
+ * state. A restore that began and did not end (the run
  * was killed) is begun again after the indices it had made are deleted: never two of one index.
  */
 final class OpenSearchRestore implements PhysicalRestore {
@@ -47,32 +48,40 @@ final class OpenSearchRestore implements PhysicalRestore {
         this.engine = engine;
     }
 
-    /**
-     * Starts the fork's node, with the backup's repository in its {@code path.repo}, and registers that repository
-     * read-only, restores from it limited to {@code bytesPerSecond}.
-     */
     @Override
     public String layDown(Path backup, Place place, long bytesPerSecond, Progress progress) {
+        return layDown(backup, place, null, bytesPerSecond, progress);
+    }
+
+    /**
+     * Starts the fork's cluster, of {@code nodes} nodes (null: as many as its source's data nodes), with the backup's
+     * repository in its {@code path.repo}, and registers that repository read-only, restores from it limited to
+     * {@code bytesPerSecond}.
+     */
+    @Override
+    public String layDown(Path backup, Place place, Integer nodes, long bytesPerSecond, Progress progress) {
         if (Files.exists(place.directory().resolve(RESTORE_BEGUN), LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
         ServiceUser user = engine.runner().serviceUser();
         user.privateDirectory(place.directory());
-        OpenSearchBackups.record(backup); // refused when the backup has none
+        JsonNode record = OpenSearchBackups.record(backup); // refused when the backup has none
+        int size = nodes != null ? nodes : OpenSearchBackups.dataNodes(record);
         user.write(
                 place.directory().resolve(BACKUP), ServiceUser.readIfExists(backup.resolve(OpenSearchBackups.RECORD)));
         Path repository = OpenSearchEngine.repositoryOf(backup);
-        OpenSearchNode node = engine.node(place);
-        if (!node.isRunning()) {
-            node.configure(place.directory().getFileName().toString(), place.port(), 0, List.of(repository));
-            node.start();
+        OpenSearchCluster cluster = engine.cluster(place);
+        if (!cluster.isRunning()) {
+            cluster.configure(place.directory().getFileName().toString(), size, place.port(), List.of(repository));
         }
-        new OpenSearchClient(node.uri())
+        cluster.start();
+        new OpenSearchClient(cluster.uri())
                 .registerRepository(OpenSearchEngine.REPOSITORY, repository, true, bytesPerSecond);
-        return "none: the fork's node reads the snapshot repository in place, registered read-only";
+        return "none: the fork's " + (size == 1 ? "node reads" : size + " nodes read")
+                + " the snapshot repository in place, registered read-only";
     }
 
-    /** Restores the snapshot into the fork's node, showing the bytes restored, until every shard is. */
+    /** Restores the snapshot into the fork's cluster, showing the bytes restored, until every shard is. */
     @Override
     public Restored recover(
             Place place, Path archive, String backupStart, Instant target, Endpoint admin, Progress progress) {
@@ -80,11 +89,9 @@ final class OpenSearchRestore implements PhysicalRestore {
         JsonNode record = OpenSearchBackups.readRecord(laidDown.resolve(BACKUP));
         String snapshot = record.path("snapshot").asString("");
         Map<String, Integer> shards = OpenSearchBackups.shards(record);
-        OpenSearchNode node = engine.node(place);
-        if (!node.isRunning()) {
-            node.start();
-        }
-        OpenSearchClient fork = new OpenSearchClient(node.uri());
+        OpenSearchCluster cluster = engine.cluster(place);
+        cluster.start();
+        OpenSearchClient fork = new OpenSearchClient(cluster.uri());
         Path begun = laidDown.resolve(RESTORE_BEGUN);
         if (Files.exists(begun, LinkOption.NOFOLLOW_LINKS)) {
             // a restore began and did not end: what it made of the indices goes, then they are restored whole
@@ -113,8 +120,8 @@ final class OpenSearchRestore implements PhysicalRestore {
             } else if (System.nanoTime() - changedAt > STALL.toNanos()) {
                 throw new ForkrunnerException("the restore of snapshot " + snapshot + " made no progress for " + STALL
                         + ": " + recovery.shardsDone() + " of " + recovery.shards() + " shards restored, "
-                        + recovery.bytesDone() + " of " + recovery.bytesTotal() + " bytes; see the fork's log "
-                        + node.log());
+                        + recovery.bytesDone() + " of " + recovery.bytesTotal() + " bytes; see the logs/node.out of the"
+                        + " fork's nodes");
             }
             ServerProcess.pause(POLL, "the restore of snapshot " + snapshot);
         }
@@ -129,9 +136,13 @@ final class OpenSearchRestore implements PhysicalRestore {
     public Optional<String> compareWithBackup(Path backup, Place place, Endpoint admin) {
         JsonNode record = OpenSearchBackups.record(backup);
         Map<String, Long> recorded = OpenSearchBackups.documents(record);
-        OpenSearchClient fork = new OpenSearchClient(engine.node(place).uri());
+        OpenSearchClient fork = new OpenSearchClient(engine.cluster(place).uri());
         Map<String, Long> found = fork.documentCounts();
         List<String> differences = new ArrayList<>();
+        int dataNodes = fork.dataNodes();
+        if (dataNodes < OpenSearchBackups.dataNodes(record)) {
+            differences.add(dataNodes + " data nodes, fewer than its source's " + OpenSearchBackups.dataNodes(record));
+        }
         if (!found.equals(recorded)) {
             differences.add("documents by index " + found + ", the backup's " + recorded);
         }

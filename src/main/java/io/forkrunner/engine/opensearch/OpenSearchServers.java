@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * OpenSearch nodes of forkrunner's on this host, from its OpenSearch home: each instance is a one-node cluster named
- * after its directory, answering HTTP on its port (its transport on any free port of 127.0.0.1, which no other node
- * joins).
+ * OpenSearch clusters of forkrunner's on this host, from its OpenSearch home: each instance is a cluster named after
+ * its directory, answering HTTP on its port (its nodes' transports on any free ports of 127.0.0.1), of one node unless
+ * a fork's source had more ({@link OpenSearchCluster}).
  */
 final class OpenSearchServers implements Servers {
 
@@ -48,23 +48,23 @@ final class OpenSearchServers implements Servers {
     /** An empty node: OpenSearch has no superuser without its security plugin, so no password. */
     @Override
     public void initialize(Place place, Secret superuserPassword, Map<String, String> settings) {
-        OpenSearchNode node = engine.node(place);
-        node.configure(place.directory().getFileName().toString(), place.port(), 0, List.of());
-        node.start();
+        OpenSearchCluster cluster = engine.cluster(place);
+        cluster.configure(place.directory().getFileName().toString(), 1, place.port(), List.of());
+        cluster.start();
     }
 
     @Override
     public void start(Place place) {
-        engine.node(place).start();
+        engine.cluster(place).start();
     }
 
     @Override
     public void stop(Place place) {
-        engine.node(place).stop();
+        engine.cluster(place).stop();
     }
 
     @Override
     public boolean running(Place place) {
-        return engine.node(place).isRunning();
+        return engine.cluster(place).isRunning();
     }
 }

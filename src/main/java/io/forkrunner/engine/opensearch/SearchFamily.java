@@ -16,6 +16,7 @@ public enum SearchFamily {
             "org.opensearch.bootstrap.OpenSearch",
             "FORKRUNNER_OPENSEARCH_HOME",
             "target/opensearch-2.19.6",
+            "cluster.initial_cluster_manager_nodes",
             // log4j's own class-loader lookup is not allowed under the server's policy
             List.of("-Dlog4j2.contextSelector=org.apache.logging.log4j.core.selector.BasicContextSelector")),
     ELASTICSEARCH(
@@ -25,6 +26,7 @@ public enum SearchFamily {
             "org.elasticsearch.bootstrap.Elasticsearch",
             "FORKRUNNER_ELASTICSEARCH_HOME",
             "target/elasticsearch-7.10.2",
+            "cluster.initial_master_nodes",
             // the Apache-licensed build, run from a home without a bundled JDK
             List.of("-Des.distribution.flavor=oss", "-Des.distribution.type=tar", "-Des.bundled_jdk=false"));
 
@@ -34,6 +36,7 @@ public enum SearchFamily {
     private final String bootstrap;
     private final String homeVariable;
     private final String defaultHome;
+    private final String initialManagersSetting;
     private final List<String> properties;
 
     SearchFamily(
@@ -43,6 +46,7 @@ public enum SearchFamily {
             String bootstrap,
             String homeVariable,
             String defaultHome,
+            String initialManagersSetting,
             List<String> properties) {
         this.engine = engine;
         this.title = title;
@@ -50,6 +54,7 @@ public enum SearchFamily {
         this.bootstrap = bootstrap;
         this.homeVariable = homeVariable;
         this.defaultHome = defaultHome;
+        this.initialManagersSetting = initialManagersSetting;
         this.properties = properties;
     }
 
@@ -87,6 +92,11 @@ public enum SearchFamily {
 
     String bootstrap() {
         return bootstrap;
+    }
+
+    /** The setting naming the nodes that may form a new cluster (OpenSearch's word for them is cluster managers). */
+    String initialManagersSetting() {
+        return initialManagersSetting;
     }
 
     /** System properties the server needs besides its paths. */

@@ -31,6 +31,11 @@ class CassandraContractTest extends EngineContractTest {
     private CassandraTestSource cluster;
 
     @Override
+    protected boolean scheduledInContract() {
+        return true;
+    }
+
+    @Override
     protected Source startSource(TestHome home, String name) {
         cluster = CassandraTestSource.start(home, name, 1);
         return new Source() {

@@ -90,6 +90,17 @@ class OpenSearchContractTest extends SearchContractTest {
     private OpenSearchClient cluster;
 
     @Override
+    protected boolean scheduledInContract() {
+        return true;
+    }
+
+    /** The source's security configuration has a SAML domain by then (see the single sign-on test). */
+    @Override
+    protected String scheduledJobYaml() {
+        return "sso: later\n";
+    }
+
+    @Override
     SearchFamily family() {
         return SearchFamily.OPENSEARCH;
     }
@@ -374,30 +385,6 @@ class OpenSearchContractTest extends SearchContractTest {
             assertThat(Files.readString(laterSecurity.resolve("internal_users.yml")))
                     .contains("internalusers")
                     .doesNotContain("analyst");
-        }
-    }
-
-    /**
-     * A backup records its source's data nodes; one of a source with more than a fork has is refused at pick-backup,
-     * naming both counts, before anything is made (a source of more nodes is made here by editing the record).
-     */
-    @Test
-    @Order(8)
-    void aBackupOfASourceWithMoreDataNodesThanAForkHasIsRefusedNamingBoth() throws Exception {
-        Path record = Path.of(backups().get(0).path("directory").asText()).resolve("snapshot.json");
-        String recorded = Files.readString(record);
-        assertThat(JSON.readTree(recorded).path("data-nodes").asInt()).isEqualTo(1);
-        int forks = JSON.readTree(home().cli("forks", "--json").out()).size();
-        Files.writeString(record, recorded.replace("\"data-nodes\" : 1", "\"data-nodes\" : 3"));
-        try {
-            CliResult refused = home().cli("run", "later");
-            assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
-            assertThat(refused.out() + refused.err())
-                    .contains("pick-backup", "cannot be forked", "had 3 data nodes", "a fork of forkrunner's has 1");
-            assertThat(JSON.readTree(home().cli("forks", "--json").out()).size())
-                    .isEqualTo(forks);
-        } finally {
-            Files.writeString(record, recorded);
         }
     }
 

@@ -55,7 +55,7 @@ final class OpenSearchTestSource implements AutoCloseable {
         Path repository = runner.serviceUser().privateDirectory(home.path("var/backups/" + name + "/repository"));
         home(family); // there, or the test says how to make it
         OpenSearchNode node = new OpenSearchNode(family, runner, home.path("var/sources/" + name));
-        node.start(name, Ports.one(), 0, List.of(repository));
+        node.start(name, Ports.one(), List.of(repository));
         return new OpenSearchTestSource(family, node);
     }
 

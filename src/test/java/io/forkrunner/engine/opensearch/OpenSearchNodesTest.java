@@ -1,0 +1,151 @@
+package io.forkrunner.engine.opensearch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.forkrunner.system.ProcessRunner;
+import io.forkrunner.testing.CliResult;
+import io.forkrunner.testing.Ports;
+import io.forkrunner.testing.TestHome;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one multi-node search case (slow on two cores, so only this one): a source of two data nodes whose shards lie on
+ * both is forked into a cluster of two nodes holding every document of the backup, never into one node, and the
+ * fork's drop stops both of its nodes.
+ */
+class OpenSearchNodesTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Test
+    void aTwoNodeSourceForksIntoTwoNodesWithEveryDocumentAndNeverIntoOne() throws Exception {
+        try (TestHome home = TestHome.create("opensearch-nodes")) {
+            ProcessRunner runner = new ProcessRunner(OpenSearchNode.serviceUser());
+            Path repository = runner.serviceUser().privateDirectory(home.path("var/backups/search/repository"));
+            OpenSearchTestSource.home(SearchFamily.OPENSEARCH);
+            OpenSearchCluster source =
+                    new OpenSearchCluster(SearchFamily.OPENSEARCH, runner, home.path("var/sources/search"));
+            source.configure("search", 2, Ports.one(), List.of(repository));
+            try {
+                source.start();
+                OpenSearchClient cluster = new OpenSearchClient(source.uri());
+                cluster.call("PUT", "/spread", settings(4, 0));
+                cluster.call("PUT", "/copied", settings(1, 1));
+                StringBuilder documents = new StringBuilder();
+                for (int i = 0; i < 200; i++) {
+                    documents
+                            .append("{\"index\": {\"_index\": \"")
+                            .append(i % 3 == 0 ? "copied" : "spread")
+                            .append("\", \"_id\": \"")
+                            .append(i)
+                            .append("\"}}\n{\"n\": ")
+                            .append(i)
+                            .append("}\n");
+                }
+                OpenSearchTestSource.bulk(cluster, documents.toString());
+                assertThat(nodesHolding(cluster, "spread"))
+                        .as("the source's shards lie on both its nodes")
+                        .hasSize(2);
+
+                home.declareServices(Ports.range(10), """
+                          search:
+                            engine: opensearch
+                            region: eu-local
+                            host: 127.0.0.1
+                            port: %d
+                            backups: { keep: 1 }
+                        """.formatted(source.uri().getPort()));
+                home.job("search-dev", """
+                        source: search
+                        target:
+                          name: search-dev-{run}
+                        """);
+                home.job("search-one", """
+                        source: search
+                        target:
+                          name: search-one-{run}
+                          nodes: 1
+                        """);
+                assertThat(home.cli("validate").exitCode()).isZero();
+                home.backUp("search");
+
+                CliResult refused = home.cli("run", "search-one");
+                assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+                assertThat(refused.toString())
+                        .contains("its source had 2 data nodes and the job's target asks for 1")
+                        .contains("never has fewer data nodes");
+                assertThat(home.path("var/regions/eu")).as("nothing was made").doesNotExist();
+
+                CliResult run = home.cli("run", "search-dev", "--json");
+                assertThat(run.exitCode()).as(run.toString()).isZero();
+                JsonNode finished = JSON.readTree(run.out());
+                String fork = finished.path("fork").asString();
+                JsonNode restore = TestHome.step(
+                                JSON.readTree(home.cli(
+                                                "status",
+                                                String.valueOf(
+                                                        finished.path("run").asLong()),
+                                                "--json")
+                                        .out()),
+                                "restore-data")
+                        .path("report");
+                assertThat(restore.path("lay-down").asString()).contains("the fork's 2 nodes read");
+                assertThat(restore.path("compared-with-backup").asString()).startsWith("equal: 200 documents in 2");
+
+                OpenSearchClient forked = new OpenSearchClient(URI.create("http://127.0.0.1:" + home.forkPort(fork)));
+                assertThat(forked.dataNodes()).isEqualTo(2);
+                assertThat(forked.documentCounts()).isEqualTo(cluster.documentCounts());
+                assertThat(nodesHolding(forked, "spread"))
+                        .as("the fork's shards lie on both its nodes")
+                        .hasSize(2);
+
+                Path directory = home.path("var/regions/eu").resolve(fork);
+                assertThat(nodesRunningIn(directory))
+                        .containsExactly(directory + "/config", directory + "/node-2/config");
+                CliResult dropped = home.cli("drop", fork);
+                assertThat(dropped.exitCode()).as(dropped.toString()).isZero();
+                assertThat(nodesRunningIn(directory)).isEmpty();
+                assertThat(directory).doesNotExist();
+            } finally {
+                source.stop();
+            }
+        }
+    }
+
+    private static JsonNode settings(int shards, int replicas) {
+        return JSON.readTree(
+                "{\"settings\": {\"number_of_shards\": %d, \"number_of_replicas\": %d}}".formatted(shards, replicas));
+    }
+
+    /** The nodes that hold a started primary shard of {@code index}. */
+    private static Set<String> nodesHolding(OpenSearchClient cluster, String index) {
+        Set<String> nodes = new TreeSet<>();
+        for (JsonNode shard : cluster.call("GET", "/_cat/shards/" + index + "?format=json&h=prirep,state,node", null)) {
+            if (shard.path("prirep").asString("").equals("p")
+                    && shard.path("state").asString("").equals("STARTED")) {
+                nodes.add(shard.path("node").asString(""));
+            }
+        }
+        return nodes;
+    }
+
+    /** The configuration directories under {@code directory} that running nodes were started with: the fork's nodes. */
+    private static Set<String> nodesRunningIn(Path directory) {
+        Pattern conf = Pattern.compile("\\.path\\.conf=(" + Pattern.quote(directory.toString()) + "/\\S*)");
+        Set<String> nodes = new TreeSet<>();
+        ProcessHandle.allProcesses()
+                .map(process -> conf.matcher(process.info().commandLine().orElse("")))
+                .filter(Matcher::find)
+                .forEach(found -> nodes.add(found.group(1)));
+        return nodes;
+    }
+}
