@@ -7,20 +7,23 @@ import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The one multi-node search case (slow on two cores, so only this one): a source of two data nodes whose shards lie on
- * both is forked into a cluster of two nodes holding every document of the backup, never into one node, and the
- * fork's drop stops both of its nodes.
+ * both is forked into a cluster of two nodes holding every document of the backup, never into one node; the run killed
+ * while it restores, and one of the fork's nodes with it, completes when restarted; the fork's drop stops both nodes.
  */
 class OpenSearchNodesTest {
 
@@ -52,10 +55,17 @@ class OpenSearchNodesTest {
                             .append("}\n");
                 }
                 OpenSearchTestSource.bulk(cluster, documents.toString());
+                cluster.call("PUT", "/padding", settings(2, 0));
+                OpenSearchTestSource.randomDocuments(cluster, "padding", 2000, 7); // ~8 MB: seconds to restore
                 assertThat(nodesHolding(cluster, "spread"))
                         .as("the source's shards lie on both its nodes")
                         .hasSize(2);
 
+                home.addSettings("""
+                        runs:
+                          lease: 6s
+                          copy-rate: 1MB
+                        """);
                 home.declareServices(Ports.range(10), """
                           search:
                             engine: opensearch
@@ -85,30 +95,42 @@ class OpenSearchNodesTest {
                         .contains("never has fewer data nodes");
                 assertThat(home.path("var/regions/eu")).as("nothing was made").doesNotExist();
 
-                CliResult run = home.cli("run", "search-dev", "--json");
-                assertThat(run.exitCode()).as(run.toString()).isZero();
-                JsonNode finished = JSON.readTree(run.out());
-                String fork = finished.path("fork").asString();
+                // the run killed -9 while it restores, and the fork's node 2 with it: the restart starts node 2 again,
+                // has it join node 1, and restores the snapshot whole once more
+                JsonNode running = home.killWhileRestoring("search-dev", OpenSearchTestSource::restoring);
+                long run = running.path("run").asLong();
+                String fork = running.path("fork").asString();
+                Path directory = home.path("var/regions/eu").resolve(fork);
+                long second = Long.parseLong(Files.readString(directory.resolve("node-2/run/opensearch.pid"))
+                        .strip());
+                ProcessHandle.of(second).ifPresent(ProcessHandle::destroyForcibly);
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(60))
+                        .until(() -> ProcessHandle.of(second).isEmpty());
+                assertThat(nodesRunningIn(directory)).containsExactly(directory + "/config");
+
+                CliResult restarted = home.restartOnceReleased(run);
+                assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
+                JsonNode finished = JSON.readTree(restarted.out());
+                assertThat(finished.path("state").asString()).isEqualTo("COMPLETED");
+                assertThat(finished.path("fork").asString()).isEqualTo(fork);
+                assertThat(home.executionsPerStep(run)).contains("restore-data|2");
                 JsonNode restore = TestHome.step(
-                                JSON.readTree(home.cli(
-                                                "status",
-                                                String.valueOf(
-                                                        finished.path("run").asLong()),
-                                                "--json")
+                                JSON.readTree(home.cli("status", String.valueOf(run), "--json")
                                         .out()),
                                 "restore-data")
                         .path("report");
                 assertThat(restore.path("lay-down").asString()).contains("the fork's 2 nodes read");
-                assertThat(restore.path("compared-with-backup").asString()).startsWith("equal: 200 documents in 2");
+                assertThat(restore.path("compared-with-backup").asString()).startsWith("equal: 2200 documents in 3");
 
                 OpenSearchClient forked = new OpenSearchClient(URI.create("http://127.0.0.1:" + home.forkPort(fork)));
                 assertThat(forked.dataNodes()).isEqualTo(2);
+                assertThat(forked.indices()).containsExactly("copied", "padding", "spread");
                 assertThat(forked.documentCounts()).isEqualTo(cluster.documentCounts());
                 assertThat(nodesHolding(forked, "spread"))
                         .as("the fork's shards lie on both its nodes")
                         .hasSize(2);
 
-                Path directory = home.path("var/regions/eu").resolve(fork);
                 assertThat(nodesRunningIn(directory))
                         .containsExactly(directory + "/config", directory + "/node-2/config");
                 CliResult dropped = home.cli("drop", fork);

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -104,7 +105,7 @@ final class OpenSearchTestSource implements AutoCloseable {
      * {@code count} documents of 3,000 random bytes each (base64) into index {@code index}: megabytes that neither
      * compress nor restore in no time.
      */
-    void randomDocuments(String index, int count, long seed) {
+    static void randomDocuments(OpenSearchClient cluster, String index, int count, long seed) {
         Random random = new Random(seed);
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < count; i++) {
@@ -119,7 +120,15 @@ final class OpenSearchTestSource implements AutoCloseable {
                     .append(Base64.getEncoder().encodeToString(bytes))
                     .append("\"}\n");
         }
-        bulk(lines.toString());
+        bulk(cluster, lines.toString());
+    }
+
+    /** Whether a fork's restore-data step, as {@code status --json} shows it, restores a snapshot with bytes restored. */
+    static boolean restoring(JsonNode step) {
+        String progress = step.path("progress").asText();
+        return step.path("state").asText().equals("STARTED")
+                && progress.startsWith("bytes restored")
+                && !progress.startsWith("bytes restored: 0 ");
     }
 
     @Override

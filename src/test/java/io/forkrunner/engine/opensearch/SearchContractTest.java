@@ -39,7 +39,7 @@ abstract class SearchContractTest extends EngineContractTest {
     protected Source startSource(TestHome home, String name) {
         OpenSearchTestSource source = OpenSearchTestSource.start(family(), home, name);
         source.cluster.call("PUT", "/padding", json("{\"settings\": {\"number_of_replicas\": 0}}"));
-        source.randomDocuments("padding", PADDING, 42);
+        OpenSearchTestSource.randomDocuments(source.cluster, "padding", PADDING, 42);
         String declared = prepare(home, source);
         return new Source() {
             @Override
@@ -77,10 +77,7 @@ abstract class SearchContractTest extends EngineContractTest {
     /** Restoring the snapshot, with some bytes restored already. */
     @Override
     protected boolean layingDown(JsonNode step) {
-        String progress = step.path("progress").asText();
-        return step.path("state").asText().equals("STARTED")
-                && progress.startsWith("bytes restored")
-                && !progress.startsWith("bytes restored: 0 ");
+        return OpenSearchTestSource.restoring(step);
     }
 
     @Override
