@@ -85,9 +85,10 @@ final class CassandraCluster {
 
     /**
      * The nodes of a fork of {@code target} nodes (null: as many as the backup's) from a backup whose source had the
-     * {@code recorded} nodes: those, each with its tokens, data center and rack, when as many; else as many new nodes
-     * with tokens spread evenly over the ring, each in the data center and rack of the source's nodes in turn, for the
-     * bulk loader to stream the rows to. Never fewer.
+     * {@code recorded} nodes: those, each with its tokens, data center and rack, when as many; else as many new nodes,
+     * each with as many tokens (virtual nodes) as a source's node had most, all spread evenly over the ring and dealt
+     * out in turn (node N takes the N-th of each round), each node in the data center and rack of the source's nodes in
+     * turn, for the bulk loader to stream the rows to. Never fewer.
      */
     static JsonNode nodesFor(JsonNode recorded, Integer target) {
         if (target == null || target == recorded.size()) {
@@ -97,14 +98,21 @@ final class CassandraCluster {
             throw new ForkrunnerException("a fork of " + target + " nodes from a backup of " + recorded.size()
                     + " would lose the rows of the token ranges its missing nodes owned");
         }
-        List<String> tokens = CassandraNode.spreadTokens(target);
+        int perNode = 1;
+        for (JsonNode node : recorded) {
+            perNode = Math.max(perNode, node.path("tokens").size());
+        }
+        List<String> tokens = CassandraNode.spreadTokens(target * perNode);
         var nodes = CassandraBackups.JSON.createArrayNode();
         for (int node = 0; node < target; node++) {
             JsonNode like = recorded.path(node % recorded.size());
             ObjectNode each = nodes.addObject()
                     .put("datacenter", like.path("datacenter").asString("datacenter1"))
                     .put("rack", like.path("rack").asString("rack1"));
-            each.putArray("tokens").add(tokens.get(node));
+            var owned = each.putArray("tokens");
+            for (int round = 0; round < perNode; round++) {
+                owned.add(tokens.get(round * target + node));
+            }
         }
         return nodes;
     }

@@ -255,12 +255,12 @@ public final class CassandraNode {
     }
 
     /**
-     * The tokens of {@code count} nodes that share the Murmur3 ring evenly, the first at the ring's start: node
-     * {@code i} owns the {@code i}-th of them.
+     * {@code count} tokens that share the Murmur3 ring evenly, the first at the ring's start: one for each of
+     * {@code count} nodes, or several for each node's virtual nodes.
      */
     public static List<String> spreadTokens(int count) {
         if (count < 1) {
-            throw new IllegalArgumentException("a cluster has at least one node, not " + count);
+            throw new IllegalArgumentException("a ring has at least one token, not " + count);
         }
         BigInteger start = BigInteger.valueOf(Long.MIN_VALUE);
         BigInteger step = BigInteger.TWO.pow(64).divide(BigInteger.valueOf(count));
