@@ -282,6 +282,16 @@ public class Rename {
                 .current()
                 .service(serviceName)
                 .orElseThrow(() -> bad("SERVICE", serviceName, "is not a service in config/services.yml"));
+        if (service.onAiven()) {
+            throw bad(
+                    "SERVICE",
+                    serviceName,
+                    "is a service on Aiven (type " + service.aiven().type() + "), whose clients reach it by a host"
+                            + " name of its own that no pooler of forkrunner's stands in front of, and whose writes"
+                            + " forkrunner does not stop: rename it as Aiven says, by stopping its writes, running a"
+                            + " job with from: latest and target.name " + newName + ", pointing its clients at"
+                            + " the fork, then deleting it on Aiven; nothing was changed");
+        }
         if (!Names.valid(newName) || !Names.valid(Jobs.RENAME_PREFIX + newName)) {
             throw bad("NEW-NAME", newName, "is not a valid name (at most 56 characters): " + Names.RULE_TEXT);
         }

@@ -740,6 +740,8 @@ class AivenForkTest {
         assertThat(backup.exitCode()).as(backup.toString()).isEqualTo(2);
         assertThat(backup.err()).contains("orders", "is a service on Aiven (type pg)");
         assertThat(rename.exitCode()).as(rename.toString()).isEqualTo(2);
+        assertThat(rename.err())
+                .contains("orders", "is a service on Aiven (type pg)", "target.name orders-new", "nothing was changed");
         assertThat(aiven.calls()).allSatisfy(call -> assertThat(call.method()).isEqualTo("GET"));
     }
 
