@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.forkrunner.testing.CliResult;
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
+import io.forkrunner.testing.WebhookReceiver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -331,73 +332,105 @@ public abstract class EngineContractTest {
 
     /**
      * {@code serve} forks the job when its schedule fires (from a backup taken now when the engine's own tests left
-     * none); the API lists the run and its fork, pauses the schedule, and counts the run in the metrics; the sweep drops
-     * the fork once its {@code retention.ttl} is over, and nothing of it is left.
+     * none); its webhook, prometheus and command integrations tell of the fork and its notification of the run; the API
+     * lists the run and its fork, pauses the schedule, and counts the run in the metrics; the sweep drops the fork once
+     * its {@code retention.ttl} is over, and nothing of it is left.
      */
     @Test
     @Order(20) // after every other test of the engine's class
-    void serveForksOnTheJobsScheduleTheApiShowsTheForkAndItIsDroppedOnceItsTtlIsOver() throws Exception {
+    void serveForksOnTheJobsScheduleItsIntegrationsAndTheApiTellOfTheForkAndItIsDroppedOnceItsTtlIsOver()
+            throws Exception {
         Assumptions.assumeTrue(scheduledInContract(), "schedules, API and retention are tested apart for this engine");
         if (!home.cli("backups", SERVICE, "--json").out().contains("\"VERIFIED\"")) {
             home.backUp(SERVICE); // the engine's own tests used up or damaged the earlier ones
         }
-        home.job("nightly", """
-                source: %s
-                %starget:
-                  name: nightly-{run}
-                schedule:
-                  cron: "*/5 * * * * ?"
-                retention:
-                  ttl: 20s
-                %s""".formatted(
-                        SERVICE, database() == null ? "" : "database: " + database() + "\n", scheduledJobYaml()));
-        Process serve = home.start("serve-scheduled", Map.of(), "serve");
-        try {
-            String api = home.apiBase("serve-scheduled");
-            long fired = Awaitility.await()
-                    .atMost(Duration.ofSeconds(120))
-                    .pollInterval(Duration.ofMillis(500))
-                    .until(() -> api(api, "GET", "/api/runs?job=nightly"), runs -> !runs.isEmpty())
-                    .path(0)
-                    .path("run")
-                    .asLong();
-            api(api, "POST", "/api/schedules/nightly/pause");
-            JsonNode completed = Awaitility.await()
-                    .atMost(Duration.ofSeconds(300))
-                    .pollInterval(Duration.ofMillis(500))
-                    .until(
-                            () -> api(api, "GET", "/api/runs/" + fired),
-                            run -> !run.path("state").asText().matches("STARTING|STARTED|STOPPING"));
-            assertThat(completed.path("state").asText())
-                    .as(completed.toString())
-                    .isEqualTo("COMPLETED");
-            String fork = completed.path("fork").asText();
-            assertThat(api(api, "GET", "/api/forks").findValuesAsString("name")).contains(fork);
-            assertThat(api(api, "GET", "/api/jobs/nightly")
-                            .path("schedule")
-                            .path("state")
-                            .asText())
-                    .isEqualTo("PAUSED");
-            Path directory = home.path("var/regions/eu").resolve(fork);
-            assertThat(directory).isDirectory();
+        Path commandSaw = home.path("var/command-saw");
+        try (WebhookReceiver hooks = WebhookReceiver.start()) {
+            home.job("nightly", """
+                    source: %s
+                    %starget:
+                      name: nightly-{run}
+                    schedule:
+                      cron: "*/5 * * * * ?"
+                    retention:
+                      ttl: 20s
+                    integrations:
+                      - { type: webhook, url: "%s" }
+                      - { type: prometheus, file: var/prometheus/nightly.json }
+                      - { type: command, argv: ["sh", "-c", "echo $FORK_NAME $FORK_PORT > %s"] }
+                    notifications:
+                      - { on: success, url: "%s" }
+                    %s""".formatted(
+                            SERVICE,
+                            database() == null ? "" : "database: " + database() + "\n",
+                            hooks.url("/forks"),
+                            commandSaw,
+                            hooks.url("/runs"),
+                            scheduledJobYaml()));
+            Process serve = home.start("serve-scheduled", Map.of(), "serve");
+            try {
+                String api = home.apiBase("serve-scheduled");
+                long fired = Awaitility.await()
+                        .atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(() -> api(api, "GET", "/api/runs?job=nightly"), runs -> !runs.isEmpty())
+                        .path(0)
+                        .path("run")
+                        .asLong();
+                api(api, "POST", "/api/schedules/nightly/pause");
+                JsonNode completed = Awaitility.await()
+                        .atMost(Duration.ofSeconds(300))
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(
+                                () -> api(api, "GET", "/api/runs/" + fired),
+                                run -> !run.path("state").asText().matches("STARTING|STARTED|STOPPING"));
+                assertThat(completed.path("state").asText())
+                        .as(completed.toString())
+                        .isEqualTo("COMPLETED");
+                String fork = completed.path("fork").asText();
+                int port = home.forkPort(fork);
+                assertThat(api(api, "GET", "/api/forks").findValuesAsString("name"))
+                        .contains(fork);
+                assertThat(api(api, "GET", "/api/jobs/nightly")
+                                .path("schedule")
+                                .path("state")
+                                .asText())
+                        .isEqualTo("PAUSED");
+                Path directory = home.path("var/regions/eu").resolve(fork);
+                assertThat(directory).isDirectory();
 
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(120))
-                    .pollInterval(Duration.ofSeconds(1))
-                    .until(() -> !api(api, "GET", "/api/forks")
-                            .findValuesAsString("name")
-                            .contains(fork));
-            assertThat(home.read("var/log/serve-scheduled.out")).contains("dropped fork " + fork);
-            assertThat(directory).doesNotExist();
-            assertThat(ProcessHandle.allProcesses()
-                            .map(process -> process.info().commandLine().orElse(""))
-                            .filter(line -> line.contains(directory.toString())))
-                    .isEmpty();
-            String metrics = call(api, "GET", "/actuator/prometheus").body();
-            assertThat(metrics).contains("forkrunner_runs_total{job=\"nightly\",result=\"COMPLETED\"}");
-        } finally {
-            serve.destroy();
-            assertThat(serve.waitFor(120, TimeUnit.SECONDS)).isTrue();
+                // the integrations told of the fork, and the notification of the run
+                JsonNode ready = hooks.first("fork.ready");
+                assertThat(ready).as("the webhook integration's POST").isNotNull();
+                assertThat(ready.path("fork").asText()).isEqualTo(fork);
+                assertThat(ready.path("server").path("port").asInt()).isEqualTo(port);
+                JsonNode targets = JSON.readTree(home.read("var/prometheus/nightly.json"));
+                assertThat(targets.path(0).path("labels").path("fork").asText()).isEqualTo(fork);
+                assertThat(targets.path(0).path("targets").path(0).asText()).isEqualTo("127.0.0.1:" + port);
+                assertThat(Files.readString(commandSaw).strip()).isEqualTo(fork + " " + port);
+                JsonNode notified = Awaitility.await()
+                        .atMost(Duration.ofSeconds(60))
+                        .until(() -> hooks.first("run.succeeded"), body -> body != null);
+                assertThat(notified.path("run").asLong()).isEqualTo(fired);
+
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofSeconds(1))
+                        .until(() -> !api(api, "GET", "/api/forks")
+                                .findValuesAsString("name")
+                                .contains(fork));
+                assertThat(home.read("var/log/serve-scheduled.out")).contains("dropped fork " + fork);
+                assertThat(directory).doesNotExist();
+                assertThat(ProcessHandle.allProcesses()
+                                .map(process -> process.info().commandLine().orElse(""))
+                                .filter(line -> line.contains(directory.toString())))
+                        .isEmpty();
+                String metrics = call(api, "GET", "/actuator/prometheus").body();
+                assertThat(metrics).contains("forkrunner_runs_total{job=\"nightly\",result=\"COMPLETED\"}");
+            } finally {
+                serve.destroy();
+                assertThat(serve.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            }
         }
     }
 
