@@ -16,27 +16,29 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The one multi-node search case (slow on two cores, so only this one): a source of two data nodes whose shards lie on
- * both is forked into a cluster of two nodes holding every document of the backup, never into one node; the run killed
- * while it restores, and one of the fork's nodes with it, completes when restarted; the fork's drop stops both nodes.
+ * The one multi-node search case (slow on two cores, so only this one), for OpenSearch and Elasticsearch: a source of
+ * two data nodes whose shards lie on both is forked into a cluster of two nodes holding every document of the backup,
+ * never into one node; the run killed while it restores, and one of the fork's nodes with it, completes when
+ * restarted; the fork's drop stops both nodes.
  */
 class OpenSearchNodesTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    @Test
-    void aTwoNodeSourceForksIntoTwoNodesWithEveryDocumentAndNeverIntoOne() throws Exception {
-        try (TestHome home = TestHome.create("opensearch-nodes")) {
+    @ParameterizedTest
+    @EnumSource(SearchFamily.class)
+    void aTwoNodeSourceForksIntoTwoNodesWithEveryDocumentAndNeverIntoOne(SearchFamily family) throws Exception {
+        try (TestHome home = TestHome.create(family.engine() + "-nodes")) {
             ProcessRunner runner = new ProcessRunner(OpenSearchNode.serviceUser());
             Path repository = runner.serviceUser().privateDirectory(home.path("var/backups/search/repository"));
-            OpenSearchTestSource.home(SearchFamily.OPENSEARCH);
-            OpenSearchCluster source =
-                    new OpenSearchCluster(SearchFamily.OPENSEARCH, runner, home.path("var/sources/search"));
+            OpenSearchTestSource.home(family);
+            OpenSearchCluster source = new OpenSearchCluster(family, runner, home.path("var/sources/search"));
             source.configure("search", 2, Ports.one(), List.of(repository));
             try {
                 source.start();
@@ -68,12 +70,13 @@ class OpenSearchNodesTest {
                         """);
                 home.declareServices(Ports.range(10), """
                           search:
-                            engine: opensearch
+                            engine: %s
                             region: eu-local
                             host: 127.0.0.1
                             port: %d
                             backups: { keep: 1 }
-                        """.formatted(source.uri().getPort()));
+                        """.formatted(
+                                family.engine(), source.uri().getPort()));
                 home.job("search-dev", """
                         source: search
                         target:
@@ -101,8 +104,9 @@ class OpenSearchNodesTest {
                 long run = running.path("run").asLong();
                 String fork = running.path("fork").asString();
                 Path directory = home.path("var/regions/eu").resolve(fork);
-                long second = Long.parseLong(Files.readString(directory.resolve("node-2/run/opensearch.pid"))
-                        .strip());
+                long second =
+                        Long.parseLong(Files.readString(directory.resolve("node-2/run/" + family.engine() + ".pid"))
+                                .strip());
                 ProcessHandle.of(second).ifPresent(ProcessHandle::destroyForcibly);
                 Awaitility.await()
                         .atMost(Duration.ofSeconds(60))
