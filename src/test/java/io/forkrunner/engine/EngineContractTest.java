@@ -332,14 +332,14 @@ public abstract class EngineContractTest {
 
     /**
      * {@code serve} forks the job when its schedule fires (from a backup taken now when the engine's own tests left
-     * none); its webhook, prometheus and command integrations tell of the fork and its notification of the run; the API
-     * lists the run and its fork, pauses the schedule, and counts the run in the metrics; the sweep drops the fork once
-     * its {@code retention.ttl} is over, and nothing of it is left.
+     * none); the API pauses the schedule, stops the run while it restores and restarts it, which completes it from its
+     * checkpoint; its webhook, prometheus and command integrations tell of the fork and its notification of the run; the
+     * API lists the run and its fork and counts the run in the metrics; the sweep drops the fork once its
+     * {@code retention.ttl} is over, and nothing of it is left.
      */
     @Test
     @Order(20) // after every other test of the engine's class
-    void serveForksOnTheJobsScheduleItsIntegrationsAndTheApiTellOfTheForkAndItIsDroppedOnceItsTtlIsOver()
-            throws Exception {
+    void serveForksOnScheduleTheApiStopsAndRestartsTheRunIntegrationsTellOfTheForkAndItsTtlDropsIt() throws Exception {
         Assumptions.assumeTrue(scheduledInContract(), "schedules, API and retention are tested apart for this engine");
         if (!home.cli("backups", SERVICE, "--json").out().contains("\"VERIFIED\"")) {
             home.backUp(SERVICE); // the engine's own tests used up or damaged the earlier ones
@@ -378,15 +378,25 @@ public abstract class EngineContractTest {
                         .path("run")
                         .asLong();
                 api(api, "POST", "/api/schedules/nightly/pause");
-                JsonNode completed = Awaitility.await()
-                        .atMost(Duration.ofSeconds(300))
-                        .pollInterval(Duration.ofMillis(500))
-                        .until(
-                                () -> api(api, "GET", "/api/runs/" + fired),
-                                run -> !run.path("state").asText().matches("STARTING|STARTED|STOPPING"));
+                // stopped through the API while it restores, then restarted there from its checkpoint
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(180))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> layingDown(TestHome.step(api(api, "GET", "/api/runs/" + fired), "restore-data")));
+                api(api, "POST", "/api/runs/" + fired + "/stop");
+                JsonNode stopped = ended(api, fired, 1);
+                assertThat(stopped.path("state").asText())
+                        .as(stopped.toString())
+                        .isEqualTo("STOPPED");
+                assertThat(TestHome.step(stopped, "restore-data").path("state").asText())
+                        .isEqualTo("STOPPED");
+                api(api, "POST", "/api/runs/" + fired + "/restart");
+                JsonNode completed = ended(api, fired, 2);
                 assertThat(completed.path("state").asText())
                         .as(completed.toString())
                         .isEqualTo("COMPLETED");
+                assertThat(completed.path("executions").asInt()).isEqualTo(2);
+                assertThat(home.executionsPerStep(fired)).contains("pick-backup|1", "provision|1", "restore-data|2");
                 String fork = completed.path("fork").asText();
                 // read through the API at once (a CLI's JVM may take seconds on a loaded machine): the ttl runs
                 JsonNode listed = null;
@@ -442,6 +452,19 @@ public abstract class EngineContractTest {
     }
 
     // ---- helpers
+
+    /** Run {@code run} as the API shows it once its {@code executions}-th execution and each of its steps ended. */
+    private static JsonNode ended(String api, long run, int executions) {
+        return Awaitility.await()
+                .atMost(Duration.ofSeconds(300))
+                .pollInterval(Duration.ofMillis(500))
+                .until(
+                        () -> api(api, "GET", "/api/runs/" + run),
+                        shown -> shown.path("executions").asInt() == executions
+                                && !shown.path("endedAt").isNull()
+                                && shown.findValuesAsString("state").stream()
+                                        .noneMatch(state -> state.matches("STARTING|STARTED|STOPPING")));
+    }
 
     /** The JSON the API at {@code base} answers with 2xx to {@code method path}, asked with the operator's token. */
     private static JsonNode api(String base, String method, String path) throws Exception {
