@@ -83,8 +83,9 @@ class SlotLifecycleTest {
             writeServices();
         }
 
-        await().atMost(Duration.ofSeconds(90)).until(() -> slot("forkrunner_gone") == null);
-        assertThat(recordedSlots()).doesNotContain("gone");
+        // the slot goes from the source first, then from forkrunner's records (a failed drop keeps the record)
+        await().atMost(Duration.ofSeconds(90))
+                .until(() -> slot("forkrunner_gone") == null && !recordedSlots().contains("gone"));
         assertNoSlotHoldsWalBut("forkrunner_quiet", "forkrunner_busy");
         assertThat(slot("forkrunner_stranger"))
                 .as("a slot forkrunner did not make")
@@ -105,8 +106,10 @@ class SlotLifecycleTest {
             writeServices();
         }
 
-        await().atMost(Duration.ofSeconds(90)).until(() -> slot("forkrunner_quiet") == null);
-        assertThat(recordedSlots()).doesNotContain("quiet");
+        // the slot goes from the source first, then from forkrunner's records (a failed drop keeps the record)
+        await().atMost(Duration.ofSeconds(90))
+                .until(() ->
+                        slot("forkrunner_quiet") == null && !recordedSlots().contains("quiet"));
         assertThat(report("quiet").path("slot").isNull()).isTrue();
         assertNoSlotHoldsWalBut("forkrunner_gone", "forkrunner_busy");
         assertThat(slot("forkrunner_stranger"))
