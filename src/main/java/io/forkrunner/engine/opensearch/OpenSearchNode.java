@@ -140,6 +140,9 @@ public final class OpenSearchNode {
             settings.append("node.roles: [data, ingest]\n");
             settings.append(SEED).append("[]\n");
         }
+        // forkrunner's clusters place every shard wherever the disk stands, as a cluster of one data node always does:
+        // above the low watermark a cluster of several would not place a shard restored from a snapshot, and wait
+        settings.append("cluster.routing.allocation.disk.threshold_enabled: false\n");
         settings.append("network.host: 127.0.0.1\n");
         settings.append("http.port: ").append(httpPort).append('\n');
         settings.append("transport.port: 0\n");
