@@ -140,8 +140,9 @@ final class OpenSearchRestore implements PhysicalRestore {
         Map<String, Long> found = fork.documentCounts();
         List<String> differences = new ArrayList<>();
         int dataNodes = fork.dataNodes();
-        if (dataNodes < OpenSearchBackups.dataNodes(record)) {
-            differences.add(dataNodes + " data nodes, fewer than its source's " + OpenSearchBackups.dataNodes(record));
+        int sourceDataNodes = OpenSearchBackups.dataNodes(record);
+        if (dataNodes < sourceDataNodes) {
+            differences.add(dataNodes + " data nodes, fewer than its source's " + sourceDataNodes);
         }
         if (!found.equals(recorded)) {
             differences.add("documents by index " + found + ", the backup's " + recorded);

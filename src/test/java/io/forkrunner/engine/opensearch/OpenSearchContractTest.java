@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -224,7 +223,7 @@ class OpenSearchContractTest extends SearchContractTest {
         JsonNode first = backups().get(0);
         home().write(SECURITY + "/config.yml", CONFIG + SAML); // carried by this backup on
         home().backUp("origin");
-        assertThat(snapshots())
+        assertThat(OpenSearchTestSource.snapshots(cluster))
                 .hasSize(1)
                 .doesNotContain(first.path("id").asText().toLowerCase());
         assertThat(Path.of(first.path("directory").asText())).doesNotExist();
@@ -277,7 +276,7 @@ class OpenSearchContractTest extends SearchContractTest {
                     .contains("restore-data", newest + " of origin", "is damaged", "does not match its checksum");
             assertThat(JSON.readTree(home().cli("forks", "--json").out()).size())
                     .isEqualTo(forks);
-            assertThat(snapshots()).hasSize(1);
+            assertThat(OpenSearchTestSource.snapshots(cluster)).hasSize(1);
         } finally {
             flip(blob);
         }
@@ -397,15 +396,6 @@ class OpenSearchContractTest extends SearchContractTest {
 
     private JsonNode backups() {
         return JSON.readTree(home().cli("backups", "origin", "--json").out()).path("backups");
-    }
-
-    private List<String> snapshots() {
-        List<String> names = new ArrayList<>();
-        for (JsonNode snapshot :
-                cluster.call("GET", "/_snapshot/forkrunner/_all", null).path("snapshots")) {
-            names.add(snapshot.path("snapshot").asString());
-        }
-        return names;
     }
 
     private static void flip(Path file) throws IOException {

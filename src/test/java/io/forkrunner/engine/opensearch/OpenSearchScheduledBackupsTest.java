@@ -41,7 +41,7 @@ class OpenSearchScheduledBackupsTest {
             List<String> kept = kept(home);
             String first = verified(home).get(0);
             assertThat(kept).doesNotContain(first);
-            assertThat(snapshots(source))
+            assertThat(OpenSearchTestSource.snapshots(source.cluster))
                     .containsAll(
                             kept.stream().map(id -> id.toLowerCase(Locale.ROOT)).toList())
                     .doesNotContain(first.toLowerCase(Locale.ROOT))
@@ -73,14 +73,5 @@ class OpenSearchScheduledBackupsTest {
 
     private static JsonNode backups(TestHome home) {
         return JSON.readTree(home.cli("backups", "search", "--json").out()).path("backups");
-    }
-
-    private static List<String> snapshots(OpenSearchTestSource source) {
-        List<String> names = new ArrayList<>();
-        source.cluster
-                .call("GET", "/_snapshot/forkrunner/_all", null)
-                .path("snapshots")
-                .forEach(snapshot -> names.add(snapshot.path("snapshot").asString()));
-        return names;
     }
 }

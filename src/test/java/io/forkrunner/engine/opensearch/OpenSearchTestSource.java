@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
@@ -121,6 +122,15 @@ final class OpenSearchTestSource implements AutoCloseable {
                     .append("\"}\n");
         }
         bulk(cluster, lines.toString());
+    }
+
+    /** The snapshots in forkrunner's repository of {@code cluster}, by name. */
+    static List<String> snapshots(OpenSearchClient cluster) {
+        List<String> names = new ArrayList<>();
+        cluster.call("GET", "/_snapshot/forkrunner/_all", null)
+                .path("snapshots")
+                .forEach(snapshot -> names.add(snapshot.path("snapshot").asString()));
+        return names;
     }
 
     /** Whether a fork's restore-data step, as {@code status --json} shows it, restores a snapshot with bytes restored. */
