@@ -165,7 +165,12 @@ final class CassandraCluster {
 
     /** The fork as {@code login}'s user and password, through its first node. */
     Endpoint endpoint(Endpoint login) {
-        return new Endpoint(address(1), place.port(), login.user(), login.password());
+        return endpoint(1, login);
+    }
+
+    /** The fork as {@code login}'s user and password, through its node {@code node} (from 1). */
+    Endpoint endpoint(int node, Endpoint login) {
+        return new Endpoint(address(node), place.port(), login.user(), login.password());
     }
 
     /** The superuser a new cluster makes for itself, with its well-known password. */

@@ -224,6 +224,12 @@ final class CassandraRestore implements PhysicalRestore {
                 cql.execute("DROP ROLE IF EXISTS " + CassandraRoles.identifier(CassandraRoles.DEFAULT_SUPERUSER));
             }
         }
+        // a node goes on taking the passwords it checked before the roles were recreated for a while (its
+        // credentials_validity): the source's login is awaited on each, so that the next steps log in at once
+        for (int node = 1; node <= cluster.size(); node++) {
+            CassandraCql.openWhenReady(cluster.endpoint(node, admin), LOGIN_LIMIT)
+                    .close();
+        }
         // every node holds its rows in its own data now: the files laid down for the import or the loader go
         DirectoryTree.deleteUnder(place.directory(), place.directory().resolve(LOAD));
         for (int node = 1; node <= cluster.size(); node++) {

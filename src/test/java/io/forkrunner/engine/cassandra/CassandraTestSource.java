@@ -59,6 +59,8 @@ final class CassandraTestSource implements AutoCloseable {
             try (CassandraCql cql = CassandraCql.openWhenReady(initial, Duration.ofMinutes(2))) {
                 cql.execute("ALTER ROLE cassandra WITH PASSWORD = '" + PASSWORD + "'");
             }
+            // the node's cache of credentials may hold the old password for a while
+            CassandraCql.openWhenReady(source.admin(), Duration.ofMinutes(1)).close();
             home.write("var/secrets/" + name, PASSWORD);
             return source;
         } catch (RuntimeException e) {
