@@ -328,9 +328,10 @@ final class CassandraRestore implements PhysicalRestore {
     }
 
     /**
-     * The fork holds the backup's schema and roles: every keyspace, type, table, index and view the backup has, as it
-     * describes them, and each role with its hash, flags, memberships and permissions; and each table as many rows as
-     * its source held at the backup, where the backup could count them.
+     * The fork holds the backup's ring, schema and roles: each node owns the tokens laid out for it, and the nodes
+     * together the backup's nodes' tokens where they are as many; every keyspace, type, table, index and view the backup has, as it describes
+     * them, and each role with its hash, flags, memberships and permissions; and each table as many rows as its source
+     * held at the backup, where the backup could count them.
      */
     @Override
     public Optional<String> compareWithBackup(Path backup, Place place, Endpoint admin) {
@@ -339,6 +340,7 @@ final class CassandraRestore implements PhysicalRestore {
         List<String> differences = new ArrayList<>();
         Map<String, Long> rows = new TreeMap<>();
         List<String> uncounted = new ArrayList<>();
+        String ring = ringDiffers(cluster, record, differences);
         try (CassandraCql cql = CassandraCql.open(cluster.endpoint(admin))) {
             JsonNode schema = record.path("schema");
             Map<String, List<String>> found = cql.schema();
@@ -377,12 +379,46 @@ final class CassandraRestore implements PhysicalRestore {
                     "the fork does not hold what its backup holds: " + String.join("; ", differences));
         }
         long total = rows.values().stream().mapToLong(Long::longValue).sum();
-        return Optional.of("equal: schema of " + record.path("schema").size() + " keyspaces, "
+        return Optional.of("equal: " + ring + "; schema of "
+                + record.path("schema").size() + " keyspaces, "
                 + record.path("roles").size() + " roles; " + total + " rows in " + rows.size() + " tables"
                 + (uncounted.isEmpty()
                         ? ", each as many as its source held at the backup"
                         : ", as many as their source held at the backup except in " + String.join(", ", uncounted)
                                 + ", whose rows were counted but not compared"));
+    }
+
+    /**
+     * Adds to {@code differences} how the fork's ring differs from the one laid out for it: a node that owns other
+     * tokens than those laid out for it (read through its JMX), or, in a fork of as many nodes as its backup's, nodes
+     * that together own other tokens than the backup's nodes did. Says what the nodes own.
+     */
+    private static String ringDiffers(CassandraCluster cluster, JsonNode record, List<String> differences) {
+        Set<String> owned = new TreeSet<>();
+        for (int node = 1; node <= cluster.size(); node++) {
+            Set<String> laidOut = new TreeSet<>(cluster.node(node).settings().tokens());
+            Set<String> ownedByNode;
+            try (CassandraJmx jmx = cluster.jmx(node)) {
+                ownedByNode = new TreeSet<>(jmx.tokens());
+            }
+            if (!ownedByNode.equals(laidOut)) {
+                differences.add("node " + node + " owns " + ownedByNode.size() + " tokens other than the "
+                        + laidOut.size() + " laid out for it");
+            }
+            owned.addAll(ownedByNode);
+        }
+        String nodes = cluster.size() + (cluster.size() == 1 ? " node" : " nodes");
+        JsonNode recorded = record.path(CassandraBackups.NODES);
+        if (recorded.size() != cluster.size()) { // the bulk loader's fork: tokens of its own
+            return nodes + " owning the " + owned.size() + " tokens laid out for them";
+        }
+        Set<String> backedUp = new TreeSet<>();
+        recorded.forEach(node -> node.path("tokens").forEach(token -> backedUp.add(token.asString())));
+        if (!owned.equals(backedUp)) {
+            differences.add(
+                    "the nodes own " + owned.size() + " tokens, not the " + backedUp.size() + " of the backup's nodes");
+        }
+        return nodes + " owning the backup's " + backedUp.size() + " tokens";
     }
 
     /**

@@ -21,12 +21,15 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The engine contract for Cassandra, on a one-node source cluster: without point in time (a fork holds the newest
+ * The engine contract for Cassandra, on a one-node source cluster of virtual nodes: without point in time (a fork holds the newest
  * backup taken by then). The records are the rows of table {@code shop.records}; the reader is a role allowed to
  * select in keyspace {@code shop}; the setting is the compaction throughput, as {@code nodetool
  * setcompactionthroughput} sets it (through JMX).
  */
 class CassandraContractTest extends EngineContractTest {
+
+    /** The tokens of the source's node: virtual nodes, as production clusters have. */
+    private static final int VIRTUAL_NODES = 8;
 
     private CassandraTestSource cluster;
 
@@ -37,7 +40,7 @@ class CassandraContractTest extends EngineContractTest {
 
     @Override
     protected Source startSource(TestHome home, String name) {
-        cluster = CassandraTestSource.start(home, name, 1);
+        cluster = CassandraTestSource.start(home, name, 1, VIRTUAL_NODES);
         return new Source() {
             @Override
             public Endpoint admin() {
@@ -96,6 +99,25 @@ class CassandraContractTest extends EngineContractTest {
                 .contains("rows in 2 tables, as many as their source held at the backup except in shop.sessions"
                         + " (some of its rows were written with a TTL of their own (up to 86400 s): they may expire"
                         + " between the backup and a fork), whose rows were counted but not compared");
+    }
+
+    /**
+     * The source's node owns {@link #VIRTUAL_NODES} tokens, and so does the fork's: the same ones, as each node says of
+     * itself, and as the fork's comparison with its backup found.
+     */
+    @Test
+    @Order(3)
+    void theForksNodeOwnsTheVirtualNodesOfTheSourcesNode() {
+        assertThat(tokens(fork(cluster.admin()))).hasSize(VIRTUAL_NODES).isEqualTo(tokens(cluster.admin()));
+        assertThat(comparedWithBackup()).startsWith("equal: 1 node owning the backup's " + VIRTUAL_NODES + " tokens; ");
+    }
+
+    /** The tokens of a one-node cluster's node. */
+    private static SortedSet<String> tokens(Endpoint node) {
+        try (CassandraCql cql = CassandraCql.open(node)) {
+            return new TreeSet<>(
+                    cql.execute("SELECT tokens FROM system.local").get(0).getSet("tokens", String.class));
+        }
     }
 
     @Override

@@ -125,7 +125,7 @@ class CassandraForkTest {
                             .path("report")
                             .path("compared-with-backup")
                             .asText())
-                    .startsWith("equal: schema of 2 keyspaces, 2 roles; ")
+                    .startsWith("equal: 3 nodes owning the backup's 3 tokens; schema of 2 keyspaces, 2 roles; ")
                     .contains(" rows in 3 tables, as many as their source held at the backup except in"
                             + " payroll.salaries (its rows expire 86400 s after they are written, by"
                             + " default_time_to_live), shop.visits ("

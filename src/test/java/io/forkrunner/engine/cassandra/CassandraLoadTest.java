@@ -16,8 +16,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A fork into more nodes than its source had: a one-node source forked into two nodes, whose rows the bulk loader
- * streams to the node owning each. Killed after the first table was loaded and restarted, the fork loads only the
+ * A fork into more nodes than its source had: a one-node source of four virtual nodes forked into two nodes of four
+ * tokens each, whose rows the bulk loader streams to the node owning each. Killed after the first table was loaded and restarted, the fork loads only the
  * other, and holds every row of the backup, spread over both nodes.
  */
 class CassandraLoadTest {
@@ -30,7 +30,7 @@ class CassandraLoadTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES) // three nodes, on two cores
     void aForkOfTwoNodesFromAOneNodeBackupLoadsEachTableOnceAndHoldsEveryRowOnBothNodes() throws Exception {
         try (TestHome home = TestHome.create("cassandra-load");
-                CassandraTestSource source = CassandraTestSource.start(home, "solo", 1)) {
+                CassandraTestSource source = CassandraTestSource.start(home, "solo", 1, 4)) {
             Endpoint admin = source.admin();
             try (CassandraCql cql = CassandraCql.open(admin)) {
                 cql.execute("CREATE KEYSPACE shop WITH replication = {'class': 'SimpleStrategy',"
@@ -73,8 +73,8 @@ class CassandraLoadTest {
             assertThat(report.path("lay-down").asText())
                     .endsWith(", for the bulk loader: a fork of 2 nodes from a backup of 1");
             assertThat(report.path("compared-with-backup").asText())
-                    .isEqualTo("equal: schema of 1 keyspaces, 1 roles; " + (ITEMS + ORDERS)
-                            + " rows in 2 tables, each as many as its source held at the backup");
+                    .isEqualTo("equal: 2 nodes owning the 8 tokens laid out for them; schema of 1 keyspaces, 1 roles; "
+                            + (ITEMS + ORDERS) + " rows in 2 tables, each as many as its source held at the backup");
 
             // the loader streamed the items' files once, before the kill, and the orders' after the restart
             List<String> streamed = Files.readAllLines(fork.resolve(CassandraRestore.LOADER_LOG)).stream()

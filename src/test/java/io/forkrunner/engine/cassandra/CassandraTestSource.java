@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * A Cassandra source cluster a test starts under its home ({@code var/sources/NAME/node-N}): {@code size} nodes on
- * 127.0.0.1, 127.0.0.2, ... with tokens spread evenly over the ring, one CQL port and one storage port for all, each
+ * 127.0.0.1, 127.0.0.2, ... with tokens spread evenly over the ring (one per node, or as many virtual nodes each as
+ * asked, the nodes' in turn around the ring, as production clusters have them), one CQL port and one storage port for all, each
  * node its own JMX port; its superuser {@code cassandra} is given {@link #PASSWORD}, kept in {@code var/secrets/NAME}
  * for services.yml.
  */
@@ -28,12 +29,20 @@ final class CassandraTestSource implements AutoCloseable {
         this.cqlPort = cqlPort;
     }
 
-    /** Starts the cluster's nodes one after another and sets its superuser's password. */
+    /** Starts the cluster's nodes, one token each, one after another and sets its superuser's password. */
     static CassandraTestSource start(TestHome home, String name, int size) {
+        return start(home, name, size, 1);
+    }
+
+    /**
+     * Starts the cluster's nodes, {@code virtualNodes} tokens each, one after another and sets its superuser's
+     * password.
+     */
+    static CassandraTestSource start(TestHome home, String name, int size, int virtualNodes) {
         ProcessRunner runner = new ProcessRunner(CassandraNode.serviceUser());
         int cqlPort = Ports.one();
         int storagePort = Ports.one();
-        List<String> tokens = CassandraNode.spreadTokens(size);
+        List<String> ring = CassandraNode.spreadTokens(size * virtualNodes);
         List<CassandraNode> nodes = new ArrayList<>();
         CassandraTestSource source = new CassandraTestSource(nodes, cqlPort);
         try {
@@ -48,7 +57,7 @@ final class CassandraTestSource implements AutoCloseable {
                                 cqlPort,
                                 storagePort,
                                 Ports.one(),
-                                List.of(tokens.get(i)),
+                                tokensOf(ring, size, i),
                                 List.of("127.0.0.1:" + storagePort),
                                 Map.of("user_defined_functions_enabled", "true")));
                 nodes.add(node);
@@ -67,6 +76,15 @@ final class CassandraTestSource implements AutoCloseable {
             source.close();
             throw e;
         }
+    }
+
+    /** The tokens of node {@code node} (from 0) of {@code size}: every size-th of the ring's, from its own. */
+    static List<String> tokensOf(List<String> ring, int size, int node) {
+        List<String> tokens = new ArrayList<>();
+        for (int i = node; i < ring.size(); i += size) {
+            tokens.add(ring.get(i));
+        }
+        return tokens;
     }
 
     Endpoint admin() {
