@@ -104,6 +104,12 @@ public abstract class EngineContractTest {
         return "";
     }
 
+    /**
+     * Checks the scheduled job's fork as its {@link #scheduledJobYaml} makes it, while it lives, at {@code fork} as the
+     * source's administrator, and the source's reader with its password at {@code reader}.
+     */
+    protected void checkScheduledFork(Endpoint fork, Endpoint reader) throws Exception {}
+
     /** Whether the fork's restore-data step is laying its backup down, as {@code status --json} shows the step. */
     protected boolean layingDown(JsonNode step) {
         return TestHome.layingDown(step);
@@ -408,6 +414,13 @@ public abstract class EngineContractTest {
                 assertThat(listed).as("the API lists fork " + fork).isNotNull();
                 assertThat(listed.path("secondsToLive").asLong()).isBetween(0L, 20L);
                 int port = listed.path("fork").path("port").asInt();
+                checkScheduledFork(
+                        new Endpoint(
+                                "127.0.0.1",
+                                port,
+                                source.admin().user(),
+                                source.admin().password()),
+                        new Endpoint("127.0.0.1", port, "reader", new io.forkrunner.system.Secret(READER_PASSWORD)));
                 assertThat(api(api, "GET", "/api/jobs/nightly")
                                 .path("schedule")
                                 .path("state")

@@ -1,6 +1,7 @@
 package io.forkrunner.engine.cassandra;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.forkrunner.engine.Endpoint;
@@ -99,6 +100,21 @@ class CassandraContractTest extends EngineContractTest {
                 .contains("rows in 2 tables, as many as their source held at the backup except in shop.sessions"
                         + " (some of its rows were written with a TTL of their own (up to 86400 s): they may expire"
                         + " between the backup and a fork), whose rows were counted but not compared");
+    }
+
+    /** The scheduled fork takes none of the source's passwords but its administrator's. */
+    @Override
+    protected String scheduledJobYaml() {
+        return "users: none\n";
+    }
+
+    /** The reader is on the fork, but its password no longer logs in; the administrator's does. */
+    @Override
+    protected void checkScheduledFork(Endpoint fork, Endpoint reader) {
+        assertThat(users(fork)).anyMatch(user -> user.startsWith("reader "));
+        assertThatThrownBy(() -> CassandraCql.open(reader).close())
+                .hasMessageContaining("cannot log in")
+                .hasMessageContaining("Provided username reader and/or password are incorrect");
     }
 
     /**
