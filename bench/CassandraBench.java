@@ -36,8 +36,9 @@ public class CassandraBench {
                     new Endpoint("127.0.0.1", cql, "cassandra", new Secret("cassandra")), Duration.ofMinutes(2))) {
                 first.execute("ALTER ROLE cassandra WITH PASSWORD = '" + args[7] + "'");
             }
-            try (CassandraCql admin =
-                    CassandraCql.open(new Endpoint("127.0.0.1", cql, "cassandra", new Secret(args[7])))) {
+            // the node may take the old password for a couple of seconds more
+            try (CassandraCql admin = CassandraCql.openWhenReady(
+                    new Endpoint("127.0.0.1", cql, "cassandra", new Secret(args[7])), Duration.ofMinutes(1))) {
                 admin.execute("CREATE KEYSPACE bench WITH replication = {'class': 'NetworkTopologyStrategy',"
                         + " 'datacenter1': 1}");
                 admin.execute("CREATE TABLE bench.data (id int PRIMARY KEY, payload blob)");
