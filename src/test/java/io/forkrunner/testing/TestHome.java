@@ -464,6 +464,31 @@ public final class TestHome implements AutoCloseable {
         return matcher.group(1);
     }
 
+    /** The ids of the backups of {@code service} that {@code backups SERVICE --json} lists as VERIFIED. */
+    public List<String> verifiedBackups(String service) {
+        List<String> ids = new ArrayList<>();
+        for (JsonNode backup : JsonMapper.builder()
+                .build()
+                .readTree(cli("backups", service, "--json").out())
+                .path("backups")) {
+            if (backup.path("state").asText().equals("VERIFIED")) {
+                ids.add(backup.path("id").asText());
+            }
+        }
+        return ids;
+    }
+
+    /** The ids of the backups of {@code service} that the log {@code var/log/LOG.out} says were verified, in order. */
+    public List<String> backupsVerifiedInLog(String logName, String service) {
+        List<String> ids = new ArrayList<>();
+        Matcher line = Pattern.compile("backup (\\S+) of " + Pattern.quote(service) + " verified")
+                .matcher(read("var/log/" + logName + ".out"));
+        while (line.find()) {
+            ids.add(line.group(1));
+        }
+        return ids;
+    }
+
     public String read(String relative) {
         try {
             return Files.readString(root.resolve(relative));

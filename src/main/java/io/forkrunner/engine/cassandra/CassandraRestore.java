@@ -329,9 +329,9 @@ final class CassandraRestore implements PhysicalRestore {
 
     /**
      * The fork holds the backup's ring, schema and roles: each node owns the tokens laid out for it, and the nodes
-     * together the backup's nodes' tokens where they are as many; every keyspace, type, table, index and view the backup has, as it describes
-     * them, and each role with its hash, flags, memberships and permissions; and each table as many rows as its source
-     * held at the backup, where the backup could count them.
+     * together the backup's nodes' tokens where they are as many; every keyspace, type, table, index and view the
+     * backup has, as it describes them, and each role with its hash, flags, memberships and permissions; and each table
+     * as many rows as its source held at the backup, where the backup could count them.
      */
     @Override
     public Optional<String> compareWithBackup(Path backup, Place place, Endpoint admin) {
