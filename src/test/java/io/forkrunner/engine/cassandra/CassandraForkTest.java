@@ -28,15 +28,17 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The one three-node case (each cluster start is about a minute on two cores): a source of three nodes with tokens
  * spread evenly and replication factor 1 (every row on exactly one node), a keyspace with a user type, a table with a
- * secondary index, and a role allowed in that keyspace only. Its fork of three nodes, killed while it imports the
- * second node's files and restarted, holds every row, the schema and the role; the backup counts the rows of the
- * table nothing writes to and of no other, and the fork is compared with those counts.
+ * secondary index, and a role allowed in that keyspace only; and a keyspace of replication factor 2, whose replicas
+ * agree. Its fork of three nodes, killed while it imports the second node's files and restarted, holds every row, the
+ * schema and the role; the backup counts the rows of the tables nothing writes to and of no other, and the fork is
+ * compared with those counts.
  */
 class CassandraForkTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String CLERK_PASSWORD = "Clerk-pw-41d2";
     private static final int CUSTOMERS = 3000;
+    private static final int DEPOSITS = 600;
 
     @Test
     @Timeout(value = 12, unit = TimeUnit.MINUTES) // three nodes twice, on two cores
@@ -68,6 +70,14 @@ class CassandraForkTest {
                             "c" + id + "@example.com");
                 }
                 cql.execute("CREATE TABLE shop.visits (id int PRIMARY KEY)");
+                // two replicas of each row, which agree: each node's files hold the rows of its own ranges and of
+                // its neighbour's, and the fork's count reads one replica of each range
+                cql.execute("CREATE KEYSPACE vault WITH replication = {'class': 'NetworkTopologyStrategy',"
+                        + " 'datacenter1': 2}");
+                cql.execute("CREATE TABLE vault.deposits (id int PRIMARY KEY, note text)");
+                for (int id = 1; id <= DEPOSITS; id++) {
+                    cql.execute("INSERT INTO vault.deposits (id, note) VALUES (?, ?)", id, "deposit " + id);
+                }
                 cql.execute("CREATE ROLE clerk WITH PASSWORD = '" + CLERK_PASSWORD + "' AND LOGIN = true");
                 cql.execute("GRANT SELECT ON KEYSPACE shop TO clerk");
             }
@@ -109,6 +119,8 @@ class CassandraForkTest {
             assertThat(tables.path("t3").has("rows")).isFalse();
             assertThat(tables.path("t3").path("rows_uncounted").asText())
                     .matches("[1-9][0-9]* writes reached it during the backup");
+            assertThat(tables.path("t4").path("table").asText()).isEqualTo("deposits");
+            assertThat(tables.path("t4").path("rows").asLong()).isEqualTo(DEPOSITS);
             try (CassandraCql cql = CassandraCql.open(admin)) {
                 cql.execute(
                         "INSERT INTO shop.customers (id, name, email) VALUES (?, 'late', 'late@example.com')",
@@ -125,8 +137,8 @@ class CassandraForkTest {
                             .path("report")
                             .path("compared-with-backup")
                             .asText())
-                    .startsWith("equal: 3 nodes owning the backup's 3 tokens; schema of 2 keyspaces, 2 roles; ")
-                    .contains(" rows in 3 tables, as many as their source held at the backup except in"
+                    .startsWith("equal: 3 nodes owning the backup's 3 tokens; schema of 3 keyspaces, 2 roles; ")
+                    .contains(" rows in 4 tables, as many as their source held at the backup except in"
                             + " payroll.salaries (its rows expire 86400 s after they are written, by"
                             + " default_time_to_live), shop.visits ("
                             + tables.path("t3").path("rows_uncounted").asText()
@@ -144,6 +156,14 @@ class CassandraForkTest {
             String customers = "SELECT id, name, email, home FROM shop.customers";
             assertThat(CassandraForkChecks.digest(forkAdmin, customers, -1))
                     .isEqualTo(CassandraForkChecks.digest(admin, customers, CUSTOMERS + 1));
+            String deposits = "SELECT id, note FROM vault.deposits";
+            assertThat(CassandraForkChecks.digest(forkAdmin, deposits, -1))
+                    .isEqualTo(CassandraForkChecks.digest(admin, deposits, -1));
+            for (int node = 1; node <= 3; node++) {
+                assertThat(CassandraForkChecks.dataFiles(fork.resolve("node-" + node + "/data"), "/deposits-"))
+                        .as("node %d holds replicas of vault.deposits", node)
+                        .isPositive();
+            }
             String salaries = "SELECT id, amount FROM payroll.salaries";
             assertThat(CassandraForkChecks.digest(forkAdmin, salaries, -1))
                     .isEqualTo(CassandraForkChecks.digest(admin, salaries, -1));
