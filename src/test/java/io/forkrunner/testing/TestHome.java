@@ -464,8 +464,26 @@ public final class TestHome implements AutoCloseable {
         return matcher.group(1);
     }
 
+    /** The first backup of a service that {@link #serveUntilPruned} saw verified, and the backups kept then. */
+    public record PrunedBackups(String first, List<String> kept) {}
+
+    /**
+     * Starts {@code serve} (its log {@code var/log/serve.out}) for a service that backs up every interval and keeps
+     * two, and waits until it has verified three backups of {@code service} and two are kept. One more may be under way
+     * meanwhile.
+     */
+    public PrunedBackups serveUntilPruned(String service) {
+        start("serve", Map.of(), "serve");
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(240))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> backupsVerifiedInLog(service).size() >= 3
+                        && verifiedBackups(service).size() == 2);
+        return new PrunedBackups(backupsVerifiedInLog(service).get(0), verifiedBackups(service));
+    }
+
     /** The ids of the backups of {@code service} that {@code backups SERVICE --json} lists as VERIFIED. */
-    public List<String> verifiedBackups(String service) {
+    private List<String> verifiedBackups(String service) {
         List<String> ids = new ArrayList<>();
         for (JsonNode backup : JsonMapper.builder()
                 .build()
@@ -478,11 +496,11 @@ public final class TestHome implements AutoCloseable {
         return ids;
     }
 
-    /** The ids of the backups of {@code service} that the log {@code var/log/LOG.out} says were verified, in order. */
-    public List<String> backupsVerifiedInLog(String logName, String service) {
+    /** The ids of the backups of {@code service} that serve's log says were verified, in order. */
+    private List<String> backupsVerifiedInLog(String service) {
         List<String> ids = new ArrayList<>();
         Matcher line = Pattern.compile("backup (\\S+) of " + Pattern.quote(service) + " verified")
-                .matcher(read("var/log/" + logName + ".out"));
+                .matcher(read("var/log/serve.out"));
         while (line.find()) {
             ids.add(line.group(1));
         }

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,16 +24,9 @@ class CassandraScheduledBackupsTest {
                 cql.execute("INSERT INTO shop.items (id, name) VALUES (1, 'kept')");
             }
             home.declareServices(Ports.range(5), source.serviceYaml("ring", "eu-local", "{ keep: 2, every: 2s }"));
-            home.start("serve", Map.of(), "serve");
-
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(240))
-                    .pollInterval(Duration.ofSeconds(1))
-                    .until(() -> home.backupsVerifiedInLog("serve", "ring").size() >= 3
-                            && home.verifiedBackups("ring").size() == 2);
-            // one more may be under way meanwhile: the first is gone, what is kept is on the disk
-            List<String> kept = home.verifiedBackups("ring");
-            String first = home.backupsVerifiedInLog("serve", "ring").get(0);
+            TestHome.PrunedBackups pruned = home.serveUntilPruned("ring");
+            List<String> kept = pruned.kept();
+            String first = pruned.first();
             assertThat(kept).doesNotContain(first);
             assertThat(home.path("var/backups/ring/base").resolve(first)).doesNotExist();
             for (String backup : kept) {

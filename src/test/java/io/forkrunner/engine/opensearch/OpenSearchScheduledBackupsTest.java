@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestHome;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,16 +20,9 @@ class OpenSearchScheduledBackupsTest {
                 OpenSearchTestSource source = OpenSearchTestSource.start(home, "search")) {
             source.bulk("{\"index\": {\"_index\": \"notes\", \"_id\": \"1\"}}\n{\"text\": \"kept\"}\n");
             home.declareServices(Ports.range(10), source.serviceYaml("search", "eu-local", "{ keep: 2, every: 2s }"));
-            home.start("serve", Map.of(), "serve");
-
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(240))
-                    .pollInterval(Duration.ofSeconds(1))
-                    .until(() -> home.backupsVerifiedInLog("serve", "search").size() >= 3
-                            && home.verifiedBackups("search").size() == 2);
-            // one more may be under way meanwhile: what is kept, and the first is gone from the cluster and the disk
-            List<String> kept = home.verifiedBackups("search");
-            String first = home.backupsVerifiedInLog("serve", "search").get(0);
+            TestHome.PrunedBackups pruned = home.serveUntilPruned("search");
+            List<String> kept = pruned.kept();
+            String first = pruned.first();
             assertThat(kept).doesNotContain(first);
             assertThat(OpenSearchTestSource.snapshots(source.cluster))
                     .containsAll(
