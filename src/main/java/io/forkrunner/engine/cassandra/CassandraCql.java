@@ -8,6 +8,7 @@ import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.metadata.NodeState;
 import com.datastax.oss.driver.api.core.metadata.schema.IndexMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.KeyspaceMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.TableMetadata;
@@ -160,7 +161,7 @@ public final class CassandraCql implements AutoCloseable {
      * its function, an import its table.
      */
     void changeSchema(String cql) {
-        boolean agreed = executeAgreeing(cql);
+        boolean agreed = executeAgreeing(cql) && everyNodeUp();
         long deadline = System.nanoTime() + SCHEMA_AGREEMENT.toNanos();
         while (!agreed) {
             if (System.nanoTime() > deadline) {
@@ -168,8 +169,16 @@ public final class CassandraCql implements AutoCloseable {
                         + SCHEMA_AGREEMENT + " of " + firstLine(cql));
             }
             ServerProcess.pause(Duration.ofMillis(200), what);
-            agreed = session.checkSchemaAgreement();
+            agreed = session.checkSchemaAgreement() && everyNodeUp();
         }
+    }
+
+    /**
+     * Whether the driver holds every node it knows of as up: it leaves a node it holds as down out of its schema
+     * agreement, and that node may still coordinate the next statement once it is back.
+     */
+    private boolean everyNodeUp() {
+        return session.getMetadata().getNodes().values().stream().allMatch(node -> node.getState() == NodeState.UP);
     }
 
     private boolean executeAgreeing(String cql) {

@@ -47,18 +47,18 @@ class CassandraForkTest {
                 CassandraTestSource source = CassandraTestSource.start(home, "ring", 3)) {
             Endpoint admin = source.admin();
             try (CassandraCql cql = CassandraCql.open(admin)) {
-                cql.execute("CREATE KEYSPACE shop WITH replication = {'class': 'NetworkTopologyStrategy',"
+                cql.changeSchema("CREATE KEYSPACE shop WITH replication = {'class': 'NetworkTopologyStrategy',"
                         + " 'datacenter1': 1}");
-                cql.execute("CREATE TYPE shop.address (street text, city text)");
-                cql.execute("CREATE TABLE shop.customers (id int PRIMARY KEY, name text, email text,"
+                cql.changeSchema("CREATE TYPE shop.address (street text, city text)");
+                cql.changeSchema("CREATE TABLE shop.customers (id int PRIMARY KEY, name text, email text,"
                         + " home frozen<address>)");
-                cql.execute("CREATE INDEX customers_by_email ON shop.customers (email)");
-                cql.execute("CREATE FUNCTION shop.plus (total int, n int) RETURNS NULL ON NULL INPUT RETURNS int"
+                cql.changeSchema("CREATE INDEX customers_by_email ON shop.customers (email)");
+                cql.changeSchema("CREATE FUNCTION shop.plus (total int, n int) RETURNS NULL ON NULL INPUT RETURNS int"
                         + " LANGUAGE java AS 'return total + n;'");
-                cql.execute("CREATE AGGREGATE shop.total (int) SFUNC plus STYPE int INITCOND 0");
-                cql.execute("CREATE KEYSPACE payroll WITH replication = {'class': 'SimpleStrategy',"
+                cql.changeSchema("CREATE AGGREGATE shop.total (int) SFUNC plus STYPE int INITCOND 0");
+                cql.changeSchema("CREATE KEYSPACE payroll WITH replication = {'class': 'SimpleStrategy',"
                         + " 'replication_factor': 1}");
-                cql.execute("CREATE TABLE payroll.salaries (id int PRIMARY KEY, amount int)"
+                cql.changeSchema("CREATE TABLE payroll.salaries (id int PRIMARY KEY, amount int)"
                         + " WITH default_time_to_live = 86400");
                 cql.execute("INSERT INTO payroll.salaries (id, amount) VALUES (1, 5000)");
                 for (int id = 1; id <= CUSTOMERS; id++) {
@@ -69,12 +69,12 @@ class CassandraForkTest {
                             "customer ü" + id,
                             "c" + id + "@example.com");
                 }
-                cql.execute("CREATE TABLE shop.visits (id int PRIMARY KEY)");
+                cql.changeSchema("CREATE TABLE shop.visits (id int PRIMARY KEY)");
                 // two replicas of each row, which agree: each node's files hold the rows of its own ranges and of
                 // its neighbour's, and the fork's count reads one replica of each range
-                cql.execute("CREATE KEYSPACE vault WITH replication = {'class': 'NetworkTopologyStrategy',"
+                cql.changeSchema("CREATE KEYSPACE vault WITH replication = {'class': 'NetworkTopologyStrategy',"
                         + " 'datacenter1': 2}");
-                cql.execute("CREATE TABLE vault.deposits (id int PRIMARY KEY, note text)");
+                cql.changeSchema("CREATE TABLE vault.deposits (id int PRIMARY KEY, note text)");
                 for (int id = 1; id <= DEPOSITS; id++) {
                     cql.execute("INSERT INTO vault.deposits (id, note) VALUES (?, ?)", id, "deposit " + id);
                 }
