@@ -99,8 +99,7 @@ final class JobsReader {
         if (sourceService != null && sourceService.onAiven()) {
             ServiceDefinition.AivenService aiven = sourceService.aiven();
             for (String key : List.of("checks", "tests", "database", "events", "pools")) {
-                boolean supported = (key.equals("checks") || key.equals("tests"))
-                        && aiven.language().isPresent();
+                boolean supported = (key.equals("checks") || key.equals("tests")) && aiven.checked();
                 if (root.has(key) && !supported) {
                     problems.add(
                             root.keyOf(key),

@@ -773,27 +773,32 @@ class AivenFork {
     }
 
     /**
-     * How forkrunner queries a fork on Aiven of a type it checks ({@link ServiceDefinition.AivenService#checked}): a
+     * How forkrunner queries a fork on Aiven of a type it queries ({@link ServiceDefinition.AivenService#language}): a
      * {@code pg} fork with PostgreSQL's clients, a {@code mysql} one with MariaDB's, a {@code redis} or {@code valkey}
-     * one with the Redis engine's own client.
+     * one with the Redis engine's own client, a {@code cassandra} one with the Cassandra engine's CQL client, an {@code
+     * opensearch} or {@code elasticsearch} one with the search engine's HTTP client.
      */
     private static Engine queries(ForkServices services, ForkStep.Run run) {
         String type = services.source(run.plan()).aiven().type();
         return services.engineNamed(
                 switch (type) {
                     case "mysql" -> "mariadb";
-                    case "redis", "valkey" -> type;
+                    case "redis", "valkey", "cassandra", "opensearch", "elasticsearch" -> type;
                     default -> "postgresql";
                 });
     }
 
     /**
      * The database the API names for the fork ({@code service_uri_params.dbname}), else Aiven's {@code defaultdb}; for
-     * a Redis or Valkey fork, database 0.
+     * a Redis or Valkey fork, database 0; none for a Cassandra or search fork, whose statements name their keyspaces
+     * or indices.
      */
     private static String database(ForkServices services, ForkStep.Run run, JsonNode fork) {
-        String type = services.source(run.plan()).aiven().type();
-        String otherwise = type.equals("redis") || type.equals("valkey") ? "0" : "defaultdb";
+        ServiceDefinition.AivenService source = services.source(run.plan()).aiven();
+        if (!source.checked()) {
+            return null;
+        }
+        String otherwise = source.language().orElseThrow().equals("redis") ? "0" : "defaultdb";
         return fork.path("service_uri_params").path("dbname").asString(otherwise);
     }
 

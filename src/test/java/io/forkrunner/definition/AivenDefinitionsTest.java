@@ -200,8 +200,8 @@ class AivenDefinitionsTest {
 
     @Test
     void aJobForkingAServiceOnAivenTakesAivenIntegrationsAndChecksTestsAndFilesInTheLanguageOfItsType() {
-        withAiven(
-                ORDERS + "  cache: { type: valkey, region: aiven-eu }\n  metrics: { type: m3db, region: aiven-eu }\n");
+        withAiven(ORDERS + "  cache: { type: valkey, region: aiven-eu }\n  metrics: { type: m3db, region: aiven-eu }\n"
+                + "  ring: { type: cassandra, region: aiven-eu }\n  search: { type: opensearch, region: aiven-eu }\n");
         home.job("orders-dev", """
                 source: orders
                 target:
@@ -243,6 +243,21 @@ class AivenDefinitionsTest {
                 target: { name: metrics-dev }
                 tests: [jobs/orders-dev.yml]
                 """);
+        home.job("ring-dev", """
+                source: ring
+                target: { name: ring-dev }
+                checks: [SELECT 1]
+                integrations:
+                  - { type: cql, file: jobs/orders-dev.yml }
+                  - { type: sql, file: jobs/orders-dev.yml }
+                """);
+        home.job("search-dev", """
+                source: search
+                target: { name: search-dev }
+                integrations:
+                  - { type: http, file: jobs/orders-dev.yml }
+                  - { type: cql, file: jobs/orders-dev.yml }
+                """);
         home.job(
                 "shop-dev",
                 DefinitionHome.JOB + "integrations:\n  - { type: aiven, integration_type: logs,"
@@ -259,6 +274,9 @@ class AivenDefinitionsTest {
                         tuple("jobs/orders-dev.yml", "integrations[1].type"),
                         tuple("jobs/orders-dev.yml", "integrations[2].type"),
                         tuple("jobs/orders-dev.yml", "integrations[3].source_service"),
+                        tuple("jobs/ring-dev.yml", "checks"),
+                        tuple("jobs/ring-dev.yml", "integrations[1].type"),
+                        tuple("jobs/search-dev.yml", "integrations[1].type"),
                         tuple("jobs/shop-dev.yml", "integrations[0].type"));
         assertThat(problems.get(0).message())
                 .contains("not supported yet for a fork on Aiven of type valkey")
@@ -269,6 +287,15 @@ class AivenDefinitionsTest {
                 .contains("not supported yet for a fork on Aiven of type pg")
                 .contains("its integrations are webhook, prometheus, command, sql, or made by Aiven");
         assertThat(problems.get(4).message()).contains("needs exactly one other end");
-        assertThat(problems.get(6).message()).contains("is for forks on Aiven");
+        assertThat(problems.get(6).message())
+                .contains(
+                        "of type cassandra", "runs checks on forks on Aiven of types pg, mysql, redis and valkey only");
+        assertThat(problems.get(7).message())
+                .contains("not supported yet for a fork on Aiven of type cassandra")
+                .contains("its integrations are webhook, prometheus, command, cql, or made by Aiven");
+        assertThat(problems.get(8).message())
+                .contains("not supported yet for a fork on Aiven of type opensearch")
+                .contains("its integrations are webhook, prometheus, command, http, or made by Aiven");
+        assertThat(problems.get(9).message()).contains("is for forks on Aiven");
     }
 }

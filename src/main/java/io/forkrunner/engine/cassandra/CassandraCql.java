@@ -2,18 +2,22 @@ package io.forkrunner.engine.cassandra;
 
 import com.datastax.oss.driver.api.core.CqlIdentifier;
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.DriverTimeoutException;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.loadbalancing.NodeDistance;
+import com.datastax.oss.driver.api.core.metadata.EndPoint;
 import com.datastax.oss.driver.api.core.metadata.NodeState;
 import com.datastax.oss.driver.api.core.metadata.schema.IndexMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.KeyspaceMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.TableMetadata;
 import com.datastax.oss.driver.api.core.metadata.schema.ViewMetadata;
 import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
+import com.datastax.oss.driver.api.core.ssl.SslEngineFactory;
 import com.datastax.oss.driver.api.core.type.DataType;
 import com.datastax.oss.driver.api.core.type.ListType;
 import com.datastax.oss.driver.api.core.type.MapType;
@@ -21,8 +25,10 @@ import com.datastax.oss.driver.api.core.type.SetType;
 import com.datastax.oss.driver.api.core.type.TupleType;
 import com.datastax.oss.driver.api.core.type.UserDefinedType;
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.VerifiedTls;
 import io.forkrunner.system.ForkrunnerException;
 import io.forkrunner.system.ServerProcess;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +38,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 
 /**
  * A CQL session with a Cassandra cluster, through one of its nodes, as a login: what forkrunner reads a cluster's
@@ -108,21 +116,44 @@ public final class CassandraCql implements AutoCloseable {
                 .build();
         String what = "the Cassandra cluster at " + endpoint;
         try {
-            return new CassandraCql(
-                    CqlSession.builder()
-                            .addContactPoint(new InetSocketAddress(endpoint.host(), endpoint.port()))
-                            .withAuthCredentials(
-                                    endpoint.user(),
-                                    endpoint.password() == null
-                                            ? ""
-                                            : endpoint.password().reveal())
-                            .withConfigLoader(config)
-                            .build(),
-                    what,
-                    endpoint);
-        } catch (RuntimeException e) {
+            InetSocketAddress contact = new InetSocketAddress(endpoint.host(), endpoint.port());
+            CqlSessionBuilder session = CqlSession.builder()
+                    .addContactPoint(contact)
+                    .withAuthCredentials(
+                            endpoint.user(),
+                            endpoint.password() == null
+                                    ? ""
+                                    : endpoint.password().reveal())
+                    .withConfigLoader(config);
+            if (endpoint.certificateAuthority() != null) {
+                session.withSslEngineFactory(
+                                new VerifiedEngines(VerifiedTls.context(endpoint.certificateAuthority()), endpoint))
+                        // the other nodes are known by their addresses only, which their certificates need not name
+                        .withNodeDistanceEvaluator((node, datacenter) ->
+                                contact.equals(node.getEndPoint().resolve()) ? null : NodeDistance.IGNORED);
+            }
+            return new CassandraCql(session.build(), what, endpoint);
+        } catch (RuntimeException | IOException e) {
             throw new ForkrunnerException("cannot log in to " + what + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * TLS to the node at {@code endpoint}, whose certificate must be signed by the authority {@code context} trusts and
+     * name the endpoint's host: the session reaches only that node ({@link VerifiedTls}).
+     */
+    private record VerifiedEngines(SSLContext context, Endpoint endpoint) implements SslEngineFactory {
+
+        @Override
+        public SSLEngine newSslEngine(EndPoint node) {
+            SSLEngine engine = context.createSSLEngine(endpoint.host(), endpoint.port());
+            engine.setUseClientMode(true);
+            engine.setSSLParameters(VerifiedTls.verifying(engine.getSSLParameters(), endpoint.host()));
+            return engine;
+        }
+
+        @Override
+        public void close() {}
     }
 
     /**
@@ -178,7 +209,9 @@ public final class CassandraCql implements AutoCloseable {
      * agreement, and that node may still coordinate the next statement once it is back.
      */
     private boolean everyNodeUp() {
-        return session.getMetadata().getNodes().values().stream().allMatch(node -> node.getState() == NodeState.UP);
+        return session.getMetadata().getNodes().values().stream()
+                .filter(node -> node.getDistance() != NodeDistance.IGNORED)
+                .allMatch(node -> node.getState() == NodeState.UP);
     }
 
     private boolean executeAgreeing(String cql) {

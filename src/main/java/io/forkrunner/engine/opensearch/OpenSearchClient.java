@@ -1,6 +1,9 @@
 package io.forkrunner.engine.opensearch;
 
+import io.forkrunner.engine.Endpoint;
+import io.forkrunner.engine.VerifiedTls;
 import io.forkrunner.system.ForkrunnerException;
+import io.forkrunner.system.Secret;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -11,11 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -29,15 +34,46 @@ public final class OpenSearchClient {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration TIMEOUT = Duration.ofHours(6);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
     private final URI base;
     private final HttpClient http;
+    private final Secret authorization;
 
     /** The cluster answering at {@code base}, e.g. {@code http://127.0.0.1:9200}. */
     public OpenSearchClient(URI base) {
+        this(base, HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build(), null);
+    }
+
+    private OpenSearchClient(URI base, HttpClient http, Secret authorization) {
         this.base = base;
-        this.http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+        this.http = http;
+        this.authorization = authorization;
+    }
+
+    /**
+     * The cluster at {@code login}'s host and port over HTTPS, as its user (basic authentication): a search service
+     * forkrunner does not run, a fork on Aiven. The server's certificate must be signed by {@code login}'s certificate
+     * authority or one the JVM trusts by default, and name the host ({@link VerifiedTls}).
+     */
+    public static OpenSearchClient overTls(Endpoint login) {
+        SSLContext tls;
+        try {
+            tls = VerifiedTls.contextAlsoTrustingDefaults(login.certificateAuthority());
+        } catch (IOException e) {
+            throw new ForkrunnerException("cannot verify OpenSearch at " + login + ": " + e.getMessage(), e);
+        }
+        String credentials = login.user() + ":"
+                + (login.password() == null ? "" : login.password().reveal());
+        return new OpenSearchClient(
+                URI.create("https://" + (login.host().contains(":") ? "[" + login.host() + "]" : login.host()) + ":"
+                        + login.port()),
+                HttpClient.newBuilder()
+                        .connectTimeout(CONNECT_TIMEOUT)
+                        .sslContext(tls)
+                        .build(),
+                new Secret(
+                        "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8))));
     }
 
     /** Where the cluster answers. */
@@ -229,8 +265,11 @@ public final class OpenSearchClient {
 
     /** Sends {@code body} (none when null) and returns the answer; a refusal shows the cluster's error. */
     public JsonNode call(String method, String path, JsonNode body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(TIMEOUT)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path));
+        if (authorization != null) {
+            builder.header("Authorization", authorization.reveal());
+        }
+        HttpRequest request = builder.timeout(TIMEOUT)
                 .header("Content-Type", "application/json")
                 .method(
                         method,

@@ -153,7 +153,13 @@ public class OpenSearchEngine implements Engine {
         return backup.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /**
+     * The cluster at {@code endpoint}: over HTTP, as forkrunner's own nodes answer; over HTTPS as its user, verified,
+     * when the endpoint names a certificate authority (a fork on Aiven).
+     */
     static OpenSearchClient client(Endpoint endpoint) {
-        return new OpenSearchClient(URI.create("http://" + endpoint.host() + ":" + endpoint.port()));
+        return endpoint.certificateAuthority() == null
+                ? new OpenSearchClient(URI.create("http://" + endpoint.host() + ":" + endpoint.port()))
+                : OpenSearchClient.overTls(endpoint);
     }
 }

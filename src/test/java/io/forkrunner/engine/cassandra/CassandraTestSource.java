@@ -1,10 +1,19 @@
 package io.forkrunner.engine.cassandra;
 
 import io.forkrunner.engine.Endpoint;
+import io.forkrunner.system.Command;
 import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.Secret;
+import io.forkrunner.system.ServiceUser;
 import io.forkrunner.testing.Ports;
+import io.forkrunner.testing.TestCertificates;
 import io.forkrunner.testing.TestHome;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,16 +26,20 @@ import java.util.Map;
  * node its own JMX port; its superuser {@code cassandra} is given {@link #PASSWORD}, kept in {@code var/secrets/NAME}
  * for services.yml.
  */
-final class CassandraTestSource implements AutoCloseable {
+public final class CassandraTestSource implements AutoCloseable {
 
     static final String PASSWORD = "Source-pw-5a1c";
 
+    private static final String KEYSTORE_PASSWORD = "keystore-pw";
+
     private final List<CassandraNode> nodes;
     private final int cqlPort;
+    private final TestCertificates.Certificate certificate;
 
-    private CassandraTestSource(List<CassandraNode> nodes, int cqlPort) {
+    private CassandraTestSource(List<CassandraNode> nodes, int cqlPort, TestCertificates.Certificate certificate) {
         this.nodes = nodes;
         this.cqlPort = cqlPort;
+        this.certificate = certificate;
     }
 
     /** Starts the cluster's nodes, one token each, one after another and sets its superuser's password. */
@@ -39,12 +52,26 @@ final class CassandraTestSource implements AutoCloseable {
      * password.
      */
     static CassandraTestSource start(TestHome home, String name, int size, int virtualNodes) {
+        return start(home, name, size, virtualNodes, null);
+    }
+
+    /**
+     * Starts a cluster of one node whose CQL clients must use TLS, as a service on Aiven's do: the node's certificate
+     * is {@code certificate}, which must name 127.0.0.1 for the test to set the superuser's password.
+     */
+    public static CassandraTestSource startOverTls(
+            TestHome home, String name, TestCertificates.Certificate certificate) {
+        return start(home, name, 1, 1, certificate);
+    }
+
+    private static CassandraTestSource start(
+            TestHome home, String name, int size, int virtualNodes, TestCertificates.Certificate certificate) {
         ProcessRunner runner = new ProcessRunner(CassandraNode.serviceUser());
         int cqlPort = Ports.one();
         int storagePort = Ports.one();
         List<String> ring = CassandraNode.spreadTokens(size * virtualNodes);
         List<CassandraNode> nodes = new ArrayList<>();
-        CassandraTestSource source = new CassandraTestSource(nodes, cqlPort);
+        CassandraTestSource source = new CassandraTestSource(nodes, cqlPort, certificate);
         try {
             for (int i = 0; i < size; i++) {
                 CassandraNode node = new CassandraNode(
@@ -62,9 +89,12 @@ final class CassandraTestSource implements AutoCloseable {
                                 Map.of("user_defined_functions_enabled", "true")));
                 nodes.add(node);
                 node.configure();
+                if (certificate != null) {
+                    requireTls(node, certificate);
+                }
                 node.start();
             }
-            Endpoint initial = new Endpoint("127.0.0.1", cqlPort, "cassandra", new Secret("cassandra"));
+            Endpoint initial = source.login(new Secret("cassandra"));
             try (CassandraCql cql = CassandraCql.openWhenReady(initial, Duration.ofMinutes(2))) {
                 cql.execute("ALTER ROLE cassandra WITH PASSWORD = '" + PASSWORD + "'");
             }
@@ -78,6 +108,41 @@ final class CassandraTestSource implements AutoCloseable {
         }
     }
 
+    /**
+     * Has {@code node} take CQL clients over TLS only, its certificate {@code certificate} (and its key) in a PKCS12
+     * keystore beside them.
+     */
+    private static void requireTls(CassandraNode node, TestCertificates.Certificate certificate) {
+        Path keystore = certificate.certificate().resolveSibling("server.p12");
+        new ProcessRunner(ServiceUser.detect())
+                .run(Command.of(
+                                "openssl",
+                                "pkcs12",
+                                "-export",
+                                "-in",
+                                certificate.certificate().toString(),
+                                "-inkey",
+                                certificate.key().toString(),
+                                "-out",
+                                keystore.toString(),
+                                "-passout",
+                                "pass:" + KEYSTORE_PASSWORD)
+                        .loggingTo(certificate.certificate().resolveSibling("pkcs12.log")));
+        try {
+            Files.setPosixFilePermissions(keystore, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.writeString(node.configFile(), """
+                    client_encryption_options:
+                      enabled: true
+                      optional: false
+                      keystore: %s
+                      keystore_password: %s
+                      store_type: PKCS12
+                    """.formatted(keystore, KEYSTORE_PASSWORD), StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The tokens of node {@code node} (from 0) of {@code size}: every size-th of the ring's, from its own. */
     static List<String> tokensOf(List<String> ring, int size, int node) {
         List<String> tokens = new ArrayList<>();
@@ -87,8 +152,14 @@ final class CassandraTestSource implements AutoCloseable {
         return tokens;
     }
 
-    Endpoint admin() {
-        return new Endpoint("127.0.0.1", cqlPort, "cassandra", new Secret(PASSWORD));
+    /** The superuser's login on the first node, over TLS verified against the node's certificate if it has one. */
+    public Endpoint admin() {
+        return login(new Secret(PASSWORD));
+    }
+
+    private Endpoint login(Secret password) {
+        Endpoint login = new Endpoint("127.0.0.1", cqlPort, "cassandra", password);
+        return certificate == null ? login : login.verifiedBy(certificate.pem());
     }
 
     List<CassandraNode> nodes() {
@@ -116,6 +187,11 @@ final class CassandraTestSource implements AutoCloseable {
                     .append(" }\n");
         }
         return yaml.toString();
+    }
+
+    /** The port every node takes CQL clients on. */
+    public int cqlPort() {
+        return cqlPort;
     }
 
     @Override

@@ -24,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
  * for forkrunner: forkrunner's repository of the service, {@code var/backups/NAME/repository}, is the cluster's to
  * write and lies in its {@code path.repo}.
  */
-final class OpenSearchTestSource implements AutoCloseable {
+public final class OpenSearchTestSource implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -47,7 +47,7 @@ final class OpenSearchTestSource implements AutoCloseable {
         return home;
     }
 
-    static OpenSearchTestSource start(TestHome home, String name) {
+    public static OpenSearchTestSource start(TestHome home, String name) {
         return start(SearchFamily.OPENSEARCH, home, name);
     }
 
@@ -61,8 +61,13 @@ final class OpenSearchTestSource implements AutoCloseable {
         return new OpenSearchTestSource(family, node);
     }
 
-    int port() {
+    public int port() {
         return node.uri().getPort();
+    }
+
+    /** The source's cluster, over HTTP. */
+    public OpenSearchClient client() {
+        return cluster;
     }
 
     /** The declaration of the service {@code name} in services.yml. */

@@ -2,7 +2,10 @@ package io.forkrunner.provision.aiven;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.forkrunner.engine.cassandra.CassandraCql;
+import io.forkrunner.engine.cassandra.CassandraTestSource;
 import io.forkrunner.engine.mariadb.MariaDbTestSource;
+import io.forkrunner.engine.opensearch.OpenSearchTestSource;
 import io.forkrunner.engine.redis.RedisConnection;
 import io.forkrunner.engine.redis.RedisFamily;
 import io.forkrunner.engine.redis.RedisTestSource;
@@ -11,6 +14,7 @@ import io.forkrunner.testing.Ports;
 import io.forkrunner.testing.TestCertificates;
 import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
+import io.forkrunner.testing.TlsFront;
 import io.forkrunner.testing.WebhookReceiver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -634,6 +638,185 @@ class AivenForkTest {
                             + masked.err()
                             + home.read("var/log/forkrunner.log"))
                     .doesNotContain(password);
+        }
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES) // a Cassandra node's start, on two cores
+    void aCqlIntegrationOfACassandraForkRunsThroughTheLoginAivenGivesOverTlsVerifiedAgainstTheProjectsAuthority() {
+        TestCertificates.Certificate certificate =
+                TestCertificates.selfSigned(home.path("tls/fork-ring"), "127.0.0.1", false);
+        try (CassandraTestSource forkServer = CassandraTestSource.startOverTls(home, "fork-ring", certificate)) {
+            try (CassandraCql cql = CassandraCql.open(forkServer.admin())) {
+                cql.execute("CREATE KEYSPACE shop WITH replication = {'class': 'SimpleStrategy',"
+                        + " 'replication_factor': 1}");
+                cql.execute("CREATE TABLE shop.customers (id int PRIMARY KEY, email text)");
+                cql.execute("INSERT INTO shop.customers (id, email) VALUES (1, 'ada@example.com')");
+            }
+            String password = home.read("var/secrets/fork-ring");
+            home.write("jobs/cql/mask.cql", """
+                    -- masked on every fork
+                    UPDATE shop.customers SET email = 'masked'
+                      WHERE id = 1;
+                    """);
+            home.job("ring-dev", """
+                    source: ring
+                    target:
+                      name: ring-dev-{run}
+                      plan: business-3
+                    integrations:
+                      - { type: cql, file: jobs/cql/mask.cql }
+                    """);
+
+            CliResult dry = home.cli("run", "ring-dev", "--dry-run");
+            assertThat(dry.exitCode()).as(dry.toString()).isZero();
+            assertThat(dry.out())
+                    .contains("kms/ca: the authority the fork's certificate is verified against")
+                    .contains("then the job's cql integration jobs/cql/mask.cql, run on the fork through the login the"
+                            + " API gives");
+
+            // the node's certificate, but an authority that did not sign it
+            aiven.forksAnswerAt("127.0.0.1", forkServer.cqlPort(), "cassandra", password, null);
+            aiven.certificateAuthority(TestCertificates.selfSigned(home.path("tls/other"), "127.0.0.1", false)
+                    .pem());
+            CliResult untrusted = home.cli("run", "ring-dev", "--json");
+            // the authority that signed it, at a host name the certificate does not name
+            aiven.certificateAuthority(certificate.pem());
+            aiven.forksAnswerAt("localhost", forkServer.cqlPort(), "cassandra", password, null);
+            CliResult elsewhere = home.cli("run", "ring-dev", "--json");
+
+            for (CliResult refused : List.of(untrusted, elsewhere)) {
+                assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+                assertThat(step(JSON.readTree(refused.out()), "reapply-integrations")
+                                .path("state")
+                                .asString())
+                        .isEqualTo("FAILED");
+                assertThat(JSON.readTree(refused.out()).path("error").asString())
+                        .contains("cannot log in to the Cassandra cluster at cassandra@");
+            }
+            assertThat(email(forkServer))
+                    .as("nothing ran on a node whose certificate is not trusted")
+                    .isEqualTo("ada@example.com");
+
+            aiven.forksAnswerAt("127.0.0.1", forkServer.cqlPort(), "cassandra", password, null);
+            CliResult run = home.cli("run", "ring-dev", "--json");
+
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(email(forkServer)).isEqualTo("masked");
+            assertThat(step(JSON.readTree(run.out()), "reapply-integrations")
+                            .path("report")
+                            .path("integrations")
+                            .asString())
+                    .startsWith("1 applied to the fork");
+            assertThat(home.read("var/log/runs/"
+                            + JSON.readTree(run.out()).path("run").asLong() + "-integration-1.log"))
+                    .isEqualTo("mask.cql:2: done\n");
+            assertThat(dry.out()
+                            + untrusted.out()
+                            + untrusted.err()
+                            + elsewhere.out()
+                            + elsewhere.err()
+                            + run.out()
+                            + run.err()
+                            + home.read("var/log/forkrunner.log"))
+                    .doesNotContain(password);
+        }
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES) // an OpenSearch node's start, on two cores
+    void anHttpIntegrationOfAnOpenSearchForkRunsAsItsUserOverTlsVerifiedAgainstTheProjectsAuthority() {
+        aiven.addService("acme", "search", "opensearch", "startup-4", 1);
+        aiven.addBackup("acme", "search", "backup-search-1", NOW.minus(1, ChronoUnit.HOURS));
+        home.write(
+                "config/services.yml",
+                home.read("config/services.yml") + "  search: { type: opensearch, region: aiven-eu }\n");
+        TestCertificates.Certificate certificate =
+                TestCertificates.selfSigned(home.path("tls/fork-search"), "127.0.0.1", false);
+        String password = "fork-pw-" + UUID.randomUUID().toString().substring(0, 8);
+        try (OpenSearchTestSource forkServer = OpenSearchTestSource.start(home, "fork-search");
+                TlsFront front =
+                        TlsFront.start(home.path("tls/front"), certificate, "avnadmin", password, forkServer.port())) {
+            forkServer.client().call("PUT", "/customers/_doc/1?refresh=true", JSON.readTree("""
+                    {"email": "ada@example.com"}"""));
+            home.write("jobs/http/mask.http", """
+                    # masked on every fork
+                    POST /customers/_update/1?refresh=true
+                    {"doc": {"email": "masked"}}
+                    """);
+            home.job("search-dev", """
+                    source: search
+                    target:
+                      name: search-dev-{run}
+                    integrations:
+                      - { type: http, file: jobs/http/mask.http }
+                    """);
+
+            // the front's certificate, but an authority that did not sign it
+            aiven.forksAnswerAt("127.0.0.1", front.port(), "avnadmin", password, null);
+            aiven.certificateAuthority(TestCertificates.selfSigned(home.path("tls/other"), "127.0.0.1", false)
+                    .pem());
+            CliResult untrusted = home.cli("run", "search-dev", "--json");
+            // the authority that signed it, at a host name the certificate does not name
+            aiven.certificateAuthority(certificate.pem());
+            aiven.forksAnswerAt("localhost", front.port(), "avnadmin", password, null);
+            CliResult elsewhere = home.cli("run", "search-dev", "--json");
+            // the right server, but a login it refuses
+            aiven.forksAnswerAt("127.0.0.1", front.port(), "avnadmin", "not-" + password, null);
+            CliResult refusedLogin = home.cli("run", "search-dev", "--json");
+
+            for (CliResult refused : List.of(untrusted, elsewhere, refusedLogin)) {
+                assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+                assertThat(step(JSON.readTree(refused.out()), "reapply-integrations")
+                                .path("state")
+                                .asString())
+                        .isEqualTo("FAILED");
+            }
+            assertThat(JSON.readTree(untrusted.out()).path("error").asString())
+                    .contains("cannot reach OpenSearch at https://127.0.0.1:" + front.port());
+            assertThat(JSON.readTree(refusedLogin.out()).path("error").asString())
+                    .contains("mask.http:2:")
+                    .contains("401");
+            assertThat(emailOf(forkServer))
+                    .as("nothing changed through an untrusted connection or a refused login")
+                    .isEqualTo("ada@example.com");
+
+            aiven.forksAnswerAt("127.0.0.1", front.port(), "avnadmin", password, null);
+            CliResult run = home.cli("run", "search-dev", "--json");
+
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(emailOf(forkServer)).isEqualTo("masked");
+            assertThat(step(JSON.readTree(run.out()), "reapply-integrations")
+                            .path("report")
+                            .path("integrations")
+                            .asString())
+                    .startsWith("1 applied to the fork");
+            assertThat(untrusted.out()
+                            + untrusted.err()
+                            + elsewhere.out()
+                            + elsewhere.err()
+                            + refusedLogin.out()
+                            + refusedLogin.err()
+                            + run.out()
+                            + run.err()
+                            + home.read("var/log/forkrunner.log"))
+                    .doesNotContain(password);
+        }
+    }
+
+    private static String emailOf(OpenSearchTestSource node) {
+        return node.client()
+                .call("GET", "/customers/_doc/1", null)
+                .path("_source")
+                .path("email")
+                .asString();
+    }
+
+    private static String email(CassandraTestSource node) {
+        try (CassandraCql cql = CassandraCql.open(node.admin())) {
+            return cql.execute("SELECT email FROM shop.customers WHERE id = 1")
+                    .get(0)
+                    .getString(0);
         }
     }
 
