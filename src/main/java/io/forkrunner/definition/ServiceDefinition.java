@@ -107,8 +107,9 @@ public record ServiceDefinition(
          * What forkrunner queries forks of this type in, through the login the API gives: {@code sql} for {@code pg}
          * (PostgreSQL's clients) and {@code mysql} (MariaDB's), {@code redis} for {@code redis} and {@code valkey}
          * (forkrunner's own client), {@code cql} for {@code cassandra} (the Cassandra engine's client) and {@code http}
-         * for {@code opensearch} and {@code elasticsearch} (the search engine's); empty for a type it does not query. Integrations in that language run on such forks;
-         * checks and tests only in {@link #checked() sql and redis}, as on forkrunner's own services.
+         * for {@code opensearch} and {@code elasticsearch} (the search engine's); empty for a type it does not query.
+         * Integrations in that language run on such forks; checks and tests only in {@link #checked() sql and redis},
+         * as on forkrunner's own services.
          */
         public Optional<String> language() {
             return switch (type) {

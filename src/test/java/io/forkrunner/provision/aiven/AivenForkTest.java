@@ -686,11 +686,7 @@ class AivenForkTest {
             CliResult elsewhere = home.cli("run", "ring-dev", "--json");
 
             for (CliResult refused : List.of(untrusted, elsewhere)) {
-                assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
-                assertThat(step(JSON.readTree(refused.out()), "reapply-integrations")
-                                .path("state")
-                                .asString())
-                        .isEqualTo("FAILED");
+                assertFailedApplyingIntegrations(refused);
                 assertThat(JSON.readTree(refused.out()).path("error").asString())
                         .contains("cannot log in to the Cassandra cluster at cassandra@");
             }
@@ -702,24 +698,16 @@ class AivenForkTest {
             CliResult run = home.cli("run", "ring-dev", "--json");
 
             assertThat(run.exitCode()).as(run.toString()).isZero();
-            assertThat(email(forkServer)).isEqualTo("masked");
             assertThat(step(JSON.readTree(run.out()), "reapply-integrations")
                             .path("report")
                             .path("integrations")
                             .asString())
                     .startsWith("1 applied to the fork");
+            assertThat(email(forkServer)).isEqualTo("masked");
             assertThat(home.read("var/log/runs/"
                             + JSON.readTree(run.out()).path("run").asLong() + "-integration-1.log"))
                     .isEqualTo("mask.cql:2: done\n");
-            assertThat(dry.out()
-                            + untrusted.out()
-                            + untrusted.err()
-                            + elsewhere.out()
-                            + elsewhere.err()
-                            + run.out()
-                            + run.err()
-                            + home.read("var/log/forkrunner.log"))
-                    .doesNotContain(password);
+            assertThat(printedAndLogged(dry, untrusted, elsewhere, run)).doesNotContain(password);
         }
     }
 
@@ -766,11 +754,7 @@ class AivenForkTest {
             CliResult refusedLogin = home.cli("run", "search-dev", "--json");
 
             for (CliResult refused : List.of(untrusted, elsewhere, refusedLogin)) {
-                assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
-                assertThat(step(JSON.readTree(refused.out()), "reapply-integrations")
-                                .path("state")
-                                .asString())
-                        .isEqualTo("FAILED");
+                assertFailedApplyingIntegrations(refused);
             }
             assertThat(JSON.readTree(untrusted.out()).path("error").asString())
                     .contains("cannot reach OpenSearch at https://127.0.0.1:" + front.port());
@@ -785,23 +769,33 @@ class AivenForkTest {
             CliResult run = home.cli("run", "search-dev", "--json");
 
             assertThat(run.exitCode()).as(run.toString()).isZero();
-            assertThat(emailOf(forkServer)).isEqualTo("masked");
             assertThat(step(JSON.readTree(run.out()), "reapply-integrations")
                             .path("report")
                             .path("integrations")
                             .asString())
                     .startsWith("1 applied to the fork");
-            assertThat(untrusted.out()
-                            + untrusted.err()
-                            + elsewhere.out()
-                            + elsewhere.err()
-                            + refusedLogin.out()
-                            + refusedLogin.err()
-                            + run.out()
-                            + run.err()
-                            + home.read("var/log/forkrunner.log"))
+            assertThat(emailOf(forkServer)).isEqualTo("masked");
+            assertThat(printedAndLogged(untrusted, elsewhere, refusedLogin, run))
                     .doesNotContain(password);
         }
+    }
+
+    /** A run that failed at reapply-integrations, with exit code 1. */
+    private static void assertFailedApplyingIntegrations(CliResult refused) {
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+        assertThat(step(JSON.readTree(refused.out()), "reapply-integrations")
+                        .path("state")
+                        .asString())
+                .isEqualTo("FAILED");
+    }
+
+    /** What {@code results} printed, and forkrunner's log. */
+    private String printedAndLogged(CliResult... results) {
+        StringBuilder text = new StringBuilder(home.read("var/log/forkrunner.log"));
+        for (CliResult result : results) {
+            text.append(result.out()).append(result.err());
+        }
+        return text.toString();
     }
 
     private static String emailOf(OpenSearchTestSource node) {
