@@ -178,6 +178,36 @@ class AivenForkTest {
     }
 
     @Test
+    void aCassandraForkOntoAPlanOfMoreNodesIsAskedOfAivenAndVerifiedWithEveryNodeRunning() {
+        aiven.plan("cassandra", "business-6", 6);
+        home.job("ring-wide", "source: ring\ntarget:\n  name: ring-wide\n  plan: business-6\n");
+
+        CliResult validate = home.cli("validate");
+        CliResult run = home.cli("run", "ring-wide", "--json");
+
+        assertThat(validate.exitCode()).as(validate.toString()).isZero();
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(aiven.calls("POST", CREATE)).singleElement().satisfies(create -> {
+            assertThat(create.body().path("plan").asString()).isEqualTo("business-6");
+            assertThat(create.body()
+                            .path("user_config")
+                            .path("service_to_fork_from")
+                            .asString())
+                    .isEqualTo("ring");
+            assertThat(create.body()
+                            .path("user_config")
+                            .path("recovery_basebackup_name")
+                            .asString())
+                    .isEqualTo("backup-ring-1");
+        });
+        assertThat(step(JSON.readTree(run.out()), "verify")
+                        .path("report")
+                        .path("state")
+                        .asString())
+                .isEqualTo("RUNNING, 6 nodes, plan business-6");
+    }
+
+    @Test
     void aRestartAfterTheRunWasKilledWhileAivenRestoredNeverAsksForASecondService() throws Exception {
         aiven.readsToRun(1_000_000);
         home.addSettings("runs:\n  lease: 5s\n"); // the killed run's lease ends soon after it
