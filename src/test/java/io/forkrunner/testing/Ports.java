@@ -3,6 +3,7 @@ package io.forkrunner.testing;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 
 /**
  * Where tests get TCP ports: every port a test listens on, lets listen or declares (a region's {@code ports:}, a
@@ -76,6 +77,16 @@ public final class Ports {
             socket.bind(new InetSocketAddress("127.0.0.1", port), 1);
             return true;
         } catch (IOException taken) {
+            return false;
+        }
+    }
+
+    /** Whether something on 127.0.0.1 takes connections on {@code port}. */
+    public static boolean answers(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            return true;
+        } catch (IOException e) {
             return false;
         }
     }

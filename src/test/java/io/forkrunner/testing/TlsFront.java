@@ -6,8 +6,6 @@ import io.forkrunner.system.ProcessRunner;
 import io.forkrunner.system.ServiceUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,21 +92,12 @@ public final class TlsFront implements AutoCloseable {
                             throw new IllegalStateException(
                                     "nginx ended: " + Files.readString(directory.resolve("error.log")));
                         }
-                        return answers(port);
+                        return Ports.answers(port);
                     });
             return front;
         } catch (RuntimeException e) {
             front.close();
             throw e;
-        }
-    }
-
-    private static boolean answers(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 

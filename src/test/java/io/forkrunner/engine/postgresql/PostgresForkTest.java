@@ -21,8 +21,6 @@ import io.forkrunner.testing.TestHome;
 import io.forkrunner.testing.TestSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -336,7 +334,7 @@ class PostgresForkTest {
         engine.pooling().orElseThrow().stop(pointInTimeFork);
 
         assertThat(engine.pooling().orElseThrow().running(pointInTimeFork)).isFalse();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !listening(poolPort));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Ports.answers(poolPort));
         poolsPlace = null;
     }
 
@@ -627,15 +625,6 @@ class PostgresForkTest {
 
     private static Endpoint publisherAdmin() {
         return new Endpoint("127.0.0.1", publisher.port(), "postgres", new Secret(publisher.password()));
-    }
-
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static String orders(Endpoint endpoint) throws SQLException {

@@ -727,12 +727,7 @@ class AivenForkTest {
             aiven.forksAnswerAt("127.0.0.1", forkServer.cqlPort(), "cassandra", password, null);
             CliResult run = home.cli("run", "ring-dev", "--json");
 
-            assertThat(run.exitCode()).as(run.toString()).isZero();
-            assertThat(step(JSON.readTree(run.out()), "reapply-integrations")
-                            .path("report")
-                            .path("integrations")
-                            .asString())
-                    .startsWith("1 applied to the fork");
+            assertAppliedOneIntegration(run);
             assertThat(email(forkServer)).isEqualTo("masked");
             assertThat(home.read("var/log/runs/"
                             + JSON.readTree(run.out()).path("run").asLong() + "-integration-1.log"))
@@ -798,12 +793,7 @@ class AivenForkTest {
             aiven.forksAnswerAt("127.0.0.1", front.port(), "avnadmin", password, null);
             CliResult run = home.cli("run", "search-dev", "--json");
 
-            assertThat(run.exitCode()).as(run.toString()).isZero();
-            assertThat(step(JSON.readTree(run.out()), "reapply-integrations")
-                            .path("report")
-                            .path("integrations")
-                            .asString())
-                    .startsWith("1 applied to the fork");
+            assertAppliedOneIntegration(run);
             assertThat(emailOf(forkServer)).isEqualTo("masked");
             assertThat(printedAndLogged(untrusted, elsewhere, refusedLogin, run))
                     .doesNotContain(password);
@@ -817,6 +807,16 @@ class AivenForkTest {
                         .path("state")
                         .asString())
                 .isEqualTo("FAILED");
+    }
+
+    /** A run that completed with the job's one integration applied to the fork. */
+    private static void assertAppliedOneIntegration(CliResult run) {
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(step(JSON.readTree(run.out()), "reapply-integrations")
+                        .path("report")
+                        .path("integrations")
+                        .asString())
+                .startsWith("1 applied to the fork");
     }
 
     /** What {@code results} printed, and forkrunner's log. */
