@@ -409,7 +409,7 @@ final class CassandraRestore implements PhysicalRestore {
         }
         String nodes = cluster.size() + (cluster.size() == 1 ? " node" : " nodes");
         JsonNode recorded = record.path(CassandraBackups.NODES);
-        if (recorded.size() != cluster.size()) { // the bulk loader's fork: tokens of its own
+        if (loading(cluster, recorded)) { // the bulk loader's fork: tokens of its own
             return nodes + " owning the " + owned.size() + " tokens laid out for them";
         }
         Set<String> backedUp = new TreeSet<>();
